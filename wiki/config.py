@@ -1,0 +1,53 @@
+"""Settings, declared as data with a help text each (the README's table is checked against them)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from wiki import PROJECT_ROOT
+
+DEFAULT_REPO = Path("data/wiki.git")
+DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the wiki can be told at start-up."""
+
+    repo: Path = field(
+        default=DEFAULT_REPO,
+        metadata={"env": "WIKI_REPO", "help": "git repository to serve; created and seeded when missing"},
+    )
+    database_url: str = field(
+        default=DEFAULT_DATABASE,
+        metadata={"env": "WIKI_DATABASE_URL", "help": "accounts, tokens and sessions (sqlite:///PATH)"},
+    )
+    content_dir: Path = field(
+        default=PROJECT_ROOT / "content",
+        metadata={"env": "WIKI_CONTENT", "help": "pages a new repository is seeded with"},
+    )
+    secure_cookies: bool = field(
+        default=False,
+        metadata={"env": "WIKI_SECURE_COOKIES", "help": "mark cookies Secure (set when served over https)"},
+    )
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, then environment variables, then explicit ``overrides`` (None is ignored)."""
+        values: dict[str, object] = {}
+        for item in fields(cls):
+            raw = os.environ.get(item.metadata["env"])
+            if raw is not None:
+                values[item.name] = _convert(item.type, raw)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _convert(kind: object, raw: str) -> object:
+    if kind in (Path, "Path"):
+        return Path(raw)
+    if kind in (bool, "bool"):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw

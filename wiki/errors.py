@@ -1,0 +1,89 @@
+"""Domain errors, mapped to HTTP answers by one handler in the web layer.
+
+Each carries a stable machine ``code`` (the JSON API's ``error`` field) and a
+human message; views never catch them to build responses themselves.
+"""
+
+from __future__ import annotations
+
+
+class WikiError(Exception):
+    """Base of every error a person or script may be told about."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(WikiError):
+    """The request was understood but its content is not acceptable (400)."""
+
+    code = "bad_request"
+    status = 400
+
+
+class Unauthorized(WikiError):
+    """No valid credentials were given (401)."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(WikiError):
+    """The person is known but their role does not allow this (403)."""
+
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(WikiError):
+    """No such page, revision or route; also for invalid names, so they reveal nothing (404)."""
+
+    code = "not_found"
+    status = 404
+
+
+class NameTaken(WikiError):
+    """A page name collides with an existing one, possibly only by case (409)."""
+
+    code = "conflict"
+    status = 409
+
+
+class EditConflict(WikiError):
+    """The edit overlaps a change made since its base revision; nothing was committed (409).
+
+    Carries what the person needs to combine both: the current revision and text.
+    """
+
+    code = "conflict"
+    status = 409
+
+    def __init__(self, message: str, current_revision: str | None, current_body: str | None) -> None:
+        super().__init__(message)
+        self.current_revision = current_revision
+        self.current_body = current_body
+
+
+class WorkTreeDirty(WikiError):
+    """The repository's work tree has local changes to the page, so the save is refused (409)."""
+
+    code = "work_tree_dirty"
+    status = 409
+
+
+class TooLarge(WikiError):
+    """The request body is over the limit (413)."""
+
+    code = "too_large"
+    status = 413
+
+
+class StoreUnavailable(WikiError):
+    """Git refused to move the branch for a reason other than a concurrent writer (503)."""
+
+    code = "unavailable"
+    status = 503

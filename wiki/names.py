@@ -1,0 +1,100 @@
+"""The one allowlist for every value that reaches git: page names and revisions.
+
+Page names are checked here and nowhere else, so a name that escapes the
+repository, looks like an option to git, or imitates ``.git`` cannot slip in
+through one forgotten route.  Invalid revisions raise the same ``NotFound`` an
+unknown one does, so a probe learns nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from wiki.errors import BadInput, NotFound
+
+MAX_NAME_BYTES = 200
+PAGE_SUFFIX = ".md"
+
+_REVISION = re.compile(r"[0-9a-f]{40}")
+# Characters that some file systems ignore when comparing names (HFS+) or that
+# render invisibly; a name containing them could imitate another one.
+_IGNORABLE = {
+    "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c",
+    "\u202d", "\u202e", "\u206a", "\u206b", "\u206c", "\u206d", "\u206e", "\u206f",
+    "\ufeff",
+}  # fmt: skip
+_ALLOWED_PUNCTUATION = set("-_.")
+_WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
+
+
+def check_revision(value: str) -> str:
+    """Return ``value`` when it is a full lowercase commit id; raise ``NotFound`` otherwise."""
+    if not _REVISION.fullmatch(value):
+        raise NotFound("No such revision.")
+    return value
+
+
+def _check_segment(segment: str) -> None:
+    if not segment:
+        raise BadInput("A page name has no empty parts: no leading, trailing or double '/'.")
+    if segment[0] in ".-":
+        raise BadInput("A part of a page name may not start with '.' or '-'.")
+    if segment.endswith("."):
+        raise BadInput("A part of a page name may not end with '.'.")
+    for char in segment:
+        if char in _IGNORABLE:
+            raise BadInput("A page name may not contain invisible characters.")
+        category = unicodedata.category(char)
+        if category[0] not in "LNM" and char not in _ALLOWED_PUNCTUATION:
+            raise BadInput(
+                "A page name may only contain letters, digits, '-', '_' and '.', "
+                "with '/' between folders."
+            )
+    folded = segment.casefold()
+    if folded.startswith(".git") or folded.startswith("git~") or folded == "git":
+        raise BadInput("A page name may not imitate git's own folder.")
+    if _WINDOWS_RESERVED.fullmatch(segment):
+        raise BadInput("This page name is reserved on some systems; choose another.")
+
+
+def check_page_name(value: str) -> str:
+    """Return the NFC form of a page name (path without ``.md``), or raise ``BadInput``.
+
+    Rules: letters, digits, ``-``, ``_`` and ``.`` in parts separated by ``/``;
+    no part starts with ``.`` or ``-`` (so no ``..``, no hidden files, nothing git
+    could read as an option); nothing that imitates ``.git``; at most 200 bytes.
+    """
+    name = unicodedata.normalize("NFC", value)
+    if not name:
+        raise BadInput("A page needs a name.")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise BadInput(f"A page name may be at most {MAX_NAME_BYTES} bytes long.")
+    for segment in name.split("/"):
+        _check_segment(segment)
+    return name
+
+
+def page_file(name: str) -> str:
+    """The repository path of a checked page name."""
+    return name + PAGE_SUFFIX
+
+
+def page_name_of_file(path: str) -> str | None:
+    """The page name of a repository file, or None when the file is not a page."""
+    if not path.endswith(PAGE_SUFFIX):
+        return None
+    name = path[: -len(PAGE_SUFFIX)]
+    try:
+        return check_page_name(name) if name == unicodedata.normalize("NFC", name) else None
+    except BadInput:
+        return None
+
+
+def slugify(title: str) -> str:
+    """A page name made from a title: lowercase, accents kept, spaces as ``-``."""
+    text = unicodedata.normalize("NFC", title).strip().lower()
+    slug = "".join(
+        char if unicodedata.category(char)[0] in "LNM" else "-" for char in text
+    )
+    return re.sub(r"-{2,}", "-", slug).strip("-")

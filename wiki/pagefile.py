@@ -1,0 +1,100 @@
+"""Reading and writing a page file: optional YAML front matter, then a Markdown body.
+
+Both the page index (store) and the editing service need the title and
+number of a page, so the parser lives in this leaf module that imports neither.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from wiki.errors import BadInput
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+MAX_TITLE_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PageFile:
+    """A parsed page file: its front matter, body and the title a reader sees."""
+
+    meta: dict[str, Any]
+    front_matter: str
+    body: str
+    title: str
+    number: int | None
+
+
+def normalise_text(text: str) -> str:
+    """Line endings as LF and exactly one final newline, so equal texts compare equal."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.rstrip("\n") + "\n" if text.strip() else ""
+
+
+def _title_from_name(name: str) -> str:
+    base = name.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ").strip()
+    return base[:1].upper() + base[1:] if base else name
+
+
+def parse(text: str, name: str, *, strict: bool = False) -> PageFile:
+    """Split ``text`` into front matter and body and work out the title.
+
+    Title: front matter ``title``, else the first heading, else the file name.
+    With ``strict`` (when saving) bad front matter raises ``BadInput``; without it
+    (when reading what is already in git) the block is treated as absent.
+    """
+    match = _FRONT_MATTER.match(text)
+    meta: dict[str, Any] = {}
+    front_matter = ""
+    body = text
+    if match:
+        front_matter, body = match.group(0), text[match.end() :]
+        try:
+            loaded = yaml.safe_load(match.group(1) or "")
+        except yaml.YAMLError as error:
+            if strict:
+                raise BadInput(f"The front matter is not valid YAML: {error}") from None
+            loaded = {}
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            if strict:
+                raise BadInput("The front matter must be a list of 'key: value' lines.")
+            loaded = {}
+        meta = loaded
+    title = meta.get("title")
+    number = meta.get("number")
+    if strict:
+        if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE_LENGTH):
+            raise BadInput(f"'title' must be text of at most {MAX_TITLE_LENGTH} characters.")
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+            raise BadInput("'number' must be a whole number.")
+    if not isinstance(title, str) or not title.strip():
+        heading = _HEADING.search(body)
+        title = heading.group(1) if heading else _title_from_name(name)
+    if not isinstance(number, int) or isinstance(number, bool):
+        number = None
+    title = unicodedata.normalize("NFC", " ".join(title.split()))
+    return PageFile(meta, front_matter, body, title, number)
+
+
+def compose(previous: PageFile | None, title: str, body: str) -> str:
+    """The file text for a title and body, keeping the other front matter keys.
+
+    The front matter block is kept byte for byte when the title did not change,
+    so an edit of the body alone changes only the body in git.
+    """
+    body = normalise_text(body)
+    title = " ".join(title.split())
+    if previous is not None and previous.title == title and previous.front_matter:
+        return previous.front_matter + body
+    meta = dict(previous.meta) if previous is not None else {}
+    meta["title"] = title
+    dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{dumped}---\n{body}"

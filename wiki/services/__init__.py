@@ -1,0 +1,1 @@
+"""What the wiki does (editing, accounts, rendering), independent of HTTP."""

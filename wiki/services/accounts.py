@@ -1,0 +1,194 @@
+"""Accounts, passwords, API tokens and sessions.
+
+Passwords are hashed with argon2id at OWASP's minimum (19 MiB, t=2) or above
+and rehashed when the parameters rise.  Hashing is memory-hungry by design, so
+only a few run at once.  Tokens and session ids are random; only their SHA-256
+is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from wiki.errors import BadInput, NotFound
+from wiki.models import Author, Role, User
+from wiki.store.database import Database, TokenRow, UserRow
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]", re.IGNORECASE)
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "wiki_"
+COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    """How long a session lasts: since the last request, and at most since sign-in."""
+
+    idle_seconds: float = 2 * 3600
+    absolute_seconds: float = 12 * 3600
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _to_user(row: UserRow) -> User:
+    return User(row.id, row.username, row.display_name, row.email, Role(row.role), row.disabled)
+
+
+def commit_author(user: User) -> Author:
+    """The identity written into commits: display name and a non-personal address."""
+    return Author(user.display_name, f"{user.username.lower()}@{COMMIT_EMAIL_DOMAIN}")
+
+
+class AccountService:
+    """Creates accounts and answers "who is this?" for passwords, tokens and sessions."""
+
+    def __init__(
+        self,
+        db: Database,
+        hasher: PasswordHasher | None = None,
+        policy: SessionPolicy | None = None,
+        concurrent_hashes: int = 2,
+    ) -> None:
+        self.db = db
+        self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+        self.policy = policy or SessionPolicy()
+        self._hashing = threading.BoundedSemaphore(concurrent_hashes)
+        self._dummy_hash = self._hash("not a password of anyone")
+        self._csrf_key = db.secret("csrf", secrets.token_hex(32)).encode()
+
+    def _hash(self, password: str) -> str:
+        with self._hashing:
+            return self.hasher.hash(password)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        with self._hashing:
+            try:
+                return self.hasher.verify(password_hash, password)
+            except (VerificationError, InvalidHashError):
+                return False
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def add_user(
+        self, username: str, password: str, role: Role, email: str = "", display_name: str = ""
+    ) -> User:
+        """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a taken name."""
+        if not _USERNAME.fullmatch(username):
+            raise BadInput(
+                "A username is 3 to 40 letters, digits, '.', '_' or '-', starting and ending "
+                "with a letter or digit."
+            )
+        display_name = unicodedata.normalize("NFC", " ".join((display_name or username).split()))
+        if len(display_name) > 80 or any(unicodedata.category(c)[0] == "C" for c in display_name):
+            raise BadInput("A display name is at most 80 printable characters.")
+        if email and not _EMAIL.fullmatch(email):
+            raise BadInput("That is not an e-mail address.")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise BadInput(f"A password has at least {MIN_PASSWORD_LENGTH} characters.")
+        user_id = self.db.add_user(username, display_name, email, role.value, self._hash(password))
+        row = self.db.user_by_id(user_id)
+        assert row is not None
+        return _to_user(row)
+
+    def get_user(self, username: str) -> User:
+        """The account with this username; ``NotFound`` otherwise."""
+        row = self.db.user_by_name(username)
+        if row is None:
+            raise NotFound(f"No account named {username!r}.")
+        return _to_user(row)
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The account when the password is right, else None; as slow for unknown names."""
+        row = self.db.user_by_name(username)
+        if row is None:
+            self._verify(self._dummy_hash, password)
+            return None
+        if not self._verify(row.password_hash, password) or row.disabled:
+            return None
+        if self.hasher.check_needs_rehash(row.password_hash):
+            self.db.set_password_hash(row.id, self._hash(password))
+        return _to_user(row)
+
+    def set_role(self, username: str, role: Role) -> User:
+        """Change a role; the account's sessions end so the change applies at once."""
+        user = self.get_user(username)
+        self.db.set_role(user.id, role.value)
+        return self.get_user(username)
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def create_token(self, username: str, label: str = "") -> str:
+        """A new personal API token for an account; shown once, stored only as a hash."""
+        user = self.get_user(username)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.db.add_token(user.id, _digest(token), label.strip()[:100] or "token")
+        return token
+
+    def tokens(self, username: str) -> list[TokenRow]:
+        """The tokens of an account (labels and dates, never the tokens)."""
+        return self.db.tokens(username)
+
+    def revoke_token(self, username: str, token_id: int) -> None:
+        """Revoke one token; ``NotFound`` when the account has no such token."""
+        if not self.db.delete_token(token_id, username):
+            raise NotFound("No such token.")
+
+    def user_for_token(self, token: str) -> User | None:
+        """The enabled account owning ``token``, or None."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        row = self.db.user_by_token(_digest(token))
+        return None if row is None or row.disabled else _to_user(row)
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def start_session(self, user: User) -> str:
+        """A new session id for ``user`` (always new: no fixation)."""
+        session_id = secrets.token_urlsafe(32)
+        self.db.add_session(_digest(session_id), user.id)
+        return session_id
+
+    def session_user(self, session_id: str) -> User | None:
+        """The account of a live session, or None when it is unknown, idle or too old."""
+        found = self.db.session(_digest(session_id))
+        if found is None:
+            return None
+        row, created, last_seen = found
+        now = time.time()
+        if (
+            row.disabled
+            or now - last_seen > self.policy.idle_seconds
+            or now - created > self.policy.absolute_seconds
+        ):
+            self.db.delete_session(_digest(session_id))
+            return None
+        if now - last_seen > 60:
+            self.db.touch_session(_digest(session_id))
+        return _to_user(row)
+
+    def end_session(self, session_id: str) -> None:
+        """End a session on the server."""
+        self.db.delete_session(_digest(session_id))
+
+    # -- request forgery ------------------------------------------------------------------
+
+    def csrf_token(self, anchor: str) -> str:
+        """The form token bound to a session id or an anonymous visitor's cookie."""
+        return hmac.new(self._csrf_key, anchor.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_valid(self, anchor: str, token: str) -> bool:
+        """True when ``token`` was issued for ``anchor``."""
+        return bool(anchor) and hmac.compare_digest(self.csrf_token(anchor), token)

@@ -1,0 +1,41 @@
+"""The one table of who may do what; every route asks it instead of checking roles itself."""
+
+from __future__ import annotations
+
+import enum
+
+from wiki.errors import Forbidden, Unauthorized
+from wiki.models import Role, User
+
+
+class Action(enum.Enum):
+    """Everything a person can do; later features add their rows to ``LEAST_ROLE``."""
+
+    READ = "read"
+    EDIT = "edit"
+    CREATE = "create"
+
+
+#: The least role that may perform each action; None means anyone, signed in or not.
+LEAST_ROLE: dict[Action, Role | None] = {
+    Action.READ: None,
+    Action.EDIT: Role.EDITOR,
+    Action.CREATE: Role.EDITOR,
+}
+
+
+def allowed(user: User | None, action: Action) -> bool:
+    """True when ``user`` (None for anonymous) may perform ``action``."""
+    needed = LEAST_ROLE[action]
+    if needed is None:
+        return True
+    return user is not None and user.can(needed)
+
+
+def require(user: User | None, action: Action) -> User:
+    """Return the signed-in user allowed to act; ``Unauthorized`` or ``Forbidden`` otherwise."""
+    if user is None:
+        raise Unauthorized("Sign in first.")
+    if not allowed(user, action):
+        raise Forbidden("Your role does not allow this.")
+    return user

@@ -1,0 +1,80 @@
+"""The one central object: the repository, its index and the services, opened together.
+
+Views receive it through ``request.state`` (opened in the app's lifespan), so
+nothing heavy happens at import time and tests get a fresh site per test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wiki.config import Settings
+from wiki.errors import BadInput
+from wiki.models import Author
+from wiki.names import page_name_of_file
+from wiki.services.accounts import AccountService
+from wiki.services.pages import PageService
+from wiki.services.render import Renderer
+from wiki.store.database import Database
+from wiki.store.gitrepo import GitRepository
+from wiki.store.pageindex import PageIndex
+
+SEED_AUTHOR = Author("Principles wiki", "wiki@users.wiki.invalid")
+SEED_MESSAGE = "Start the wiki with the bundled principles"
+
+
+@dataclass
+class Site:
+    """Everything a request may need, and how to close it."""
+
+    settings: Settings
+    repo: GitRepository
+    index: PageIndex
+    pages: PageService
+    accounts: AccountService
+    renderer: Renderer
+    database: Database
+
+    def close(self) -> None:
+        """Release processes, file handles and connections."""
+        self.index.close()
+        self.repo.close()
+        self.database.close()
+
+
+def seed_files(content_dir: Path) -> dict[str, bytes]:
+    """The pages of ``content_dir`` as repository files; ``BadInput`` for a bad file name."""
+    files = {}
+    for path in sorted(content_dir.rglob("*.md")):
+        relative = path.relative_to(content_dir).as_posix()
+        if page_name_of_file(relative) is None:
+            raise BadInput(f"{relative} is not a valid page name.")
+        files[relative] = path.read_bytes()
+    return files
+
+
+def open_repository(path: Path, content_dir: Path) -> GitRepository:
+    """Open the repository at ``path``, creating and seeding a bare one when it does not exist."""
+    if path.exists():
+        return GitRepository(path)
+    return GitRepository.create_bare(path, seed_files(content_dir), SEED_AUTHOR, SEED_MESSAGE)
+
+
+def open_site(settings: Settings) -> Site:
+    """Open (or create) the repository and database; recover stale locks; catch up the index."""
+    repo = open_repository(settings.repo, settings.content_dir)
+    repo.recover_stale_locks()
+    index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo)
+    with repo.writer():
+        index.catch_up()
+    database = Database(settings.database_url)
+    return Site(
+        settings=settings,
+        repo=repo,
+        index=index,
+        pages=PageService(repo, index),
+        accounts=AccountService(database),
+        renderer=Renderer(),
+        database=database,
+    )

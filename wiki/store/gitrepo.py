@@ -1,0 +1,474 @@
+"""The only module that speaks to git.
+
+Reads go through a small pool of persistent ``git cat-file --batch`` readers
+(GitPython's ``GitCmdObjectDB``), so a page view starts no process.  Writes
+build objects in-process (gitdb), sync them to disk, and move the branch with
+one ``git update-ref <ref> <new> <old>``: a compare-and-swap that git refuses
+when someone else moved the branch in between.  One writer at a time per
+repository (a thread lock plus ``flock``, which the kernel releases when a
+process dies); readers never take that lock.
+
+Every value handed to a git command is either produced here (object ids,
+temporary file names) or checked by ``wiki.names`` first, and paths always
+follow ``--`` with ``--literal-pathspecs`` on.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import logging
+import os
+import queue
+import re
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from git import Repo
+from git.db import GitCmdObjectDB
+from git.objects.fun import tree_entries_from_data, tree_to_stream
+from gitdb import IStream
+from gitdb.db import LooseObjectDB
+from gitdb.exc import BadName, BadObject
+
+from wiki.errors import NotFound, StoreUnavailable, WorkTreeDirty
+from wiki.models import Author
+from wiki.names import check_revision
+
+log = logging.getLogger(__name__)
+
+TREE_MODE = 0o040000
+BLOB_MODE = 0o100644
+_BRANCH = re.compile(r"refs/heads/[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
+_READERS = 4
+_LOCK_GRACE_SECONDS = 1.0
+_CRUD = re.compile(r"[<>\n\r\0]")
+
+
+@dataclass(frozen=True, slots=True)
+class TreeFile:
+    """A file in a commit's tree."""
+
+    path: str
+    blob: str
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A file that differs between two commits; ``blob`` is None when it was deleted."""
+
+    path: str
+    blob: str | None
+
+
+class GitRepository:
+    """One git repository (bare, or with a work tree) and the branch HEAD points to."""
+
+    def __init__(self, path: Path) -> None:
+        """Open an existing repository; raise ``StoreUnavailable`` when it is not one."""
+        try:
+            probe = Repo(path)
+        except Exception as error:
+            raise StoreUnavailable(f"{path} is not a git repository.") from error
+        try:
+            self.git_dir = Path(probe.git_dir)
+            self.common_dir = Path(probe.common_dir)
+            self.work_tree = None if probe.bare else Path(str(probe.working_tree_dir))
+        finally:
+            probe.close()
+        self.branch = self._read_head_ref()
+        self._readers: queue.LifoQueue[Repo] = queue.LifoQueue()
+        self._reader_count = 0
+        self._reader_lock = threading.Lock()
+        self._loose = LooseObjectDB(str(self.common_dir / "objects"))
+        self._thread_lock = threading.Lock()
+        self._flock_fd = os.open(self.common_dir / "wiki-writer.flock", os.O_RDWR | os.O_CREAT, 0o644)
+        self._unsynced: list[str] = []
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    @classmethod
+    def create_bare(cls, path: Path, files: Mapping[str, bytes], author: Author, message: str) -> GitRepository:
+        """Create a bare repository on ``main`` holding ``files`` in one commit."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["git", "init", "--quiet", "--bare", "--initial-branch=main", "--", str(path)],
+            check=True,
+            capture_output=True,
+        )
+        repo = cls(path)
+        with repo.writer():
+            tree = repo.build_tree(None, dict(files))
+            commit = repo.write_commit(tree, [], author, message)
+            if not repo.move_branch(commit, None):
+                raise StoreUnavailable("The new repository's branch could not be created.")
+        return repo
+
+    def _read_head_ref(self) -> str:
+        head = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            raise StoreUnavailable("HEAD is detached: the wiki serves the branch HEAD points to.")
+        ref = head[5:].strip()
+        if not _BRANCH.fullmatch(ref):
+            raise StoreUnavailable(f"HEAD points to {ref!r}, which is not a branch the wiki serves.")
+        return ref
+
+    def close(self) -> None:
+        """Stop the reader processes and release the writer lock file."""
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
+        os.close(self._flock_fd)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit the served branch points to, read from the ref files without spawning git."""
+        loose = self.common_dir / self.branch
+        try:
+            value = loose.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            value = ""
+        if value:
+            return value
+        try:
+            packed = (self.common_dir / "packed-refs").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        for line in packed.splitlines():
+            if line.endswith(" " + self.branch):
+                return line.split(" ", 1)[0]
+        return None
+
+    @contextmanager
+    def _reader(self) -> Iterator[Repo]:
+        """Borrow one of a few persistent cat-file readers (GitPython is not thread-safe)."""
+        try:
+            repo = self._readers.get_nowait()
+        except queue.Empty:
+            with self._reader_lock:
+                create = self._reader_count < _READERS
+                if create:
+                    self._reader_count += 1
+            repo = Repo(self.git_dir, odbt=GitCmdObjectDB) if create else self._readers.get()
+        try:
+            yield repo
+        finally:
+            self._readers.put(repo)
+
+    def _read_object(self, sha: str, expected: bytes) -> bytes:
+        with self._reader() as repo:
+            try:
+                stream = repo.odb.stream(bytes.fromhex(sha))
+            except (ValueError, BadObject, BadName):
+                raise NotFound("No such revision.") from None
+            if stream.type != expected:
+                raise NotFound("No such revision.")
+            return bytes(stream.read())
+
+    def read_blob(self, blob: str) -> bytes:
+        """The content of a blob; ``NotFound`` when there is no such blob."""
+        return self._read_object(check_revision(blob), b"blob")
+
+    def _tree_of(self, commit: str) -> str:
+        data = self._read_object(check_revision(commit), b"commit")
+        return data[5:45].decode("ascii")
+
+    def _tree_entries(self, tree: str) -> list[tuple[bytes, int, str]]:
+        return list(tree_entries_from_data(self._read_object(tree, b"tree")))
+
+    def commit_exists(self, commit: str) -> bool:
+        """True when ``commit`` names a commit in this repository."""
+        try:
+            self._tree_of(commit)
+        except NotFound:
+            return False
+        return True
+
+    def blob_at(self, commit: str, path: str) -> str | None:
+        """The blob id of ``path`` in ``commit``; None when the file is absent there.
+
+        Raises ``NotFound`` when the commit itself does not exist.
+        """
+        sha = self._tree_of(commit)
+        parts = path.split("/")
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            for binsha, mode, name in self._tree_entries(sha):
+                if name == part and ((mode == TREE_MODE) != last):
+                    sha = binsha.hex()
+                    break
+            else:
+                return None
+        return sha
+
+    def list_files(self, commit: str) -> list[TreeFile]:
+        """Every file in ``commit``'s tree, recursively."""
+        out = self._run("ls-tree", "-r", "-z", "--full-tree", check_revision(commit))
+        files = []
+        for record in out.split(b"\0"):
+            if record:
+                meta, path = record.split(b"\t", 1)
+                mode, kind, blob = meta.decode().split(" ")
+                if kind == "blob":
+                    files.append(TreeFile(path.decode("utf-8", "surrogateescape"), blob))
+        return files
+
+    def changed_files(self, old: str, new: str) -> list[Changed]:
+        """Files that differ between two commits, with their blob in ``new``."""
+        out = self._run("diff-tree", "-r", "-z", "--no-renames", check_revision(old), check_revision(new))
+        fields = out.split(b"\0")
+        changes = []
+        for header, path in zip(fields[0::2], fields[1::2], strict=False):
+            if header.startswith(b":"):
+                new_blob = header.split(b" ")[3].decode()
+                blob = None if set(new_blob) == {"0"} else new_blob
+                changes.append(Changed(path.decode("utf-8", "surrogateescape"), blob))
+        return changes
+
+    def walk_changes(self, newest: str, stop_at: str | None = None) -> Iterator[tuple[str, list[str]]]:
+        """Commits from ``newest`` back (first parents only, excluding ``stop_at`` and before),
+        each with the paths it changed, newest first.  Streams, so callers may stop early.
+        """
+        revisions = [check_revision(newest)]
+        if stop_at is not None:
+            revisions.append("^" + check_revision(stop_at))
+        args = self._base_args() + [
+            "log", "--first-parent", "-m", "--no-renames", "--name-only", "-z",
+            "--format=%x01%H", *revisions, "--",
+        ]  # fmt: skip
+        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
+            assert process.stdout is not None
+            buffer = b""
+            try:
+                for chunk in iter(lambda: process.stdout.read(65536), b""):  # type: ignore[union-attr]
+                    buffer += chunk
+                    *records, buffer = buffer.split(b"\x01")
+                    for record in records:
+                        if record:
+                            yield _parse_log_record(record)
+                if buffer:
+                    yield _parse_log_record(buffer)
+            finally:
+                process.kill()
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when ``ancestor`` is reachable from ``descendant``."""
+        result = subprocess.run(
+            self._base_args()
+            + ["merge-base", "--is-ancestor", check_revision(ancestor), check_revision(descendant)],
+            capture_output=True,
+            check=False,
+        )
+        return result.returncode == 0
+
+    # -- writing --------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, *, blocking: bool = True) -> Iterator[bool]:
+        """Hold the repository's single writer slot; yields False when not blocking and busy."""
+        if not self._thread_lock.acquire(blocking=blocking):
+            yield False
+            return
+        try:
+            try:
+                fcntl.flock(self._flock_fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(self._flock_fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _store(self, kind: bytes, data: bytes) -> str:
+        stream = self._loose.store(IStream(kind, len(data), io.BytesIO(data)))
+        sha = stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else str(stream.hexsha)
+        self._unsynced.append(sha)
+        return sha
+
+    def _sync_objects(self) -> None:
+        """fsync every object written since the last branch move, and their folders."""
+        objects = self.common_dir / "objects"
+        folders = set()
+        for sha in self._unsynced:
+            path = objects / sha[:2] / sha[2:]
+            _fsync(path)
+            folders.add(path.parent)
+        for folder in folders:
+            _fsync(folder)
+        if folders:
+            _fsync(objects)
+        self._unsynced.clear()
+
+    def build_tree(self, base_commit: str | None, changes: Mapping[str, bytes | None]) -> str:
+        """Write the tree of ``base_commit`` with ``changes`` applied (None deletes a file).
+
+        Only the folders along changed paths get new trees; the rest is reused.
+        """
+        root = self._tree_of(base_commit) if base_commit else None
+        nested: dict[str, object] = {}
+        for path, data in changes.items():
+            node = nested
+            *folders, leaf = path.split("/")
+            for folder in folders:
+                node = node.setdefault(folder, {})  # type: ignore[assignment]
+            node[leaf] = data
+        return self._write_tree(root, nested) or self._store(b"tree", b"")
+
+    def _write_tree(self, tree: str | None, changes: dict[str, object]) -> str | None:
+        entries = {name: (binsha, mode) for binsha, mode, name in (self._tree_entries(tree) if tree else [])}
+        for name, change in changes.items():
+            if isinstance(change, dict):
+                current = entries.get(name)
+                subtree = current[0].hex() if current and current[1] == TREE_MODE else None
+                written = self._write_tree(subtree, change)
+                if written is None:
+                    entries.pop(name, None)
+                else:
+                    entries[name] = (bytes.fromhex(written), TREE_MODE)
+            elif change is None:
+                entries.pop(name, None)
+            else:
+                assert isinstance(change, bytes)
+                entries[name] = (bytes.fromhex(self._store(b"blob", change)), BLOB_MODE)
+        if not entries:
+            return None
+        ordered = sorted(
+            ((binsha, mode, name) for name, (binsha, mode) in entries.items()),
+            key=lambda entry: entry[2].encode() + (b"/" if entry[1] == TREE_MODE else b""),
+        )
+        buffer = io.BytesIO()
+        tree_to_stream(ordered, buffer.write)
+        return self._store(b"tree", buffer.getvalue())
+
+    def write_commit(self, tree: str, parents: list[str], author: Author, message: str) -> str:
+        """Write a commit object; the author is the committer too (the person who saved)."""
+        identity = f"{_CRUD.sub('', author.name).strip() or 'anonymous'} <{_CRUD.sub('', author.email)}>"
+        stamp = f"{int(time.time())} +0000"
+        lines = [f"tree {tree}"] + [f"parent {check_revision(parent)}" for parent in parents]
+        lines += [f"author {identity} {stamp}", f"committer {identity} {stamp}"]
+        text = "\n".join(lines) + "\n\n" + message.replace("\0", "").strip() + "\n"
+        return self._store(b"commit", text.encode("utf-8"))
+
+    def move_branch(self, new: str, old: str | None) -> bool:
+        """Compare-and-swap the branch from ``old`` to ``new``; False when it is no longer at ``old``.
+
+        Objects are synced first, and git syncs the ref itself (``core.fsync``), so a
+        moved branch survives a crash.  Must be called while holding ``writer()``.
+        """
+        self._sync_objects()
+        expected = check_revision(old) if old else "0" * 40
+        result = subprocess.run(
+            self._base_args(fsync=True)
+            + ["update-ref", "-m", "wiki", "--end-of-options", self.branch, check_revision(new), expected],
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            if self.work_tree is not None and old is not None:
+                self._update_work_tree(old, new)
+            return True
+        if self.head() != old:
+            return False
+        message = result.stderr.decode(errors="replace").strip()
+        raise StoreUnavailable(f"git could not move the branch: {message}")
+
+    def check_work_tree_clean(self, paths: list[str]) -> None:
+        """Raise ``WorkTreeDirty`` when the work tree has local changes to any of ``paths``."""
+        if self.work_tree is None or not paths:
+            return
+        out = self._run("status", "--porcelain", "-z", "--untracked-files=all", "--", *paths)
+        if out.strip(b"\0"):
+            raise WorkTreeDirty(
+                "The repository's work tree has unsaved local changes to this page. "
+                "They were left alone and your edit was not saved; commit or discard them first."
+            )
+
+    def _update_work_tree(self, old: str, new: str) -> None:
+        """Bring the work tree along, as ``receive.denyCurrentBranch=updateInstead`` does."""
+        try:
+            self._run("read-tree", "-u", "-m", old, new)
+        except StoreUnavailable:
+            log.warning("branch moved to %s but the work tree could not follow", new)
+
+    def recover_stale_locks(self) -> list[Path]:
+        """Remove ref locks left by a killed process; returns the ones removed.
+
+        Safe because it runs holding the writer lock (so no wiki writer is live), and a
+        lock a live git process holds disappears within milliseconds: only a lock that
+        outlives a grace period is removed.
+        """
+        candidates = [self.common_dir / (self.branch + ".lock"), self.common_dir / "packed-refs.lock"]
+        with self.writer():
+            present = [path for path in candidates if path.exists()]
+            deadline = time.monotonic() + _LOCK_GRACE_SECONDS
+            while present and time.monotonic() < deadline:
+                time.sleep(0.05)
+                present = [path for path in present if path.exists()]
+            for path in present:
+                log.warning("removing stale lock %s left by a crashed writer", path)
+                path.unlink(missing_ok=True)
+            for leftover in (self.common_dir / "objects").glob("obj*"):
+                leftover.unlink(missing_ok=True)  # gitdb's temporary object files
+        return present
+
+    # -- merging --------------------------------------------------------------------------
+
+    def merge_texts(self, base: str, ours: str, theirs: str) -> str | None:
+        """Three-way merge of texts with ``git merge-file``; None when they conflict."""
+        with tempfile.TemporaryDirectory(prefix="wiki-merge-") as folder:
+            names = []
+            for label, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+                path = Path(folder) / label
+                path.write_text(text, encoding="utf-8")
+                names.append(str(path))
+            result = subprocess.run(
+                ["git", "merge-file", "-p", "--", *names], capture_output=True, check=False
+            )
+        if result.returncode == 0:
+            return result.stdout.decode("utf-8")
+        if result.returncode > 0:
+            return None
+        raise StoreUnavailable("git merge-file failed.")
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _base_args(self, *, fsync: bool = False) -> list[str]:
+        args = ["git", f"--git-dir={self.git_dir}"]
+        if self.work_tree is not None:
+            args.append(f"--work-tree={self.work_tree}")
+        args += ["--literal-pathspecs", "--no-optional-locks", "-c", "core.quotePath=false"]
+        if fsync:
+            args += ["-c", "core.fsync=reference,loose-object", "-c", "core.fsyncMethod=fsync"]
+        return args
+
+    def _run(self, *args: str) -> bytes:
+        result = subprocess.run(self._base_args() + list(args), capture_output=True, check=False)
+        if result.returncode != 0:
+            raise StoreUnavailable(f"git {args[0]} failed: {result.stderr.decode(errors='replace')}")
+        return result.stdout
+
+
+def _parse_log_record(record: bytes) -> tuple[str, list[str]]:
+    commit = record[:40].decode("ascii")
+    paths = [p.decode("utf-8", "surrogateescape") for p in record[41:].lstrip(b"\n").split(b"\0") if p]
+    return commit, paths
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

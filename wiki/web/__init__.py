@@ -1,0 +1,1 @@
+"""The web layer: routes, forms, templates; it calls services and never git."""
