@@ -18,11 +18,17 @@ class Settings:
 
     repo: Path = field(
         default=DEFAULT_REPO,
-        metadata={"env": "WIKI_REPO", "help": "git repository to serve; created and seeded when missing"},
+        metadata={
+            "env": "WIKI_REPO",
+            "help": "git repository to serve; created and seeded when missing",
+        },
     )
     database_url: str = field(
         default=DEFAULT_DATABASE,
-        metadata={"env": "WIKI_DATABASE_URL", "help": "accounts, tokens and sessions (sqlite:///PATH)"},
+        metadata={
+            "env": "WIKI_DATABASE_URL",
+            "help": "accounts, tokens and sessions (sqlite:///PATH)",
+        },
     )
     content_dir: Path = field(
         default=PROJECT_ROOT / "content",
@@ -30,7 +36,10 @@ class Settings:
     )
     secure_cookies: bool = field(
         default=False,
-        metadata={"env": "WIKI_SECURE_COOKIES", "help": "mark cookies Secure (set when served over https)"},
+        metadata={
+            "env": "WIKI_SECURE_COOKIES",
+            "help": "mark cookies Secure (set when served over https)",
+        },
     )
 
     @classmethod

@@ -7,6 +7,11 @@ human message; views never catch them to build responses themselves.
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is defined; it is translated where shown."""
+    return message
+
+
 class WikiError(Exception):
     """Base of every error a person or script may be told about."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from wiki.errors import BadInput, NotFound
+from wiki.errors import N_, BadInput, NotFound
 
 MAX_NAME_BYTES = 200
 PAGE_SUFFIX = ".md"
@@ -31,31 +31,33 @@ _WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re
 def check_revision(value: str) -> str:
     """Return ``value`` when it is a full lowercase commit id; raise ``NotFound`` otherwise."""
     if not _REVISION.fullmatch(value):
-        raise NotFound("No such revision.")
+        raise NotFound(N_("No such revision."))
     return value
 
 
 def _check_segment(segment: str) -> None:
     if not segment:
-        raise BadInput("A page name has no empty parts: no leading, trailing or double '/'.")
+        raise BadInput(N_("A page name has no empty parts: no leading, trailing or double '/'."))
     if segment[0] in ".-":
-        raise BadInput("A part of a page name may not start with '.' or '-'.")
+        raise BadInput(N_("A part of a page name may not start with '.' or '-'."))
     if segment.endswith("."):
-        raise BadInput("A part of a page name may not end with '.'.")
+        raise BadInput(N_("A part of a page name may not end with '.'."))
     for char in segment:
         if char in _IGNORABLE:
-            raise BadInput("A page name may not contain invisible characters.")
+            raise BadInput(N_("A page name may not contain invisible characters."))
         category = unicodedata.category(char)
         if category[0] not in "LNM" and char not in _ALLOWED_PUNCTUATION:
             raise BadInput(
-                "A page name may only contain letters, digits, '-', '_' and '.', "
-                "with '/' between folders."
+                N_(
+                    "A page name may only contain letters, digits, '-', '_' and '.', "
+                    "with '/' between folders."
+                )
             )
     folded = segment.casefold()
     if folded.startswith(".git") or folded.startswith("git~") or folded == "git":
-        raise BadInput("A page name may not imitate git's own folder.")
+        raise BadInput(N_("A page name may not imitate git's own folder."))
     if _WINDOWS_RESERVED.fullmatch(segment):
-        raise BadInput("This page name is reserved on some systems; choose another.")
+        raise BadInput(N_("This page name is reserved on some systems; choose another."))
 
 
 def check_page_name(value: str) -> str:
@@ -67,9 +69,9 @@ def check_page_name(value: str) -> str:
     """
     name = unicodedata.normalize("NFC", value)
     if not name:
-        raise BadInput("A page needs a name.")
+        raise BadInput(N_("A page needs a name."))
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise BadInput(f"A page name may be at most {MAX_NAME_BYTES} bytes long.")
+        raise BadInput(N_("A page name may be at most 200 bytes long."))
     for segment in name.split("/"):
         _check_segment(segment)
     return name
@@ -94,7 +96,5 @@ def page_name_of_file(path: str) -> str | None:
 def slugify(title: str) -> str:
     """A page name made from a title: lowercase, accents kept, spaces as ``-``."""
     text = unicodedata.normalize("NFC", title).strip().lower()
-    slug = "".join(
-        char if unicodedata.category(char)[0] in "LNM" else "-" for char in text
-    )
+    slug = "".join(char if unicodedata.category(char)[0] in "LNM" else "-" for char in text)
     return re.sub(r"-{2,}", "-", slug).strip("-")

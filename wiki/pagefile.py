@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from wiki.errors import BadInput
+from wiki.errors import N_, BadInput
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
@@ -57,24 +57,24 @@ def parse(text: str, name: str, *, strict: bool = False) -> PageFile:
         front_matter, body = match.group(0), text[match.end() :]
         try:
             loaded = yaml.safe_load(match.group(1) or "")
-        except yaml.YAMLError as error:
+        except yaml.YAMLError:
             if strict:
-                raise BadInput(f"The front matter is not valid YAML: {error}") from None
+                raise BadInput(N_("The front matter (between the --- lines) is not valid YAML.")) from None
             loaded = {}
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
             if strict:
-                raise BadInput("The front matter must be a list of 'key: value' lines.")
+                raise BadInput(N_("The front matter must be a list of 'key: value' lines."))
             loaded = {}
         meta = loaded
     title = meta.get("title")
     number = meta.get("number")
     if strict:
         if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE_LENGTH):
-            raise BadInput(f"'title' must be text of at most {MAX_TITLE_LENGTH} characters.")
+            raise BadInput(N_("'title' must be text of at most 200 characters."))
         if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
-            raise BadInput("'number' must be a whole number.")
+            raise BadInput(N_("'number' must be a whole number."))
     if not isinstance(title, str) or not title.strip():
         heading = _HEADING.search(body)
         title = heading.group(1) if heading else _title_from_name(name)

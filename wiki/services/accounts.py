@@ -27,7 +27,7 @@ from wiki.store.database import Database, TokenRow, UserRow
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "wiki_"
+TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
 COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from wiki import pagefile
-from wiki.errors import BadInput, EditConflict, NameTaken, NotFound, TooLarge
+from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file
 from wiki.store.gitrepo import GitRepository
@@ -85,19 +85,19 @@ class PageService:
         try:
             name = check_page_name(name)
         except BadInput:
-            raise NotFound("No such page.") from None
+            raise NotFound(N_("No such page.")) from None
         if revision is None:
             self.refresh()
             found = self.index.get(name)
             if found is None:
-                raise NotFound("No such page.")
+                raise NotFound(N_("No such page."))
             summary, blob = found
             page_revision = summary.revision
         else:
             page_revision = check_revision(revision)
             at = self.repo.blob_at(page_revision, page_file(name))
             if at is None:
-                raise NotFound("No such page.")
+                raise NotFound(N_("No such page."))
             blob = at
         text = self.text_of_blob(blob)
         parsed = pagefile.parse(text, name)
@@ -109,6 +109,31 @@ class PageService:
 
     # -- writing --------------------------------------------------------------------------
 
+    def text_from_form(self, name: str, base: str | None, title: str, body: str) -> str:
+        """The file text for a title and body typed in a form, keeping the page's other
+        front matter (such as a principle's number) as it was at ``base``."""
+        title = " ".join(title.split())
+        if not title:
+            raise BadInput(N_("A page needs a title."))
+        previous = None
+        if base:
+            try:
+                page, _ = self.get(name, base)
+            except NotFound:
+                pass
+            else:
+                previous = pagefile.parse(page.text, page.path)
+        return pagefile.compose(previous, title, body)
+
+    def base_text(self, name: str, base: str | None) -> str:
+        """The page's text at ``base`` (empty when it did not exist there): what an edit started from."""
+        if not base:
+            return ""
+        try:
+            return self.get(name, base)[0].text
+        except NotFound:
+            return ""
+
     def save(self, edit: EditRequest) -> SaveResult:
         """Save a page's whole file text; see the module docstring for the rules.
 
@@ -119,18 +144,18 @@ class PageService:
         name = check_page_name(edit.name)
         text = pagefile.normalise_text(edit.text)
         if len(text.encode("utf-8")) > MAX_PAGE_BYTES:
-            raise TooLarge("A page may be at most 1 MB.")
+            raise TooLarge(N_("A page may be at most 1 MB."))
         if not text.strip():
-            raise BadInput("A page cannot be empty.")
+            raise BadInput(N_("A page cannot be empty."))
         pagefile.parse(text, name, strict=True)
         base = None
         if edit.base_revision:
             try:
                 base = check_revision(edit.base_revision)
             except NotFound:
-                raise BadInput("The base revision is not a commit id.") from None
+                raise BadInput(N_("The base revision is not a commit id.")) from None
             if not self.repo.commit_exists(base):
-                raise BadInput("The base revision does not exist.")
+                raise BadInput(N_("The base revision does not exist."))
         message = " ".join(edit.message.split())[:MAX_MESSAGE_LENGTH]
         file = page_file(name)
         with self.repo.writer():
@@ -153,23 +178,23 @@ class PageService:
                         self.index.record_commit(head, commit, name, _blob_id(new_text))
                     return SaveResult(commit, merged, created, True)
 
-    def _resolve(
-        self, name: str, file: str, text: str, base: str | None
-    ) -> tuple[str | None, bool, bool]:
+    def _resolve(self, name: str, file: str, text: str, base: str | None) -> tuple[str | None, bool, bool]:
         """The text to commit (None: nothing changes), whether it merged, whether it creates."""
         found = self.index.get(name)
         if found is None:
             if base is not None and self.repo.blob_at(base, file) is not None:
-                raise EditConflict("The page was deleted after you started editing.", None, None)
+                raise EditConflict(N_("The page was deleted after you started editing."), None, None)
             other = self.index.same_but_for_case(name)
             if other is not None:
-                raise NameTaken(f"A page named {other!r} exists; names may not differ only by case.")
+                raise NameTaken(N_("A page with this name exists, differing only in capitals."))
             return text, False, True
         summary, current_blob = found
         current = self.text_of_blob(current_blob)
         if base is None:
             raise EditConflict(
-                "The page exists: send the revision your text is based on.", summary.revision, current
+                N_("The page exists: send the revision your text is based on."),
+                summary.revision,
+                current,
             )
         base_blob = self.repo.blob_at(base, file)
         if base_blob == current_blob:
@@ -178,7 +203,7 @@ class PageService:
         merged = self.repo.merge_texts(base_text, current, text)
         if merged is None:
             raise EditConflict(
-                "Someone changed the same part of this page while you were editing.",
+                N_("Someone changed the same part of this page while you were editing."),
                 summary.revision,
                 current,
             )

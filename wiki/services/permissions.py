@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from wiki.errors import Forbidden, Unauthorized
+from wiki.errors import N_, Forbidden, Unauthorized
 from wiki.models import Role, User
 
 
@@ -35,7 +35,7 @@ def allowed(user: User | None, action: Action) -> bool:
 def require(user: User | None, action: Action) -> User:
     """Return the signed-in user allowed to act; ``Unauthorized`` or ``Forbidden`` otherwise."""
     if user is None:
-        raise Unauthorized("Sign in first.")
+        raise Unauthorized(N_("Sign in first."))
     if not allowed(user, action):
-        raise Forbidden("Your role does not allow this.")
+        raise Forbidden(N_("Your role does not allow this."))
     return user

@@ -83,7 +83,7 @@ class Renderer:
                 if cached is not None:
                     self._cache.move_to_end(key)
                     return cached
-        html = self._md.render(markdown)
+        html = str(self._md.render(markdown))
         if key is not None:
             with self._lock:
                 self._cache[key] = html

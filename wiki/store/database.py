@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wiki.errors import BadInput, NameTaken
 
@@ -69,6 +70,10 @@ class TokenRow:
 
 
 _USER_COLUMNS = "u.id, u.username, u.display_name, u.email, u.role, u.password_hash, u.disabled"
+
+
+def _user_row(row: tuple[Any, ...]) -> UserRow:
+    return UserRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]), bool(row[6]))
 
 
 def path_from_url(url: str) -> Path:
@@ -144,10 +149,10 @@ class Database:
         return int(cursor.lastrowid or 0)
 
     def _user(self, where: str, value: object, join: str = "") -> UserRow | None:
-        row = self._db().execute(
-            f"SELECT {_USER_COLUMNS} FROM users u {join} WHERE {where}", (value,)  # noqa: S608
-        ).fetchone()
-        return None if row is None else UserRow(*row[:6], bool(row[6]))
+        # ``where`` and ``join`` are constants of this module; values are always parameters.
+        query = f"SELECT {_USER_COLUMNS} FROM users u {join} WHERE {where}"  # noqa: S608
+        row = self._db().execute(query, (value,)).fetchone()
+        return None if row is None else _user_row(row)
 
     def user_by_name(self, username: str) -> UserRow | None:
         """The account with this username (case-insensitive), or None."""
@@ -214,14 +219,18 @@ class Database:
 
     def session(self, id_hash: str) -> tuple[UserRow, float, float] | None:
         """The account, start and last activity of a session, or None."""
-        row = self._db().execute(
-            f"SELECT {_USER_COLUMNS}, s.created, s.last_seen FROM sessions s"  # noqa: S608
-            " JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
-            (id_hash,),
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                f"SELECT {_USER_COLUMNS}, s.created, s.last_seen FROM sessions s"  # noqa: S608
+                " JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
+                (id_hash,),
+            )
+            .fetchone()
+        )
         if row is None:
             return None
-        return UserRow(*row[:6], bool(row[6])), float(row[7]), float(row[8])
+        return _user_row(row), float(row[7]), float(row[8])
 
     def touch_session(self, id_hash: str) -> None:
         """Record activity on a session (for the idle timeout)."""

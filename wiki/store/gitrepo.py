@@ -37,7 +37,7 @@ from gitdb import IStream
 from gitdb.db import LooseObjectDB
 from gitdb.exc import BadName, BadObject
 
-from wiki.errors import NotFound, StoreUnavailable, WorkTreeDirty
+from wiki.errors import N_, NotFound, StoreUnavailable, WorkTreeDirty
 from wiki.models import Author
 from wiki.names import check_revision
 
@@ -94,7 +94,9 @@ class GitRepository:
     # -- set-up ---------------------------------------------------------------------------
 
     @classmethod
-    def create_bare(cls, path: Path, files: Mapping[str, bytes], author: Author, message: str) -> GitRepository:
+    def create_bare(
+        cls, path: Path, files: Mapping[str, bytes], author: Author, message: str
+    ) -> GitRepository:
         """Create a bare repository on ``main`` holding ``files`` in one commit."""
         path.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
@@ -120,13 +122,15 @@ class GitRepository:
         return ref
 
     def close(self) -> None:
-        """Stop the reader processes and release the writer lock file."""
+        """Stop the reader processes and release the writer lock file (idempotent)."""
         while True:
             try:
                 self._readers.get_nowait().close()
             except queue.Empty:
                 break
-        os.close(self._flock_fd)
+        if self._flock_fd >= 0:
+            os.close(self._flock_fd)
+            self._flock_fd = -1
 
     # -- reading --------------------------------------------------------------------------
 
@@ -169,9 +173,9 @@ class GitRepository:
             try:
                 stream = repo.odb.stream(bytes.fromhex(sha))
             except (ValueError, BadObject, BadName):
-                raise NotFound("No such revision.") from None
+                raise NotFound(N_("No such revision.")) from None
             if stream.type != expected:
-                raise NotFound("No such revision.")
+                raise NotFound(N_("No such revision."))
             return bytes(stream.read())
 
     def read_blob(self, blob: str) -> bytes:
@@ -217,7 +221,7 @@ class GitRepository:
         for record in out.split(b"\0"):
             if record:
                 meta, path = record.split(b"\t", 1)
-                mode, kind, blob = meta.decode().split(" ")
+                _mode, kind, blob = meta.decode().split(" ")
                 if kind == "blob":
                     files.append(TreeFile(path.decode("utf-8", "surrogateescape"), blob))
         return files
@@ -241,10 +245,10 @@ class GitRepository:
         revisions = [check_revision(newest)]
         if stop_at is not None:
             revisions.append("^" + check_revision(stop_at))
-        args = self._base_args() + [
+        args = self._command(
             "log", "--first-parent", "-m", "--no-renames", "--name-only", "-z",
             "--format=%x01%H", *revisions, "--",
-        ]  # fmt: skip
+        )  # fmt: skip
         with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
             assert process.stdout is not None
             buffer = b""
@@ -262,12 +266,10 @@ class GitRepository:
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when ``ancestor`` is reachable from ``descendant``."""
-        result = subprocess.run(
-            self._base_args()
-            + ["merge-base", "--is-ancestor", check_revision(ancestor), check_revision(descendant)],
-            capture_output=True,
-            check=False,
+        command = self._command(
+            "merge-base", "--is-ancestor", check_revision(ancestor), check_revision(descendant)
         )
+        result = subprocess.run(command, capture_output=True, check=False)
         return result.returncode == 0
 
     # -- writing --------------------------------------------------------------------------
@@ -369,12 +371,8 @@ class GitRepository:
         """
         self._sync_objects()
         expected = check_revision(old) if old else "0" * 40
-        result = subprocess.run(
-            self._base_args(fsync=True)
-            + ["update-ref", "-m", "wiki", "--end-of-options", self.branch, check_revision(new), expected],
-            capture_output=True,
-            check=False,
-        )
+        update = ("update-ref", "-m", "wiki", "--end-of-options", self.branch, check_revision(new), expected)
+        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
         if result.returncode == 0:
             if self.work_tree is not None and old is not None:
                 self._update_work_tree(old, new)
@@ -391,8 +389,10 @@ class GitRepository:
         out = self._run("status", "--porcelain", "-z", "--untracked-files=all", "--", *paths)
         if out.strip(b"\0"):
             raise WorkTreeDirty(
-                "The repository's work tree has unsaved local changes to this page. "
-                "They were left alone and your edit was not saved; commit or discard them first."
+                N_(
+                    "The repository's work tree has unsaved local changes to this page. "
+                    "They were left alone and your edit was not saved; commit or discard them first."
+                )
             )
 
     def _update_work_tree(self, old: str, new: str) -> None:
@@ -409,7 +409,10 @@ class GitRepository:
         lock a live git process holds disappears within milliseconds: only a lock that
         outlives a grace period is removed.
         """
-        candidates = [self.common_dir / (self.branch + ".lock"), self.common_dir / "packed-refs.lock"]
+        candidates = [
+            self.common_dir / (self.branch + ".lock"),
+            self.common_dir / "packed-refs.lock",
+        ]
         with self.writer():
             present = [path for path in candidates if path.exists()]
             deadline = time.monotonic() + _LOCK_GRACE_SECONDS
@@ -444,17 +447,18 @@ class GitRepository:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _base_args(self, *, fsync: bool = False) -> list[str]:
+    def _command(self, *command: str, fsync: bool = False) -> list[str]:
+        """A git command line for this repository, with paths taken literally."""
         args = ["git", f"--git-dir={self.git_dir}"]
         if self.work_tree is not None:
             args.append(f"--work-tree={self.work_tree}")
         args += ["--literal-pathspecs", "--no-optional-locks", "-c", "core.quotePath=false"]
         if fsync:
             args += ["-c", "core.fsync=reference,loose-object", "-c", "core.fsyncMethod=fsync"]
-        return args
+        return [*args, *command]
 
     def _run(self, *args: str) -> bytes:
-        result = subprocess.run(self._base_args() + list(args), capture_output=True, check=False)
+        result = subprocess.run(self._command(*args), capture_output=True, check=False)
         if result.returncode != 0:
             raise StoreUnavailable(f"git {args[0]} failed: {result.stderr.decode(errors='replace')}")
         return result.stdout

@@ -98,18 +98,22 @@ class PageIndex:
 
     def get(self, name: str) -> tuple[PageSummary, str] | None:
         """The summary and blob id of one page, or None."""
-        row = self._db().execute(
-            "SELECT path, title, number, revision, blob FROM pages WHERE path = ?", (name,)
-        ).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT path, title, number, revision, blob FROM pages WHERE path = ?", (name,))
+            .fetchone()
+        )
         if row is None:
             return None
         return PageSummary(row[0], row[1], row[2], row[3]), row[4]
 
     def same_but_for_case(self, name: str) -> str | None:
         """An existing page whose name equals ``name`` but for case, or None."""
-        row = self._db().execute(
-            "SELECT path FROM pages WHERE fold = ? AND path != ?", (fold(name), name)
-        ).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT path FROM pages WHERE fold = ? AND path != ?", (fold(name), name))
+            .fetchone()
+        )
         return None if row is None else str(row[0])
 
     # -- keeping in step with git ---------------------------------------------------------
@@ -125,7 +129,11 @@ class PageIndex:
             return
         if head is None:
             self._replace_all({}, None)
-        elif indexed is None or not self.repo.commit_exists(indexed) or not self.repo.is_ancestor(indexed, head):
+        elif (
+            indexed is None
+            or not self.repo.commit_exists(indexed)
+            or not self.repo.is_ancestor(indexed, head)
+        ):
             self._rebuild(head)
         else:
             self.apply(indexed, head)
@@ -197,6 +205,7 @@ class PageIndex:
         text = self.repo.read_blob(blob).decode("utf-8", "replace")
         parsed = pagefile.parse(text, name)
         self._db().execute(
-            "INSERT OR REPLACE INTO pages (path, fold, title, number, blob, revision) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO pages (path, fold, title, number, blob, revision)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (name, fold(name), parsed.title, parsed.number, blob, revision),
         )

@@ -1,0 +1,91 @@
+"""Shared fixtures: a fresh repository and database per test, clients, and signed-in people."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from wiki.config import Settings
+from wiki.models import Role, User
+from wiki.services.site import Site, open_site
+from wiki.web.app import create_app
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git against a test repository and return its output (tests only)."""
+    return subprocess.run(
+        ["git", f"--git-dir={repo}", *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Why: every test gets its own repository and database, seeded from content/."""
+    return Settings(repo=tmp_path / "wiki.git", database_url=f"sqlite:///{tmp_path / 'wiki.sqlite3'}")
+
+
+@pytest.fixture
+def site(settings: Settings) -> Iterator[Site]:
+    """Why: the services, opened as the app opens them, closed after the test."""
+    opened = open_site(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def client(site: Site) -> Iterator[TestClient]:
+    """Why: HTTP tests go through the real app, sharing the test's site."""
+    with TestClient(create_app(site.settings, site=site), follow_redirects=False) as test_client:
+        yield test_client
+
+
+def csrf_from(html: str) -> str:
+    """The form token in a rendered page."""
+    match = _CSRF.search(html)
+    assert match, "no form token on the page"
+    return match.group(1)
+
+
+class Auth:
+    """Makes accounts and signs them in, so a test reads ``auth.sign_in(Role.EDITOR)``."""
+
+    def __init__(self, site: Site, client: TestClient) -> None:
+        self.site = site
+        self.client = client
+
+    def user(self, role: Role, username: str | None = None) -> User:
+        name = username or f"{role.value}1"
+        return self.site.accounts.add_user(name, PASSWORD, role, display_name=f"{role.value.title()} Een")
+
+    def sign_in(self, role: Role = Role.EDITOR, username: str | None = None) -> User:
+        user = self.user(role, username)
+        page = self.client.get("/signin")
+        response = self.client.post(
+            "/signin",
+            data={
+                "username": user.username,
+                "password": PASSWORD,
+                "csrf_token": csrf_from(page.text),
+                "next": "/",
+            },
+        )
+        assert response.status_code == 303
+        return user
+
+    def token(self, role: Role, username: str | None = None) -> dict[str, str]:
+        user = self.user(role, username)
+        return {"Authorization": "Bearer " + self.site.accounts.create_token(user.username)}
+
+
+@pytest.fixture
+def auth(site: Site, client: TestClient) -> Auth:
+    """Why: most web tests need someone signed in with a given role."""
+    return Auth(site, client)

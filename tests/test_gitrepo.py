@@ -1,0 +1,145 @@
+"""The git store on real temporary repositories: objects, compare-and-swap, work trees, locks."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git
+from wiki.errors import NotFound, WorkTreeDirty
+from wiki.models import Author
+from wiki.store.gitrepo import GitRepository
+
+AUTHOR = Author("Ada Tester", "ada@users.wiki.invalid")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepository:
+    """Why: a bare repository with one page in the root and one in a folder."""
+    files = {"een.md": b"# Een\n", "map/twee.md": b"twee\n"}
+    return GitRepository.create_bare(tmp_path / "r.git", files, AUTHOR, "Begin")
+
+
+def commit(repo: GitRepository, changes: dict[str, bytes | None], message: str = "m") -> str:
+    with repo.writer():
+        head = repo.head()
+        new = repo.write_commit(repo.build_tree(head, changes), [head] if head else [], AUTHOR, message)
+        assert repo.move_branch(new, head)
+    return new
+
+
+def test_a_new_repository_is_bare_on_main_with_one_commit(repo: GitRepository) -> None:
+    path = repo.git_dir
+    assert git(path, "rev-parse", "--is-bare-repository").strip() == "true"
+    assert git(path, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+    assert git(path, "ls-tree", "-r", "--name-only", "HEAD").split() == ["een.md", "map/twee.md"]
+    assert git(path, "log", "--format=%an <%ae>|%s").strip() == "Ada Tester <ada@users.wiki.invalid>|Begin"
+
+
+def test_head_is_read_from_loose_and_packed_refs(repo: GitRepository) -> None:
+    loose = repo.head()
+    assert loose == git(repo.git_dir, "rev-parse", "HEAD").strip()
+    git(repo.git_dir, "pack-refs", "--all")
+    assert not (repo.git_dir / "refs/heads/main").exists()
+    assert repo.head() == loose
+
+
+def test_a_commit_changes_only_the_path_it_names(repo: GitRepository) -> None:
+    before = git(repo.git_dir, "rev-parse", "HEAD:een.md").strip()
+    commit(repo, {"map/twee.md": b"twee, anders\n", "map/diep/drie.md": b"drie\n"})
+    assert git(repo.git_dir, "show", "HEAD:map/twee.md") == "twee, anders\n"
+    assert git(repo.git_dir, "show", "HEAD:map/diep/drie.md") == "drie\n"
+    assert git(repo.git_dir, "rev-parse", "HEAD:een.md").strip() == before
+    subprocess.run(["git", f"--git-dir={repo.git_dir}", "fsck", "--full", "--strict"], check=True)
+
+
+def test_deleting_the_last_file_of_a_folder_removes_the_folder(repo: GitRepository) -> None:
+    commit(repo, {"map/twee.md": None})
+    assert git(repo.git_dir, "ls-tree", "-r", "--name-only", "HEAD").split() == ["een.md"]
+
+
+def test_the_branch_moves_only_from_the_value_it_was_read_at(repo: GitRepository) -> None:
+    start = repo.head()
+    assert start is not None
+    first = commit(repo, {"een.md": b"eerste\n"})
+    with repo.writer():
+        stale = repo.write_commit(repo.build_tree(start, {"een.md": b"verouderd\n"}), [start], AUTHOR, "x")
+        assert repo.move_branch(stale, start) is False
+    assert repo.head() == first
+    assert git(repo.git_dir, "show", "HEAD:een.md") == "eerste\n"
+
+
+def test_reads_at_a_revision_and_unknown_revisions(repo: GitRepository) -> None:
+    start = repo.head()
+    assert start is not None
+    commit(repo, {"een.md": b"nieuw\n"})
+    old = repo.blob_at(start, "een.md")
+    assert old is not None
+    assert repo.read_blob(old) == b"# Een\n"
+    assert repo.blob_at(start, "bestaat/niet.md") is None
+    assert repo.blob_at(start, "map") is None  # a folder is not a page
+    with pytest.raises(NotFound):
+        repo.blob_at("0" * 40, "een.md")
+    with pytest.raises(NotFound):
+        repo.blob_at("--output=/tmp/x", "een.md")
+    with pytest.raises(NotFound):
+        repo.blob_at(old, "een.md")  # a blob is not a commit
+
+
+def test_merge_of_different_paragraphs_and_of_overlapping_ones(repo: GitRepository) -> None:
+    base = "a\n\nb\n\nc\n"
+    assert repo.merge_texts(base, "A\n\nb\n\nc\n", "a\n\nb\n\nC\n") == "A\n\nb\n\nC\n"
+    assert repo.merge_texts(base, "A1\n\nb\n\nc\n", "A2\n\nb\n\nc\n") is None
+
+
+def test_walk_changes_lists_commits_newest_first_with_their_paths(repo: GitRepository) -> None:
+    first = repo.head()
+    second = commit(repo, {"een.md": b"1\n"})
+    third = commit(repo, {"map/twee.md": b"2\n"})
+    assert list(repo.walk_changes(third, first)) == [(third, ["map/twee.md"]), (second, ["een.md"])]
+
+
+def test_a_stale_ref_lock_from_a_crash_is_removed_at_start_up(repo: GitRepository) -> None:
+    lock = repo.common_dir / "refs/heads/main.lock"
+    lock.write_text("0" * 40 + "\n")
+    assert repo.recover_stale_locks() == [lock]
+    assert not lock.exists()
+    commit(repo, {"een.md": b"na de crash\n"})
+    assert git(repo.git_dir, "show", "HEAD:een.md") == "na de crash\n"
+
+
+@pytest.fixture
+def work_tree(tmp_path: Path) -> tuple[GitRepository, Path]:
+    """Why: repositories with a checkout must be served as they are, like updateInstead."""
+    folder = tmp_path / "checkout"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(folder)], check=True)
+    (folder / "een.md").write_text("een\n")
+    (folder / "twee.md").write_text("twee\n")
+    for args in (["add", "."], ["-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "begin"]):
+        subprocess.run(["git", "-C", str(folder), *args], check=True)
+    return GitRepository(folder), folder
+
+
+def test_a_save_brings_a_clean_work_tree_along(work_tree: tuple[GitRepository, Path]) -> None:
+    repo, folder = work_tree
+    commit(repo, {"een.md": b"een, bewerkt\n"})
+    assert (folder / "een.md").read_text() == "een, bewerkt\n"
+    status = subprocess.run(
+        ["git", "-C", str(folder), "status", "--porcelain"], check=True, capture_output=True, text=True
+    )
+    assert status.stdout == ""
+
+
+def test_local_changes_in_the_work_tree_refuse_the_save_and_stay(
+    work_tree: tuple[GitRepository, Path],
+) -> None:
+    repo, folder = work_tree
+    (folder / "een.md").write_text("lokaal werk\n")
+    head = repo.head()
+    with pytest.raises(WorkTreeDirty):
+        repo.check_work_tree_clean(["een.md"])
+    repo.check_work_tree_clean(["twee.md"])  # other pages can still be saved
+    assert (folder / "een.md").read_text() == "lokaal werk\n"
+    assert repo.head() == head

@@ -1,0 +1,5 @@
+import sys
+
+from wiki.cli import main
+
+sys.exit(main())

@@ -1,0 +1,161 @@
+"""The ``wiki`` command: serve, init, and account administration."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from wiki.config import Settings
+from wiki.errors import WikiError
+from wiki.models import Role
+from wiki.services.accounts import AccountService
+from wiki.services.site import open_repository
+from wiki.store.database import Database
+from wiki.web.app import create_app
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(repo=args.repo, database_url=args.database)
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Again: ") != first:
+            raise WikiError("The passwords differ.")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _accounts(args: argparse.Namespace) -> AccountService:
+    return AccountService(Database(_settings(args).database_url))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the wiki with uvicorn."""
+    app = create_app(_settings(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create and seed a bare repository."""
+    settings = _settings(args)
+    if args.path.exists():
+        raise WikiError(f"{args.path} exists already.")
+    open_repository(args.path, settings.content_dir).close()
+    print(f"Created {args.path} with the bundled pages.")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create an account; the password comes from standard input or a prompt."""
+    password = _read_password(f"Password for {args.name}: ")
+    user = _accounts(args).add_user(
+        args.name,
+        password,
+        Role(args.role),
+        email=args.email or "",
+        display_name=args.display_name or "",
+    )
+    print(f"Created {user.username} ({user.role.value}).")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """Print a new personal API token."""
+    print(_accounts(args).create_token(args.name, args.label or ""))
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """Revoke a token by its id (``wiki token list`` shows them), or all of an account's tokens."""
+    accounts = _accounts(args)
+    ids = [row.id for row in accounts.tokens(args.name)] if args.all else [args.id]
+    if not ids or ids == [None]:
+        raise WikiError("Give a token id or --all.")
+    for token_id in ids:
+        accounts.revoke_token(args.name, token_id)
+    print(f"Revoked {len(ids)} token(s) of {args.name}.")
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """List an account's tokens (never the tokens themselves)."""
+    for row in _accounts(args).tokens(args.name):
+        print(f"{row.id}\t{row.label}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, help="git repository (default: $WIKI_REPO or data/wiki.git)")
+    parser.add_argument(
+        "--database",
+        help="database URL (default: $WIKI_DATABASE_URL or sqlite:///data/wiki.sqlite3)",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line, with a help text for every command."""
+    main = argparse.ArgumentParser(prog="wiki", description="The principles wiki.")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the wiki over HTTP")
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.set_defaults(run=cmd_serve)
+
+    init = commands.add_parser("init", help="create a bare repository seeded with the bundled pages")
+    init.add_argument("path", type=Path, help="where to create it")
+    init.set_defaults(run=cmd_init, repo=None, database=None)
+
+    user = commands.add_parser("user", help="manage accounts").add_subparsers(
+        dest="user_command", required=True, metavar="ACTION"
+    )
+    add = user.add_parser("add", help="create an account (password from standard input, or prompted)")
+    _common(add)
+    add.add_argument("name", help="username")
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.add_argument("--email", help="e-mail address (never written into git)")
+    add.add_argument("--display-name", help="name shown with edits and written into commits")
+    add.set_defaults(run=cmd_user_add)
+
+    token = commands.add_parser("token", help="manage personal API tokens").add_subparsers(
+        dest="token_command", required=True, metavar="ACTION"
+    )
+    create = token.add_parser("create", help="print a new token for an account")
+    _common(create)
+    create.add_argument("name", help="username")
+    create.add_argument("--label", help="what the token is for")
+    create.set_defaults(run=cmd_token_create)
+    revoke = token.add_parser("revoke", help="revoke a token by id, or all of an account's tokens")
+    _common(revoke)
+    revoke.add_argument("name", help="username")
+    revoke.add_argument("id", type=int, nargs="?", help="token id (see 'wiki token list')")
+    revoke.add_argument("--all", action="store_true", help="revoke every token of the account")
+    revoke.set_defaults(run=cmd_token_revoke)
+    listing = token.add_parser("list", help="list an account's tokens")
+    _common(listing)
+    listing.add_argument("name", help="username")
+    listing.set_defaults(run=cmd_token_list)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; domain errors are printed plainly, with exit status 1."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except WikiError as error:
+        print(f"wiki: {error.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Signing in and out, and choosing the interface language."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from wiki.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from wiki.web.i18n import gettext as _
+from wiki.web.session import require_csrf, sign_in, sign_out, site_of
+from wiki.web.templating import render
+
+
+def local_target(value: str | None, default: str = "/") -> str:
+    """``value`` when it is a path on this site, else ``default`` (no open redirects)."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return default
+    if any(ord(char) < 32 for char in value):
+        return default
+    return value
+
+
+async def signin_form(request: Request) -> Response:
+    """The sign-in form."""
+    return render(
+        request,
+        "signin.html",
+        {"next": local_target(request.query_params.get("next")), "username": ""},
+    )
+
+
+async def signin_submit(request: Request) -> Response:
+    """Check the password and start a new session; the same message for any failure."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    username = str(form.get("username") or "")
+    password = str(form.get("password") or "")
+    target = local_target(str(form.get("next") or ""))
+    user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password)
+    if user is None:
+        context = {
+            "next": target,
+            "username": username,
+            "error": _("The username or password is not right."),
+        }
+        return render(request, "signin.html", context, status=401)
+    separator = "&" if "?" in target else "?"
+    response = RedirectResponse(f"{target}{separator}notice=signed-in", status_code=303)
+    sign_in(request, response, user)
+    return response
+
+
+async def signout(request: Request) -> Response:
+    """End the session on the server."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    response = RedirectResponse("/?notice=signed-out", status_code=303)
+    sign_out(request, response)
+    return response
+
+
+async def choose_language(request: Request) -> Response:
+    """Remember the interface language and go back where the person was."""
+    language = request.path_params["language"]
+    target = local_target(request.query_params.get("next"))
+    response = RedirectResponse(target if language in LANGUAGES else "/", status_code=303)
+    if language in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+def signin_url(next_path: str) -> str:
+    """Where to send a person who must sign in first."""
+    return "/signin?next=" + quote(next_path)

@@ -1,0 +1,104 @@
+"""The JSON API for scripts: bearer tokens only (no cookies), so no form tokens are needed.
+
+Shapes are a contract (see the README): outside scripts rely on them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from wiki.errors import N_, BadInput, EditConflict, Unauthorized, WikiError
+from wiki.models import User
+from wiki.services.accounts import commit_author
+from wiki.services.pages import EditRequest
+from wiki.services.permissions import Action, require
+from wiki.web.session import site_of
+
+
+def token_user(request: Request) -> User | None:
+    """The account of the request's bearer token; ``Unauthorized`` for a bad token."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(N_("Use 'Authorization: Bearer TOKEN'."))
+    user = site_of(request).accounts.user_for_token(token.strip())
+    if user is None:
+        raise Unauthorized(N_("The token is not valid."))
+    return user
+
+
+async def list_pages(request: Request) -> Response:
+    """``{"pages": [{"path", "title", "number", "revision"}]}``, principles first."""
+    pages = await run_in_threadpool(site_of(request).pages.list_pages)
+    return JSONResponse(
+        {
+            "pages": [
+                {"path": p.path, "title": p.title, "number": p.number, "revision": p.revision} for p in pages
+            ]
+        }
+    )
+
+
+async def get_page(request: Request) -> Response:
+    """``{"path", "title", "body", "revision"}``; ``?revision=R`` for the page as it was at R."""
+    token_user(request)
+    revision = request.query_params.get("revision")
+    page, _blob = await run_in_threadpool(site_of(request).pages.get, request.path_params["name"], revision)
+    return JSONResponse(
+        {"path": page.path, "title": page.title, "body": page.text, "revision": page.revision}
+    )
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput(N_("The body must be a JSON object.")) from None
+    if not isinstance(data, dict):
+        raise BadInput(N_("The body must be a JSON object."))
+    return data
+
+
+def _string(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"'{key}' must be a string.")
+    return value
+
+
+async def put_page(request: Request) -> Response:
+    """Save a page: 200 ``{"revision", "merged"}``, 201 ``{"revision"}`` when created, 409 on conflict."""
+    user = token_user(request)
+    if user is None:
+        raise Unauthorized(N_("This needs a personal API token."))
+    data = await _json_object(request)
+    body = _string(data, "body", required=True)
+    assert body is not None
+    base = _string(data, "base_revision")
+    require(user, Action.EDIT if base else Action.CREATE)
+    edit = EditRequest(
+        request.path_params["name"], body, base, _string(data, "message") or "", commit_author(user)
+    )
+    result = await run_in_threadpool(site_of(request).pages.save, edit)
+    if result.created:
+        return JSONResponse({"revision": result.revision}, status_code=201)
+    return JSONResponse({"revision": result.revision, "merged": result.merged})
+
+
+def error_response(error: WikiError) -> JSONResponse:
+    """``{"error": CODE, "message": TEXT}``, plus the current page for a conflict."""
+    content: dict[str, Any] = {"error": error.code, "message": error.message}
+    if isinstance(error, EditConflict):
+        content["current_revision"] = error.current_revision
+        content["current_body"] = error.current_body
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(content, status_code=error.status, headers=headers)

@@ -1,0 +1,156 @@
+"""The application, assembled from arguments: routes, middleware, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wiki import PROJECT_ROOT
+from wiki.config import Settings
+from wiki.errors import N_, NotFound, WikiError
+from wiki.services.site import Site, open_site
+from wiki.web import accounts, api, i18n, pages
+from wiki.web.security import BodyLimit, SecurityHeaders
+from wiki.web.session import site_of
+
+log = logging.getLogger(__name__)
+
+_HTTP_ERRORS = {
+    404: NotFound(N_("This page does not exist.")),
+    405: WikiError(N_("This address does not accept that kind of request.")),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def wiki_error(request: Request, error: Exception) -> Response:
+    """Every domain error, as JSON for the API and as a page for people."""
+    assert isinstance(error, WikiError)
+    if _is_api(request):
+        return api.error_response(error)
+    return pages.error_page(request, error)
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own errors (no such route, wrong method) in the wiki's shapes."""
+    assert isinstance(error, HTTPException)
+    known = _HTTP_ERRORS.get(error.status_code)
+    domain = known or WikiError(error.detail)
+    domain.status = error.status_code
+    domain.code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
+    return await wiki_error(request, domain)
+
+
+class ServerErrors:
+    """An unexpected failure: logged in full, answered without internals.
+
+    It sits inside ``SecurityHeaders``, so even this answer carries the headers
+    (Starlette's own last-resort handler sits outside all middleware).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if scope["type"] != "http" or started:
+                raise
+            log.exception("unhandled error on %s", scope.get("path"))
+            request = Request(scope, receive)
+            if _is_api(request):
+                content = {"error": "internal", "message": "Something went wrong on our side."}
+                response: Response = JSONResponse(content, status_code=500)
+            else:
+                error = WikiError(N_("Something went wrong on our side."))
+                response = pages.error_page(request, error)
+            await response(scope, receive, send)
+
+
+async def healthz(request: Request) -> Response:
+    """200 when the repository and the database answer."""
+    site = site_of(request)
+    healthy = await run_in_threadpool(lambda: site.repo.head() is not None and site.database.ping())
+    return JSONResponse({"ok": healthy}, status_code=200 if healthy else 503)
+
+
+class Language:
+    """Sets the interface language of each request from the remembered choice."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            cookie = Request(scope).cookies.get(i18n.LANGUAGE_COOKIE)
+            i18n.set_language(i18n.pick_language(cookie))
+        await self.app(scope, receive, send)
+
+
+ROUTES = [
+    Route("/", pages.home),
+    Route("/p/{name:path}", pages.view),
+    Route("/edit/{name:path}", pages.edit_form, methods=["GET"]),
+    Route("/edit/{name:path}", pages.edit_submit, methods=["POST"]),
+    Route("/new", pages.new_form, methods=["GET"]),
+    Route("/new", pages.edit_submit, methods=["POST"]),
+    Route("/signin", accounts.signin_form, methods=["GET"]),
+    Route("/signin", accounts.signin_submit, methods=["POST"]),
+    Route("/signout", accounts.signout, methods=["POST"]),
+    Route("/lang/{language}", accounts.choose_language),
+    Route("/healthz", healthz),
+    Route("/api/pages", api.list_pages),
+    Route("/api/pages/{name:path}", api.get_page, methods=["GET"]),
+    Route("/api/pages/{name:path}", api.put_page, methods=["PUT"]),
+    Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
+]
+
+
+def create_app(settings: Settings | None = None, site: Site | None = None) -> Starlette:
+    """The wiki as an ASGI app; ``site`` lets a test share one already opened."""
+    config = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if site is not None:
+            yield {"site": site}
+            return
+        opened = await run_in_threadpool(open_site, config)
+        try:
+            yield {"site": opened}
+        finally:
+            opened.close()
+
+    return Starlette(
+        routes=ROUTES,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(ServerErrors),
+            Middleware(BodyLimit),
+            Middleware(Language),
+        ],
+        exception_handlers={WikiError: wiki_error, HTTPException: http_error},
+        lifespan=lifespan,
+    )

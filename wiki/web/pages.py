@@ -1,0 +1,204 @@
+"""Pages for people: the list of principles, a page, editing, creating, conflicts.
+
+An edit form that cannot be saved (expired form, expired session, bad input,
+a conflict) always comes back with the person's text in it: nothing typed is
+ever dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from wiki import pagefile
+from wiki.errors import BadInput, EditConflict, NameTaken, TooLarge, WikiError, WorkTreeDirty
+from wiki.models import User
+from wiki.names import slugify
+from wiki.services import diff
+from wiki.services.accounts import commit_author
+from wiki.services.pages import EditRequest
+from wiki.services.permissions import Action, allowed
+from wiki.web.accounts import signin_url
+from wiki.web.i18n import gettext as _
+from wiki.web.session import csrf_ok, current_user, sign_in, site_of
+from wiki.web.templating import render
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def home(request: Request) -> Response:
+    """The principles in their order, then the other pages."""
+    pages = await run_in_threadpool(site_of(request).pages.list_pages)
+    return render(
+        request,
+        "home.html",
+        {
+            "principles": [page for page in pages if page.number is not None],
+            "others": [page for page in pages if page.number is None],
+            "can_create": allowed(current_user(request), Action.CREATE),
+        },
+    )
+
+
+async def view(request: Request) -> Response:
+    """One page, rendered from Markdown."""
+    site = site_of(request)
+    page, blob = await run_in_threadpool(site.pages.get, request.path_params["name"])
+    html = await run_in_threadpool(site.renderer.render, page.body, blob)
+    return render(
+        request,
+        "page.html",
+        {
+            "page": page,
+            "html": html,
+            "can_edit": allowed(current_user(request), Action.EDIT),
+        },
+    )
+
+
+def _edit_context(
+    name: str, title: str, body: str, message: str, base: str | None, **extra: Any
+) -> dict[str, Any]:
+    return {"name": name, "title": title, "body": body, "message": message, "base": base, **extra}
+
+
+async def edit_form(request: Request) -> Response:
+    """The edit form, holding the revision the text was read at."""
+    user = current_user(request)
+    name = request.path_params["name"]
+    if user is None:
+        return RedirectResponse(signin_url(request.url.path), status_code=303)
+    site = site_of(request)
+    page, _blob = await run_in_threadpool(site.pages.get, name)
+    if not allowed(user, Action.EDIT):
+        return _not_allowed(request)
+    return render(request, "edit.html", _edit_context(page.path, page.title, page.body, "", page.revision))
+
+
+def _not_allowed(request: Request) -> Response:
+    return render(
+        request,
+        "error.html",
+        {
+            "status": 403,
+            "message": _("Your role does not allow this. Ask a maintainer if you need it."),
+        },
+        status=403,
+    )
+
+
+async def _signed_in_for_form(request: Request, form: FormData) -> tuple[User | None, str | None]:
+    """The person saving: the session's, or one signing in inside the form itself.
+
+    Returns the user (None when they still need to sign in) and an error to show.
+    """
+    user = current_user(request)
+    if user is not None:
+        return user, None
+    username, password = _field(form, "username"), _field(form, "password")
+    if not username:
+        return None, _("Your session has ended. Your text is kept below: sign in to save it.")
+    user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password)
+    if user is None:
+        return None, _("The username or password is not right. Your text is kept below.")
+    request.state.user = user
+    request.state.signed_in_now = user
+    return user, None
+
+
+async def edit_submit(request: Request) -> Response:
+    """Preview or save an edit; on any problem, show the form again with the text in it.
+
+    When the person signed in inside the form (their session had ended), the
+    answer, whatever it is, starts their new session.
+    """
+    response = await _edit_submit(request)
+    signed_in_now = getattr(request.state, "signed_in_now", None)
+    if signed_in_now is not None:
+        sign_in(request, response, signed_in_now)
+    return response
+
+
+async def _edit_submit(request: Request) -> Response:
+    form = await request.form()
+    name = request.path_params.get("name", "")
+    creating = name == ""
+    if creating:
+        name = _field(form, "name").strip() or slugify(_field(form, "title"))
+    title, body, message = _field(form, "title"), _field(form, "body"), _field(form, "message")
+    base = _field(form, "base") or None
+    context = _edit_context(name, title, body, message, base, creating=creating)
+
+    def again(error: str, status: int, **extra: Any) -> Response:
+        return render(request, "edit.html", {**context, "error": error, **extra}, status=status)
+
+    if not csrf_ok(request, form.get("csrf_token")):
+        return again(_("The form had expired. Your text is kept: press Save again."), 400)
+    user, sign_in_error = await _signed_in_for_form(request, form)
+    if user is None:
+        return again(sign_in_error or "", 401, ask_sign_in=True)
+    if not allowed(user, Action.CREATE if creating else Action.EDIT):
+        return again(_("Your role does not allow this. Ask a maintainer if you need it."), 403)
+    site = site_of(request)
+    try:
+        text = site.pages.text_from_form(name, base, title, body)
+        if _field(form, "action") == "preview":
+            preview = await run_in_threadpool(site.renderer.render, pagefile.parse(text, name).body)
+            return render(request, "edit.html", {**context, "preview": preview})
+        edit = EditRequest(name, text, base, message, commit_author(user))
+        result = await run_in_threadpool(site.pages.save, edit)
+    except EditConflict as conflict:
+        if creating:
+            return again(_("A page with this name exists already. Choose another name."), 409)
+        return await _conflict(request, context, conflict)
+    except NameTaken:
+        return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
+    except (BadInput, TooLarge, WorkTreeDirty) as error:
+        return again(_(error.message), error.status)
+    key = "created" if result.created else "merged" if result.merged else "saved"
+    if not result.changed:
+        key = "unchanged"
+    return RedirectResponse(f"/p/{quote(name)}?notice={key}", status_code=303)
+
+
+async def _conflict(request: Request, context: dict[str, Any], conflict: EditConflict) -> Response:
+    """The conflict page: the person's text, what changed meanwhile, and a form to combine both."""
+    site = site_of(request)
+    name = context["name"]
+    if conflict.current_body is None:  # the page was deleted meanwhile
+        return render(request, "edit.html", {**context, "base": None, "creating": True,
+                      "error": _("This page was deleted while you were editing. Save to create it again.")},
+                      status=409)  # fmt: skip
+    before = await run_in_threadpool(site.pages.base_text, name, context["base"])
+    current = pagefile.parse(conflict.current_body, name)
+    changes = diff.compare(pagefile.parse(before, name).body if before else "", current.body)
+    return render(
+        request,
+        "conflict.html",
+        {**context, "base": conflict.current_revision, "current": current, "changes": changes},
+        status=409,
+    )
+
+
+async def new_form(request: Request) -> Response:
+    """The form to create a page; ``?name=`` prefills the name (from a link to a missing page)."""
+    user = current_user(request)
+    if user is None:
+        return RedirectResponse(signin_url(request.url.path), status_code=303)
+    if not allowed(user, Action.CREATE):
+        return _not_allowed(request)
+    name = request.query_params.get("name", "")
+    return render(request, "edit.html", _edit_context(name, "", "", "", None, creating=True))
+
+
+def error_page(request: Request, error: WikiError) -> Response:
+    """An error for people, in their language."""
+    return render(request, "error.html", {"status": error.status, "message": _(error.message)}, error.status)

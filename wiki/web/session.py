@@ -1,0 +1,108 @@
+"""Who is asking: the session cookie for people, bearer tokens for scripts; and form tokens.
+
+The session cookie holds only a random id (HttpOnly, SameSite=Lax); the
+session itself lives in the database, so signing out ends it everywhere.  Form
+tokens (CSRF) are an HMAC of the session id, or of an anonymous visitor cookie
+for forms shown before sign-in, so they need no storage.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from wiki.errors import N_, Forbidden
+from wiki.models import User
+from wiki.services.site import Site
+
+SESSION_COOKIE = "wiki_session"
+VISITOR_COOKIE = "wiki_visitor"
+_UNSET = object()
+
+
+def site_of(request: Request) -> Site:
+    """The site opened in the app's lifespan."""
+    site: Site = request.state.site
+    return site
+
+
+def current_user(request: Request) -> User | None:
+    """The signed-in person of this request (looked up once), or None."""
+    cached = getattr(request.state, "user", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    session_id = request.cookies.get(SESSION_COOKIE)
+    user = site_of(request).accounts.session_user(session_id) if session_id else None
+    request.state.user = user
+    return user
+
+
+def _anchor(request: Request) -> str:
+    """What form tokens are bound to: the session cookie, else a visitor cookie (made when missing)."""
+    anchor = request.cookies.get(SESSION_COOKIE) or request.cookies.get(VISITOR_COOKIE)
+    if not anchor:
+        anchor = getattr(request.state, "new_visitor", None)
+        if anchor is None:
+            anchor = secrets.token_urlsafe(24)
+            request.state.new_visitor = anchor
+    return anchor
+
+
+def csrf_token(request: Request) -> str:
+    """The form token for this request's visitor."""
+    return site_of(request).accounts.csrf_token(_anchor(request))
+
+
+def csrf_ok(request: Request, token: object) -> bool:
+    """True when ``token`` is this visitor's form token (forms that keep text check this)."""
+    anchor = request.cookies.get(SESSION_COOKIE) or request.cookies.get(VISITOR_COOKIE) or ""
+    return isinstance(token, str) and site_of(request).accounts.csrf_valid(anchor, token)
+
+
+def require_csrf(request: Request, token: object) -> None:
+    """Raise ``Forbidden`` unless ``token`` is this visitor's form token."""
+    if not csrf_ok(request, token):
+        raise Forbidden(N_("The form has expired. Please try again."))
+
+
+def _secure(request: Request) -> bool:
+    return site_of(request).settings.secure_cookies or request.url.scheme == "https"
+
+
+def finish_response(request: Request, response: Response) -> None:
+    """Set the visitor cookie a rendered form relies on; keep signed-in pages out of caches."""
+    new_visitor = getattr(request.state, "new_visitor", None)
+    if new_visitor:
+        response.set_cookie(
+            VISITOR_COOKIE,
+            new_visitor,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+            path="/",
+        )
+    if request.cookies.get(SESSION_COOKIE) or new_visitor:
+        response.headers["Cache-Control"] = "no-store"
+
+
+def sign_in(request: Request, response: Response, user: User) -> None:
+    """Start a new session (never reuse one: no fixation) and set its cookie."""
+    old = request.cookies.get(SESSION_COOKIE)
+    accounts = site_of(request).accounts
+    if old:
+        accounts.end_session(old)
+    session_id = accounts.start_session(user)
+    response.set_cookie(
+        SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=_secure(request), path="/"
+    )
+    response.headers["Cache-Control"] = "no-store"
+
+
+def sign_out(request: Request, response: Response) -> None:
+    """End the session on the server and drop its cookie."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        site_of(request).accounts.end_session(session_id)
+    response.delete_cookie(SESSION_COOKIE, path="/")

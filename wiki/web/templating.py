@@ -1,0 +1,80 @@
+"""Jinja2 set-up and the one function that renders a page for a request.
+
+Autoescaping is on for every template; user content reaches templates either
+as plain strings (escaped) or as HTML the Markdown renderer produced (marked
+safe in exactly one place: ``page.html``'s ``|safe`` on ``html``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from wiki import PROJECT_ROOT
+from wiki.errors import N_
+from wiki.web import i18n
+from wiki.web.session import csrf_token, current_user, finish_response
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["date"] = i18n.format_date
+    env.filters["page_url"] = lambda name: "/p/" + quote(name)
+    env.filters["edit_url"] = lambda name: "/edit/" + quote(name)
+    return env
+
+
+ENVIRONMENT = _environment()
+TEMPLATES = Jinja2Templates(env=ENVIRONMENT)
+
+#: Messages shown after a redirect, by key, so no text travels in the URL.
+NOTICES = {
+    "saved": N_("Saved."),
+    "merged": N_("Saved. Someone changed another part of this page meanwhile; both changes are kept."),
+    "unchanged": N_("Nothing changed, so nothing was saved."),
+    "created": N_("The page was created."),
+    "signed-in": N_("You are signed in."),
+    "signed-out": N_("You are signed out."),
+}
+
+
+def notice(request: Request) -> str | None:
+    """The translated notice named in ``?notice=``, if any."""
+    key = request.query_params.get("notice", "")
+    return i18n.gettext(NOTICES[key]) if key in NOTICES else None
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    """Render ``template`` with the request's user, language and form token."""
+    full = {
+        "request": request,
+        "user": current_user(request),
+        "language": i18n.current_language(),
+        "languages": i18n.LANGUAGES,
+        "csrf_token": lambda: csrf_token(request),
+        "path": request.url.path,
+        "query": request.url.query,
+        "notice": notice(request),
+        "error": None,
+        "ask_sign_in": False,
+        "creating": False,
+        **(context or {}),
+    }
+    response = TEMPLATES.TemplateResponse(request, template, full, status_code=status)
+    finish_response(request, response)
+    return response
