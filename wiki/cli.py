@@ -7,6 +7,7 @@ import getpass
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -100,47 +101,54 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _sub(group: Any, name: str, text: str) -> argparse.ArgumentParser:
+    """A subcommand whose help line and description are the same text."""
+    command: argparse.ArgumentParser = group.add_parser(name, help=text, description=text)
+    return command
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line, with a help text for every command."""
     main = argparse.ArgumentParser(prog="wiki", description="The principles wiki.")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the wiki over HTTP")
+    serve = _sub(commands, "serve", "serve the wiki over HTTP")
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.set_defaults(run=cmd_serve)
 
-    init = commands.add_parser("init", help="create a bare repository seeded with the bundled pages")
+    init = _sub(commands, "init", "create a bare repository seeded with the bundled pages")
     init.add_argument("path", type=Path, help="where to create it")
     init.set_defaults(run=cmd_init, repo=None, database=None)
 
-    user = commands.add_parser("user", help="manage accounts").add_subparsers(
-        dest="user_command", required=True, metavar="ACTION"
+    user = _sub(commands, "user", "manage accounts")
+    user_actions = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = _sub(
+        user_actions, "add", "create an account; the password is read from standard input, or prompted"
     )
-    add = user.add_parser("add", help="create an account (password from standard input, or prompted)")
     _common(add)
     add.add_argument("name", help="username")
-    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    roles = [role.value for role in Role]
+    add.add_argument("--role", required=True, choices=roles, help="what the account may do")
     add.add_argument("--email", help="e-mail address (never written into git)")
     add.add_argument("--display-name", help="name shown with edits and written into commits")
     add.set_defaults(run=cmd_user_add)
 
-    token = commands.add_parser("token", help="manage personal API tokens").add_subparsers(
-        dest="token_command", required=True, metavar="ACTION"
-    )
-    create = token.add_parser("create", help="print a new token for an account")
+    token = _sub(commands, "token", "manage personal API tokens")
+    token_actions = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = _sub(token_actions, "create", "print a new token for an account")
     _common(create)
     create.add_argument("name", help="username")
     create.add_argument("--label", help="what the token is for")
     create.set_defaults(run=cmd_token_create)
-    revoke = token.add_parser("revoke", help="revoke a token by id, or all of an account's tokens")
+    revoke = _sub(token_actions, "revoke", "revoke a token by id, or all of an account's tokens")
     _common(revoke)
     revoke.add_argument("name", help="username")
     revoke.add_argument("id", type=int, nargs="?", help="token id (see 'wiki token list')")
     revoke.add_argument("--all", action="store_true", help="revoke every token of the account")
     revoke.set_defaults(run=cmd_token_revoke)
-    listing = token.add_parser("list", help="list an account's tokens")
+    listing = _sub(token_actions, "list", "list an account's tokens")
     _common(listing)
     listing.add_argument("name", help="username")
     listing.set_defaults(run=cmd_token_list)

@@ -36,6 +36,10 @@ class Site:
     renderer: Renderer
     database: Database
 
+    def healthy(self) -> bool:
+        """True when the repository has its branch and the database answers."""
+        return self.repo.head() is not None and self.database.ping()
+
     def close(self) -> None:
         """Release processes, file handles and connections."""
         self.index.close()

@@ -92,7 +92,7 @@ class ServerErrors:
 async def healthz(request: Request) -> Response:
     """200 when the repository and the database answer."""
     site = site_of(request)
-    healthy = await run_in_threadpool(lambda: site.repo.head() is not None and site.database.ping())
+    healthy = await run_in_threadpool(site.healthy)
     return JSONResponse({"ok": healthy}, status_code=200 if healthy else 503)
 
 

@@ -1,0 +1,80 @@
+"""The command line: accounts and tokens are made here, and every command explains itself."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, git
+from wiki.cli import main, parser
+from wiki.config import Settings
+from wiki.services.accounts import AccountService
+from wiki.store.database import Database
+
+
+def run(monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = "") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return main(list(argv))
+
+
+def test_user_add_reads_the_password_from_standard_input(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database", settings.database_url]
+    assert run(monkeypatch, "user", "add", "jan", "--role", "editor", "--display-name", "Jan Jansen",
+               *db, stdin=PASSWORD + "\n") == 0  # fmt: skip
+    assert "Created jan (editor)." in capsys.readouterr().out
+    accounts = AccountService(Database(settings.database_url))
+    user = accounts.authenticate("jan", PASSWORD)
+    assert user is not None
+    assert user.display_name == "Jan Jansen"
+    assert run(monkeypatch, "user", "add", "jan", "--role", "editor", *db, stdin=PASSWORD + "\n") == 1
+    assert "taken" in capsys.readouterr().err
+
+
+def test_tokens_are_created_listed_and_revoked(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database", settings.database_url]
+    run(monkeypatch, "user", "add", "piet", "--role", "maintainer", *db, stdin=PASSWORD + "\n")
+    capsys.readouterr()
+    assert run(monkeypatch, "token", "create", "piet", "--label", "script", *db) == 0
+    token = capsys.readouterr().out.strip()
+    accounts = AccountService(Database(settings.database_url))
+    assert accounts.user_for_token(token) is not None
+    run(monkeypatch, "token", "list", "piet", *db)
+    token_id = capsys.readouterr().out.split("\t")[0]
+    assert run(monkeypatch, "token", "revoke", "piet", token_id, *db) == 0
+    assert accounts.user_for_token(token) is None
+
+
+def test_init_creates_a_seeded_bare_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "nieuw.git"
+    assert run(monkeypatch, "init", str(target)) == 0
+    assert len(git(target, "ls-tree", "--name-only", "HEAD").split()) == 11
+    assert run(monkeypatch, "init", str(target)) == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ([], ["serve", "init", "user", "token"]),
+        (["serve"], ["--repo", "--database", "--host", "--port"]),
+        (["init"], ["path"]),
+        (["user", "add"], ["--role", "--email", "--display-name", "standard input"]),
+        (["token", "create"], ["--label"]),
+        (["token", "revoke"], ["--all", "id"]),
+    ],
+)
+def test_every_command_explains_itself(
+    command: list[str], expected: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parser().parse_args([*command, "--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    for word in expected:
+        assert word in text

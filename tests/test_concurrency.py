@@ -1,0 +1,143 @@
+"""No acknowledged edit is ever lost, however many people save at once.
+
+Each writer's edit carries a unique token; after the run every acknowledged
+token must be in the page's history, the repository must pass ``git fsck``,
+and no lock file may be left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD, git
+from tests.server import running_server
+from wiki.errors import EditConflict
+from wiki.models import Author, Role
+from wiki.services.pages import EditRequest
+from wiki.services.site import Site
+
+WRITERS = 8
+EDITS = 25
+PAGE = "het-kan-altijd-nog-duidelijker-en-nog-simpeler"
+
+
+def paragraph_edit(text: str, slot: int, token: str) -> str:
+    """Replace writer ``slot``'s own paragraph (kept at the end of the page) with ``token``."""
+    head, _, tail = text.partition("\n\n<!-- writers -->\n\n")
+    slots = tail.rstrip("\n").split("\n\n") if tail else ["-"] * WRITERS
+    slots[slot] = token
+    return head + "\n\n<!-- writers -->\n\n" + "\n\n".join(slots) + "\n"
+
+
+def run_writers(save_one: Callable[[int, int], str | None]) -> tuple[list[str], int]:
+    """Run WRITERS threads of EDITS saves; returns acknowledged tokens and conflicts retried."""
+    acknowledged: list[str] = []
+    retries = 0
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def writer(slot: int) -> None:
+        nonlocal retries
+        try:
+            for edit in range(EDITS):
+                while True:
+                    token = save_one(slot, edit)
+                    with lock:
+                        if token is None:
+                            retries += 1
+                            continue
+                        acknowledged.append(token)
+                    break
+        except BaseException as error:  # reported to the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(slot,)) for slot in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return acknowledged, retries
+
+
+def assert_history_holds(repo: Path, tokens: list[str], paths: list[str]) -> None:
+    history = git(repo, "log", "-p", "--format=", "main", "--", *paths)
+    missing = [token for token in tokens if token not in history]
+    print(f"\n{len(tokens)} acknowledged edits, {len(missing)} missing from history")
+    assert missing == []
+    subprocess.run(
+        ["git", f"--git-dir={repo}", "fsck", "--full", "--strict"], check=True, capture_output=True
+    )
+    assert list(repo.rglob("*.lock")) == []
+
+
+def service_saver(site: Site, pages: Callable[[int], str]) -> Callable[[int, int], str | None]:
+    author = Author("Schrijver", "s@users.wiki.invalid")
+
+    def save_one(slot: int, edit: int) -> str | None:
+        name = pages(slot)
+        token = f"token-{slot}-{edit}"
+        page, _ = site.pages.get(name)
+        try:
+            site.pages.save(
+                EditRequest(name, paragraph_edit(page.text, slot, token), page.revision, token, author)
+            )
+        except EditConflict:
+            return None
+        return token
+
+    return save_one
+
+
+def test_eight_writers_on_one_page_lose_nothing(site: Site) -> None:
+    tokens, retries = run_writers(service_saver(site, lambda slot: PAGE))
+    print(f"conflicts retried: {retries}")
+    assert len(tokens) == WRITERS * EDITS
+    assert_history_holds(site.settings.repo, tokens, [f"{PAGE}.md"])
+    final = site.pages.get(PAGE)[0].text
+    assert all(f"token-{slot}-{EDITS - 1}" in final for slot in range(WRITERS))
+
+
+def test_eight_writers_on_eight_pages_never_conflict(site: Site) -> None:
+    names = [page.path for page in site.pages.list_pages()][:WRITERS]
+    tokens, retries = run_writers(service_saver(site, lambda slot: names[slot]))
+    assert retries == 0
+    assert_history_holds(site.settings.repo, tokens, [f"{name}.md" for name in names])
+
+
+@pytest.mark.slow
+def test_eight_clients_against_the_real_server_lose_nothing(site: Site, tmp_path: Path) -> None:
+    token = site.accounts.create_token(site.accounts.add_user("schrijver", PASSWORD, Role.EDITOR).username)
+    settings = site.settings
+    site.close()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    with running_server(settings, tmp_path / "server.log") as base:
+
+        def save_one(slot: int, edit: int) -> str | None:
+            marker = f"http-{slot}-{edit}"
+            with urllib.request.urlopen(f"{base}/api/pages/{PAGE}") as response:  # noqa: S310
+                page = json.load(response)
+            body = json.dumps({"body": paragraph_edit(page["body"], slot, marker), "message": marker,
+                               "base_revision": page["revision"]}).encode()  # fmt: skip
+            request = urllib.request.Request(f"{base}/api/pages/{PAGE}", body, headers, method="PUT")  # noqa: S310
+            try:
+                with urllib.request.urlopen(request) as response:  # noqa: S310
+                    assert response.status == 200
+            except urllib.error.HTTPError as error:
+                if error.code == 409:
+                    return None
+                raise
+            return marker
+
+        tokens, retries = run_writers(save_one)
+    print(f"conflicts retried over HTTP: {retries}")
+    assert_history_holds(settings.repo, tokens, [f"{PAGE}.md"])

@@ -1,0 +1,52 @@
+"""Every interface string is in both catalogs, and Dutch has a translation for each."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "wiki" / "locale"
+
+
+def extracted(tmp_path: Path) -> set[str]:
+    """The strings in templates and code now, extracted as ``make catalogs`` does."""
+    pot = tmp_path / "now.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
+         "--no-location", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    with pot.open("rb") as handle:
+        return {message.id for message in read_po(handle) if message.id and isinstance(message.id, str)}
+
+
+def catalog(language: str) -> dict[str, str]:
+    with (LOCALE / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return {m.id: str(m.string or "") for m in read_po(handle) if m.id and isinstance(m.id, str)}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_no_interface_string_is_missing_from_a_catalog(tmp_path: Path, language: str) -> None:
+    missing = sorted(extracted(tmp_path) - set(catalog(language)))
+    assert missing == [], f"run `make catalogs` and translate: {missing}"
+
+
+def test_every_dutch_string_is_translated_with_its_placeholders() -> None:
+    for source, dutch in catalog("nl").items():
+        assert dutch, f"no Dutch for {source!r}"
+        assert sorted(re.findall(r"%\(\w+\)s", source)) == sorted(re.findall(r"%\(\w+\)s", dutch)), source
+
+
+def test_a_template_string_without_translation_is_caught(tmp_path: Path) -> None:
+    planted = ROOT / "templates" / "_planted_for_test.html"
+    planted.write_text('{{ _("A sentence nobody translated") }}')
+    try:
+        assert "A sentence nobody translated" in extracted(tmp_path) - set(catalog("nl"))
+    finally:
+        planted.unlink()
