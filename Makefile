@@ -43,7 +43,7 @@ browser-deps:
 ## Re-extract interface strings and update the catalogs (then translate the new Dutch entries).
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o wiki/locale/messages.pot .
-	$(BIN)/pybabel update -i wiki/locale/messages.pot -d wiki/locale --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i wiki/locale/messages.pot -d wiki/locale --no-fuzzy-matching --omit-header --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,58 @@
+"""Journeys through the wiki in real Chromium, with the site's real Content-Security-Policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import axe_violations, screenshot
+from tests.conftest import PASSWORD
+
+
+def summarise(violations: list[dict[str, Any]]) -> list[str]:
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in violations]
+
+
+def test_sign_in_edit_save_and_see_the_new_text(page: Page, live_wiki: str) -> None:
+    page.goto(live_wiki + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Werkprincipes van de ambtenaar 2.0")
+    expect(page.locator("ol.principles li")).to_have_count(10)
+    screenshot(page, "home-nl")
+
+    page.get_by_role("link", name="Neem initiatief").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neem initiatief")
+    page.get_by_role("link", name="Inloggen").click()
+    page.get_by_label("Gebruikersnaam").fill("redacteur")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("status")).to_have_text("Je bent ingelogd.")
+
+    page.get_by_role("link", name="Bewerken").click()
+    body = page.get_by_label("Tekst")
+    body.fill(body.input_value() + "\n\nDeze zin is in de browser toegevoegd.")
+    page.get_by_label("Wat heb je veranderd?").fill("Zin toegevoegd in de browser")
+    page.get_by_role("button", name="Voorbeeld").click()
+    expect(page.locator(".preview")).to_contain_text("Deze zin is in de browser toegevoegd.")
+    screenshot(page, "edit-preview-nl")
+    page.get_by_role("button", name="Opslaan").click()
+
+    expect(page.get_by_role("status")).to_have_text("Opgeslagen.")
+    expect(page.locator(".content")).to_contain_text("Deze zin is in de browser toegevoegd.")
+    screenshot(page, "page-saved-nl")
+
+
+def test_the_pages_of_this_journey_meet_wcag_21_aa(page: Page, live_wiki: str) -> None:
+    for path in ["/", "/p/neem-initiatief", "/signin", "/p/bestaat-niet"]:
+        page.goto(live_wiki + path)
+        assert summarise(axe_violations(page)) == [], path
+    page.goto(live_wiki + "/lang/en?next=/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "home-en")
+
+
+def test_the_accessibility_check_catches_a_planted_violation(page: Page, live_wiki: str) -> None:
+    page.goto(live_wiki + "/")
+    page.evaluate("document.querySelector('main').append(document.createElement('img'))")
+    assert "image-alt" in [violation["id"] for violation in axe_violations(page)]
