@@ -261,3 +261,13 @@ def test_a_wrong_password_gets_one_message_for_all_cases(client: TestClient, aut
     unknown = client.post("/signin", data={"username": "niemand", "password": "nope", "csrf_token": token})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.context["error"] == unknown.context["error"]  # type: ignore[attr-defined]
+
+
+def test_a_missing_page_offers_editors_to_create_it(client: TestClient, auth: Auth) -> None:
+    assert client.get("/p/nog-te-schrijven").context["create_name"] is None  # type: ignore[attr-defined]
+    auth.sign_in(Role.EDITOR)
+    response = client.get("/p/nog-te-schrijven")
+    assert response.status_code == 404
+    assert 'href="/new?name=nog-te-schrijven"' in response.text
+    form = client.get("/new?name=nog-te-schrijven")
+    assert form.context["name"] == "nog-te-schrijven"  # type: ignore[attr-defined]

@@ -77,6 +77,14 @@ def check_page_name(value: str) -> str:
     return name
 
 
+def is_page_name(value: str) -> bool:
+    """True when ``value`` is a valid page name as it stands (already NFC)."""
+    try:
+        return check_page_name(value) == value
+    except BadInput:
+        return False
+
+
 def page_file(name: str) -> str:
     """The repository path of a checked page name."""
     return name + PAGE_SUFFIX
@@ -87,10 +95,7 @@ def page_name_of_file(path: str) -> str | None:
     if not path.endswith(PAGE_SUFFIX):
         return None
     name = path[: -len(PAGE_SUFFIX)]
-    try:
-        return check_page_name(name) if name == unicodedata.normalize("NFC", name) else None
-    except BadInput:
-        return None
+    return name if is_page_name(name) else None
 
 
 def slugify(title: str) -> str:

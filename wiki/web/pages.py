@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from wiki import pagefile
-from wiki.errors import BadInput, EditConflict, NameTaken, TooLarge, WikiError, WorkTreeDirty
+from wiki.errors import BadInput, EditConflict, NameTaken, NotFound, TooLarge, WikiError, WorkTreeDirty
 from wiki.models import User
-from wiki.names import slugify
+from wiki.names import is_page_name, slugify
 from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.pages import EditRequest
@@ -51,7 +51,13 @@ async def home(request: Request) -> Response:
 async def view(request: Request) -> Response:
     """One page, rendered from Markdown."""
     site = site_of(request)
-    page, blob = await run_in_threadpool(site.pages.get, request.path_params["name"])
+    name = request.path_params["name"]
+    try:
+        page, blob = await run_in_threadpool(site.pages.get, name)
+    except NotFound as missing:
+        can_create = allowed(current_user(request), Action.CREATE) and is_page_name(name)
+        context = {"status": 404, "message": _(missing.message), "create_name": name if can_create else None}
+        return render(request, "error.html", context, status=404)
     html = await run_in_threadpool(site.renderer.render, page.body, blob)
     return render(
         request,

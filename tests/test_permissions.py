@@ -1,0 +1,111 @@
+"""Every route against the one permission table, for every kind of visitor.
+
+A new route must be added to ``EXPECTED`` (or the walk fails), so no route
+can be forgotten.  For writing routes, a request the table denies must also
+leave the repository untouched.
+"""
+
+from __future__ import annotations
+
+import pytest
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from tests.conftest import Auth, csrf_from
+from wiki.models import Role
+from wiki.services.permissions import Action
+from wiki.services.site import Site
+from wiki.web.app import ROUTES
+
+PAGE = "neem-initiatief"
+VISITORS = [None, Role.CONTRIBUTOR, Role.EDITOR, Role.MAINTAINER]
+
+#: (path, method) -> (the action it needs, a concrete URL to try)
+EXPECTED: dict[tuple[str, str], tuple[Action | None, str]] = {
+    ("/", "GET"): (Action.READ, "/"),
+    ("/p/{name:path}", "GET"): (Action.READ, f"/p/{PAGE}"),
+    ("/edit/{name:path}", "GET"): (Action.EDIT, f"/edit/{PAGE}"),
+    ("/edit/{name:path}", "POST"): (Action.EDIT, f"/edit/{PAGE}"),
+    ("/new", "GET"): (Action.CREATE, "/new"),
+    ("/new", "POST"): (Action.CREATE, "/new"),
+    ("/signin", "GET"): (None, "/signin"),
+    ("/signin", "POST"): (None, "/signin"),
+    ("/signout", "POST"): (None, "/signout"),
+    ("/lang/{language}", "GET"): (None, "/lang/en"),
+    ("/healthz", "GET"): (Action.READ, "/healthz"),
+    ("/api/pages", "GET"): (Action.READ, "/api/pages"),
+    ("/api/pages/{name:path}", "GET"): (Action.READ, f"/api/pages/{PAGE}"),
+    ("/api/pages/{name:path}", "PUT"): (Action.EDIT, f"/api/pages/{PAGE}"),
+}
+LEAST = {Action.READ: None, Action.EDIT: Role.EDITOR, Action.CREATE: Role.EDITOR}
+
+
+def routes() -> list[tuple[str, str]]:
+    found = []
+    for route in ROUTES:
+        if isinstance(route, Mount):
+            continue
+        assert isinstance(route, Route)
+        found += [(route.path, method) for method in sorted(route.methods or []) if method != "HEAD"]
+    return found
+
+
+def test_every_route_is_in_the_table() -> None:
+    assert sorted(routes()) == sorted(EXPECTED)
+
+
+def allowed(role: Role | None, action: Action | None) -> bool:
+    needed = LEAST.get(action) if action else None
+    order = [None, *Role]
+    return needed is None or (role is not None and order.index(role) >= order.index(needed))
+
+
+@pytest.mark.parametrize("role", VISITORS, ids=lambda r: r.value if r else "anonymous")
+@pytest.mark.parametrize("key", sorted(EXPECTED), ids=lambda k: f"{k[1]} {k[0]}")
+def test_route_answers_as_the_table_says(
+    key: tuple[str, str], role: Role | None, client: TestClient, auth: Auth, site: Site
+) -> None:
+    action, url = EXPECTED[key]
+    method = key[1]
+    headers: dict[str, str] = {}
+    if role is not None:
+        auth.sign_in(role)
+        headers = auth.token(role, f"{role.value}api")
+    head = site.repo.head()
+    page = site.pages.get(PAGE)[0]
+    if method == "GET":
+        response = client.get(url, headers=headers if url.startswith("/api/") else {})
+    elif method == "PUT":
+        body = {"body": page.text + "\nextra\n", "base_revision": page.revision}
+        response = client.put(url, headers=headers, json=body)
+    else:
+        token = csrf_from(client.get("/signin").text)
+        data = {
+            "csrf_token": token,
+            "title": "T",
+            "body": "nieuw",
+            "base": page.revision,
+            "name": "nieuwe-pagina",
+        }
+        response = client.post(url, data=data)
+    permitted = allowed(role, action)
+    if permitted:
+        assert response.status_code < 400 or (response.status_code == 401 and key == ("/signin", "POST")), (
+            response.status_code
+        )
+    else:
+        assert response.status_code in (303, 401, 403), response.status_code
+        if response.status_code == 303:
+            assert response.headers["location"].startswith("/signin")
+        assert site.repo.head() == head
+
+
+def test_posts_without_a_form_token_change_nothing(client: TestClient, auth: Auth, site: Site) -> None:
+    auth.sign_in(Role.MAINTAINER)
+    head = site.repo.head()
+    page = site.pages.get(PAGE)[0]
+    for url in ["/edit/" + PAGE, "/new", "/signout"]:
+        response = client.post(url, data={"title": "T", "body": "x", "base": page.revision, "name": "n"})
+        assert response.status_code in (400, 403), url
+    assert site.repo.head() == head
+    assert client.get("/edit/" + PAGE).status_code == 200  # still signed in
