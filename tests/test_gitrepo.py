@@ -13,6 +13,7 @@ from wiki.models import Author
 from wiki.store.gitrepo import GitRepository
 
 AUTHOR = Author("Ada Tester", "ada@users.wiki.invalid")
+WHEN = 1_700_000_000
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def repo(tmp_path: Path) -> GitRepository:
 def commit(repo: GitRepository, changes: dict[str, bytes | None], message: str = "m") -> str:
     with repo.writer():
         head = repo.head()
-        new = repo.write_commit(repo.build_tree(head, changes), [head] if head else [], AUTHOR, message)
+        new = repo.write_commit(repo.build_tree(head, changes), [head] if head else [], AUTHOR, message, WHEN)
         assert repo.move_branch(new, head)
     return new
 
@@ -65,7 +66,9 @@ def test_the_branch_moves_only_from_the_value_it_was_read_at(repo: GitRepository
     assert start is not None
     first = commit(repo, {"een.md": b"eerste\n"})
     with repo.writer():
-        stale = repo.write_commit(repo.build_tree(start, {"een.md": b"verouderd\n"}), [start], AUTHOR, "x")
+        stale = repo.write_commit(
+            repo.build_tree(start, {"een.md": b"verouderd\n"}), [start], AUTHOR, "x", WHEN
+        )
         assert repo.move_branch(stale, start) is False
     assert repo.head() == first
     assert git(repo.git_dir, "show", "HEAD:een.md") == "eerste\n"
@@ -94,11 +97,19 @@ def test_merge_of_different_paragraphs_and_of_overlapping_ones(repo: GitReposito
     assert repo.merge_texts(base, "A1\n\nb\n\nc\n", "A2\n\nb\n\nc\n") is None
 
 
-def test_walk_changes_lists_commits_newest_first_with_their_paths(repo: GitRepository) -> None:
+def test_log_lists_commits_oldest_first_with_renames_and_sizes(repo: GitRepository) -> None:
     first = repo.head()
-    second = commit(repo, {"een.md": b"1\n"})
-    third = commit(repo, {"map/twee.md": b"2\n"})
-    assert list(repo.walk_changes(third, first)) == [(third, ["map/twee.md"]), (second, ["een.md"])]
+    second = commit(repo, {"een.md": b"1\n"}, "Een\n\nmet toelichting")
+    third = commit(repo, {"map/twee.md": None, "map/drie.md": b"twee\n"})
+    log = list(repo.log(third, first))
+    assert [entry.revision for entry in log] == [second, third]
+    assert log[0].message == "Een\n\nmet toelichting"
+    assert (log[0].author, log[0].email) == ("Ada Tester", "ada@users.wiki.invalid")
+    assert [(c.status, c.path, c.old_path, c.size, c.old_size) for c in log[0].changes] == [
+        ("M", "een.md", None, 2, 6)
+    ]
+    assert [(c.status, c.path, c.old_path) for c in log[1].changes] == [("R", "map/drie.md", "map/twee.md")]
+    assert len(list(repo.log(third))) == 3
 
 
 def test_a_stale_ref_lock_from_a_crash_is_removed_at_start_up(repo: GitRepository) -> None:

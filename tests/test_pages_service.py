@@ -73,7 +73,7 @@ def test_creating_a_page_and_names_that_differ_only_by_case(site: Site) -> None:
 def test_editing_a_page_deleted_since_the_base_is_a_conflict(site: Site, base: str) -> None:
     with site.repo.writer():
         tree = site.repo.build_tree(base, {f"{PAGE}.md": None})
-        deleted = site.repo.write_commit(tree, [base], AUTHOR, "weg")
+        deleted = site.repo.write_commit(tree, [base], AUTHOR, "weg", 1_700_000_000)
         assert site.repo.move_branch(deleted, base)
     with pytest.raises(EditConflict) as raised:
         save(site, PAGE, TEXT + "meer\n", base)
@@ -116,7 +116,7 @@ def test_an_old_revision_can_be_read_and_unknown_ones_are_not_found(site: Site, 
 def test_the_index_catches_up_when_the_branch_moves_from_outside(site: Site, base: str) -> None:
     with site.repo.writer():
         tree = site.repo.build_tree(base, {"van-buiten.md": b"---\ntitle: Van buiten\n---\nx\n"})
-        outside = site.repo.write_commit(tree, [base], AUTHOR, "push")
+        outside = site.repo.write_commit(tree, [base], AUTHOR, "push", 1_700_000_000)
         assert site.repo.move_branch(outside, base)  # the index was not told
     titles = [page.title for page in site.pages.list_pages()]
     assert "Van buiten" in titles

@@ -12,7 +12,8 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, csrf_from
-from wiki.models import Role
+from wiki.models import Author, Role
+from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action
 from wiki.services.site import Site
 from wiki.web.app import ROUTES
@@ -20,10 +21,29 @@ from wiki.web.app import ROUTES
 PAGE = "neem-initiatief"
 VISITORS = [None, Role.CONTRIBUTOR, Role.EDITOR, Role.MAINTAINER]
 
-#: (path, method) -> (the action it needs, a concrete URL to try)
+#: (path, method) -> (the action it needs, a URL to try: {rev} is a commit that changed PAGE)
 EXPECTED: dict[tuple[str, str], tuple[Action | None, str]] = {
     ("/", "GET"): (Action.READ, "/"),
     ("/p/{name:path}", "GET"): (Action.READ, f"/p/{PAGE}"),
+    ("/source/{name:path}", "GET"): (Action.READ, f"/source/{PAGE}?revision={{rev}}"),
+    ("/history/{name:path}", "GET"): (Action.READ, f"/history/{PAGE}"),
+    ("/compare/{name:path}", "GET"): (Action.READ, f"/compare/{PAGE}?from={{seed}}&to={{rev}}"),
+    ("/blame/{name:path}", "GET"): (Action.READ, f"/blame/{PAGE}"),
+    ("/changes", "GET"): (Action.READ, "/changes"),
+    ("/change/{revision}", "GET"): (Action.READ, "/change/{rev}"),
+    ("/deleted", "GET"): (Action.READ, "/deleted"),
+    ("/versions", "GET"): (Action.READ, "/versions"),
+    ("/versions", "POST"): (Action.NAME_VERSION, "/versions"),
+    ("/versions/{tag}", "GET"): (Action.READ, "/versions/versie-1"),
+    ("/restore/{name:path}", "POST"): (Action.RESTORE, f"/restore/{PAGE}"),
+    ("/undo/{name:path}", "POST"): (Action.RESTORE, f"/undo/{PAGE}"),
+    ("/rename/{name:path}", "GET"): (Action.RENAME, f"/rename/{PAGE}"),
+    ("/rename/{name:path}", "POST"): (Action.RENAME, f"/rename/{PAGE}"),
+    ("/delete/{name:path}", "GET"): (Action.DELETE, f"/delete/{PAGE}"),
+    ("/delete/{name:path}", "POST"): (Action.DELETE, f"/delete/{PAGE}"),
+    ("/undelete/{name:path}", "POST"): (Action.RESTORE, "/undelete/over"),
+    ("/atom/changes", "GET"): (Action.READ, "/atom/changes"),
+    ("/atom/p/{name:path}", "GET"): (Action.READ, f"/atom/p/{PAGE}"),
     ("/edit/{name:path}", "GET"): (Action.EDIT, f"/edit/{PAGE}"),
     ("/edit/{name:path}", "POST"): (Action.EDIT, f"/edit/{PAGE}"),
     ("/new", "GET"): (Action.CREATE, "/new"),
@@ -36,8 +56,29 @@ EXPECTED: dict[tuple[str, str], tuple[Action | None, str]] = {
     ("/api/pages", "GET"): (Action.READ, "/api/pages"),
     ("/api/pages/{name:path}", "GET"): (Action.READ, f"/api/pages/{PAGE}"),
     ("/api/pages/{name:path}", "PUT"): (Action.EDIT, f"/api/pages/{PAGE}"),
+    ("/api/history/{name:path}", "GET"): (Action.READ, f"/api/history/{PAGE}"),
+    ("/api/changes", "GET"): (Action.READ, "/api/changes"),
 }
-LEAST = {Action.READ: None, Action.EDIT: Role.EDITOR, Action.CREATE: Role.EDITOR}
+LEAST = {
+    Action.READ: None,
+    Action.EDIT: Role.EDITOR,
+    Action.CREATE: Role.EDITOR,
+    Action.RESTORE: Role.EDITOR,
+    Action.RENAME: Role.EDITOR,
+    Action.DELETE: Role.EDITOR,
+    Action.NAME_VERSION: Role.MAINTAINER,
+}
+
+
+def prepare(site: Site) -> dict[str, str]:
+    """An edit to PAGE, a deleted page and a named version, so every route has something to act on."""
+    seed = site.pages.get(PAGE)[0].revision
+    author = Author("Voorbereiding", "v@users.wiki.invalid")
+    text = site.pages.get(PAGE)[0].text + "\nEen extra alinea.\n"
+    rev = site.pages.save(EditRequest(PAGE, text, seed, "voorbereiding", author)).revision
+    site.pages.delete("over", author)
+    site.versions.name_current("Versie 1", author)
+    return {"seed": seed, "rev": rev}
 
 
 def routes() -> list[tuple[str, str]]:
@@ -65,7 +106,8 @@ def allowed(role: Role | None, action: Action | None) -> bool:
 def test_route_answers_as_the_table_says(
     key: tuple[str, str], role: Role | None, client: TestClient, auth: Auth, site: Site
 ) -> None:
-    action, url = EXPECTED[key]
+    action, template = EXPECTED[key]
+    url = template.format(**prepare(site))
     method = key[1]
     headers: dict[str, str] = {}
     if role is not None:
@@ -80,12 +122,16 @@ def test_route_answers_as_the_table_says(
         response = client.put(url, headers=headers, json=body)
     else:
         token = csrf_from(client.get("/signin").text)
+        rev = site.index.commit(head or "")
         data = {
             "csrf_token": token,
             "title": "T",
             "body": "nieuw",
             "base": page.revision,
             "name": "nieuwe-pagina",
+            "revision": rev[0].revision if rev else "",
+            "new_name": "nieuwe-naam",
+            "display_name": "Versie 2",
         }
         response = client.post(url, data=data)
     permitted = allowed(role, action)

@@ -55,6 +55,31 @@ class SaveResult:
 
 
 @dataclass(frozen=True, slots=True)
+class FileChange:
+    """One file a commit changed: status A(dded), M(odified), D(eleted) or R(enamed from ``old_path``)."""
+
+    status: str
+    path: str
+    old_path: str | None
+    blob: str | None
+    old_blob: str | None
+    size: int | None = None
+    old_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRecord:
+    """A commit on the served branch as the history index keeps it (``date`` in Unix seconds, UTC)."""
+
+    revision: str
+    author: str
+    email: str
+    date: int
+    message: str
+    changes: tuple[FileChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class User:
     """An account as the services see it (never the password hash)."""
 

@@ -56,3 +56,39 @@ def test_the_accessibility_check_catches_a_planted_violation(page: Page, live_wi
     page.goto(live_wiki + "/")
     page.evaluate("document.querySelector('main').append(document.createElement('img'))")
     assert "image-alt" in [violation["id"] for violation in axe_violations(page)]
+
+
+def test_open_history_compare_two_revisions_and_restore_the_older(page: Page, live_wiki: str) -> None:
+    page.goto(live_wiki + "/signin?next=/edit/werk-is-persoonlijk")
+    page.get_by_label("Gebruikersnaam").fill("redacteur")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    body = page.get_by_label("Tekst")
+    original = body.input_value()
+    body.fill("Een heel andere tekst, per ongeluk opgeslagen.")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.locator(".content")).to_contain_text("per ongeluk")
+
+    page.get_by_role("link", name="Geschiedenis").click()
+    expect(page.locator("table.history tbody tr")).to_have_count(2)
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "history-nl")
+    page.get_by_role("button", name="Gekozen versies vergelijken").click()
+    expect(page.locator(".diff del").first).to_be_visible()
+    expect(page.locator(".diff ins")).to_contain_text("per ongeluk")
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "compare-nl")
+    page.get_by_role("link", name="Naast elkaar").click()
+    expect(page.locator("table.side-by-side")).to_be_visible()
+    assert summarise(axe_violations(page)) == []
+
+    page.get_by_role("button", name="Pagina terugzetten naar de oudere versie").click()
+    expect(page.get_by_role("status")).to_contain_text("terug")
+    first_paragraph = original.split("\n\n")[0]
+    expect(page.locator(".content")).to_contain_text(first_paragraph[:40])
+    expect(page.locator(".content")).not_to_contain_text("per ongeluk")
+    page.goto(live_wiki + "/blame/werk-is-persoonlijk")
+    assert summarise(axe_violations(page)) == []
+    page.goto(live_wiki + "/changes")
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "changes-nl")

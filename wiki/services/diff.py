@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 Kind = Literal["same", "added", "removed"]
-_WORDS = re.compile(r"\s+|[^\s]+")
+_WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,19 +12,46 @@ redone on the new head, never dropped.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
-from wiki.models import Author, Page, PageSummary, SaveResult
+from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file
-from wiki.store.gitrepo import GitRepository
+from wiki.store.gitrepo import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
 
 MAX_PAGE_BYTES = 1_000_000
 MAX_MESSAGE_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one commit will change: files (None deletes), who and why; a rename names its target."""
+
+    changes: dict[str, bytes | None]
+    author: Author
+    message: str
+    rename_to: str | None = None
+
+    def files(self) -> dict[str, bytes | None]:
+        """The files to write, by repository path."""
+        return self.changes
+
+    def renamed_from(self) -> str | None:
+        """The file a rename removes, if this plan is a rename."""
+        if self.rename_to is None:
+            return None
+        return next(path for path, data in self.changes.items() if data is None)
+
+
+def _summary(message: str, default: str) -> str:
+    """An edit summary on one line, at most ``MAX_MESSAGE_LENGTH`` characters, or ``default``."""
+    return " ".join(message.split())[:MAX_MESSAGE_LENGTH] or default
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +161,51 @@ class PageService:
         except NotFound:
             return ""
 
+    def _transaction(self, plan: Callable[[str | None], Plan | None]) -> str | None:
+        """Run ``plan`` on the current head and commit what it returns, holding the writer slot.
+
+        When the branch moved underneath (someone outside the wiki committed), the plan
+        runs again on the new head: a refused compare-and-swap never loses an edit.
+        Returns the new commit, or None when the plan had nothing to change.
+        """
+        with self.repo.writer():
+            while True:
+                self.index.catch_up()
+                head = self.repo.head()
+                planned = plan(head)
+                if planned is None:
+                    return None
+                files = planned.files()
+                self.repo.check_work_tree_clean(list(files))
+                tree = self.repo.build_tree(head, files)
+                when = int(time.time())
+                revision = self.repo.write_commit(
+                    tree, [head] if head else [], planned.author, planned.message, when
+                )
+                if self.repo.move_branch(revision, head):
+                    who = identity(planned.author)
+                    changes = tuple(
+                        self._file_change(head, path, data, planned) for path, data in files.items()
+                    )
+                    kept = tuple(change for change in changes if change is not None)
+                    record = CommitRecord(
+                        revision, who.name, who.email, when, clean_message(planned.message), kept
+                    )
+                    self.index.record_commit(head, record)
+                    return revision
+
+    def _file_change(self, head: str | None, path: str, data: bytes | None, plan: Plan) -> FileChange | None:
+        renamed_from = plan.renamed_from()
+        if path == renamed_from:
+            return None  # recorded with the new name as one rename
+        old_path = renamed_from if plan.rename_to == path else None
+        old_blob = self.repo.blob_at(head, old_path or path) if head else None
+        old_size = len(self.repo.read_blob(old_blob)) if old_blob else None
+        if data is None:
+            return FileChange("D", path, None, None, old_blob, None, old_size)
+        status = "R" if old_path else ("M" if old_blob else "A")
+        return FileChange(status, path, old_path, _blob_id(data), old_blob, len(data), old_size)
+
     def save(self, edit: EditRequest) -> SaveResult:
         """Save a page's whole file text; see the module docstring for the rules.
 
@@ -142,12 +214,7 @@ class PageService:
         since the base, or no base for an existing page), ``WorkTreeDirty``.
         """
         name = check_page_name(edit.name)
-        text = pagefile.normalise_text(edit.text)
-        if len(text.encode("utf-8")) > MAX_PAGE_BYTES:
-            raise TooLarge(N_("A page may be at most 1 MB."))
-        if not text.strip():
-            raise BadInput(N_("A page cannot be empty."))
-        pagefile.parse(text, name, strict=True)
+        text = self._checked_text(name, edit.text)
         base = None
         if edit.base_revision:
             try:
@@ -156,27 +223,162 @@ class PageService:
                 raise BadInput(N_("The base revision is not a commit id.")) from None
             if not self.repo.commit_exists(base):
                 raise BadInput(N_("The base revision does not exist."))
-        message = " ".join(edit.message.split())[:MAX_MESSAGE_LENGTH]
         file = page_file(name)
-        with self.repo.writer():
-            while True:
-                self.index.catch_up()
-                head = self.repo.head()
-                new_text, merged, created = self._resolve(name, file, text, base)
-                if new_text is None:
-                    found = self.index.get(name)
-                    assert found is not None
-                    return SaveResult(found[0].revision, merged, False, False)
-                self.repo.check_work_tree_clean([file])
-                tree = self.repo.build_tree(head, {file: new_text.encode("utf-8")})
-                summary = message or ("Create " if created else "Edit ") + name
-                commit = self.repo.write_commit(tree, [head] if head else [], edit.author, summary)
-                if self.repo.move_branch(commit, head):
-                    if head is None:
-                        self.index.catch_up()
-                    else:
-                        self.index.record_commit(head, commit, name, _blob_id(new_text))
-                    return SaveResult(commit, merged, created, True)
+        outcome = {"merged": False, "created": False}
+
+        def plan(head: str | None) -> Plan | None:
+            new_text, outcome["merged"], outcome["created"] = self._resolve(name, file, text, base)
+            if new_text is None:
+                return None
+            default = ("Create " if outcome["created"] else "Edit ") + name
+            return Plan({file: new_text.encode("utf-8")}, edit.author, _summary(edit.message, default))
+
+        revision = self._transaction(plan)
+        if revision is None:
+            found = self.index.get(name)
+            assert found is not None
+            return SaveResult(found[0].revision, outcome["merged"], False, False)
+        return SaveResult(revision, outcome["merged"], outcome["created"], True)
+
+    def _checked_text(self, name: str, text: str) -> str:
+        text = pagefile.normalise_text(text)
+        if len(text.encode("utf-8")) > MAX_PAGE_BYTES:
+            raise TooLarge(N_("A page may be at most 1 MB."))
+        if not text.strip():
+            raise BadInput(N_("A page cannot be empty."))
+        pagefile.parse(text, name, strict=True)
+        return text
+
+    # -- putting things back, moving and deleting ---------------------------------------
+
+    def _existing(self, name: str) -> tuple[PageSummary, str]:
+        found = self.index.get(name)
+        if found is None:
+            raise NotFound(N_("No such page."))
+        return found
+
+    def _text_at(self, name: str, revision: str) -> str | None:
+        """The page's text at ``revision``, following renames; None when it did not exist then."""
+        seq = self.index.seq_of(check_revision(revision))
+        if seq is None:
+            raise NotFound(N_("No such revision."))
+        blob = self.repo.blob_at(revision, page_file(self.index.path_at(name, seq)))
+        return None if blob is None else self.text_of_blob(blob)
+
+    def restore(self, name: str, revision: str, author: Author, message: str = "") -> SaveResult:
+        """Put a page back as it was at ``revision``: a new commit, nothing rewritten."""
+        name = self._valid_name(name)
+        old = self._text_at(name, revision)
+        if old is None:
+            raise NotFound(N_("The page did not exist in that version."))
+        data = old.encode("utf-8")
+        file = page_file(name)
+
+        def plan(head: str | None) -> Plan | None:
+            found = self.index.get(name)
+            if found is not None and self.text_of_blob(found[1]) == old:
+                return None
+            return Plan({file: data}, author, _summary(message, f"Restore {name} as of {revision[:10]}"))
+
+        return self._outcome(name, self._transaction(plan))
+
+    def undo(self, name: str, revision: str, author: Author, message: str = "") -> SaveResult:
+        """Take out one earlier change to a page, keeping everything after it (three-way).
+
+        ``EditConflict`` when later changes overlap it so it cannot be taken out cleanly.
+        """
+        name = self._valid_name(name)
+        seq = self.index.seq_of(check_revision(revision))
+        if seq is None:
+            raise NotFound(N_("No such revision."))
+        after = self._text_at(name, revision)
+        before_blob = self.index.previous_blob(name, seq)
+        before = self.text_of_blob(before_blob) if before_blob else None
+        if after is None or before is None:
+            raise EditConflict(
+                N_("This change created or deleted the page; restore a version instead."), None, None
+            )
+        file = page_file(name)
+
+        def plan(head: str | None) -> Plan | None:
+            summary, blob = self._existing(name)
+            current = self.text_of_blob(blob)
+            merged = self.repo.merge_texts(after, current, before)
+            if merged is None:
+                raise EditConflict(
+                    N_("Later changes overlap this one, so it cannot be taken out by itself."),
+                    summary.revision,
+                    current,
+                )
+            if merged == current:
+                return None
+            return Plan(
+                {file: merged.encode("utf-8")}, author, _summary(message, f"Undo {revision[:10]} on {name}")
+            )
+
+        return self._outcome(name, self._transaction(plan))
+
+    def rename(self, name: str, new_name: str, author: Author, message: str = "") -> SaveResult:
+        """Move a page to a new name, keeping its history (git sees a rename)."""
+        name = self._valid_name(name)
+        target = check_page_name(new_name)
+        if target == name:
+            raise BadInput(N_("The new name is the same as the old one."))
+
+        def plan(head: str | None) -> Plan | None:
+            _summary_row, blob = self._existing(name)
+            if self.index.get(target) is not None:
+                raise NameTaken(N_("A page with this name exists already."))
+            other = self.index.same_but_for_case(target)
+            if other is not None and other != name:
+                raise NameTaken(N_("A page with this name exists, differing only in capitals."))
+            data = self.repo.read_blob(blob)
+            changes: dict[str, bytes | None] = {page_file(name): None, page_file(target): data}
+            default = f"Rename {name} to {target}"
+            return Plan(changes, author, _summary(message, default), rename_to=page_file(target))
+
+        return self._outcome(target, self._transaction(plan))
+
+    def delete(self, name: str, author: Author, message: str = "") -> SaveResult:
+        """Delete a page (a commit); it stays in the history and can be brought back."""
+        name = self._valid_name(name)
+
+        def plan(head: str | None) -> Plan | None:
+            self._existing(name)
+            return Plan({page_file(name): None}, author, _summary(message, f"Delete {name}"))
+
+        revision = self._transaction(plan)
+        assert revision is not None
+        return SaveResult(revision, False, False, True)
+
+    def undelete(self, name: str, author: Author, message: str = "") -> SaveResult:
+        """Bring back a deleted page as it was just before it was deleted."""
+        name = self._valid_name(name)
+        deleted = [row for row in self.index.deleted_pages() if row.path == name]
+        if not deleted:
+            raise NotFound(N_("No deleted page of this name."))
+        before_blob = self.index.previous_blob(name, deleted[0].seq)
+        if before_blob is None:
+            raise NotFound(N_("No deleted page of this name."))
+        data = self.repo.read_blob(before_blob)
+
+        def plan(head: str | None) -> Plan | None:
+            if self.index.get(name) is not None:
+                raise NameTaken(N_("A page with this name exists already."))
+            return Plan({page_file(name): data}, author, _summary(message, f"Restore deleted page {name}"))
+
+        return self._outcome(name, self._transaction(plan))
+
+    def _valid_name(self, name: str) -> str:
+        try:
+            return check_page_name(name)
+        except BadInput:
+            raise NotFound(N_("No such page.")) from None
+
+    def _outcome(self, name: str, revision: str | None) -> SaveResult:
+        if revision is not None:
+            return SaveResult(revision, False, False, True)
+        return SaveResult(self._existing(name)[0].revision, False, False, False)
 
     def _resolve(self, name: str, file: str, text: str, base: str | None) -> tuple[str | None, bool, bool]:
         """The text to commit (None: nothing changes), whether it merged, whether it creates."""
@@ -210,7 +412,6 @@ class PageService:
         return (None if merged == current else merged), True, False
 
 
-def _blob_id(text: str) -> str:
-    """The id git gives a blob holding ``text``."""
-    data = text.encode("utf-8")
+def _blob_id(data: bytes) -> str:
+    """The id git gives a blob holding ``data``."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

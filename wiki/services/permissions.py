@@ -14,6 +14,10 @@ class Action(enum.Enum):
     READ = "read"
     EDIT = "edit"
     CREATE = "create"
+    RESTORE = "restore"
+    RENAME = "rename"
+    DELETE = "delete"
+    NAME_VERSION = "name_version"
 
 
 #: The least role that may perform each action; None means anyone, signed in or not.
@@ -21,6 +25,10 @@ LEAST_ROLE: dict[Action, Role | None] = {
     Action.READ: None,
     Action.EDIT: Role.EDITOR,
     Action.CREATE: Role.EDITOR,
+    Action.RESTORE: Role.EDITOR,
+    Action.RENAME: Role.EDITOR,
+    Action.DELETE: Role.EDITOR,
+    Action.NAME_VERSION: Role.MAINTAINER,
 }
 
 

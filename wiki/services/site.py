@@ -14,8 +14,10 @@ from wiki.errors import BadInput
 from wiki.models import Author
 from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
+from wiki.services.history import HistoryService
 from wiki.services.pages import PageService
 from wiki.services.render import Renderer
+from wiki.services.versions import VersionService
 from wiki.store.database import Database
 from wiki.store.gitrepo import GitRepository
 from wiki.store.pageindex import PageIndex
@@ -32,6 +34,8 @@ class Site:
     repo: GitRepository
     index: PageIndex
     pages: PageService
+    history: HistoryService
+    versions: VersionService
     accounts: AccountService
     renderer: Renderer
     database: Database
@@ -73,11 +77,14 @@ def open_site(settings: Settings) -> Site:
     with repo.writer():
         index.catch_up()
     database = Database(settings.database_url)
+    pages = PageService(repo, index)
     return Site(
         settings=settings,
         repo=repo,
         index=index,
-        pages=PageService(repo, index),
+        pages=pages,
+        history=HistoryService(pages),
+        versions=VersionService(pages),
         accounts=AccountService(database),
         renderer=Renderer(),
         database=database,

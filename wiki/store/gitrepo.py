@@ -15,6 +15,7 @@ follow ``--`` with ``--literal-pathspecs`` on.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import io
 import logging
@@ -25,7 +26,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from gitdb.db import LooseObjectDB
 from gitdb.exc import BadName, BadObject
 
 from wiki.errors import N_, NotFound, StoreUnavailable, WorkTreeDirty
-from wiki.models import Author
+from wiki.models import Author, CommitRecord, FileChange
 from wiki.names import check_revision
 
 log = logging.getLogger(__name__)
@@ -49,22 +50,30 @@ _BRANCH = re.compile(r"refs/heads/[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
 _READERS = 4
 _LOCK_GRACE_SECONDS = 1.0
 _CRUD = re.compile(r"[<>\n\r\0]")
+# A record separator no commit message of the wiki's contains (it strips control characters).
+_LOG_MARK = b"\x01\x02\x03"
+_LOG_FORMAT = "%x01%x02%x03%H%x00%an%x00%ae%x00%ct%x00%B%x00"
 
 
 @dataclass(frozen=True, slots=True)
-class TreeFile:
-    """A file in a commit's tree."""
+class BlameLine:
+    """One line of a file with the commit that last changed it."""
 
-    path: str
-    blob: str
+    revision: str
+    author: str
+    date: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
-class Changed:
-    """A file that differs between two commits; ``blob`` is None when it was deleted."""
+class TagRecord:
+    """An annotated tag: its name, the commit it names, who made it, when, and its message."""
 
-    path: str
-    blob: str | None
+    name: str
+    target: str
+    tagger: str
+    date: int
+    message: str
 
 
 class GitRepository:
@@ -107,7 +116,7 @@ class GitRepository:
         repo = cls(path)
         with repo.writer():
             tree = repo.build_tree(None, dict(files))
-            commit = repo.write_commit(tree, [], author, message)
+            commit = repo.write_commit(tree, [], author, message, int(time.time()))
             if not repo.move_branch(commit, None):
                 raise StoreUnavailable("The new repository's branch could not be created.")
         return repo
@@ -214,55 +223,55 @@ class GitRepository:
                 return None
         return sha
 
-    def list_files(self, commit: str) -> list[TreeFile]:
-        """Every file in ``commit``'s tree, recursively."""
-        out = self._run("ls-tree", "-r", "-z", "--full-tree", check_revision(commit))
-        files = []
-        for record in out.split(b"\0"):
-            if record:
-                meta, path = record.split(b"\t", 1)
-                _mode, kind, blob = meta.decode().split(" ")
-                if kind == "blob":
-                    files.append(TreeFile(path.decode("utf-8", "surrogateescape"), blob))
-        return files
-
-    def changed_files(self, old: str, new: str) -> list[Changed]:
-        """Files that differ between two commits, with their blob in ``new``."""
-        out = self._run("diff-tree", "-r", "-z", "--no-renames", check_revision(old), check_revision(new))
-        fields = out.split(b"\0")
-        changes = []
-        for header, path in zip(fields[0::2], fields[1::2], strict=False):
-            if header.startswith(b":"):
-                new_blob = header.split(b" ")[3].decode()
-                blob = None if set(new_blob) == {"0"} else new_blob
-                changes.append(Changed(path.decode("utf-8", "surrogateescape"), blob))
-        return changes
-
-    def walk_changes(self, newest: str, stop_at: str | None = None) -> Iterator[tuple[str, list[str]]]:
-        """Commits from ``newest`` back (first parents only, excluding ``stop_at`` and before),
-        each with the paths it changed, newest first.  Streams, so callers may stop early.
+    def log(self, newest: str, stop_at: str | None = None) -> Iterator[CommitRecord]:
+        """Commits on the first-parent line from ``stop_at`` (excluded) to ``newest``, oldest
+        first, each with its changed files (renames detected) and their sizes.
         """
         revisions = [check_revision(newest)]
         if stop_at is not None:
             revisions.append("^" + check_revision(stop_at))
-        args = self._command(
-            "log", "--first-parent", "-m", "--no-renames", "--name-only", "-z",
-            "--format=%x01%H", *revisions, "--",
+        command = self._command(
+            "log", "--reverse", "--first-parent", "-m", "--root", "--raw", "-M", "--no-abbrev", "-z",
+            f"--format={_LOG_FORMAT}", *revisions, "--",
         )  # fmt: skip
-        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-            assert process.stdout is not None
-            buffer = b""
-            try:
-                for chunk in iter(lambda: process.stdout.read(65536), b""):  # type: ignore[union-attr]
-                    buffer += chunk
-                    *records, buffer = buffer.split(b"\x01")
-                    for record in records:
-                        if record:
-                            yield _parse_log_record(record)
-                if buffer:
-                    yield _parse_log_record(buffer)
-            finally:
-                process.kill()
+        result = subprocess.run(command, capture_output=True, check=False)
+        if result.returncode != 0:
+            raise StoreUnavailable(N_("git log failed."))
+        parsed = [_parse_log_record(record) for record in result.stdout.split(_LOG_MARK) if record.strip()]
+        blobs = {
+            blob for commit in parsed for change in commit.changes for blob in (change.blob, change.old_blob)
+        }
+        sizes = self.blob_sizes(blob for blob in blobs if blob)
+        for commit in parsed:
+            yield dataclasses.replace(
+                commit,
+                changes=tuple(
+                    dataclasses.replace(
+                        change,
+                        size=sizes.get(change.blob) if change.blob else None,
+                        old_size=sizes.get(change.old_blob) if change.old_blob else None,
+                    )
+                    for change in commit.changes
+                ),
+            )
+
+    def blob_sizes(self, blobs: Iterable[str]) -> dict[str, int]:
+        """The size of each blob, asked of one ``git cat-file --batch-check``."""
+        wanted = "".join(check_revision(blob) + "\n" for blob in blobs)
+        if not wanted:
+            return {}
+        result = subprocess.run(
+            self._command("cat-file", "--batch-check=%(objectname) %(objectsize)"),
+            input=wanted.encode(),
+            capture_output=True,
+            check=False,
+        )
+        sizes = {}
+        for line in result.stdout.decode().splitlines():
+            name, _, size = line.partition(" ")
+            if size.isdigit():
+                sizes[name] = int(size)
+        return sizes
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when ``ancestor`` is reachable from ``descendant``."""
@@ -271,6 +280,40 @@ class GitRepository:
         )
         result = subprocess.run(command, capture_output=True, check=False)
         return result.returncode == 0
+
+    def blame(self, commit: str, path: str) -> list[BlameLine]:
+        """Who last changed each line of ``path`` as of ``commit``, from ``git blame --porcelain``."""
+        out = self._run("blame", "--porcelain", check_revision(commit), "--", path)
+        lines: list[BlameLine] = []
+        known: dict[str, tuple[str, int]] = {}
+        sha, author, when = "", "", 0
+        for raw in out.split(b"\n"):
+            if raw.startswith(b"\t"):
+                known.setdefault(sha, (author, when))
+                who, at = known[sha]
+                lines.append(BlameLine(sha, who, at, _decode(raw[1:])))
+            elif raw.startswith(b"author "):
+                author = _decode(raw[7:])
+            elif raw.startswith(b"author-time "):
+                when = int(raw[12:])
+            elif len(raw) > 40 and raw[40:41] == b" " and all(c in b"0123456789abcdef" for c in raw[:40]):
+                sha = raw[:40].decode()
+                author, when = known.get(sha, ("", 0))
+        return lines
+
+    def tags(self, prefix: str) -> list[TagRecord]:
+        """Annotated tags under ``refs/tags/`` whose names start with ``prefix``, newest first."""
+        out = self._run(
+            "for-each-ref", "--sort=-creatordate", "--format=%(refname:strip=2)%00%(*objectname)%00"
+            "%(taggername)%00%(taggerdate:unix)%00%(contents)%01", "refs/tags/",
+        )  # fmt: skip
+        tags = []
+        for record in out.split(b"\x01"):
+            fields = record.strip(b"\n").split(b"\0")
+            if len(fields) == 5 and fields[0].startswith(prefix.encode()) and fields[1]:
+                name, target, tagger, date, message = (_decode(field) for field in fields)
+                tags.append(TagRecord(name, target, tagger, int(date or 0), message.strip()))
+        return tags
 
     # -- writing --------------------------------------------------------------------------
 
@@ -354,14 +397,31 @@ class GitRepository:
         tree_to_stream(ordered, buffer.write)
         return self._store(b"tree", buffer.getvalue())
 
-    def write_commit(self, tree: str, parents: list[str], author: Author, message: str) -> str:
-        """Write a commit object; the author is the committer too (the person who saved)."""
-        identity = f"{_CRUD.sub('', author.name).strip() or 'anonymous'} <{_CRUD.sub('', author.email)}>"
-        stamp = f"{int(time.time())} +0000"
+    def write_commit(self, tree: str, parents: list[str], author: Author, message: str, when: int) -> str:
+        """Write a commit object at Unix time ``when``; the author is the committer too (the
+        person who saved).  Names and messages are cleaned as ``identity`` and ``clean_message`` say."""
+        who = identity(author)
+        stamp = f"{when} +0000"
         lines = [f"tree {tree}"] + [f"parent {check_revision(parent)}" for parent in parents]
-        lines += [f"author {identity} {stamp}", f"committer {identity} {stamp}"]
-        text = "\n".join(lines) + "\n\n" + message.replace("\0", "").strip() + "\n"
+        lines += [f"author {who.name} <{who.email}> {stamp}", f"committer {who.name} <{who.email}> {stamp}"]
+        text = "\n".join(lines) + "\n\n" + clean_message(message) + "\n"
         return self._store(b"commit", text.encode("utf-8"))
+
+    def create_tag(self, name: str, target: str, author: Author, message: str, when: int) -> bool:
+        """Write an annotated tag ``refs/tags/<name>`` for ``target``; False when it exists already.
+
+        ``name`` must have been checked by the caller (``wiki.names``).  Hold ``writer()``.
+        """
+        who = identity(author)
+        text = (
+            f"object {check_revision(target)}\ntype commit\ntag {name}\n"
+            f"tagger {who.name} <{who.email}> {when} +0000\n\n{clean_message(message)}\n"
+        )
+        tag = self._store(b"tag", text.encode("utf-8"))
+        self._sync_objects()
+        update = ("update-ref", "-m", "wiki", "--end-of-options", f"refs/tags/{name}", tag, "0" * 40)
+        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
+        return result.returncode == 0
 
     def move_branch(self, new: str, old: str | None) -> bool:
         """Compare-and-swap the branch from ``old`` to ``new``; False when it is no longer at ``old``.
@@ -464,10 +524,46 @@ class GitRepository:
         return result.stdout
 
 
-def _parse_log_record(record: bytes) -> tuple[str, list[str]]:
-    commit = record[:40].decode("ascii")
-    paths = [p.decode("utf-8", "surrogateescape") for p in record[41:].lstrip(b"\n").split(b"\0") if p]
-    return commit, paths
+def identity(author: Author) -> Author:
+    """The name and address as git stores them: without the characters git's format forbids."""
+    return Author(_CRUD.sub("", author.name).strip() or "anonymous", _CRUD.sub("", author.email).strip())
+
+
+def clean_message(message: str) -> str:
+    """A commit message without control characters other than newlines and tabs."""
+    return "".join(c for c in message if c in "\n\t" or (ord(c) >= 32 and c != "\x7f")).strip()
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _parse_log_record(record: bytes) -> CommitRecord:
+    """One commit of ``git log --raw -z`` in ``_LOG_FORMAT``."""
+    fields = record.split(b"\0")
+    revision, author, email, date, message = (_decode(field) for field in fields[:5])
+    rest = [field for field in fields[5:] if field.strip(b"\n")]
+    changes = []
+    position = 0
+    while position < len(rest):
+        meta = rest[position].lstrip(b"\n").decode("ascii").split(" ")
+        old_blob, new_blob, status = meta[2], meta[3], meta[4][0]
+        if status in "RC":
+            old_path, path = _decode(rest[position + 1]), _decode(rest[position + 2])
+            position += 3
+        else:
+            old_path, path = None, _decode(rest[position + 1])
+            position += 2
+        changes.append(
+            FileChange(
+                status=status,
+                path=path,
+                old_path=old_path,
+                blob=None if status == "D" else new_blob,
+                old_blob=None if status == "A" else old_blob,
+            )
+        )
+    return CommitRecord(revision, author, email, int(date), message.strip(), tuple(changes))
 
 
 def _fsync(path: Path) -> None:

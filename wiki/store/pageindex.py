@@ -1,11 +1,17 @@
-"""The page index: each page's title, number, blob and last change, derived from git.
+"""The index derived from git: pages as they are now, and the history of every page.
 
-Listing pages or answering "which commit last changed this page" must not ask
-git about history on every request (that is what makes git wikis slow on large
-histories), so this SQLite table holds it.  It records the commit it reflects;
-the writer updates it in the same step as each branch move, and anything that
-finds the branch elsewhere (a push from outside, a missing or damaged file)
-catches it up or rebuilds it from git.
+Listing pages, "which commit last changed this page", a page's history and
+recent changes must not ask git about history on every request (that is what
+makes git wikis slow on large histories), so this SQLite file holds them:
+
+- ``pages``: each page now, with its title, number, blob and last change;
+- ``commits``: every commit on the served branch's first-parent line, numbered
+  in order (``seq``), with author, date and message;
+- ``changes``: each page a commit added, modified, deleted or renamed.
+
+It records the commit it reflects.  The writer adds its own commits in the same
+step as each branch move; anything that finds the branch elsewhere (a push
+from outside, a missing or damaged file) catches it up or rebuilds it from git.
 """
 
 from __future__ import annotations
@@ -13,14 +19,17 @@ from __future__ import annotations
 import sqlite3
 import threading
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wiki import pagefile
-from wiki.models import PageSummary
+from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
 from wiki.store.gitrepo import GitRepository
 
-_SCHEMA_VERSION = "1"
+_SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
@@ -32,8 +41,40 @@ CREATE TABLE IF NOT EXISTS pages (
     revision TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pages_fold ON pages (fold);
+CREATE TABLE IF NOT EXISTS commits (
+    seq INTEGER PRIMARY KEY,
+    revision TEXT NOT NULL UNIQUE,
+    author TEXT NOT NULL,
+    email TEXT NOT NULL,
+    date INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS commits_author ON commits (author, seq);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    old_path TEXT,
+    status TEXT NOT NULL,
+    blob TEXT,
+    size INTEGER,
+    old_size INTEGER,
+    PRIMARY KEY (path, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS changes_seq ON changes (seq);
+CREATE INDEX IF NOT EXISTS changes_old_path ON changes (old_path, seq) WHERE old_path IS NOT NULL;
 """
+_HISTORY = (
+    "SELECT c.seq, m.revision, c.path, c.old_path, c.status, m.author, m.date, m.message,"
+    " c.blob, c.size, c.old_size FROM changes c JOIN commits m ON m.seq = c.seq"
+)
+_DELETED = (
+    " WHERE c.status = 'D' AND c.path NOT IN (SELECT path FROM pages)"
+    " AND c.seq = (SELECT MAX(seq) FROM changes WHERE path = c.path)"
+    " AND NOT EXISTS (SELECT 1 FROM changes r WHERE r.old_path = c.path AND r.seq >= c.seq)"
+    " ORDER BY c.seq DESC"
+)
 _ORDER = "ORDER BY number IS NULL, number, title COLLATE NOCASE, path"
+_MAX_RENAMES = 100
 
 
 def fold(name: str) -> str:
@@ -41,8 +82,68 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFC", name.casefold())
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One change to one page, with its commit."""
+
+    seq: int
+    revision: str
+    path: str
+    old_path: str | None
+    status: str
+    author: str
+    date: int
+    message: str
+    blob: str | None
+    size: int | None
+    old_size: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRow:
+    """One commit of recent changes, with the pages it touched."""
+
+    seq: int
+    revision: str
+    author: str
+    date: int
+    message: str
+    paths: tuple[str, ...]
+
+
+def _commit_row(row: tuple[Any, ...], paths: tuple[str, ...]) -> CommitRow:
+    return CommitRow(int(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), paths)
+
+
+def _page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
+    """Only the changes to page files, with page names for paths; a rename across the
+    page/non-page line becomes an addition or a deletion."""
+    result = []
+    for change in changes:
+        name = page_name_of_file(change.path)
+        old = page_name_of_file(change.old_path) if change.old_path else None
+        if change.status == "R":
+            if name and old:
+                result.append(
+                    FileChange("R", name, old, change.blob, change.old_blob, change.size, change.old_size)
+                )
+            elif name:
+                result.append(FileChange("A", name, None, change.blob, None, change.size, None))
+            elif old:
+                result.append(FileChange("D", old, None, None, change.old_blob, None, change.old_size))
+        elif name:
+            status = change.status if change.status in "AMD" else "M"
+            result.append(
+                FileChange(status, name, None, change.blob, change.old_blob, change.size, change.old_size)
+            )
+    return result
+
+
 class PageIndex:
-    """SQLite page index of one repository; one connection per thread (WAL mode)."""
+    """The SQLite index of one repository; one connection per thread (WAL mode).
+
+    Writes happen only under the repository's writer lock; reads never wait.
+    """
 
     def __init__(self, path: Path, repo: GitRepository) -> None:
         self.path = path
@@ -53,8 +154,8 @@ class PageIndex:
         connection = self._db()
         if self._meta("schema") != _SCHEMA_VERSION:
             with connection:
-                connection.execute("DELETE FROM pages")
-                connection.execute("DELETE FROM meta")
+                for table in ("pages", "commits", "changes", "meta"):
+                    connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
                 self._set_meta("schema", _SCHEMA_VERSION)
 
     def _db(self) -> sqlite3.Connection:
@@ -84,7 +185,7 @@ class PageIndex:
     def _set_meta(self, key: str, value: str) -> None:
         self._db().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    # -- reading --------------------------------------------------------------------------
+    # -- pages now ------------------------------------------------------------------------
 
     @property
     def indexed_head(self) -> str | None:
@@ -116,6 +217,159 @@ class PageIndex:
         )
         return None if row is None else str(row[0])
 
+    # -- history --------------------------------------------------------------------------
+
+    def seq_of(self, revision: str) -> int | None:
+        """The position of a commit on the served branch, or None when it is not on it."""
+        row = self._db().execute("SELECT seq FROM commits WHERE revision = ?", (revision,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def _segments(self, name: str) -> list[tuple[str, int, int]]:
+        """The names a page had, newest first, each with the range of commits it had it."""
+        segments = []
+        path, upper = name, 1 << 62
+        for _ in range(_MAX_RENAMES):
+            row = (
+                self._db()
+                .execute(
+                    "SELECT seq, old_path FROM changes WHERE path = ? AND status = 'R' AND seq <= ?"
+                    " ORDER BY seq DESC LIMIT 1",
+                    (path, upper),
+                )
+                .fetchone()
+            )
+            if row is None:
+                break
+            segments.append((path, int(row[0]), upper))
+            path, upper = str(row[1]), int(row[0]) - 1
+        segments.append((path, 0, upper))
+        return segments
+
+    def history(
+        self, name: str, limit: int, before: int | None = None, after: int | None = None
+    ) -> list[HistoryRow]:
+        """Changes to a page, newest first, following it across renames.
+
+        ``before``/``after`` are ``seq`` bounds (exclusive) for paging; with ``after``
+        the rows returned are the ``limit`` oldest after it (still newest first).
+        """
+        rows: list[HistoryRow] = []
+        newest_first = after is None
+        segments = self._segments(name) if newest_first else list(reversed(self._segments(name)))
+        query = (
+            _HISTORY
+            + " WHERE c.path = ? AND c.seq BETWEEN ? AND ? ORDER BY c.seq "
+            + ("DESC LIMIT ?" if newest_first else "ASC LIMIT ?")
+        )
+        for path, lowest, highest in segments:
+            high = min(highest, before - 1) if before is not None else highest
+            low = max(lowest, after + 1) if after is not None else lowest
+            if low > high:
+                continue
+            found = self._db().execute(query, (path, low, high, limit - len(rows)))
+            rows += [HistoryRow(*row) for row in found]
+            if len(rows) >= limit:
+                break
+        return rows if newest_first else list(reversed(rows))
+
+    def path_at(self, name: str, seq: int) -> str:
+        """The name the page now called ``name`` had at commit ``seq``."""
+        for path, low, high in self._segments(name):
+            if low <= seq <= high:
+                return path
+        return name
+
+    def renamed_to(self, name: str) -> str | None:
+        """Where a page that no longer exists under ``name`` went by renames, if anywhere."""
+        path = name
+        for _ in range(_MAX_RENAMES):
+            row = (
+                self._db()
+                .execute(
+                    "SELECT path, seq FROM changes WHERE old_path = ? AND status = 'R'"
+                    " ORDER BY seq DESC LIMIT 1",
+                    (path,),
+                )
+                .fetchone()
+            )
+            if row is None:
+                break
+            path = str(row[0])
+            if self.get(path) is not None:
+                return path
+        return None
+
+    def recent(
+        self, limit: int, before: int | None = None, author: str | None = None, after: int | None = None
+    ) -> list[CommitRow]:
+        """Commits newest first, optionally by one author, with the pages each touched."""
+        clauses: list[str] = []
+        values: list[object] = []
+        if before is not None:
+            clauses.append("seq < ?")
+            values.append(before)
+        if after is not None:
+            clauses.append("seq > ?")
+            values.append(after)
+        if author:
+            clauses.append("author = ?")
+            values.append(author)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        order = "ASC" if after is not None else "DESC"
+        found = (
+            self._db()
+            .execute(
+                f"SELECT seq, revision, author, date, message FROM commits {where}"  # noqa: S608
+                f" ORDER BY seq {order} LIMIT ?",
+                (*values, limit),
+            )
+            .fetchall()
+        )
+        if after is not None:
+            found.reverse()
+        return [_commit_row(row, self._paths_of(int(row[0]))) for row in found]
+
+    def _paths_of(self, seq: int) -> tuple[str, ...]:
+        rows = self._db().execute("SELECT path FROM changes WHERE seq = ? ORDER BY path", (seq,))
+        return tuple(str(row[0]) for row in rows)
+
+    def commit(self, revision: str) -> tuple[CommitRow, list[FileChange]] | None:
+        """One commit with every page it touched, or None when it is not on the branch."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT seq, revision, author, date, message FROM commits WHERE revision = ?", (revision,)
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        changes = self._db().execute(
+            "SELECT status, path, old_path, blob, size, old_size FROM changes WHERE seq = ? ORDER BY path",
+            (row[0],),
+        )
+        files = [FileChange(s, p, o, b, None, size, old) for s, p, o, b, size, old in changes]
+        return _commit_row(row, tuple(f.path for f in files)), files
+
+    def paths_changed_since(self, seq: int) -> list[str]:
+        """Every page name a change after commit ``seq`` touched (old names of renames too)."""
+        rows = self._db().execute(
+            "SELECT path FROM changes WHERE seq > ? UNION SELECT old_path FROM changes"
+            " WHERE seq > ? AND old_path IS NOT NULL",
+            (seq, seq),
+        )
+        return sorted(str(row[0]) for row in rows)
+
+    def previous_blob(self, name: str, seq: int) -> str | None:
+        """The page's blob just before commit ``seq`` (following renames), or None."""
+        rows = self.history(name, 1, before=seq)
+        return rows[0].blob if rows else None
+
+    def deleted_pages(self) -> list[HistoryRow]:
+        """Pages whose last change deleted them and that do not exist now, newest first."""
+        found = self._db().execute(_HISTORY + _DELETED)
+        return [HistoryRow(*row) for row in found]
+
     # -- keeping in step with git ---------------------------------------------------------
 
     def catch_up(self) -> None:
@@ -128,84 +382,65 @@ class PageIndex:
         if head == indexed:
             return
         if head is None:
-            self._replace_all({}, None)
-        elif (
+            self._clear()
+            return
+        if (
             indexed is None
             or not self.repo.commit_exists(indexed)
             or not self.repo.is_ancestor(indexed, head)
         ):
-            self._rebuild(head)
-        else:
-            self.apply(indexed, head)
+            self._clear()
+            indexed = None
+        self._apply(list(self.repo.log(head, indexed)), head)
 
-    def _rebuild(self, head: str) -> None:
-        wanted = {}
-        for file in self.repo.list_files(head):
-            name = page_name_of_file(file.path)
-            if name is not None:
-                wanted[file.path] = (name, file.blob)
-        revisions = self._last_changes(head, None, set(wanted))
-        self._replace_all({name: (blob, revisions[path]) for path, (name, blob) in wanted.items()}, head)
-
-    def _last_changes(self, head: str, stop_at: str | None, paths: set[str]) -> dict[str, str]:
-        """For each path, the newest commit (from ``head`` back) that changed it."""
-        found: dict[str, str] = {}
-        missing = set(paths)
-        for commit, changed in self.repo.walk_changes(head, stop_at):
-            for path in changed:
-                if path in missing:
-                    found[path] = commit
-                    missing.discard(path)
-            if not missing:
-                break
-        for path in missing:  # only reachable through history rewritten oddly
-            found[path] = head
-        return found
-
-    def apply(self, old: str, new: str) -> None:
-        """Update the rows of the pages that changed between ``old`` and ``new``."""
-        changes = [c for c in self.repo.changed_files(old, new) if page_name_of_file(c.path)]
-        revisions = self._last_changes(new, old, {c.path for c in changes if c.blob})
-        connection = self._db()
-        with connection:
-            for change in changes:
-                name = page_name_of_file(change.path)
-                assert name is not None
-                if change.blob is None:
-                    connection.execute("DELETE FROM pages WHERE path = ?", (name,))
-                else:
-                    self._upsert(name, change.blob, revisions[change.path])
-            self._set_meta("head", new)
-
-    def record_commit(self, old: str, new: str, name: str, blob: str | None) -> None:
-        """The writer's fast path: one page changed in commit ``new`` on top of ``old``."""
+    def record_commit(self, old: str | None, commit: CommitRecord) -> None:
+        """The writer's fast path: its own commit on top of ``old``, recorded without asking git."""
         if self.indexed_head != old:
             self.catch_up()
             return
-        connection = self._db()
-        with connection:
-            if blob is None:
-                connection.execute("DELETE FROM pages WHERE path = ?", (name,))
-            else:
-                self._upsert(name, blob, new)
-            self._set_meta("head", new)
+        self._apply([commit], commit.revision)
 
-    def _replace_all(self, rows: dict[str, tuple[str, str]], head: str | None) -> None:
+    def _clear(self) -> None:
         connection = self._db()
         with connection:
-            connection.execute("DELETE FROM pages")
-            for name, (blob, revision) in rows.items():
-                self._upsert(name, blob, revision)
-            if head is None:
-                connection.execute("DELETE FROM meta WHERE key = 'head'")
-            else:
-                self._set_meta("head", head)
+            for table in ("pages", "commits", "changes"):
+                connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
+            connection.execute("DELETE FROM meta WHERE key = 'head'")
+
+    def _apply(self, commits: list[CommitRecord], head: str) -> None:
+        """Record ``commits`` (oldest first) and set the pages table to their end state."""
+        connection = self._db()
+        final: dict[str, tuple[str, str] | None] = {}
+        with connection:
+            for commit in commits:
+                cursor = connection.execute(
+                    "INSERT INTO commits (revision, author, email, date, message) VALUES (?, ?, ?, ?, ?)",
+                    (commit.revision, commit.author, commit.email, commit.date, commit.message),
+                )
+                seq = cursor.lastrowid
+                for change in _page_changes(commit.changes):
+                    connection.execute(
+                        "INSERT OR REPLACE INTO changes (seq, path, old_path, status, blob, size, old_size)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (seq, change.path, change.old_path, change.status, change.blob, change.size,
+                         change.old_size),
+                    )  # fmt: skip
+                    if change.old_path:
+                        final[change.old_path] = None
+                    final[change.path] = None if change.blob is None else (change.blob, commit.revision)
+            for name, state in final.items():
+                if state is None:
+                    connection.execute("DELETE FROM pages WHERE path = ?", (name,))
+                else:
+                    self._upsert(name, *state)
+            self._set_meta("head", head)
 
     def _upsert(self, name: str, blob: str, revision: str) -> None:
         text = self.repo.read_blob(blob).decode("utf-8", "replace")
         parsed = pagefile.parse(text, name)
+        values: tuple[Any, ...] = (name, fold(name), parsed.title, parsed.number, blob, revision)
         self._db().execute(
             "INSERT OR REPLACE INTO pages (path, fold, title, number, blob, revision)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (name, fold(name), parsed.title, parsed.number, blob, revision),
+            values,
         )

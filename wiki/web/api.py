@@ -6,6 +6,7 @@ Shapes are a contract (see the README): outside scripts rely on them.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -92,6 +93,57 @@ async def put_page(request: Request) -> Response:
     if result.created:
         return JSONResponse({"revision": result.revision}, status_code=201)
     return JSONResponse({"revision": result.revision, "merged": result.merged})
+
+
+def _limit(request: Request) -> int | None:
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise BadInput(N_("'limit' must be a whole number."))
+    return int(raw)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def page_history(request: Request) -> Response:
+    """``{"revisions": [{"revision", "path", "author", "date", "message"}], "next"}``, newest first."""
+    window = await run_in_threadpool(
+        site_of(request).history.page_history,
+        request.path_params["name"],
+        _limit(request),
+        request.query_params.get("before") or None,
+    )
+    revisions = [
+        {
+            "revision": r.revision,
+            "path": r.path,
+            "author": r.author,
+            "date": _iso(r.date),
+            "message": r.message,
+        }
+        for r in window.items
+    ]
+    return JSONResponse({"revisions": revisions, "next": window.older})
+
+
+async def changes(request: Request) -> Response:
+    """``{"changes": [{"revision", "author", "date", "message", "paths"}], "next"}``, newest first."""
+    window = await run_in_threadpool(
+        site_of(request).history.recent_changes,
+        _limit(request),
+        request.query_params.get("before") or None,
+        None,
+        request.query_params.get("author") or None,
+    )
+    items = [
+        {"revision": c.revision, "author": c.author, "date": _iso(c.date), "message": c.message,
+         "paths": list(c.paths)}
+        for c in window.items
+    ]  # fmt: skip
+    return JSONResponse({"changes": items, "next": window.older})
 
 
 def error_response(error: WikiError) -> JSONResponse:

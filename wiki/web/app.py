@@ -21,7 +21,7 @@ from wiki import PROJECT_ROOT
 from wiki.config import Settings
 from wiki.errors import N_, NotFound, WikiError
 from wiki.services.site import Site, open_site
-from wiki.web import accounts, api, i18n, pages
+from wiki.web import accounts, actions, api, feeds, history, i18n, pages
 from wiki.web.security import BodyLimit, SecurityHeaders
 from wiki.web.session import site_of
 
@@ -112,6 +112,25 @@ class Language:
 ROUTES = [
     Route("/", pages.home),
     Route("/p/{name:path}", pages.view),
+    Route("/source/{name:path}", history.source),
+    Route("/history/{name:path}", history.page_history),
+    Route("/compare/{name:path}", history.compare),
+    Route("/blame/{name:path}", history.blame),
+    Route("/changes", history.recent_changes),
+    Route("/change/{revision}", history.change),
+    Route("/deleted", history.deleted),
+    Route("/versions", history.versions, methods=["GET"]),
+    Route("/versions", actions.name_version, methods=["POST"]),
+    Route("/versions/{tag}", history.since_version),
+    Route("/restore/{name:path}", actions.restore, methods=["POST"]),
+    Route("/undo/{name:path}", actions.undo, methods=["POST"]),
+    Route("/rename/{name:path}", actions.rename_form, methods=["GET"]),
+    Route("/rename/{name:path}", actions.rename, methods=["POST"]),
+    Route("/delete/{name:path}", actions.delete_form, methods=["GET"]),
+    Route("/delete/{name:path}", actions.delete, methods=["POST"]),
+    Route("/undelete/{name:path}", actions.undelete, methods=["POST"]),
+    Route("/atom/changes", feeds.wiki_feed),
+    Route("/atom/p/{name:path}", feeds.page_feed),
     Route("/edit/{name:path}", pages.edit_form, methods=["GET"]),
     Route("/edit/{name:path}", pages.edit_submit, methods=["POST"]),
     Route("/new", pages.new_form, methods=["GET"]),
@@ -124,6 +143,8 @@ ROUTES = [
     Route("/api/pages", api.list_pages),
     Route("/api/pages/{name:path}", api.get_page, methods=["GET"]),
     Route("/api/pages/{name:path}", api.put_page, methods=["PUT"]),
+    Route("/api/history/{name:path}", api.page_history),
+    Route("/api/changes", api.changes),
     Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
 ]
 

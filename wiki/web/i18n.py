@@ -17,6 +17,7 @@ from pathlib import Path
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
@@ -63,6 +64,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def format_date(moment: datetime) -> str:
     """A date and time as a reader of the current language expects it."""
     return format_datetime(moment, format="medium", locale=_current.get())
+
+
+def format_signed(number: int | None) -> str:
+    """A change in size, written as the current language writes numbers, always with its sign."""
+    if number is None:
+        return ""
+    sign = "+" if number > 0 else "\u2212" if number < 0 else "\u00b1"
+    return sign + format_decimal(abs(number), locale=_current.get())
 
 
 def pick_language(cookie: str | None) -> str:

@@ -52,20 +52,35 @@ async def view(request: Request) -> Response:
     """One page, rendered from Markdown."""
     site = site_of(request)
     name = request.path_params["name"]
+    revision = request.query_params.get("revision")
+    info = None
     try:
-        page, blob = await run_in_threadpool(site.pages.get, name)
+        if revision:
+            page = await run_in_threadpool(site.history.page_at, name, revision)
+            info = await run_in_threadpool(site.history.revision_info, revision)
+            blob = None
+        else:
+            page, blob = await run_in_threadpool(site.pages.get, name)
     except NotFound as missing:
+        if not revision and is_page_name(name):
+            moved = await run_in_threadpool(site.history.renamed_to, name)
+            if moved:
+                return RedirectResponse("/p/" + quote(moved), status_code=301)
         can_create = allowed(current_user(request), Action.CREATE) and is_page_name(name)
         context = {"status": 404, "message": _(missing.message), "create_name": name if can_create else None}
         return render(request, "error.html", context, status=404)
     html = await run_in_threadpool(site.renderer.render, page.body, blob)
+    user = current_user(request)
     return render(
         request,
         "page.html",
         {
             "page": page,
+            "name": name,
             "html": html,
-            "can_edit": allowed(current_user(request), Action.EDIT),
+            "info": info,
+            "can_edit": allowed(user, Action.EDIT),
+            "can_restore": allowed(user, Action.RESTORE),
         },
     )
 

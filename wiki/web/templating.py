@@ -34,6 +34,9 @@ def _environment() -> jinja2.Environment:
     env.filters["date"] = i18n.format_date
     env.filters["page_url"] = lambda name: "/p/" + quote(name)
     env.filters["edit_url"] = lambda name: "/edit/" + quote(name)
+    env.filters["url_path"] = quote
+    env.filters["signed"] = i18n.format_signed
+    env.filters["short"] = lambda revision: revision[:8]
     return env
 
 
@@ -48,6 +51,11 @@ NOTICES = {
     "created": N_("The page was created."),
     "signed-in": N_("You are signed in."),
     "signed-out": N_("You are signed out."),
+    "restored": N_("The page was put back as it was. This is a new change in the history."),
+    "undone": N_("The change was taken out. This is a new change in the history."),
+    "renamed": N_("The page has a new name. The old address leads here."),
+    "deleted": N_("The page was deleted. It can be brought back from this list."),
+    "version-named": N_("The version was named."),
 }
 
 

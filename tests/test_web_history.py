@@ -1,0 +1,165 @@
+"""History over HTTP: pages for people, Atom feeds, and the JSON shapes scripts rely on."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from starlette.testclient import TestClient
+
+from tests.conftest import Auth, csrf_from
+from wiki.models import Author, Role
+from wiki.services.pages import EditRequest
+from wiki.services.site import Site
+
+PAGE = "bepaal-je-eigen-grenzen"
+ANNA = Author('Anna "de" Vries & co', "anna@users.wiki.invalid")
+ATOM = "{http://www.w3.org/2005/Atom}"
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def edit(site: Site, text: str, message: str = "Een <b>wijziging</b>", name: str = PAGE) -> str:
+    page = site.pages.get(name)[0]
+    return site.pages.save(
+        EditRequest(name, page.text + f"\n{text}\n", page.revision, message, ANNA)
+    ).revision
+
+
+def test_the_history_page_lists_revisions_with_escaped_names(client: TestClient, site: Site) -> None:
+    revision = edit(site, "Nieuwe alinea.")
+    response = client.get(f"/history/{PAGE}")
+    assert response.status_code == 200
+    window = response.context["window"]  # type: ignore[attr-defined]
+    assert window.items[0].revision == revision
+    assert "Anna &#34;de&#34; Vries &amp; co" in response.text
+    assert "Een &lt;b&gt;wijziging&lt;/b&gt;" in response.text
+    assert "<b>wijziging" not in response.text
+    assert f'href="/p/{PAGE}?revision={revision}"' in response.text
+
+
+def test_an_old_version_has_a_banner_and_its_source(client: TestClient, site: Site) -> None:
+    seed = site.pages.get(PAGE)[0].revision
+    edit(site, "Later toegevoegd.")
+    old = client.get(f"/p/{PAGE}?revision={seed}")
+    assert old.status_code == 200
+    assert old.context["info"].revision == seed  # type: ignore[attr-defined]
+    assert "Later toegevoegd." not in old.text
+    assert "een oudere versie" in old.text.lower()
+    source = client.get(f"/source/{PAGE}?revision={seed}")
+    assert source.context["page"].text.startswith("---\ntitle: Bepaal je eigen grenzen")  # type: ignore[attr-defined]
+
+
+def test_compare_inline_side_by_side_and_changes_only(client: TestClient, site: Site) -> None:
+    seed = site.pages.get(PAGE)[0].revision
+    new = edit(site, "Toegevoegd.")
+    inline = client.get(f"/compare/{PAGE}?from={seed}&to={new}")
+    assert inline.status_code == 200
+    assert '<ins><span class="visually-hidden">[toegevoegd:] </span>Toegevoegd' in inline.text
+    side = client.get(f"/compare/{PAGE}?from={seed}&to={new}&view=side&only=changes")
+    assert side.context["side"] is True  # type: ignore[attr-defined]
+    assert side.text.count('<tr class="changed">') == 1
+    assert side.text.count("<tr>") == 1  # only the header row besides the changed one
+
+
+def test_blame_links_each_paragraph_to_its_change(client: TestClient, site: Site) -> None:
+    revision = edit(site, "Van Anna.")
+    response = client.get(f"/blame/{PAGE}")
+    assert f'href="/change/{revision}"' in response.text
+
+
+def test_recent_changes_and_one_change(client: TestClient, site: Site) -> None:
+    revision = edit(site, "Iets nieuws.")
+    response = client.get("/changes")
+    assert response.context["window"].items[0].revision == revision  # type: ignore[attr-defined]
+    change = client.get(f"/change/{revision}")
+    assert change.status_code == 200
+    assert change.context["diffs"][0].change.path == PAGE  # type: ignore[attr-defined]
+    assert "Iets nieuws." in change.text
+
+
+def test_bad_revisions_are_the_same_404_in_html_and_json(client: TestClient) -> None:
+    for bad in ["HEAD", "0" * 40, "--output=x", "abc"]:
+        assert client.get(f"/change/{bad}").status_code == 404
+        assert client.get(f"/p/{PAGE}?revision={bad}").status_code == 404
+        assert client.get(f"/compare/{PAGE}?from={bad}&to={bad}").status_code == 404
+        response = client.get(f"/api/history/{PAGE}?before={bad}")
+        assert response.status_code == 404
+        assert response.json() == {"error": "not_found", "message": "No such revision."}
+
+
+def test_feeds_are_valid_atom(client: TestClient, site: Site) -> None:
+    revision = edit(site, "Voor de feed.", "Feed & <co>")
+    for url in ["/atom/changes", f"/atom/p/{PAGE}"]:
+        response = client.get(url)
+        assert response.headers["content-type"].startswith("application/atom+xml")
+        feed = ET.fromstring(response.content)  # noqa: S314 (our own feed)
+        assert feed.tag == f"{ATOM}feed"
+        for tag in ("id", "title", "updated", "link"):
+            assert feed.find(f"{ATOM}{tag}") is not None, tag
+        entry = feed.find(f"{ATOM}entry")
+        assert entry is not None
+        for tag in ("id", "title", "updated", "link", "author"):
+            assert entry.find(f"{ATOM}{tag}") is not None, tag
+        assert entry.findtext(f"{ATOM}title") == "Feed & <co>"
+        assert entry.findtext(f"{ATOM}id", "").endswith(f"/change/{revision}")
+        assert ISO.fullmatch(entry.findtext(f"{ATOM}updated", ""))
+
+
+def test_api_history_and_changes_shapes(client: TestClient, site: Site) -> None:
+    revisions = [edit(site, f"API {n}.") for n in range(3)]
+    site.pages.rename(PAGE, "grenzen", ANNA)
+    first = client.get("/api/history/grenzen?limit=2").json()
+    assert set(first) == {"revisions", "next"}
+    assert set(first["revisions"][0]) == {"revision", "path", "author", "date", "message"}
+    assert first["revisions"][1]["revision"] == revisions[2]
+    assert first["revisions"][1]["path"] == PAGE
+    assert ISO.fullmatch(first["revisions"][0]["date"])
+    second = client.get(f"/api/history/grenzen?limit=2&before={first['next']}").json()
+    assert [r["revision"] for r in second["revisions"]] == [revisions[1], revisions[0]]
+    everything = client.get("/api/history/grenzen?limit=1000").json()
+    assert len(everything["revisions"]) == 5
+    assert everything["next"] is None
+    changes = client.get("/api/changes?limit=1").json()
+    assert set(changes["changes"][0]) == {"revision", "author", "date", "message", "paths"}
+    assert changes["changes"][0]["paths"] == [PAGE, "grenzen"] or changes["changes"][0]["paths"] == [
+        "grenzen"
+    ]
+    by_anna = client.get("/api/changes", params={"author": ANNA.name}).json()["changes"]
+    assert {c["author"] for c in by_anna} == {ANNA.name}
+    assert client.get("/api/history/grenzen?limit=abc").status_code == 400
+
+
+def test_editors_restore_undo_rename_delete_and_bring_back(
+    client: TestClient, auth: Auth, site: Site
+) -> None:
+    auth.sign_in(Role.EDITOR)
+    seed = site.pages.get(PAGE)[0]
+    edit(site, "Weg ermee.")
+
+    def post(url: str, **data: str) -> str:
+        response = client.post(url, data={"csrf_token": csrf_from(client.get("/").text), **data})
+        assert response.status_code == 303, response.text
+        return response.headers["location"]
+
+    assert post(f"/restore/{PAGE}", revision=seed.revision).endswith("notice=restored")
+    assert site.pages.get(PAGE)[0].text == seed.text
+    assert post(f"/rename/{PAGE}", new_name="grenzen", message="Korter").startswith("/p/grenzen")
+    old_address = client.get(f"/p/{PAGE}")
+    assert old_address.status_code == 301
+    assert old_address.headers["location"] == "/p/grenzen"
+    assert post("/delete/grenzen", message="Weg") == "/deleted?notice=deleted"
+    assert "grenzen" in client.get("/deleted").text
+    assert post("/undelete/grenzen") == "/p/grenzen?notice=restored"
+    assert client.get("/p/grenzen").status_code == 200
+
+
+def test_maintainers_name_versions(client: TestClient, auth: Auth, site: Site) -> None:
+    auth.sign_in(Role.MAINTAINER)
+    token = csrf_from(client.get("/versions").text)
+    response = client.post("/versions", data={"csrf_token": token, "display_name": "Versie 1.0"})
+    assert response.status_code == 303
+    edit(site, "Na de versie.")
+    since = client.get("/versions/versie-1.0")
+    assert [page.path for page in since.context["pages"]] == [PAGE]  # type: ignore[attr-defined]
+    again = client.post("/versions", data={"csrf_token": token, "display_name": "Versie 1.0"})
+    assert again.status_code == 409

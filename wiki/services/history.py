@@ -1,0 +1,272 @@
+"""Reading history: a page's revisions, old versions, comparisons, blame, recent changes.
+
+Everything shown on every request (a page's history, recent changes) comes
+from the index, so it is as fast with 50,000 commits as with 50; only blame
+and the texts being compared are read from git.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from threading import Lock
+from typing import Generic, TypeVar
+
+from wiki import pagefile
+from wiki.errors import N_, NotFound
+from wiki.models import FileChange, Page
+from wiki.names import check_page_name, check_revision, page_file
+from wiki.services import diff
+from wiki.services.pages import PageService
+from wiki.store.pageindex import CommitRow, HistoryRow
+
+PAGE_SIZE = 50
+T = TypeVar("T")
+MAX_LIMIT = 200
+
+
+def moment(seconds: int) -> datetime:
+    """A commit time as an aware UTC datetime."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One revision of a page as a reader sees it in the history."""
+
+    revision: str
+    path: str
+    author: str
+    date: datetime
+    message: str
+    status: str
+    size: int | None
+    delta: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One commit as recent changes shows it."""
+
+    revision: str
+    author: str
+    date: datetime
+    message: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Window(Generic[T]):
+    """One page of a newest-first list, with the cursors for older and newer entries."""
+
+    items: list[T]
+    older: str | None
+    newer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Two versions of a page and the paragraphs that differ between them."""
+
+    old: Page
+    new: Page
+    old_title: str
+    new_title: str
+    blocks: list[diff.Block]
+
+
+@dataclass(frozen=True, slots=True)
+class BlameBlock:
+    """A paragraph of a page with the change that last touched it."""
+
+    text: str
+    revision: str
+    author: str
+    date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PageDiff:
+    """What one commit did to one page."""
+
+    change: FileChange
+    blocks: list[diff.Block]
+
+
+def _revision(row: HistoryRow) -> Revision:
+    delta = None if row.size is None or row.old_size is None else row.size - row.old_size
+    if delta is None and row.status == "A":
+        delta = row.size
+    return Revision(
+        row.revision, row.path, row.author, moment(row.date), row.message, row.status, row.size, delta
+    )
+
+
+def _change(row: CommitRow) -> Change:
+    return Change(row.revision, row.author, moment(row.date), row.message, row.paths)
+
+
+def clamp_limit(value: int | None) -> int:
+    """A page size between 1 and ``MAX_LIMIT``, ``PAGE_SIZE`` when not given."""
+    return PAGE_SIZE if value is None else max(1, min(MAX_LIMIT, value))
+
+
+class HistoryService:
+    """History read through the index of a ``PageService``."""
+
+    def __init__(self, pages: PageService) -> None:
+        self.pages = pages
+        self.index = pages.index
+        self.repo = pages.repo
+        self._blame: OrderedDict[tuple[str, str], list[BlameBlock]] = OrderedDict()
+        self._blame_lock = Lock()
+
+    def _seq(self, revision: str | None) -> int | None:
+        if revision is None:
+            return None
+        seq = self.index.seq_of(check_revision(revision))
+        if seq is None:
+            raise NotFound(N_("No such revision."))
+        return seq
+
+    @staticmethod
+    def _name(name: str) -> str:
+        try:
+            return check_page_name(name)
+        except Exception:
+            raise NotFound(N_("No such page.")) from None
+
+    def page_history(
+        self, name: str, limit: int | None = None, before: str | None = None, after: str | None = None
+    ) -> Window[Revision]:
+        """A page's revisions, newest first, ``limit`` at a time, across renames."""
+        name = self._name(name)
+        size = clamp_limit(limit)
+        self.pages.refresh()
+        rows = self.index.history(name, size + 1, before=self._seq(before), after=self._seq(after))
+        if not rows and before is None and after is None:
+            raise NotFound(N_("No such page."))
+        if after is not None:
+            more_newer = len(rows) > size
+            rows = rows[-size:] if more_newer else rows
+            older = rows[-1].revision if rows else None
+            return Window([_revision(r) for r in rows], older, rows[0].revision if more_newer else None)
+        more_older = len(rows) > size
+        rows = rows[:size]
+        older = rows[-1].revision if more_older else None
+        newer = rows[0].revision if rows and before is not None else None
+        return Window([_revision(row) for row in rows], older, newer)
+
+    def recent_changes(
+        self,
+        limit: int | None = None,
+        before: str | None = None,
+        after: str | None = None,
+        author: str | None = None,
+        page: str | None = None,
+    ) -> Window[Change]:
+        """Commits for the whole wiki, newest first; by one author or about one page."""
+        if page:
+            history = self.page_history(page, limit, before, after)
+            items = [Change(r.revision, r.author, r.date, r.message, (r.path,)) for r in history.items]
+            if author:
+                items = [item for item in items if item.author == author]
+            return Window(items, history.older, history.newer)
+        size = clamp_limit(limit)
+        self.pages.refresh()
+        rows = self.index.recent(size + 1, self._seq(before), author or None, self._seq(after))
+        if after is not None:
+            more_newer = len(rows) > size
+            rows = rows[-size:] if more_newer else rows
+            return Window(
+                [_change(row) for row in rows],
+                rows[-1].revision if rows else None,
+                rows[0].revision if more_newer else None,
+            )
+        more = len(rows) > size
+        rows = rows[:size]
+        return Window(
+            [_change(row) for row in rows],
+            rows[-1].revision if more else None,
+            rows[0].revision if rows and before is not None else None,
+        )
+
+    def page_at(self, name: str, revision: str) -> Page:
+        """The page as it was at ``revision`` (under the name it had then)."""
+        name = self._name(name)
+        seq = self._seq(revision)
+        assert seq is not None
+        return self.pages.get(self.index.path_at(name, seq), revision)[0]
+
+    def revision_info(self, revision: str) -> Change:
+        """Author, date and message of one commit on the branch."""
+        found = self.index.commit(check_revision(revision))
+        if found is None:
+            raise NotFound(N_("No such revision."))
+        return _change(found[0])
+
+    def compare(self, name: str, old: str, new: str) -> Comparison:
+        """The changes between two versions of a page, word by word within paragraphs."""
+        before, after = self.page_at(name, old), self.page_at(name, new)
+        blocks = diff.compare(before.body, after.body)
+        return Comparison(before, after, before.title, after.title, blocks)
+
+    def change(self, revision: str) -> tuple[Change, list[PageDiff]]:
+        """One commit with the diff of every page it touched."""
+        found = self.index.commit(check_revision(revision))
+        if found is None:
+            raise NotFound(N_("No such revision."))
+        row, files = found
+        diffs = []
+        for file in files:
+            new_text = self.pages.text_of_blob(file.blob) if file.blob else ""
+            previous = None if file.status == "A" else self.index.previous_blob(file.path, row.seq)
+            old_text = self.pages.text_of_blob(previous) if previous else ""
+            diffs.append(PageDiff(file, diff.compare(_body(old_text, file.path), _body(new_text, file.path))))
+        return _change(row), diffs
+
+    def blame(self, name: str) -> list[BlameBlock]:
+        """Each paragraph of the page now, with the change that last touched it."""
+        page, _blob = self.pages.get(name)
+        key = (page.revision, page.path)
+        with self._blame_lock:
+            cached = self._blame.get(key)
+        if cached is not None:
+            return cached
+        lines = self.repo.blame(page.revision, page_file(page.path))
+        skip = page.text.count("\n", 0, len(page.text) - len(page.body))  # front matter lines
+        blocks: list[BlameBlock] = []
+        paragraph: list[tuple[str, str, str, int]] = []
+
+        def close() -> None:
+            if paragraph:
+                newest = max(paragraph, key=lambda line: line[3])
+                text = "\n".join(line[0] for line in paragraph)
+                blocks.append(BlameBlock(text, newest[1], newest[2], moment(newest[3])))
+                paragraph.clear()
+
+        for line in lines[skip:]:
+            if line.text.strip():
+                paragraph.append((line.text, line.revision, line.author, line.date))
+            else:
+                close()
+        close()
+        with self._blame_lock:
+            self._blame[key] = blocks
+            if len(self._blame) > 256:
+                self._blame.popitem(last=False)
+        return blocks
+
+    def deleted_pages(self) -> list[Revision]:
+        """Pages that were deleted and not brought back, newest deletion first."""
+        self.pages.refresh()
+        return [_revision(row) for row in self.index.deleted_pages()]
+
+    def renamed_to(self, name: str) -> str | None:
+        """The page's current name when it was renamed away from ``name``."""
+        return self.index.renamed_to(name)
+
+
+def _body(text: str, name: str) -> str:
+    return pagefile.parse(text, name).body if text else ""

@@ -1,0 +1,128 @@
+"""Forms that change pages other than by editing: restore, undo, rename, delete, versions.
+
+Each needs a signed-in person whose role allows it (the permission table) and
+this visitor's form token; each ends in a redirect with a notice.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from wiki.errors import BadInput, EditConflict, NameTaken
+from wiki.models import User
+from wiki.services.accounts import commit_author
+from wiki.services.permissions import Action, require
+from wiki.web.i18n import gettext as _
+from wiki.web.session import current_user, require_csrf, site_of
+from wiki.web.templating import render
+
+
+async def _checked(request: Request, action: Action) -> tuple[FormData, User]:
+    """The form, once the token and the person's role are checked."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    return form, require(current_user(request), action)
+
+
+def _text(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _to_page(name: str, notice: str) -> Response:
+    return RedirectResponse(f"/p/{quote(name)}?notice={notice}", status_code=303)
+
+
+async def restore(request: Request) -> Response:
+    """Put a page back as it was at a revision."""
+    form, user = await _checked(request, Action.RESTORE)
+    name = request.path_params["name"]
+    site = site_of(request)
+    result = await run_in_threadpool(
+        site.pages.restore, name, _text(form, "revision"), commit_author(user), _text(form, "message")
+    )
+    return _to_page(name, "restored" if result.changed else "unchanged")
+
+
+async def undo(request: Request) -> Response:
+    """Take out one earlier change, when later changes do not overlap it."""
+    form, user = await _checked(request, Action.RESTORE)
+    name = request.path_params["name"]
+    site = site_of(request)
+    try:
+        result = await run_in_threadpool(
+            site.pages.undo, name, _text(form, "revision"), commit_author(user), _text(form, "message")
+        )
+    except EditConflict as conflict:
+        message = _(conflict.message)
+        return render(request, "error.html", {"status": 409, "message": message}, status=409)
+    return _to_page(name, "undone" if result.changed else "unchanged")
+
+
+async def rename_form(request: Request) -> Response:
+    """The form to rename or move a page."""
+    require(current_user(request), Action.RENAME)
+    page = (await run_in_threadpool(site_of(request).pages.get, request.path_params["name"]))[0]
+    return render(request, "rename.html", {"page": page, "new_name": page.path, "message": ""})
+
+
+async def rename(request: Request) -> Response:
+    """Rename or move a page; its history follows and the old address redirects."""
+    form, user = await _checked(request, Action.RENAME)
+    site = site_of(request)
+    name = request.path_params["name"]
+    new_name, message = _text(form, "new_name").strip(), _text(form, "message")
+    try:
+        await run_in_threadpool(site.pages.rename, name, new_name, commit_author(user), message)
+    except (BadInput, NameTaken) as error:
+        page = (await run_in_threadpool(site.pages.get, name))[0]
+        context = {"page": page, "new_name": new_name, "message": message, "error": _(error.message)}
+        return render(request, "rename.html", context, status=error.status)
+    return _to_page(new_name, "renamed")
+
+
+async def delete_form(request: Request) -> Response:
+    """Ask before deleting a page."""
+    require(current_user(request), Action.DELETE)
+    page = (await run_in_threadpool(site_of(request).pages.get, request.path_params["name"]))[0]
+    return render(request, "delete.html", {"page": page})
+
+
+async def delete(request: Request) -> Response:
+    """Delete a page (a commit; it can be brought back from the deleted pages)."""
+    form, user = await _checked(request, Action.DELETE)
+    name = request.path_params["name"]
+    await run_in_threadpool(site_of(request).pages.delete, name, commit_author(user), _text(form, "message"))
+    return RedirectResponse("/deleted?notice=deleted", status_code=303)
+
+
+async def undelete(request: Request) -> Response:
+    """Bring back a deleted page."""
+    _form, user = await _checked(request, Action.RESTORE)
+    name = request.path_params["name"]
+    await run_in_threadpool(site_of(request).pages.undelete, name, commit_author(user))
+    return _to_page(name, "restored")
+
+
+async def name_version(request: Request) -> Response:
+    """Name the current state of the wiki, such as "Versie 1.0"."""
+    form, user = await _checked(request, Action.NAME_VERSION)
+    site = site_of(request)
+    display_name = _text(form, "display_name")
+    try:
+        version = await run_in_threadpool(site.versions.name_current, display_name, commit_author(user))
+    except (BadInput, NameTaken) as error:
+        listed = await run_in_threadpool(site.versions.versions)
+        context = {
+            "versions": listed,
+            "can_name": True,
+            "display_name": display_name,
+            "error": _(error.message),
+        }
+        return render(request, "versions.html", context, status=error.status)
+    return RedirectResponse(f"/versions?notice=version-named#{version.tag}", status_code=303)
