@@ -10,6 +10,7 @@ from wiki import PROJECT_ROOT
 
 DEFAULT_REPO = Path("data/wiki.git")
 DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
+SIGNUP_MODES = ("open", "approval", "closed")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,13 @@ class Settings:
         default=PROJECT_ROOT / "content",
         metadata={"env": "WIKI_CONTENT", "help": "pages a new repository is seeded with"},
     )
+    signup: str = field(
+        default="open",
+        metadata={
+            "env": "WIKI_SIGNUP",
+            "help": "who may sign up: open, approval (a maintainer approves) or closed",
+        },
+    )
     secure_cookies: bool = field(
         default=False,
         metadata={
@@ -41,6 +49,10 @@ class Settings:
             "help": "mark cookies Secure (set when served over https)",
         },
     )
+
+    def __post_init__(self) -> None:
+        if self.signup not in SIGNUP_MODES:
+            raise ValueError(f"WIKI_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {self.signup!r}")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

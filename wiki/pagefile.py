@@ -96,5 +96,10 @@ def compose(previous: PageFile | None, title: str, body: str) -> str:
         return previous.front_matter + body
     meta = dict(previous.meta) if previous is not None else {}
     meta["title"] = title
+    return with_meta(meta, body)
+
+
+def with_meta(meta: dict[str, Any], body: str) -> str:
+    """A page file from front matter values and a body."""
     dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
-    return f"---\n{dumped}---\n{body}"
+    return f"---\n{dumped}---\n{normalise_text(body)}"

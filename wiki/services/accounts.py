@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from wiki.errors import BadInput, NotFound
+from wiki.errors import N_, BadInput, Forbidden, NotFound
 from wiki.models import Author, Role, User
 from wiki.store.database import Database, TokenRow, UserRow
 
@@ -44,7 +44,9 @@ def _digest(value: str) -> str:
 
 
 def _to_user(row: UserRow) -> User:
-    return User(row.id, row.username, row.display_name, row.email, Role(row.role), row.disabled)
+    return User(
+        row.id, row.username, row.display_name, row.email, Role(row.role), row.disabled or row.pending
+    )
 
 
 def commit_author(user: User) -> Author:
@@ -83,7 +85,14 @@ class AccountService:
     # -- accounts -------------------------------------------------------------------------
 
     def add_user(
-        self, username: str, password: str, role: Role, email: str = "", display_name: str = ""
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        email: str = "",
+        display_name: str = "",
+        *,
+        pending: bool = False,
     ) -> User:
         """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a taken name."""
         if not _USERNAME.fullmatch(username):
@@ -98,7 +107,9 @@ class AccountService:
             raise BadInput("That is not an e-mail address.")
         if len(password) < MIN_PASSWORD_LENGTH:
             raise BadInput(f"A password has at least {MIN_PASSWORD_LENGTH} characters.")
-        user_id = self.db.add_user(username, display_name, email, role.value, self._hash(password))
+        user_id = self.db.add_user(
+            username, display_name, email, role.value, self._hash(password), pending=pending
+        )
         row = self.db.user_by_id(user_id)
         assert row is not None
         return _to_user(row)
@@ -121,6 +132,72 @@ class AccountService:
         if self.hasher.check_needs_rehash(row.password_hash):
             self.db.set_password_hash(row.id, self._hash(password))
         return _to_user(row)
+
+    def sign_up(self, username: str, display_name: str, email: str, password: str, mode: str) -> User:
+        """Create a contributor account for a visitor; waiting for a maintainer when ``mode`` is
+        ``approval``; ``Forbidden`` when sign-up is ``closed``."""
+        if mode == "closed":
+            raise Forbidden(N_("Signing up is closed. Ask a maintainer for an account."))
+        if not email:
+            raise BadInput(N_("An e-mail address is needed."))
+        return self.add_user(
+            username, password, Role.CONTRIBUTOR, email, display_name, pending=mode == "approval"
+        )
+
+    def users(self) -> list[tuple[User, bool]]:
+        """Every account with whether it waits for approval, waiting ones first."""
+        return [(_to_user(row), row.pending) for row in self.db.users()]
+
+    def approve(self, username: str) -> User:
+        """Let a waiting account in."""
+        user = self.get_user(username)
+        self.db.update_user(user.id, pending=False)
+        return self.get_user(username)
+
+    def set_disabled(self, username: str, *, disabled: bool) -> User:
+        """Disable an account (its sessions end) or enable it again."""
+        user = self.get_user(username)
+        self.db.update_user(user.id, disabled=disabled)
+        return self.get_user(username)
+
+    def reset_password(self, username: str) -> str:
+        """Give an account a new random password (shown once to the maintainer); its sessions end."""
+        user = self.get_user(username)
+        password = secrets.token_urlsafe(12)
+        self.db.set_password_hash(user.id, self._hash(password))
+        self.db.end_sessions(user.id)
+        return password
+
+    def change_password(self, user: User, current: str, new: str) -> None:
+        """A person changes their own password, proving the current one."""
+        if self.authenticate(user.username, current) is None:
+            raise BadInput(N_("The current password is not right."))
+        if len(new) < MIN_PASSWORD_LENGTH:
+            raise BadInput(N_("A password has at least 10 characters."))
+        self.db.set_password_hash(user.id, self._hash(new))
+
+    def change_display_name(self, user: User, display_name: str) -> User:
+        """A person changes the name shown with their edits from now on."""
+        display_name = unicodedata.normalize("NFC", " ".join(display_name.split()))
+        if (
+            not display_name
+            or len(display_name) > 80
+            or any(unicodedata.category(c)[0] == "C" for c in display_name)
+        ):
+            raise BadInput(N_("A display name is at most 80 printable characters."))
+        self.db.update_user(user.id, display_name=display_name)
+        return self.get_user(user.username)
+
+    def delete_account(self, user: User, password: str) -> None:
+        """Erase an account, its comments and supports; its edits and proposals stay in git and
+        are shown under a neutral name."""
+        if self.authenticate(user.username, password) is None:
+            raise BadInput(N_("The password is not right."))
+        self.db.delete_user(user.id, commit_author(user).email)
+
+    def former_authors(self) -> set[str]:
+        """Commit addresses of deleted accounts (their edits show under a neutral name)."""
+        return self.db.former_authors()
 
     def set_role(self, username: str, role: Role) -> User:
         """Change a role; the account's sessions end so the change applies at once."""

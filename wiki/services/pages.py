@@ -204,7 +204,7 @@ class PageService:
         if data is None:
             return FileChange("D", path, None, None, old_blob, None, old_size)
         status = "R" if old_path else ("M" if old_blob else "A")
-        return FileChange(status, path, old_path, _blob_id(data), old_blob, len(data), old_size)
+        return FileChange(status, path, old_path, blob_id(data), old_blob, len(data), old_size)
 
     def save(self, edit: EditRequest) -> SaveResult:
         """Save a page's whole file text; see the module docstring for the rules.
@@ -214,7 +214,7 @@ class PageService:
         since the base, or no base for an existing page), ``WorkTreeDirty``.
         """
         name = check_page_name(edit.name)
-        text = self._checked_text(name, edit.text)
+        text = self.checked_text(name, edit.text)
         base = None
         if edit.base_revision:
             try:
@@ -240,7 +240,8 @@ class PageService:
             return SaveResult(found[0].revision, outcome["merged"], False, False)
         return SaveResult(revision, outcome["merged"], outcome["created"], True)
 
-    def _checked_text(self, name: str, text: str) -> str:
+    def checked_text(self, name: str, text: str) -> str:
+        """``text`` normalised, or ``BadInput``/``TooLarge`` when it cannot be a page."""
         text = pagefile.normalise_text(text)
         if len(text.encode("utf-8")) > MAX_PAGE_BYTES:
             raise TooLarge(N_("A page may be at most 1 MB."))
@@ -412,6 +413,6 @@ class PageService:
         return (None if merged == current else merged), True, False
 
 
-def _blob_id(data: bytes) -> str:
+def blob_id(data: bytes) -> str:
     """The id git gives a blob holding ``data``."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

@@ -12,23 +12,37 @@ class Action(enum.Enum):
     """Everything a person can do; later features add their rows to ``LEAST_ROLE``."""
 
     READ = "read"
+    COMMENT = "comment"
+    SUPPORT = "support"
+    PROPOSE = "propose"
     EDIT = "edit"
     CREATE = "create"
     RESTORE = "restore"
     RENAME = "rename"
     DELETE = "delete"
+    REVISE_ANY_PROPOSAL = "revise_any_proposal"
     NAME_VERSION = "name_version"
+    DECIDE = "decide"
+    HIDE_COMMENT = "hide_comment"
+    MANAGE_ACCOUNTS = "manage_accounts"
 
 
 #: The least role that may perform each action; None means anyone, signed in or not.
 LEAST_ROLE: dict[Action, Role | None] = {
     Action.READ: None,
+    Action.COMMENT: Role.CONTRIBUTOR,
+    Action.SUPPORT: Role.CONTRIBUTOR,
+    Action.PROPOSE: Role.CONTRIBUTOR,
     Action.EDIT: Role.EDITOR,
     Action.CREATE: Role.EDITOR,
     Action.RESTORE: Role.EDITOR,
     Action.RENAME: Role.EDITOR,
     Action.DELETE: Role.EDITOR,
+    Action.REVISE_ANY_PROPOSAL: Role.EDITOR,
     Action.NAME_VERSION: Role.MAINTAINER,
+    Action.DECIDE: Role.MAINTAINER,
+    Action.HIDE_COMMENT: Role.MAINTAINER,
+    Action.MANAGE_ACCOUNTS: Role.MAINTAINER,
 }
 
 

@@ -14,8 +14,10 @@ from wiki.errors import BadInput
 from wiki.models import Author
 from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
+from wiki.services.discussion import DiscussionService
 from wiki.services.history import HistoryService
 from wiki.services.pages import PageService
+from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
 from wiki.services.versions import VersionService
 from wiki.store.database import Database
@@ -36,6 +38,8 @@ class Site:
     pages: PageService
     history: HistoryService
     versions: VersionService
+    proposals: ProposalService
+    discussion: DiscussionService
     accounts: AccountService
     renderer: Renderer
     database: Database
@@ -78,6 +82,7 @@ def open_site(settings: Settings) -> Site:
         index.catch_up()
     database = Database(settings.database_url)
     pages = PageService(repo, index)
+    renderer = Renderer()
     return Site(
         settings=settings,
         repo=repo,
@@ -85,7 +90,9 @@ def open_site(settings: Settings) -> Site:
         pages=pages,
         history=HistoryService(pages),
         versions=VersionService(pages),
+        proposals=ProposalService(pages, database),
+        discussion=DiscussionService(database, renderer),
         accounts=AccountService(database),
-        renderer=Renderer(),
+        renderer=renderer,
         database=database,
     )

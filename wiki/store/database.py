@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS users (
     role TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     disabled INTEGER NOT NULL DEFAULT 0,
+    pending INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tokens (
@@ -42,6 +43,24 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_seen REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    created REAL NOT NULL,
+    hidden_reason TEXT,
+    hidden_by TEXT
+);
+CREATE INDEX IF NOT EXISTS comments_target ON comments (target, id);
+CREATE TABLE IF NOT EXISTS supports (
+    proposal INTEGER NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created REAL NOT NULL,
+    PRIMARY KEY (proposal, user_id)
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS former_authors (commit_email TEXT PRIMARY KEY);
 """
 
 
@@ -56,6 +75,21 @@ class UserRow:
     role: str
     password_hash: str
     disabled: bool
+    pending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """A comment as stored, with its author's display name."""
+
+    id: int
+    target: str
+    username: str
+    author: str
+    body: str
+    created: float
+    hidden_reason: str | None
+    hidden_by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +103,20 @@ class TokenRow:
     last_used: float | None
 
 
-_USER_COLUMNS = "u.id, u.username, u.display_name, u.email, u.role, u.password_hash, u.disabled"
+_USER_COLUMNS = "u.id, u.username, u.display_name, u.email, u.role, u.password_hash, u.disabled, u.pending"
 
 
 def _user_row(row: tuple[Any, ...]) -> UserRow:
-    return UserRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]), bool(row[6]))
+    return UserRow(
+        int(row[0]),
+        str(row[1]),
+        str(row[2]),
+        str(row[3]),
+        str(row[4]),
+        str(row[5]),
+        bool(row[6]),
+        bool(row[7]),
+    )
 
 
 def path_from_url(url: str) -> Path:
@@ -95,6 +138,9 @@ class Database:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._db().executescript(_SCHEMA)
+        columns = {row[1] for row in self._db().execute("PRAGMA table_info(users)")}
+        if "pending" not in columns:  # databases made before sign-up existed
+            self._db().execute("ALTER TABLE users ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
 
     def _db(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -134,15 +180,24 @@ class Database:
 
     # -- users ----------------------------------------------------------------------------
 
-    def add_user(self, username: str, display_name: str, email: str, role: str, password_hash: str) -> int:
+    def add_user(
+        self,
+        username: str,
+        display_name: str,
+        email: str,
+        role: str,
+        password_hash: str,
+        *,
+        pending: bool = False,
+    ) -> int:
         """Insert an account; ``NameTaken`` when the username exists (in any case)."""
         connection = self._db()
         try:
             with connection:
                 cursor = connection.execute(
-                    "INSERT INTO users (username, display_name, email, role, password_hash, created)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (username, display_name, email, role, password_hash, time.time()),
+                    "INSERT INTO users (username, display_name, email, role, password_hash, pending, created)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (username, display_name, email, role, password_hash, int(pending), time.time()),
                 )
         except sqlite3.IntegrityError:
             raise NameTaken(f"The username {username!r} is taken.") from None
@@ -167,11 +222,116 @@ class Database:
         with self._db() as connection:
             connection.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
+    def end_sessions(self, user_id: int) -> None:
+        """End every session of an account."""
+        with self._db() as connection:
+            connection.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+
     def set_role(self, user_id: int, role: str) -> None:
         """Change an account's role and end its sessions, so the new role applies at once."""
         with self._db() as connection:
             connection.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
             connection.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+
+    def users(self) -> list[UserRow]:
+        """Every account, waiting ones first, then by username."""
+        query = f"SELECT {_USER_COLUMNS} FROM users u ORDER BY u.pending DESC, u.username"  # noqa: S608
+        return [_user_row(row) for row in self._db().execute(query)]
+
+    def update_user(self, user_id: int, **fields: object) -> None:
+        """Change some of ``display_name``, ``disabled``, ``pending``; their sessions end when
+        the account is disabled."""
+        allowed = {"display_name", "disabled", "pending"}
+        assert set(fields) <= allowed
+        with self._db() as connection:
+            for name, value in fields.items():
+                connection.execute(f"UPDATE users SET {name} = ? WHERE id = ?", (value, user_id))  # noqa: S608
+            if fields.get("disabled"):
+                connection.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+
+    def delete_user(self, user_id: int, commit_email: str) -> None:
+        """Erase an account with its sessions, tokens, comments and supports; remember only the
+        non-personal commit address, so its edits show under a neutral name."""
+        with self._db() as connection:
+            connection.execute(
+                "INSERT OR IGNORE INTO former_authors (commit_email) VALUES (?)", (commit_email,)
+            )
+            connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+    def former_authors(self) -> set[str]:
+        """Commit addresses of deleted accounts."""
+        return {str(row[0]) for row in self._db().execute("SELECT commit_email FROM former_authors")}
+
+    # -- comments and supports ------------------------------------------------------------
+
+    def add_comment(self, target: str, user_id: int, body: str) -> int:
+        """Store a comment on a proposal (``proposal:ID``) or a page (``page:NAME``)."""
+        with self._db() as connection:
+            cursor = connection.execute(
+                "INSERT INTO comments (target, user_id, body, created) VALUES (?, ?, ?, ?)",
+                (target, user_id, body, time.time()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def comments(self, target: str | None = None) -> list[CommentRow]:
+        """Comments on one target (or all), oldest first."""
+        query = (
+            "SELECT c.id, c.target, u.username, u.display_name, c.body, c.created, c.hidden_reason,"
+            " c.hidden_by FROM comments c JOIN users u ON u.id = c.user_id"
+        )
+        rows = (
+            self._db().execute(query + " WHERE c.target = ? ORDER BY c.id", (target,))
+            if target is not None
+            else self._db().execute(query + " ORDER BY c.id")
+        )
+        return [CommentRow(*row) for row in rows]
+
+    def hide_comment(self, comment_id: int, target: str, reason: str, by: str) -> bool:
+        """Hide a comment behind a placeholder with the reason; False when there is no such comment."""
+        with self._db() as connection:
+            cursor = connection.execute(
+                "UPDATE comments SET hidden_reason = ?, hidden_by = ? WHERE id = ? AND target = ?",
+                (reason, by, comment_id, target),
+            )
+        return cursor.rowcount > 0
+
+    def set_support(self, proposal: int, user_id: int, supported: bool) -> None:
+        """Add or withdraw one person's support (at most one each)."""
+        with self._db() as connection:
+            if supported:
+                connection.execute(
+                    "INSERT OR IGNORE INTO supports (proposal, user_id, created) VALUES (?, ?, ?)",
+                    (proposal, user_id, time.time()),
+                )
+            else:
+                connection.execute(
+                    "DELETE FROM supports WHERE proposal = ? AND user_id = ?", (proposal, user_id)
+                )
+
+    def supporters(self, proposal: int) -> list[tuple[str, str]]:
+        """Username and display name of each supporter, in the order they supported."""
+        rows = self._db().execute(
+            "SELECT u.username, u.display_name FROM supports s JOIN users u ON u.id = s.user_id"
+            " WHERE s.proposal = ? ORDER BY s.created",
+            (proposal,),
+        )
+        return [(str(a), str(b)) for a, b in rows]
+
+    def all_supports(self) -> list[tuple[int, str, float]]:
+        """Every support as (proposal, display name, time), for the open-data export."""
+        rows = self._db().execute(
+            "SELECT s.proposal, u.display_name, s.created FROM supports s JOIN users u ON u.id = s.user_id"
+            " ORDER BY s.proposal, s.created"
+        )
+        return [(int(a), str(b), float(c)) for a, b, c in rows]
+
+    def next_number(self, name: str, at_least: int) -> int:
+        """The next value of a counter (such as proposal numbers), never below ``at_least``."""
+        with self._db() as connection:
+            row = connection.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+            value = max(int(row[0]) + 1 if row else 1, at_least)
+            connection.execute("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", (name, value))
+        return value
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -230,7 +390,7 @@ class Database:
         )
         if row is None:
             return None
-        return _user_row(row), float(row[7]), float(row[8])
+        return _user_row(row), float(row[8]), float(row[9])
 
     def touch_session(self, id_hash: str) -> None:
         """Record activity on a session (for the idle timeout)."""

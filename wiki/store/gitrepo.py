@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 TREE_MODE = 0o040000
 BLOB_MODE = 0o100644
 _BRANCH = re.compile(r"refs/heads/[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
+# The refs the wiki itself reads and moves: branches, proposal records, tags.
+_REF = re.compile(r"refs/(heads|meta|tags)(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){1,4}")
 _READERS = 4
 _LOCK_GRACE_SECONDS = 1.0
 _CRUD = re.compile(r"[<>\n\r\0]")
@@ -145,10 +147,15 @@ class GitRepository:
 
     def head(self) -> str | None:
         """The commit the served branch points to, read from the ref files without spawning git."""
-        loose = self.common_dir / self.branch
+        return self.ref(self.branch)
+
+    def ref(self, name: str) -> str | None:
+        """The object a ref points to (loose or packed), or None; ``name`` must be one of ours."""
+        if not _REF.fullmatch(name):
+            raise NotFound(N_("No such revision."))
         try:
-            value = loose.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
+            value = (self.common_dir / name).read_text(encoding="ascii").strip()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             value = ""
         if value:
             return value
@@ -157,9 +164,20 @@ class GitRepository:
         except FileNotFoundError:
             return None
         for line in packed.splitlines():
-            if line.endswith(" " + self.branch):
+            if line.endswith(" " + name):
                 return line.split(" ", 1)[0]
         return None
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        """Every ref under ``prefix`` (such as ``refs/heads/proposals/``) with its object."""
+        if not _REF.fullmatch(prefix.rstrip("/")):
+            raise NotFound(N_("No such revision."))
+        out = self._run("for-each-ref", "--format=%(refname) %(objectname)", "--", prefix)
+        found = {}
+        for line in out.decode().splitlines():
+            name, _, sha = line.partition(" ")
+            found[name] = sha
+        return found
 
     @contextmanager
     def _reader(self) -> Iterator[Repo]:
@@ -356,12 +374,13 @@ class GitRepository:
             _fsync(objects)
         self._unsynced.clear()
 
-    def build_tree(self, base_commit: str | None, changes: Mapping[str, bytes | None]) -> str:
-        """Write the tree of ``base_commit`` with ``changes`` applied (None deletes a file).
-
-        Only the folders along changed paths get new trees; the rest is reused.
+    def build_tree(
+        self, base_commit: str | None, changes: Mapping[str, bytes | None], *, base_tree: str | None = None
+    ) -> str:
+        """Write the tree of ``base_commit`` (or ``base_tree``) with ``changes`` applied
+        (None deletes a file).  Only the folders along changed paths get new trees.
         """
-        root = self._tree_of(base_commit) if base_commit else None
+        root = self._tree_of(base_commit) if base_commit else base_tree
         nested: dict[str, object] = {}
         for path, data in changes.items():
             node = nested
@@ -424,23 +443,47 @@ class GitRepository:
         return result.returncode == 0
 
     def move_branch(self, new: str, old: str | None) -> bool:
-        """Compare-and-swap the branch from ``old`` to ``new``; False when it is no longer at ``old``.
+        """Compare-and-swap the served branch from ``old`` to ``new``; False when it moved.
 
         Objects are synced first, and git syncs the ref itself (``core.fsync``), so a
         moved branch survives a crash.  Must be called while holding ``writer()``.
         """
+        moved = self.move_ref(self.branch, new, old)
+        if moved and self.work_tree is not None and old is not None:
+            self._update_work_tree(old, new)
+        return moved
+
+    def move_ref(self, name: str, new: str, old: str | None) -> bool:
+        """Compare-and-swap any of the wiki's refs; None as ``old`` means "must not exist yet"."""
+        if not _REF.fullmatch(name):
+            raise NotFound(N_("No such revision."))
         self._sync_objects()
         expected = check_revision(old) if old else "0" * 40
-        update = ("update-ref", "-m", "wiki", "--end-of-options", self.branch, check_revision(new), expected)
+        update = ("update-ref", "-m", "wiki", "--end-of-options", name, check_revision(new), expected)
         result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
         if result.returncode == 0:
-            if self.work_tree is not None and old is not None:
-                self._update_work_tree(old, new)
             return True
-        if self.head() != old:
+        if self.ref(name) != old:
             return False
         message = result.stderr.decode(errors="replace").strip()
-        raise StoreUnavailable(f"git could not move the branch: {message}")
+        raise StoreUnavailable(f"git could not move {name}: {message}")
+
+    def merge_tree(self, ours: str, theirs: str) -> str | None:
+        """The tree of merging two commits without a checkout, or None when they conflict."""
+        command = self._command("merge-tree", "--write-tree", "--no-messages", check_revision(ours),
+                                check_revision(theirs))  # fmt: skip
+        result = subprocess.run(command, capture_output=True, check=False)
+        if result.returncode == 0:
+            return result.stdout.decode().split("\n", 1)[0].strip()
+        if result.returncode == 1:
+            return None
+        raise StoreUnavailable(N_("git merge-tree failed."))
+
+    def parents(self, commit: str) -> list[str]:
+        """The parents of a commit, first parent first."""
+        data = self._read_object(check_revision(commit), b"commit").decode("utf-8", "replace")
+        header = data.split("\n\n", 1)[0]
+        return [line[7:47] for line in header.splitlines() if line.startswith("parent ")]
 
     def check_work_tree_clean(self, paths: list[str]) -> None:
         """Raise ``WorkTreeDirty`` when the work tree has local changes to any of ``paths``."""

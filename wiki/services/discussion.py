@@ -1,0 +1,89 @@
+"""Discussion: comments on proposals and on principles, and supports ("Ik steun dit").
+
+These are personal data, so they live in the database, not in git: an account's
+comments and supports can be erased with it.  Comments are Markdown, rendered
+with the same safe renderer as pages; a hidden comment leaves a placeholder
+with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from wiki.errors import N_, BadInput, NotFound
+from wiki.models import User
+from wiki.services.history import moment
+from wiki.services.render import Renderer
+from wiki.store.database import CommentRow, Database
+
+MAX_COMMENT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment as shown: ``html`` is empty when it is hidden."""
+
+    id: int
+    author: str
+    username: str
+    date: datetime
+    body: str
+    html: str
+    hidden: bool
+    hidden_reason: str | None
+
+
+def proposal_target(proposal_id: int) -> str:
+    """The discussion of a proposal."""
+    return f"proposal:{proposal_id}"
+
+
+def page_target(name: str) -> str:
+    """The discussion of a page."""
+    return f"page:{name}"
+
+
+class DiscussionService:
+    """Comments and supports, kept in the database."""
+
+    def __init__(self, database: Database, renderer: Renderer) -> None:
+        self.database = database
+        self.renderer = renderer
+
+    def _comment(self, row: CommentRow) -> Comment:
+        hidden = row.hidden_reason is not None
+        html = "" if hidden else self.renderer.render(row.body)
+        body = "" if hidden else row.body
+        return Comment(
+            row.id, row.author, row.username, moment(int(row.created)), body, html, hidden, row.hidden_reason
+        )
+
+    def comments(self, target: str) -> list[Comment]:
+        """The comments on a proposal or page, oldest first."""
+        return [self._comment(row) for row in self.database.comments(target)]
+
+    def add(self, target: str, user: User, body: str) -> int:
+        """Add a comment; ``BadInput`` when it is empty or too long."""
+        body = body.replace("\r\n", "\n").strip()
+        if not body:
+            raise BadInput(N_("A comment cannot be empty."))
+        if len(body) > MAX_COMMENT:
+            raise BadInput(N_("A comment may be at most 10,000 characters."))
+        return self.database.add_comment(target, user.id, body)
+
+    def hide(self, target: str, comment_id: int, user: User, reason: str) -> None:
+        """Hide a comment behind a placeholder that shows the reason."""
+        reason = " ".join(reason.split())[:500]
+        if not reason:
+            raise BadInput(N_("Give a reason for hiding the comment."))
+        if not self.database.hide_comment(comment_id, target, reason, user.display_name):
+            raise NotFound(N_("No such comment."))
+
+    def supporters(self, proposal_id: int) -> list[tuple[str, str]]:
+        """Username and display name of each supporter."""
+        return self.database.supporters(proposal_id)
+
+    def support(self, proposal_id: int, user: User, *, supported: bool) -> None:
+        """Support a proposal (once per person) or withdraw the support."""
+        self.database.set_support(proposal_id, user.id, supported)

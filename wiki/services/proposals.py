@@ -1,0 +1,488 @@
+"""Proposals: a new principle or a change, proposed, revised, discussed and decided in the open.
+
+Where things live, so that a clone of the repository holds every proposal and decision:
+
+- the proposed content is the branch ``refs/heads/proposals/<id>``, off main, one commit per
+  revision; its head moves only when its content changes (an update with main is a merge);
+- the title, description, status, its history and the decision are a JSON record in the
+  commits of ``refs/meta/proposals/<id>`` (one commit per change of the record);
+- an accepted proposal is merged into main by a merge commit whose message holds the title
+  and the reason.
+
+Comments and supports are personal data and live in the database (``discussion``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, replace
+from threading import Lock
+from typing import Any
+
+from wiki import pagefile
+from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, WikiError
+from wiki.models import Author, Role, User
+from wiki.names import check_page_name, page_file, page_name_of_file, slugify
+from wiki.services import diff
+from wiki.services.accounts import commit_author
+from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
+from wiki.store.database import Database
+
+BRANCHES = "refs/heads/proposals/"
+RECORDS = "refs/meta/proposals/"
+RECORD_FILE = "proposal.json"
+OPEN, ACCEPTED, DECLINED, WITHDRAWN = "open", "accepted", "declined", "withdrawn"
+STATUSES = (OPEN, ACCEPTED, DECLINED, WITHDRAWN)
+MAX_TITLE = 200
+MAX_DESCRIPTION = 20_000
+
+
+class ProposalMoved(WikiError):
+    """The proposal changed since the page was loaded: look again before deciding (409)."""
+
+    code = "conflict"
+    status = 409
+
+
+class NeedsUpdate(WikiError):
+    """The proposal no longer merges cleanly into main; its author must bring it up to date (409)."""
+
+    code = "conflict"
+    status = 409
+
+
+@dataclass
+class Record:
+    """What git keeps about a proposal besides its content."""
+
+    id: int
+    title: str
+    description: str
+    author: str
+    author_username: str
+    created: int
+    base_revision: str
+    origin_revision: str
+    paths: list[str]
+    principle: bool = False
+    status: str = OPEN
+    events: list[dict[str, Any]] = field(default_factory=list)
+    decision: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposal as people and scripts see it."""
+
+    record: Record
+    head_revision: str
+    mergeable: bool
+
+    @property
+    def id(self) -> int:
+        """The proposal's number."""
+        return self.record.id
+
+
+@dataclass(frozen=True)
+class PathDiff:
+    """One proposed page: its name, title, the proposed text and the diff against main."""
+
+    path: str
+    title: str
+    text: str | None
+    current: str | None
+    blocks: list[diff.Block]
+
+
+@dataclass(frozen=True)
+class ProposalRevision:
+    """One revision of a proposal: who, when, why, and what it changed."""
+
+    revision: str
+    author: str
+    date: int
+    message: str
+    diffs: list[PathDiff]
+
+
+@dataclass(frozen=True)
+class UpdateConflict:
+    """A page whose proposed text and main's text both changed the same part."""
+
+    path: str
+    ours: str
+    main: str
+
+
+class ProposalService:
+    """Proposals of one repository."""
+
+    def __init__(self, pages: PageService, database: Database) -> None:
+        self.pages = pages
+        self.repo = pages.repo
+        self.database = database
+        self._records: dict[str, Record] = {}
+        self._mergeable: dict[tuple[str, str], bool] = {}
+        self._lock = Lock()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _record_at(self, commit: str) -> Record:
+        with self._lock:
+            cached = self._records.get(commit)
+        if cached is not None:
+            return replace(cached, paths=list(cached.paths), events=list(cached.events))
+        blob = self.repo.blob_at(commit, RECORD_FILE)
+        if blob is None:
+            raise NotFound(N_("No such proposal."))
+        record = Record(**json.loads(self.repo.read_blob(blob)))
+        with self._lock:
+            self._records[commit] = record
+        return replace(record, paths=list(record.paths), events=list(record.events))
+
+    def _refs(self, proposal_id: int) -> tuple[str, str]:
+        head = self.repo.ref(f"{BRANCHES}{proposal_id}")
+        record = self.repo.ref(f"{RECORDS}{proposal_id}")
+        if head is None or record is None:
+            raise NotFound(N_("No such proposal."))
+        return head, record
+
+    def _is_mergeable(self, head: str) -> bool:
+        main = self.repo.head()
+        if main is None:
+            return False
+        key = (main, head)
+        with self._lock:
+            known = self._mergeable.get(key)
+        if known is None:
+            known = self.repo.merge_tree(main, head) is not None
+            with self._lock:
+                if len(self._mergeable) > 4096:
+                    self._mergeable.clear()
+                self._mergeable[key] = known
+        return known
+
+    def get(self, proposal_id: int) -> Proposal:
+        """One proposal; ``NotFound`` when there is none with this number."""
+        head, record_commit = self._refs(proposal_id)
+        record = self._record_at(record_commit)
+        mergeable = record.status != OPEN or self._is_mergeable(head)
+        return Proposal(record, head, mergeable)
+
+    def listing(self, status: str | None = None) -> list[Proposal]:
+        """Every proposal (or those with ``status``), newest first."""
+        if status is not None and status not in STATUSES:
+            raise BadInput(N_("Unknown status."))
+        records = self.repo.refs(RECORDS)
+        heads = self.repo.refs(BRANCHES)
+        found = []
+        for ref, commit in records.items():
+            number = ref.rsplit("/", 1)[-1]
+            head = heads.get(f"{BRANCHES}{number}")
+            if head is None or not number.isdigit():
+                continue
+            record = self._record_at(commit)
+            if status is None or record.status == status:
+                mergeable = record.status != OPEN or self._is_mergeable(head)
+                found.append(Proposal(record, head, mergeable))
+        return sorted(found, key=lambda proposal: -proposal.id)
+
+    def _text(self, commit: str, name: str) -> str | None:
+        blob = self.repo.blob_at(commit, page_file(name))
+        return None if blob is None else self.pages.text_of_blob(blob)
+
+    def _path_diff(self, name: str, before: str | None, after: str | None) -> PathDiff:
+        old = pagefile.parse(before, name).body if before else ""
+        new = pagefile.parse(after, name).body if after else ""
+        title = pagefile.parse(after or before or "", name).title
+        return PathDiff(name, title, after, before, diff.compare(old, new))
+
+    def changes(self, proposal: Proposal) -> list[PathDiff]:
+        """Each proposed page against the current version on main (or on the merge, once accepted)."""
+        main = self.repo.head()
+        against = main
+        decision = proposal.record.decision or {}
+        if proposal.record.status == ACCEPTED and decision.get("merge"):
+            parents = self.repo.parents(decision["merge"])
+            against = parents[0] if parents else main
+        return [
+            self._path_diff(
+                name, self._text(against, name) if against else None, self._text(proposal.head_revision, name)
+            )
+            for name in proposal.record.paths
+        ]
+
+    def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
+        """The proposal's own revisions, oldest first, each with its diff."""
+        revisions = []
+        for commit in self.repo.log(proposal.head_revision, proposal.record.origin_revision):
+            parents = self.repo.parents(commit.revision)
+            diffs = []
+            for name in proposal.record.paths:
+                before = self._text(parents[0], name) if parents else None
+                after = self._text(commit.revision, name)
+                if before != after:
+                    diffs.append(self._path_diff(name, before, after))
+            revisions.append(
+                ProposalRevision(commit.revision, commit.author, commit.date, commit.message, diffs)
+            )
+        return revisions
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _write_record(self, record: Record, old: str | None, message: str, author: Author) -> None:
+        """Commit the record on its ref (compare-and-swap); hold the writer lock."""
+        data = (
+            json.dumps(asdict(record), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
+        )
+        tree = self.repo.build_tree(None, {RECORD_FILE: data})
+        commit = self.repo.write_commit(tree, [old] if old else [], author, message, int(time.time()))
+        if not self.repo.move_ref(f"{RECORDS}{record.id}", commit, old):
+            raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
+
+    def _checked_changes(self, changes: list[tuple[str, str]]) -> dict[str, bytes]:
+        if not changes:
+            raise BadInput(N_("A proposal needs at least one page."))
+        files = {}
+        for name, text in changes:
+            valid = check_page_name(name)
+            checked = self.pages.checked_text(valid, text)
+            files[page_file(valid)] = checked.encode("utf-8")
+        return files
+
+    @staticmethod
+    def _checked_title(title: str, description: str) -> tuple[str, str]:
+        title = " ".join(title.split())
+        if not title or len(title) > MAX_TITLE:
+            raise BadInput(N_("A proposal needs a title of at most 200 characters."))
+        if len(description) > MAX_DESCRIPTION:
+            raise BadInput(N_("The description is too long."))
+        return title, description.strip()
+
+    def create(
+        self,
+        user: User,
+        title: str,
+        description: str,
+        changes: list[tuple[str, str]],
+        *,
+        principle: bool = False,
+    ) -> Proposal:
+        """Propose changes to one or more pages (whole file texts) as a new branch off main."""
+        title, description = self._checked_title(title, description)
+        files = self._checked_changes(changes)
+        author = commit_author(user)
+        existing = [
+            int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if ref.rsplit("/", 1)[-1].isdigit()
+        ]
+        with self.repo.writer():
+            main = self.repo.head()
+            if main is None:
+                raise NotFound(N_("The wiki has no pages yet."))
+            number = self.database.next_number("proposal", max(existing, default=0) + 1)
+            while self.repo.ref(f"{RECORDS}{number}") or self.repo.ref(f"{BRANCHES}{number}"):
+                number = self.database.next_number("proposal", number + 1)
+            tree = self.repo.build_tree(main, files)
+            commit = self.repo.write_commit(
+                tree, [main], author, f"Proposal #{number}: {title}", int(time.time())
+            )
+            if not self.repo.move_ref(f"{BRANCHES}{number}", commit, None):
+                raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
+            now = int(time.time())
+            names = [page_name_of_file(path) or path for path in files]
+            record = Record(
+                id=number, title=title, description=description, author=author.name,
+                author_username=user.username, created=now, base_revision=main, origin_revision=main,
+                paths=names,
+                principle=principle, events=[{"status": OPEN, "by": author.name, "date": now, "reason": ""}],
+            )  # fmt: skip
+            self._write_record(record, None, f"Proposal #{number} opened: {title}", author)
+        return self.get(number)
+
+    def new_principle(self, user: User, title: str, text: str, why: str) -> Proposal:
+        """Propose a new principle: a page named after its title, numbered when accepted."""
+        name = slugify(title)
+        if not name:
+            raise BadInput(N_("A proposal needs a title of at most 200 characters."))
+        if self.pages.index.get(name) is not None:
+            raise BadInput(N_("A page with this name exists already."))
+        file_text = pagefile.compose(None, title, text)
+        return self.create(user, title, why, [(name, file_text)], principle=True)
+
+    def _may_revise(self, user: User, record: Record) -> None:
+        if record.status != OPEN:
+            raise Forbidden(N_("Only open proposals can be changed."))
+        if user.username != record.author_username and not user.can(Role.EDITOR):
+            raise Forbidden(N_("Only its author or an editor can change a proposal."))
+
+    def revise(
+        self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str
+    ) -> Proposal:
+        """Add a revision (one commit) to an open proposal; 409 when its head moved since ``head``."""
+        files = self._checked_changes(changes)
+        author = commit_author(user)
+        with self.repo.writer():
+            current, record_commit = self._refs(proposal_id)
+            record = self._record_at(record_commit)
+            self._may_revise(user, record)
+            if current != head:
+                raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
+            unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
+            if unchanged:
+                return self.get(proposal_id)
+            tree = self.repo.build_tree(current, files)
+            summary = " ".join(message.split())[:MAX_MESSAGE_LENGTH] or f"Revise proposal #{proposal_id}"
+            commit = self.repo.write_commit(tree, [current], author, summary, int(time.time()))
+            if not self.repo.move_ref(f"{BRANCHES}{proposal_id}", commit, current):
+                raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
+            names = [page_name_of_file(path) or path for path in files]
+            new_paths = [name for name in names if name not in record.paths]
+            if new_paths:
+                record.paths += new_paths
+                self._write_record(record, record_commit, f"Proposal #{proposal_id}: pages added", author)
+        return self.get(proposal_id)
+
+    def _set_status(
+        self, proposal_id: int, user: User, status: str, reason: str, merge: str | None = None
+    ) -> None:
+        author = commit_author(user)
+        _head, record_commit = self._refs(proposal_id)
+        record = self._record_at(record_commit)
+        now = int(time.time())
+        record.status = status
+        record.events.append({"status": status, "by": author.name, "date": now, "reason": reason})
+        if status in (ACCEPTED, DECLINED):
+            record.decision = {"by": author.name, "date": now, "reason": reason}
+            if merge:
+                record.decision["merge"] = merge
+        self._write_record(
+            record, record_commit, f"Proposal #{proposal_id} {status}: {reason}".strip(), author
+        )
+
+    def withdraw(self, proposal_id: int, user: User, reason: str = "") -> Proposal:
+        """The author withdraws their open proposal; it stays readable."""
+        with self.repo.writer():
+            record = self.get(proposal_id).record
+            if record.status != OPEN:
+                raise Forbidden(N_("Only open proposals can be changed."))
+            if user.username != record.author_username:
+                raise Forbidden(N_("Only its author can withdraw a proposal."))
+            self._set_status(proposal_id, user, WITHDRAWN, _reason(reason))
+        return self.get(proposal_id)
+
+    def decline(self, proposal_id: int, user: User, reason: str) -> Proposal:
+        """A maintainer declines with a public reason."""
+        if not _reason(reason):
+            raise BadInput(N_("Give a reason for the decision."))
+        with self.repo.writer():
+            if self.get(proposal_id).record.status != OPEN:
+                raise Forbidden(N_("Only open proposals can be changed."))
+            self._set_status(proposal_id, user, DECLINED, _reason(reason))
+        return self.get(proposal_id)
+
+    def accept(self, proposal_id: int, user: User, reason: str, head: str) -> Proposal:
+        """Merge exactly revision ``head`` of the proposal into main (no checkout).
+
+        ``ProposalMoved`` when its head moved since, ``NeedsUpdate`` when it no longer merges
+        cleanly; when main moves during the merge, the merge is redone on the new main.
+        """
+        author = commit_author(user)
+        with self.repo.writer():
+            current, record_commit = self._refs(proposal_id)
+            record = self._record_at(record_commit)
+            if record.status != OPEN:
+                raise Forbidden(N_("Only open proposals can be changed."))
+            if current != head:
+                raise ProposalMoved(
+                    N_("The proposal changed since you loaded it. Look at it again and retry.")
+                )
+            while True:
+                self.pages.index.catch_up()
+                main = self.repo.head()
+                assert main is not None
+                tree = self.repo.merge_tree(main, current)
+                if tree is None:
+                    raise NeedsUpdate(
+                        N_("This proposal no longer fits the current text: it needs an update first.")
+                    )
+                tree = self._number_new_principles(record, tree)
+                message = f"Accept proposal #{proposal_id}: {record.title}\n\n{_reason(reason)}".strip()
+                merge = self.repo.write_commit(tree, [main, current], author, message, int(time.time()))
+                if self.repo.move_branch(merge, main):
+                    break
+            self.pages.index.catch_up()
+            self._set_status(proposal_id, user, ACCEPTED, _reason(reason), merge)
+        return self.get(proposal_id)
+
+    def _number_new_principles(self, record: Record, tree: str) -> str:
+        """Give a proposed new principle the next free number, in the merged tree."""
+        if not record.principle:
+            return tree
+        numbers = [page.number for page in self.pages.index.pages() if page.number is not None]
+        changes: dict[str, bytes | None] = {}
+        for name in record.paths:
+            if self.pages.index.get(name) is not None:
+                continue
+            head = self.repo.ref(f"{BRANCHES}{record.id}")
+            text = self._text(head, name) if head else None
+            if text is None:
+                continue
+            parsed = pagefile.parse(text, name)
+            if parsed.number is None:
+                meta = {**parsed.meta, "title": parsed.title, "number": max(numbers, default=0) + 1}
+                numbers.append(meta["number"])
+                changes[page_file(name)] = pagefile.with_meta(meta, parsed.body).encode("utf-8")
+        return self.repo.build_tree(None, changes, base_tree=tree) if changes else tree
+
+    def update_conflicts(self, proposal_id: int) -> list[UpdateConflict]:
+        """The pages where the proposal and main changed the same part (empty when it merges)."""
+        proposal = self.get(proposal_id)
+        main = self.repo.head()
+        assert main is not None
+        if self.repo.merge_tree(main, proposal.head_revision) is not None:
+            return []
+        conflicts = []
+        for name in proposal.record.paths:
+            ours, theirs = self._text(proposal.head_revision, name), self._text(main, name)
+            base = self._text(proposal.record.base_revision, name) or ""
+            if ours is not None and theirs is not None and self.repo.merge_texts(base, theirs, ours) is None:
+                conflicts.append(UpdateConflict(name, ours, theirs))
+        return conflicts
+
+    def update(self, proposal_id: int, user: User, resolved: dict[str, str] | None = None) -> Proposal:
+        """Bring an open proposal up to date with main: a merge of main into its branch.
+
+        Where both changed the same part, ``resolved`` gives the combined text per page;
+        without it, ``EditConflict`` says which pages need it.
+        """
+        author = commit_author(user)
+        with self.repo.writer():
+            current, record_commit = self._refs(proposal_id)
+            record = self._record_at(record_commit)
+            self._may_revise(user, record)
+            main = self.repo.head()
+            assert main is not None
+            tree = self.repo.merge_tree(main, current)
+            if tree is None:
+                if not resolved:
+                    raise EditConflict(N_("Some pages changed in the same place on both sides."), main, None)
+                files = self._checked_changes([(name, text) for name, text in resolved.items()])
+                unresolved = [name for name in record.paths if page_file(name) not in files]
+                texts = {
+                    page_file(name): (self._text(current, name) or "").encode("utf-8") for name in unresolved
+                }
+                tree = self.repo.build_tree(main, {**texts, **files})
+            commit = self.repo.write_commit(
+                tree, [current, main], author, f"Update proposal #{proposal_id} with main", int(time.time())
+            )
+            if not self.repo.move_ref(f"{BRANCHES}{proposal_id}", commit, current):
+                raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
+            record.base_revision = main
+            self._write_record(record, record_commit, f"Proposal #{proposal_id} brought up to date", author)
+        return self.get(proposal_id)
+
+
+def _reason(reason: str) -> str:
+    return " ".join(reason.split())[:MAX_MESSAGE_LENGTH]
