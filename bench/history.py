@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.server import running_server  # noqa: E402
-from wiki.config import Settings  # noqa: E402
-from wiki.services.site import open_site  # noqa: E402
+from tests.server import running_server
+from wiki.config import Settings
+from wiki.services.site import open_site
 
 
 def timed(call: Callable[[], object], runs: int) -> dict[str, float]:
@@ -79,7 +79,7 @@ def main() -> int:
     calls: dict[str, Callable[[], object]] = {
         "history, deep page (first 50)": lambda: site.history.page_history(deep),
         "history, sparse pages (first 50)": lambda: site.history.page_history(rnd.choice(sparse)),
-        "recent changes (first 50)": lambda: site.history.recent_changes(),
+        "recent changes (first 50)": site.history.recent_changes,
         "compare, deep page": lambda: site.history.compare(deep, *revisions[deep]),
         "page view data": lambda: site.pages.get(rnd.choice(sparse)),
     }

@@ -42,8 +42,18 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes], timeout: fl
 def running_server(settings: Settings, log: Path, cwd: Path | None = None) -> Iterator[str]:
     """Start ``wiki serve`` for ``settings``; yields its base URL; stops it afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "wiki", "serve", "--port", str(port),
-               "--repo", str(settings.repo), "--database", settings.database_url]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "wiki",
+        "serve",
+        "--port",
+        str(port),
+        "--repo",
+        str(settings.repo),
+        "--database",
+        settings.database_url,
+    ]
     with log.open("ab") as output:
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=os.environ.copy()

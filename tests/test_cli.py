@@ -24,8 +24,21 @@ def test_user_add_reads_the_password_from_standard_input(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = ["--database", settings.database_url]
-    assert run(monkeypatch, "user", "add", "jan", "--role", "editor", "--display-name", "Jan Jansen",
-               *db, stdin=PASSWORD + "\n") == 0  # fmt: skip
+    assert (
+        run(
+            monkeypatch,
+            "user",
+            "add",
+            "jan",
+            "--role",
+            "editor",
+            "--display-name",
+            "Jan Jansen",
+            *db,
+            stdin=PASSWORD + "\n",
+        )
+        == 0
+    )
     assert "Created jan (editor)." in capsys.readouterr().out
     accounts = AccountService(Database(settings.database_url))
     user = accounts.authenticate("jan", PASSWORD)

@@ -126,8 +126,13 @@ def test_eight_clients_against_the_real_server_lose_nothing(site: Site, tmp_path
             marker = f"http-{slot}-{edit}"
             with urllib.request.urlopen(f"{base}/api/pages/{PAGE}") as response:  # noqa: S310
                 page = json.load(response)
-            body = json.dumps({"body": paragraph_edit(page["body"], slot, marker), "message": marker,
-                               "base_revision": page["revision"]}).encode()  # fmt: skip
+            body = json.dumps(
+                {
+                    "body": paragraph_edit(page["body"], slot, marker),
+                    "message": marker,
+                    "base_revision": page["revision"],
+                }
+            ).encode()
             request = urllib.request.Request(f"{base}/api/pages/{PAGE}", body, headers, method="PUT")  # noqa: S310
             try:
                 with urllib.request.urlopen(request) as response:  # noqa: S310

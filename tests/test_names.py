@@ -24,11 +24,38 @@ def test_good_names_pass(name: str) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "", "..", "../x", "a/../b", "a/./b", ".verborgen", "-n", "--output=x", "a//b", "/abs", "a/",
-        ".git", "a/.GIT/config", "git~1", ".git\u200c", "a\u200db", "map.", "con", "LPT1.md", "a b",
-        "a\\b", "a:b", "a\x00b", "a\nb", "a*b", "a?b", "[a]", "~x", "a" * 201, "é" * 101,
+        "",
+        "..",
+        "../x",
+        "a/../b",
+        "a/./b",
+        ".verborgen",
+        "-n",
+        "--output=x",
+        "a//b",
+        "/abs",
+        "a/",
+        ".git",
+        "a/.GIT/config",
+        "git~1",
+        ".git\u200c",
+        "a\u200db",
+        "map.",
+        "con",
+        "LPT1.md",
+        "a b",
+        "a\\b",
+        "a:b",
+        "a\x00b",
+        "a\nb",
+        "a*b",
+        "a?b",
+        "[a]",
+        "~x",
+        "a" * 201,
+        "é" * 101,
     ],
-)  # fmt: skip
+)
 def test_bad_names_are_refused(name: str) -> None:
     with pytest.raises(BadInput):
         check_page_name(name)

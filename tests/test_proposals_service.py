@@ -24,9 +24,13 @@ def people(site: Site) -> dict[str, User]:
     """Why: proposals are about who may do what: an author, another contributor, an editor, a maintainer."""
     return {
         name: site.accounts.add_user(name, PASSWORD, role, display_name=name.title())
-        for name, role in [("auteur", Role.CONTRIBUTOR), ("ander", Role.CONTRIBUTOR),
-                           ("redacteur", Role.EDITOR), ("beheerder", Role.MAINTAINER)]
-    }  # fmt: skip
+        for name, role in [
+            ("auteur", Role.CONTRIBUTOR),
+            ("ander", Role.CONTRIBUTOR),
+            ("redacteur", Role.EDITOR),
+            ("beheerder", Role.MAINTAINER),
+        ]
+    }
 
 
 def change_of(site: Site, name: str, extra: str) -> tuple[str, str]:
@@ -35,8 +39,9 @@ def change_of(site: Site, name: str, extra: str) -> tuple[str, str]:
 
 def test_a_proposal_is_a_branch_and_a_record_in_git(site: Site, people: dict[str, User]) -> None:
     main = site.repo.head()
-    proposal = site.proposals.create(people["auteur"], "Voorbeeld erbij", "Omdat het helpt.",
-                                     [change_of(site, PAGE, "Een voorbeeld.")])  # fmt: skip
+    proposal = site.proposals.create(
+        people["auteur"], "Voorbeeld erbij", "Omdat het helpt.", [change_of(site, PAGE, "Een voorbeeld.")]
+    )
     assert proposal.id == 1
     repo = site.settings.repo
     assert git(repo, "rev-parse", "refs/heads/proposals/1^").strip() == main
@@ -51,8 +56,13 @@ def test_a_proposal_is_a_branch_and_a_record_in_git(site: Site, people: dict[str
 
 def test_revisions_need_the_head_they_were_based_on(site: Site, people: dict[str, User]) -> None:
     proposal = site.proposals.create(people["auteur"], "T", "", [change_of(site, PAGE, "Eerste versie.")])
-    revised = site.proposals.revise(proposal.id, people["auteur"], [change_of(site, PAGE, "Tweede versie.")],
-                                    "Beter", proposal.head_revision)  # fmt: skip
+    revised = site.proposals.revise(
+        proposal.id,
+        people["auteur"],
+        [change_of(site, PAGE, "Tweede versie.")],
+        "Beter",
+        proposal.head_revision,
+    )
     assert revised.head_revision != proposal.head_revision
     assert [r.message for r in site.proposals.revisions(revised)] == ["Proposal #1: T", "Beter"]
     with pytest.raises(ProposalMoved):
@@ -63,14 +73,19 @@ def test_revisions_need_the_head_they_were_based_on(site: Site, people: dict[str
         site.proposals.revise(
             proposal.id, people["ander"], [change_of(site, PAGE, "Derde.")], "", revised.head_revision
         )
-    by_editor = site.proposals.revise(proposal.id, people["redacteur"], [change_of(site, PAGE, "Derde.")], "",
-                                      revised.head_revision)  # fmt: skip
+    by_editor = site.proposals.revise(
+        proposal.id, people["redacteur"], [change_of(site, PAGE, "Derde.")], "", revised.head_revision
+    )
     assert by_editor.head_revision != revised.head_revision
 
 
 def test_accepting_a_new_principle_merges_it_as_number_eleven(site: Site, people: dict[str, User]) -> None:
-    proposal = site.proposals.new_principle(people["auteur"], "Deel wat je leert", "Vertel anderen wat je leerde.",
-                                            "Kennis groeit als je hem deelt.")  # fmt: skip
+    proposal = site.proposals.new_principle(
+        people["auteur"],
+        "Deel wat je leert",
+        "Vertel anderen wat je leerde.",
+        "Kennis groeit als je hem deelt.",
+    )
     main = site.repo.head()
     accepted = site.proposals.accept(proposal.id, people["beheerder"], "Goed idee", proposal.head_revision)
     assert accepted.record.status == "accepted"
