@@ -59,8 +59,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="wiki-bench-"))
     repo = work / "repo.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(args.data / "repo"), str(repo)], check=True)
-    commits = int(subprocess.run(["git", f"--git-dir={repo}", "rev-list", "--count", "HEAD"],
-                                 capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    commits = int(
+        subprocess.run(
+            ["git", f"--git-dir={repo}", "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout
+    )
     settings = Settings(repo=repo, database_url=f"sqlite:///{work / 'wiki.sqlite3'}")
     results: dict[str, object] = {"commits": commits, "pages": len(manifest["pages"])}
 
@@ -111,8 +114,10 @@ def main() -> int:
     shutil.rmtree(work)
 
     print(f"{commits} commits, {results['pages']} pages")
-    print(f"first index build: {results['first_index_build_s']} s; start-up with index: "
-          f"{results['start_up_with_index_s']} s")  # fmt: skip
+    print(
+        f"first index build: {results['first_index_build_s']} s; start-up with index: "
+        f"{results['start_up_with_index_s']} s"
+    )
     for layer in ("service", "http"):
         for name, figures in results[layer].items():  # type: ignore[attr-defined]
             print(f"{layer:8} {name:42} p50 {figures['p50_ms']:8.2f} ms   p95 {figures['p95_ms']:8.2f} ms")

@@ -21,9 +21,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def git(repo: Path, *args: str) -> str:
     """Run git against a test repository and return its output (tests only)."""
-    return subprocess.run(
-        ["git", f"--git-dir={repo}", *args], check=True, capture_output=True, text=True
-    ).stdout
+    return subprocess.run(["git", f"--git-dir={repo}", *args], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture

@@ -55,9 +55,7 @@ def running_server(settings: Settings, log: Path, cwd: Path | None = None) -> It
         settings.database_url,
     ]
     with log.open("ab") as output:
-        process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=os.environ.copy()
-        )
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=os.environ.copy())
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(base + "/healthz", process)

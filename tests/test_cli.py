@@ -91,3 +91,23 @@ def test_every_command_explains_itself(
     text = capsys.readouterr().out
     for word in expected:
         assert word in text
+
+
+def test_maintainers_manage_accounts_on_the_command_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database", settings.database_url]
+    run(monkeypatch, "user", "add", "els", "--role", "contributor", *db, stdin=PASSWORD + "\n")
+    accounts = AccountService(Database(settings.database_url))
+    assert run(monkeypatch, "user", "role", "els", "editor", *db) == 0
+    assert accounts.get_user("els").role.value == "editor"
+    assert run(monkeypatch, "user", "disable", "els", *db) == 0
+    assert accounts.authenticate("els", PASSWORD) is None
+    assert run(monkeypatch, "user", "disable", "els", "--enable", *db) == 0
+    capsys.readouterr()
+    assert run(monkeypatch, "user", "reset-password", "els", *db) == 0
+    new_password = capsys.readouterr().out.strip()
+    assert accounts.authenticate("els", PASSWORD) is None
+    assert accounts.authenticate("els", new_password) is not None
+    run(monkeypatch, "user", "list", *db)
+    assert "els\teditor\tactive" in capsys.readouterr().out

@@ -73,9 +73,7 @@ def assert_history_holds(repo: Path, tokens: list[str], paths: list[str]) -> Non
     missing = [token for token in tokens if token not in history]
     print(f"\n{len(tokens)} acknowledged edits, {len(missing)} missing from history")
     assert missing == []
-    subprocess.run(
-        ["git", f"--git-dir={repo}", "fsck", "--full", "--strict"], check=True, capture_output=True
-    )
+    subprocess.run(["git", f"--git-dir={repo}", "fsck", "--full", "--strict"], check=True, capture_output=True)
     assert list(repo.rglob("*.lock")) == []
 
 
@@ -87,9 +85,7 @@ def service_saver(site: Site, pages: Callable[[int], str]) -> Callable[[int, int
         token = f"token-{slot}-{edit}"
         page, _ = site.pages.get(name)
         try:
-            site.pages.save(
-                EditRequest(name, paragraph_edit(page.text, slot, token), page.revision, token, author)
-            )
+            site.pages.save(EditRequest(name, paragraph_edit(page.text, slot, token), page.revision, token, author))
         except EditConflict:
             return None
         return token

@@ -66,9 +66,7 @@ def test_the_branch_moves_only_from_the_value_it_was_read_at(repo: GitRepository
     assert start is not None
     first = commit(repo, {"een.md": b"eerste\n"})
     with repo.writer():
-        stale = repo.write_commit(
-            repo.build_tree(start, {"een.md": b"verouderd\n"}), [start], AUTHOR, "x", WHEN
-        )
+        stale = repo.write_commit(repo.build_tree(start, {"een.md": b"verouderd\n"}), [start], AUTHOR, "x", WHEN)
         assert repo.move_branch(stale, start) is False
     assert repo.head() == first
     assert git(repo.git_dir, "show", "HEAD:een.md") == "eerste\n"
@@ -105,9 +103,7 @@ def test_log_lists_commits_oldest_first_with_renames_and_sizes(repo: GitReposito
     assert [entry.revision for entry in log] == [second, third]
     assert log[0].message == "Een\n\nmet toelichting"
     assert (log[0].author, log[0].email) == ("Ada Tester", "ada@users.wiki.invalid")
-    assert [(c.status, c.path, c.old_path, c.size, c.old_size) for c in log[0].changes] == [
-        ("M", "een.md", None, 2, 6)
-    ]
+    assert [(c.status, c.path, c.old_path, c.size, c.old_size) for c in log[0].changes] == [("M", "een.md", None, 2, 6)]
     assert [(c.status, c.path, c.old_path) for c in log[1].changes] == [("R", "map/drie.md", "map/twee.md")]
     assert len(list(repo.log(third))) == 3
 

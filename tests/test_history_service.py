@@ -17,9 +17,7 @@ PAGE = "neem-initiatief"
 
 def edit(site: Site, name: str, change: str, author: Author = ANNA, message: str = "") -> str:
     page = site.pages.get(name)[0]
-    return site.pages.save(
-        EditRequest(name, page.text + f"\n{change}\n", page.revision, message, author)
-    ).revision
+    return site.pages.save(EditRequest(name, page.text + f"\n{change}\n", page.revision, message, author)).revision
 
 
 def test_a_pages_history_is_newest_first_with_authors_and_sizes(site: Site) -> None:
@@ -58,9 +56,9 @@ def test_renaming_keeps_the_history_and_the_old_name_leads_to_the_new(site: Site
     assert window.items[1].status == "R"
     assert site.history.renamed_to(PAGE) == "archief/neem-initiatief"
     assert "Voor de verhuizing." in site.history.page_at("archief/neem-initiatief", before).text
-    assert git(
-        site.settings.repo, "log", "--follow", "--format=%H", "--", "archief/neem-initiatief.md"
-    ).split()[:3] == [after, moved, before]
+    assert git(site.settings.repo, "log", "--follow", "--format=%H", "--", "archief/neem-initiatief.md").split()[
+        :3
+    ] == [after, moved, before]
     with pytest.raises(NameTaken):
         site.pages.rename("archief/neem-initiatief", "werk-is-persoonlijk", BOB)
     with pytest.raises(BadInput):
@@ -107,9 +105,7 @@ def test_delete_and_bring_back(site: Site) -> None:
     with pytest.raises(NotFound):
         site.pages.get("over")
     deleted = site.history.deleted_pages()
-    assert [(row.path, row.author, row.message) for row in deleted] == [
-        ("over", "Anna de Vries", "Niet meer nodig")
-    ]
+    assert [(row.path, row.author, row.message) for row in deleted] == [("over", "Anna de Vries", "Niet meer nodig")]
     site.pages.undelete("over", BOB)
     assert site.pages.get("over")[0].text == text
     assert site.history.deleted_pages() == []
@@ -179,6 +175,4 @@ def test_the_history_index_is_rebuilt_from_git_with_renames(site: Site) -> None:
     site.index._clear()
     with site.repo.writer():
         site.index.catch_up()
-    assert [
-        (r.revision, r.path, r.status) for r in site.history.page_history("nieuw/initiatief").items
-    ] == expected
+    assert [(r.revision, r.path, r.status) for r in site.history.page_history("nieuw/initiatief").items] == expected

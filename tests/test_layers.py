@@ -24,12 +24,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wiki"
 )
 def test_lower_layers_do_not_load_upper_ones(module: str, forbidden: list[str]) -> None:
     code = f"import sys, {module}; print('\\n'.join(sys.modules))"
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert [
-        name for name in loaded if name.split(".")[0] in forbidden or name.startswith(tuple(forbidden))
-    ] == []
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert [name for name in loaded if name.split(".")[0] in forbidden or name.startswith(tuple(forbidden))] == []
 
 
 def test_only_one_module_imports_git() -> None:

@@ -11,7 +11,7 @@ import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from tests.conftest import Auth, csrf_from
+from tests.conftest import PASSWORD, Auth, csrf_from
 from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action
@@ -21,8 +21,12 @@ from wiki.web.app import ROUTES
 PAGE = "neem-initiatief"
 VISITORS = [None, Role.CONTRIBUTOR, Role.EDITOR, Role.MAINTAINER]
 
-#: (path, method) -> (the action it needs, a URL to try: {rev} is a commit that changed PAGE)
-EXPECTED: dict[tuple[str, str], tuple[Action | None, str]] = {
+#: Routes only a proposal's own author may use; every visitor of the walk is someone else.
+AUTHOR_ONLY = "author only"
+#: Routes for anyone signed in.
+SIGNED_IN = "signed in"
+#: (path, method) -> (what it needs, a URL to try: {rev} is a commit that changed PAGE, {pid} a proposal)
+EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/", "GET"): (Action.READ, "/"),
     ("/p/{name:path}", "GET"): (Action.READ, f"/p/{PAGE}"),
     ("/source/{name:path}", "GET"): (Action.READ, f"/source/{PAGE}?revision={{rev}}"),
@@ -58,8 +62,56 @@ EXPECTED: dict[tuple[str, str], tuple[Action | None, str]] = {
     ("/api/pages/{name:path}", "PUT"): (Action.EDIT, f"/api/pages/{PAGE}"),
     ("/api/history/{name:path}", "GET"): (Action.READ, f"/api/history/{PAGE}"),
     ("/api/changes", "GET"): (Action.READ, "/api/changes"),
+    ("/proposals", "GET"): (Action.READ, "/proposals"),
+    ("/proposals/new", "GET"): (Action.PROPOSE, "/proposals/new"),
+    ("/proposals/new", "POST"): (Action.PROPOSE, "/proposals/new"),
+    ("/proposals/{id}", "GET"): (Action.READ, "/proposals/{pid}"),
+    ("/proposals/{id}/revise", "GET"): (Action.REVISE_ANY_PROPOSAL, "/proposals/{pid}/revise"),
+    ("/proposals/{id}/revise", "POST"): (Action.REVISE_ANY_PROPOSAL, "/proposals/{pid}/revise"),
+    ("/proposals/{id}/update", "GET"): (Action.PROPOSE, "/proposals/{pid}/update"),
+    ("/proposals/{id}/update", "POST"): (Action.REVISE_ANY_PROPOSAL, "/proposals/{pid}/update"),
+    ("/proposals/{id}/comment", "POST"): (Action.COMMENT, "/proposals/{pid}/comment"),
+    ("/proposals/{id}/support", "POST"): (Action.SUPPORT, "/proposals/{pid}/support"),
+    ("/proposals/{id}/accept", "POST"): (Action.DECIDE, "/proposals/{pid}/accept"),
+    ("/proposals/{id}/decline", "POST"): (Action.DECIDE, "/proposals/{pid}/decline"),
+    ("/proposals/{id}/withdraw", "POST"): (AUTHOR_ONLY, "/proposals/{pid}/withdraw"),
+    ("/propose/{name:path}", "GET"): (Action.PROPOSE, f"/propose/{PAGE}"),
+    ("/propose/{name:path}", "POST"): (Action.PROPOSE, f"/propose/{PAGE}"),
+    ("/discuss/{name:path}", "GET"): (Action.READ, f"/discuss/{PAGE}"),
+    ("/discuss/{name:path}", "POST"): (Action.COMMENT, f"/discuss/{PAGE}"),
+    ("/comments/{comment}/hide", "POST"): (Action.HIDE_COMMENT, "/comments/{comment}/hide"),
+    ("/signup", "GET"): (None, "/signup"),
+    ("/signup", "POST"): (None, "/signup"),
+    ("/account", "GET"): (SIGNED_IN, "/account"),
+    ("/account", "POST"): (SIGNED_IN, "/account"),
+    ("/admin/accounts", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts"),
+    ("/admin/accounts/{username}", "POST"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur"),
+    ("/privacy", "GET"): (None, "/privacy"),
+    ("/atom/proposals", "GET"): (Action.READ, "/atom/proposals"),
+    ("/api/proposals", "GET"): (Action.READ, "/api/proposals"),
+    ("/api/proposals", "POST"): (Action.PROPOSE, "/api/proposals"),
+    ("/api/proposals/{id}", "GET"): (Action.READ, "/api/proposals/{pid}"),
+    ("/api/proposals/{id}", "PUT"): (Action.REVISE_ANY_PROPOSAL, "/api/proposals/{pid}"),
+    ("/api/proposals/{id}/comments", "POST"): (Action.COMMENT, "/api/proposals/{pid}/comments"),
+    ("/api/proposals/{id}/comments/{comment}/hide", "POST"): (
+        Action.HIDE_COMMENT,
+        "/api/proposals/{pid}/comments/{comment}/hide",
+    ),
+    ("/api/proposals/{id}/support", "POST"): (Action.SUPPORT, "/api/proposals/{pid}/support"),
+    ("/api/proposals/{id}/support", "DELETE"): (Action.SUPPORT, "/api/proposals/{pid}/support"),
+    ("/api/proposals/{id}/accept", "POST"): (Action.DECIDE, "/api/proposals/{pid}/accept"),
+    ("/api/proposals/{id}/decline", "POST"): (Action.DECIDE, "/api/proposals/{pid}/decline"),
+    ("/api/proposals/{id}/withdraw", "POST"): (AUTHOR_ONLY, "/api/proposals/{pid}/withdraw"),
 }
-LEAST = {
+LEAST: dict[Action | str, Role | None] = {
+    SIGNED_IN: Role.CONTRIBUTOR,
+    Action.COMMENT: Role.CONTRIBUTOR,
+    Action.SUPPORT: Role.CONTRIBUTOR,
+    Action.PROPOSE: Role.CONTRIBUTOR,
+    Action.REVISE_ANY_PROPOSAL: Role.EDITOR,
+    Action.DECIDE: Role.MAINTAINER,
+    Action.HIDE_COMMENT: Role.MAINTAINER,
+    Action.MANAGE_ACCOUNTS: Role.MAINTAINER,
     Action.READ: None,
     Action.EDIT: Role.EDITOR,
     Action.CREATE: Role.EDITOR,
@@ -78,7 +130,10 @@ def prepare(site: Site) -> dict[str, str]:
     rev = site.pages.save(EditRequest(PAGE, text, seed, "voorbereiding", author)).revision
     site.pages.delete("over", author)
     site.versions.name_current("Versie 1", author)
-    return {"seed": seed, "rev": rev}
+    proposer = site.accounts.add_user("auteur", PASSWORD, Role.CONTRIBUTOR)
+    proposal = site.proposals.create(proposer, "Voorstel", "", [("werk-is-persoonlijk", "# Anders\n")])
+    comment = site.discussion.add(f"proposal:{proposal.id}", proposer, "Eerste reactie")
+    return {"seed": seed, "rev": rev, "pid": str(proposal.id), "comment": str(comment), "head": proposal.head_revision}
 
 
 def routes() -> list[tuple[str, str]]:
@@ -95,7 +150,9 @@ def test_every_route_is_in_the_table() -> None:
     assert sorted(routes()) == sorted(EXPECTED)
 
 
-def allowed(role: Role | None, action: Action | None) -> bool:
+def allowed(role: Role | None, action: Action | str | None) -> bool:
+    if action == AUTHOR_ONLY:
+        return False
     needed = LEAST.get(action) if action else None
     order = [None, *Role]
     return needed is None or (role is not None and order.index(role) >= order.index(needed))
@@ -107,7 +164,8 @@ def test_route_answers_as_the_table_says(
     key: tuple[str, str], role: Role | None, client: TestClient, auth: Auth, site: Site
 ) -> None:
     action, template = EXPECTED[key]
-    url = template.format(**prepare(site))
+    prepared = prepare(site)
+    url = template.format(**prepared)
     method = key[1]
     headers: dict[str, str] = {}
     if role is not None:
@@ -117,9 +175,16 @@ def test_route_answers_as_the_table_says(
     page = site.pages.get(PAGE)[0]
     if method == "GET":
         response = client.get(url, headers=headers if url.startswith("/api/") else {})
-    elif method == "PUT":
-        body = {"body": page.text + "\nextra\n", "base_revision": page.revision}
-        response = client.put(url, headers=headers, json=body)
+    elif url.startswith("/api/"):
+        body = {
+            "body": page.text + "\nextra\n",
+            "base_revision": page.revision,
+            "title": "T",
+            "reason": "r",
+            "changes": [{"path": PAGE, "body": page.text + "\nextra\n"}],
+            "head_revision": prepared["head"],
+        }
+        response = client.request(method, url, headers=headers, json=body)
     else:
         token = csrf_from(client.get("/signin").text)
         rev = site.index.commit(head or "")
@@ -132,6 +197,15 @@ def test_route_answers_as_the_table_says(
             "revision": rev[0].revision if rev else "",
             "new_name": "nieuwe-naam",
             "display_name": "Versie 2",
+            "head": prepared["head"],
+            "reason": "r",
+            "target": f"proposal:{prepared['pid']}",
+            "support": "yes",
+            "why": "w",
+            "username": "nieuwkomer",
+            "email": "n@example.nl",
+            "password": PASSWORD,
+            "action": "disable" if "/admin/" in url else "name",
         }
         response = client.post(url, data=data)
     permitted = allowed(role, action)

@@ -101,14 +101,10 @@ def test_accepting_a_new_principle_merges_it_as_number_eleven(site: Site, people
     assert "Goed idee" in message
     history = site.history.page_history("deel-wat-je-leert").items
     assert history[0].revision == merge
-    subprocess.run(
-        ["git", f"--git-dir={site.settings.repo}", "fsck", "--strict"], check=True, capture_output=True
-    )
+    subprocess.run(["git", f"--git-dir={site.settings.repo}", "fsck", "--strict"], check=True, capture_output=True)
 
 
-def test_accept_merges_onto_a_moved_main_and_refuses_a_moved_proposal(
-    site: Site, people: dict[str, User]
-) -> None:
+def test_accept_merges_onto_a_moved_main_and_refuses_a_moved_proposal(site: Site, people: dict[str, User]) -> None:
     proposal = site.proposals.create(people["auteur"], "T", "", [change_of(site, PAGE, "Voorgesteld.")])
     page = site.pages.get("over")[0]
     site.pages.save(EditRequest("over", page.text + "\nOok nieuw.\n", page.revision, "", EDITOR))
@@ -119,17 +115,13 @@ def test_accept_merges_onto_a_moved_main_and_refuses_a_moved_proposal(
     assert "Ook nieuw." in site.pages.get("over")[0].text
 
 
-def test_a_conflicting_proposal_needs_an_update_which_its_author_resolves(
-    site: Site, people: dict[str, User]
-) -> None:
+def test_a_conflicting_proposal_needs_an_update_which_its_author_resolves(site: Site, people: dict[str, User]) -> None:
     page = site.pages.get(PAGE)[0]
     paragraphs = page.text.rstrip("\n").split("\n\n")
     proposal = site.proposals.create(
         people["auteur"], "T", "", [(PAGE, "\n\n".join([*paragraphs[:-1], "VOORSTEL"]) + "\n")]
     )
-    site.pages.save(
-        EditRequest(PAGE, "\n\n".join([*paragraphs[:-1], "HOOFDLIJN"]) + "\n", page.revision, "", EDITOR)
-    )
+    site.pages.save(EditRequest(PAGE, "\n\n".join([*paragraphs[:-1], "HOOFDLIJN"]) + "\n", page.revision, "", EDITOR))
     assert site.proposals.get(proposal.id).mergeable is False
     head = site.repo.head()
     with pytest.raises(NeedsUpdate):
@@ -159,9 +151,7 @@ def test_decline_and_withdraw(site: Site, people: dict[str, User]) -> None:
     assert site.proposals.withdraw(second.id, people["auteur"]).record.status == "withdrawn"
     assert [p.id for p in site.proposals.listing("open")] == []
     assert [p.id for p in site.proposals.listing()] == [2, 1]
-    assert git(
-        site.settings.repo, "rev-parse", "--verify", "refs/heads/proposals/1"
-    ).strip()  # branches are kept
+    assert git(site.settings.repo, "rev-parse", "--verify", "refs/heads/proposals/1").strip()  # branches are kept
     statuses = [event["status"] for event in site.proposals.get(1).record.events]
     assert statuses == ["open", "declined"]
 

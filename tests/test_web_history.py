@@ -20,9 +20,7 @@ ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 def edit(site: Site, text: str, message: str = "Een <b>wijziging</b>", name: str = PAGE) -> str:
     page = site.pages.get(name)[0]
-    return site.pages.save(
-        EditRequest(name, page.text + f"\n{text}\n", page.revision, message, ANNA)
-    ).revision
+    return site.pages.save(EditRequest(name, page.text + f"\n{text}\n", page.revision, message, ANNA)).revision
 
 
 def test_the_history_page_lists_revisions_with_escaped_names(client: TestClient, site: Site) -> None:
@@ -121,17 +119,13 @@ def test_api_history_and_changes_shapes(client: TestClient, site: Site) -> None:
     assert everything["next"] is None
     changes = client.get("/api/changes?limit=1").json()
     assert set(changes["changes"][0]) == {"revision", "author", "date", "message", "paths"}
-    assert changes["changes"][0]["paths"] == [PAGE, "grenzen"] or changes["changes"][0]["paths"] == [
-        "grenzen"
-    ]
+    assert changes["changes"][0]["paths"] == [PAGE, "grenzen"] or changes["changes"][0]["paths"] == ["grenzen"]
     by_anna = client.get("/api/changes", params={"author": ANNA.name}).json()["changes"]
     assert {c["author"] for c in by_anna} == {ANNA.name}
     assert client.get("/api/history/grenzen?limit=abc").status_code == 400
 
 
-def test_editors_restore_undo_rename_delete_and_bring_back(
-    client: TestClient, auth: Auth, site: Site
-) -> None:
+def test_editors_restore_undo_rename_delete_and_bring_back(client: TestClient, auth: Auth, site: Site) -> None:
     auth.sign_in(Role.EDITOR)
     seed = site.pages.get(PAGE)[0]
     edit(site, "Weg ermee.")

@@ -44,9 +44,7 @@ def test_a_page_is_rendered_from_markdown_in_dutch(client: TestClient) -> None:
     assert "<li>" in response.context["html"]  # type: ignore[attr-defined]
 
 
-def test_an_editor_saves_and_the_commit_carries_author_and_summary(
-    client: TestClient, auth: Auth, site: Site
-) -> None:
+def test_an_editor_saves_and_the_commit_carries_author_and_summary(client: TestClient, auth: Auth, site: Site) -> None:
     auth.sign_in(Role.EDITOR)
     form = edit_form(client)
     form["body"] = form["body"] + "\nEen nieuwe alinea van de redactie.\n"
@@ -63,9 +61,7 @@ def test_an_editor_saves_and_the_commit_carries_author_and_summary(
     assert front == ["---", "title: Neem initiatief", "number: 8", "---"]
 
 
-def test_preview_shows_the_rendered_text_and_saves_nothing(
-    client: TestClient, auth: Auth, site: Site
-) -> None:
+def test_preview_shows_the_rendered_text_and_saves_nothing(client: TestClient, auth: Auth, site: Site) -> None:
     auth.sign_in(Role.EDITOR)
     before = site.repo.head()
     form = edit_form(client) | {"body": "Een **vette** tekst", "action": "preview"}
@@ -91,9 +87,7 @@ def test_edits_to_different_paragraphs_are_merged(client: TestClient, auth: Auth
     assert " LAATSTE" in text
 
 
-def test_overlapping_edits_give_a_conflict_page_that_keeps_the_text(
-    client: TestClient, auth: Auth, site: Site
-) -> None:
+def test_overlapping_edits_give_a_conflict_page_that_keeps_the_text(client: TestClient, auth: Auth, site: Site) -> None:
     auth.sign_in(Role.EDITOR)
     first, second = edit_form(client), edit_form(client)
     first["body"] = "Tekst van de eerste persoon.\n"
@@ -145,9 +139,7 @@ def test_an_expired_session_keeps_the_text_and_signs_in_inside_the_form(
     assert "sessie verliep" in git(site.settings.repo, "show", f"HEAD:{PAGE}.md")
 
 
-def test_a_form_without_its_token_saves_nothing_but_keeps_the_text(
-    client: TestClient, auth: Auth, site: Site
-) -> None:
+def test_a_form_without_its_token_saves_nothing_but_keeps_the_text(client: TestClient, auth: Auth, site: Site) -> None:
     auth.sign_in(Role.EDITOR)
     before = site.repo.head()
     form = edit_form(client) | {"csrf_token": "forged", "body": "Door een andere site gestuurd.\n"}

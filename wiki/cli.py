@@ -68,6 +68,37 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_role(args: argparse.Namespace) -> int:
+    """Change an account's role; its sessions end so the change applies at once."""
+    user = _accounts(args).set_role(args.name, Role(args.role))
+    print(f"{user.username} is now {user.role.value}.")
+    return 0
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    """Disable an account (its sessions end), or enable it again."""
+    accounts = _accounts(args)
+    accounts.set_disabled(args.name, disabled=not args.enable)
+    if args.enable:
+        accounts.approve(args.name)
+    print(f"{args.name} is {'enabled' if args.enable else 'disabled'}.")
+    return 0
+
+
+def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    """Print a new random password for an account; its sessions end."""
+    print(_accounts(args).reset_password(args.name))
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    """List accounts with their roles and state."""
+    for user, waiting in _accounts(args).users():
+        state = "waiting" if waiting else "disabled" if user.disabled else "active"
+        print(f"{user.username}\t{user.role.value}\t{state}\t{user.display_name}")
+    return 0
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     """Print a new personal API token."""
     print(_accounts(args).create_token(args.name, args.label or ""))
@@ -122,11 +153,15 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("path", type=Path, help="where to create it")
     init.set_defaults(run=cmd_init, repo=None, database=None)
 
+    _user_commands(commands)
+    _token_commands(commands)
+    return main
+
+
+def _user_commands(commands: Any) -> None:
     user = _sub(commands, "user", "manage accounts")
     user_actions = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
-    add = _sub(
-        user_actions, "add", "create an account; the password is read from standard input, or prompted"
-    )
+    add = _sub(user_actions, "add", "create an account; the password is read from standard input, or prompted")
     _common(add)
     add.add_argument("name", help="username")
     roles = [role.value for role in Role]
@@ -134,7 +169,26 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--email", help="e-mail address (never written into git)")
     add.add_argument("--display-name", help="name shown with edits and written into commits")
     add.set_defaults(run=cmd_user_add)
+    role = _sub(user_actions, "role", "change an account's role (its sessions end)")
+    _common(role)
+    role.add_argument("name", help="username")
+    role.add_argument("role", choices=roles, help="the new role")
+    role.set_defaults(run=cmd_user_role)
+    disable = _sub(user_actions, "disable", "disable an account, or with --enable let it in again")
+    _common(disable)
+    disable.add_argument("name", help="username")
+    disable.add_argument("--enable", action="store_true", help="enable (and approve) the account instead")
+    disable.set_defaults(run=cmd_user_disable)
+    reset = _sub(user_actions, "reset-password", "print a new random password for an account")
+    _common(reset)
+    reset.add_argument("name", help="username")
+    reset.set_defaults(run=cmd_user_reset_password)
+    users = _sub(user_actions, "list", "list accounts with role and state")
+    _common(users)
+    users.set_defaults(run=cmd_user_list)
 
+
+def _token_commands(commands: Any) -> None:
     token = _sub(commands, "token", "manage personal API tokens")
     token_actions = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     create = _sub(token_actions, "create", "print a new token for an account")
@@ -152,7 +206,6 @@ def parser() -> argparse.ArgumentParser:
     _common(listing)
     listing.add_argument("name", help="username")
     listing.set_defaults(run=cmd_token_list)
-    return main
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,10 +20,24 @@ _REVISION = re.compile(r"[0-9a-f]{40}")
 # Characters that some file systems ignore when comparing names (HFS+) or that
 # render invisibly; a name containing them could imitate another one.
 _IGNORABLE = {
-    "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c",
-    "\u202d", "\u202e", "\u206a", "\u206b", "\u206c", "\u206d", "\u206e", "\u206f",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u206a",
+    "\u206b",
+    "\u206c",
+    "\u206d",
+    "\u206e",
+    "\u206f",
     "\ufeff",
-}  # fmt: skip
+}
 _ALLOWED_PUNCTUATION = set("-_.")
 _WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
 
@@ -48,10 +62,7 @@ def _check_segment(segment: str) -> None:
         category = unicodedata.category(char)
         if category[0] not in "LNM" and char not in _ALLOWED_PUNCTUATION:
             raise BadInput(
-                N_(
-                    "A page name may only contain letters, digits, '-', '_' and '.', "
-                    "with '/' between folders."
-                )
+                N_("A page name may only contain letters, digits, '-', '_' and '.', with '/' between folders.")
             )
     folded = segment.casefold()
     if folded.startswith(".git") or folded.startswith("git~") or folded == "git":

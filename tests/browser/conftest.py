@@ -67,7 +67,5 @@ def screenshot(page: Any, name: str) -> None:
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.1 A and AA violations on the page as it is now (CSP stays on)."""
     page.evaluate(AXE)
-    violations: list[dict[str, Any]] = page.evaluate(
-        "o => axe.run(document, o).then(r => r.violations)", WCAG_21_AA
-    )
+    violations: list[dict[str, Any]] = page.evaluate("o => axe.run(document, o).then(r => r.violations)", WCAG_21_AA)
     return violations

@@ -44,9 +44,7 @@ def _digest(value: str) -> str:
 
 
 def _to_user(row: UserRow) -> User:
-    return User(
-        row.id, row.username, row.display_name, row.email, Role(row.role), row.disabled or row.pending
-    )
+    return User(row.id, row.username, row.display_name, row.email, Role(row.role), row.disabled or row.pending)
 
 
 def commit_author(user: User) -> Author:
@@ -97,8 +95,7 @@ class AccountService:
         """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a taken name."""
         if not _USERNAME.fullmatch(username):
             raise BadInput(
-                "A username is 3 to 40 letters, digits, '.', '_' or '-', starting and ending "
-                "with a letter or digit."
+                "A username is 3 to 40 letters, digits, '.', '_' or '-', starting and ending with a letter or digit."
             )
         display_name = unicodedata.normalize("NFC", " ".join((display_name or username).split()))
         if len(display_name) > 80 or any(unicodedata.category(c)[0] == "C" for c in display_name):
@@ -107,9 +104,7 @@ class AccountService:
             raise BadInput("That is not an e-mail address.")
         if len(password) < MIN_PASSWORD_LENGTH:
             raise BadInput(f"A password has at least {MIN_PASSWORD_LENGTH} characters.")
-        user_id = self.db.add_user(
-            username, display_name, email, role.value, self._hash(password), pending=pending
-        )
+        user_id = self.db.add_user(username, display_name, email, role.value, self._hash(password), pending=pending)
         row = self.db.user_by_id(user_id)
         assert row is not None
         return _to_user(row)
@@ -127,7 +122,7 @@ class AccountService:
         if row is None:
             self._verify(self._dummy_hash, password)
             return None
-        if not self._verify(row.password_hash, password) or row.disabled:
+        if not self._verify(row.password_hash, password) or row.disabled or row.pending:
             return None
         if self.hasher.check_needs_rehash(row.password_hash):
             self.db.set_password_hash(row.id, self._hash(password))
@@ -140,9 +135,7 @@ class AccountService:
             raise Forbidden(N_("Signing up is closed. Ask a maintainer for an account."))
         if not email:
             raise BadInput(N_("An e-mail address is needed."))
-        return self.add_user(
-            username, password, Role.CONTRIBUTOR, email, display_name, pending=mode == "approval"
-        )
+        return self.add_user(username, password, Role.CONTRIBUTOR, email, display_name, pending=mode == "approval")
 
     def users(self) -> list[tuple[User, bool]]:
         """Every account with whether it waits for approval, waiting ones first."""
@@ -179,11 +172,7 @@ class AccountService:
     def change_display_name(self, user: User, display_name: str) -> User:
         """A person changes the name shown with their edits from now on."""
         display_name = unicodedata.normalize("NFC", " ".join(display_name.split()))
-        if (
-            not display_name
-            or len(display_name) > 80
-            or any(unicodedata.category(c)[0] == "C" for c in display_name)
-        ):
+        if not display_name or len(display_name) > 80 or any(unicodedata.category(c)[0] == "C" for c in display_name):
             raise BadInput(N_("A display name is at most 80 printable characters."))
         self.db.update_user(user.id, display_name=display_name)
         return self.get_user(user.username)
@@ -245,11 +234,7 @@ class AccountService:
             return None
         row, created, last_seen = found
         now = time.time()
-        if (
-            row.disabled
-            or now - last_seen > self.policy.idle_seconds
-            or now - created > self.policy.absolute_seconds
-        ):
+        if row.disabled or now - last_seen > self.policy.idle_seconds or now - created > self.policy.absolute_seconds:
             self.db.delete_session(_digest(session_id))
             return None
         if now - last_seen > 60:

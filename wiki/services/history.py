@@ -98,9 +98,7 @@ def _revision(row: HistoryRow) -> Revision:
     delta = None if row.size is None or row.old_size is None else row.size - row.old_size
     if delta is None and row.status == "A":
         delta = row.size
-    return Revision(
-        row.revision, row.path, row.author, moment(row.date), row.message, row.status, row.size, delta
-    )
+    return Revision(row.revision, row.path, row.author, moment(row.date), row.message, row.status, row.size, delta)
 
 
 def _change(row: CommitRow) -> Change:

@@ -179,18 +179,12 @@ class PageService:
                 self.repo.check_work_tree_clean(list(files))
                 tree = self.repo.build_tree(head, files)
                 when = int(time.time())
-                revision = self.repo.write_commit(
-                    tree, [head] if head else [], planned.author, planned.message, when
-                )
+                revision = self.repo.write_commit(tree, [head] if head else [], planned.author, planned.message, when)
                 if self.repo.move_branch(revision, head):
                     who = identity(planned.author)
-                    changes = tuple(
-                        self._file_change(head, path, data, planned) for path, data in files.items()
-                    )
+                    changes = tuple(self._file_change(head, path, data, planned) for path, data in files.items())
                     kept = tuple(change for change in changes if change is not None)
-                    record = CommitRecord(
-                        revision, who.name, who.email, when, clean_message(planned.message), kept
-                    )
+                    record = CommitRecord(revision, who.name, who.email, when, clean_message(planned.message), kept)
                     self.index.record_commit(head, record)
                     return revision
 
@@ -296,9 +290,7 @@ class PageService:
         before_blob = self.index.previous_blob(name, seq)
         before = self.text_of_blob(before_blob) if before_blob else None
         if after is None or before is None:
-            raise EditConflict(
-                N_("This change created or deleted the page; restore a version instead."), None, None
-            )
+            raise EditConflict(N_("This change created or deleted the page; restore a version instead."), None, None)
         file = page_file(name)
 
         def plan(head: str | None) -> Plan | None:
@@ -313,9 +305,7 @@ class PageService:
                 )
             if merged == current:
                 return None
-            return Plan(
-                {file: merged.encode("utf-8")}, author, _summary(message, f"Undo {revision[:10]} on {name}")
-            )
+            return Plan({file: merged.encode("utf-8")}, author, _summary(message, f"Undo {revision[:10]} on {name}"))
 
         return self._outcome(name, self._transaction(plan))
 

@@ -225,18 +225,14 @@ class ProposalService:
                 after = self._text(commit.revision, name)
                 if before != after:
                     diffs.append(self._path_diff(name, before, after))
-            revisions.append(
-                ProposalRevision(commit.revision, commit.author, commit.date, commit.message, diffs)
-            )
+            revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, commit.message, diffs))
         return revisions
 
     # -- writing --------------------------------------------------------------------------
 
     def _write_record(self, record: Record, old: str | None, message: str, author: Author) -> None:
         """Commit the record on its ref (compare-and-swap); hold the writer lock."""
-        data = (
-            json.dumps(asdict(record), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
-        )
+        data = json.dumps(asdict(record), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
         tree = self.repo.build_tree(None, {RECORD_FILE: data})
         commit = self.repo.write_commit(tree, [old] if old else [], author, message, int(time.time()))
         if not self.repo.move_ref(f"{RECORDS}{record.id}", commit, old):
@@ -274,9 +270,7 @@ class ProposalService:
         title, description = self._checked_title(title, description)
         files = self._checked_changes(changes)
         author = commit_author(user)
-        existing = [
-            int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if ref.rsplit("/", 1)[-1].isdigit()
-        ]
+        existing = [int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if ref.rsplit("/", 1)[-1].isdigit()]
         with self.repo.writer():
             main = self.repo.head()
             if main is None:
@@ -285,19 +279,24 @@ class ProposalService:
             while self.repo.ref(f"{RECORDS}{number}") or self.repo.ref(f"{BRANCHES}{number}"):
                 number = self.database.next_number("proposal", number + 1)
             tree = self.repo.build_tree(main, files)
-            commit = self.repo.write_commit(
-                tree, [main], author, f"Proposal #{number}: {title}", int(time.time())
-            )
+            commit = self.repo.write_commit(tree, [main], author, f"Proposal #{number}: {title}", int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{number}", commit, None):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             now = int(time.time())
             names = [page_name_of_file(path) or path for path in files]
             record = Record(
-                id=number, title=title, description=description, author=author.name,
-                author_username=user.username, created=now, base_revision=main, origin_revision=main,
+                id=number,
+                title=title,
+                description=description,
+                author=author.name,
+                author_username=user.username,
+                created=now,
+                base_revision=main,
+                origin_revision=main,
                 paths=names,
-                principle=principle, events=[{"status": OPEN, "by": author.name, "date": now, "reason": ""}],
-            )  # fmt: skip
+                principle=principle,
+                events=[{"status": OPEN, "by": author.name, "date": now, "reason": ""}],
+            )
             self._write_record(record, None, f"Proposal #{number} opened: {title}", author)
         return self.get(number)
 
@@ -317,9 +316,7 @@ class ProposalService:
         if user.username != record.author_username and not user.can(Role.EDITOR):
             raise Forbidden(N_("Only its author or an editor can change a proposal."))
 
-    def revise(
-        self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str
-    ) -> Proposal:
+    def revise(self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str) -> Proposal:
         """Add a revision (one commit) to an open proposal; 409 when its head moved since ``head``."""
         files = self._checked_changes(changes)
         author = commit_author(user)
@@ -344,9 +341,7 @@ class ProposalService:
                 self._write_record(record, record_commit, f"Proposal #{proposal_id}: pages added", author)
         return self.get(proposal_id)
 
-    def _set_status(
-        self, proposal_id: int, user: User, status: str, reason: str, merge: str | None = None
-    ) -> None:
+    def _set_status(self, proposal_id: int, user: User, status: str, reason: str, merge: str | None = None) -> None:
         author = commit_author(user)
         _head, record_commit = self._refs(proposal_id)
         record = self._record_at(record_commit)
@@ -357,9 +352,7 @@ class ProposalService:
             record.decision = {"by": author.name, "date": now, "reason": reason}
             if merge:
                 record.decision["merge"] = merge
-        self._write_record(
-            record, record_commit, f"Proposal #{proposal_id} {status}: {reason}".strip(), author
-        )
+        self._write_record(record, record_commit, f"Proposal #{proposal_id} {status}: {reason}".strip(), author)
 
     def withdraw(self, proposal_id: int, user: User, reason: str = "") -> Proposal:
         """The author withdraws their open proposal; it stays readable."""
@@ -395,18 +388,14 @@ class ProposalService:
             if record.status != OPEN:
                 raise Forbidden(N_("Only open proposals can be changed."))
             if current != head:
-                raise ProposalMoved(
-                    N_("The proposal changed since you loaded it. Look at it again and retry.")
-                )
+                raise ProposalMoved(N_("The proposal changed since you loaded it. Look at it again and retry."))
             while True:
                 self.pages.index.catch_up()
                 main = self.repo.head()
                 assert main is not None
                 tree = self.repo.merge_tree(main, current)
                 if tree is None:
-                    raise NeedsUpdate(
-                        N_("This proposal no longer fits the current text: it needs an update first.")
-                    )
+                    raise NeedsUpdate(N_("This proposal no longer fits the current text: it needs an update first."))
                 tree = self._number_new_principles(record, tree)
                 message = f"Accept proposal #{proposal_id}: {record.title}\n\n{_reason(reason)}".strip()
                 merge = self.repo.write_commit(tree, [main, current], author, message, int(time.time()))
@@ -470,9 +459,7 @@ class ProposalService:
                     raise EditConflict(N_("Some pages changed in the same place on both sides."), main, None)
                 files = self._checked_changes([(name, text) for name, text in resolved.items()])
                 unresolved = [name for name in record.paths if page_file(name) not in files]
-                texts = {
-                    page_file(name): (self._text(current, name) or "").encode("utf-8") for name in unresolved
-                }
+                texts = {page_file(name): (self._text(current, name) or "").encode("utf-8") for name in unresolved}
                 tree = self.repo.build_tree(main, {**texts, **files})
             commit = self.repo.write_commit(
                 tree, [current, main], author, f"Update proposal #{proposal_id} with main", int(time.time())

@@ -253,9 +253,7 @@ class Database:
         """Erase an account with its sessions, tokens, comments and supports; remember only the
         non-personal commit address, so its edits show under a neutral name."""
         with self._db() as connection:
-            connection.execute(
-                "INSERT OR IGNORE INTO former_authors (commit_email) VALUES (?)", (commit_email,)
-            )
+            connection.execute("INSERT OR IGNORE INTO former_authors (commit_email) VALUES (?)", (commit_email,))
             connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
     def former_authors(self) -> set[str]:
@@ -304,9 +302,7 @@ class Database:
                     (proposal, user_id, time.time()),
                 )
             else:
-                connection.execute(
-                    "DELETE FROM supports WHERE proposal = ? AND user_id = ?", (proposal, user_id)
-                )
+                connection.execute("DELETE FROM supports WHERE proposal = ? AND user_id = ?", (proposal, user_id))
 
     def supporters(self, proposal: int) -> list[tuple[str, str]]:
         """Username and display name of each supporter, in the order they supported."""

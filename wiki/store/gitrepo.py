@@ -105,9 +105,7 @@ class GitRepository:
     # -- set-up ---------------------------------------------------------------------------
 
     @classmethod
-    def create_bare(
-        cls, path: Path, files: Mapping[str, bytes], author: Author, message: str
-    ) -> GitRepository:
+    def create_bare(cls, path: Path, files: Mapping[str, bytes], author: Author, message: str) -> GitRepository:
         """Create a bare repository on ``main`` holding ``files`` in one commit."""
         path.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
@@ -249,16 +247,24 @@ class GitRepository:
         if stop_at is not None:
             revisions.append("^" + check_revision(stop_at))
         command = self._command(
-            "log", "--reverse", "--first-parent", "-m", "--root", "--raw", "-M", "--no-abbrev", "-z",
-            f"--format={_LOG_FORMAT}", *revisions, "--",
-        )  # fmt: skip
+            "log",
+            "--reverse",
+            "--first-parent",
+            "-m",
+            "--root",
+            "--raw",
+            "-M",
+            "--no-abbrev",
+            "-z",
+            f"--format={_LOG_FORMAT}",
+            *revisions,
+            "--",
+        )
         result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode != 0:
             raise StoreUnavailable(N_("git log failed."))
         parsed = [_parse_log_record(record) for record in result.stdout.split(_LOG_MARK) if record.strip()]
-        blobs = {
-            blob for commit in parsed for change in commit.changes for blob in (change.blob, change.old_blob)
-        }
+        blobs = {blob for commit in parsed for change in commit.changes for blob in (change.blob, change.old_blob)}
         sizes = self.blob_sizes(blob for blob in blobs if blob)
         for commit in parsed:
             yield dataclasses.replace(
@@ -293,9 +299,7 @@ class GitRepository:
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when ``ancestor`` is reachable from ``descendant``."""
-        command = self._command(
-            "merge-base", "--is-ancestor", check_revision(ancestor), check_revision(descendant)
-        )
+        command = self._command("merge-base", "--is-ancestor", check_revision(ancestor), check_revision(descendant))
         result = subprocess.run(command, capture_output=True, check=False)
         return result.returncode == 0
 
@@ -322,9 +326,11 @@ class GitRepository:
     def tags(self, prefix: str) -> list[TagRecord]:
         """Annotated tags under ``refs/tags/`` whose names start with ``prefix``, newest first."""
         out = self._run(
-            "for-each-ref", "--sort=-creatordate", "--format=%(refname:strip=2)%00%(*objectname)%00"
-            "%(taggername)%00%(taggerdate:unix)%00%(contents)%01", "refs/tags/",
-        )  # fmt: skip
+            "for-each-ref",
+            "--sort=-creatordate",
+            "--format=%(refname:strip=2)%00%(*objectname)%00%(taggername)%00%(taggerdate:unix)%00%(contents)%01",
+            "refs/tags/",
+        )
         tags = []
         for record in out.split(b"\x01"):
             fields = record.strip(b"\n").split(b"\0")
@@ -470,8 +476,9 @@ class GitRepository:
 
     def merge_tree(self, ours: str, theirs: str) -> str | None:
         """The tree of merging two commits without a checkout, or None when they conflict."""
-        command = self._command("merge-tree", "--write-tree", "--no-messages", check_revision(ours),
-                                check_revision(theirs))  # fmt: skip
+        command = self._command(
+            "merge-tree", "--write-tree", "--no-messages", check_revision(ours), check_revision(theirs)
+        )
         result = subprocess.run(command, capture_output=True, check=False)
         if result.returncode == 0:
             return result.stdout.decode().split("\n", 1)[0].strip()
@@ -539,9 +546,7 @@ class GitRepository:
                 path = Path(folder) / label
                 path.write_text(text, encoding="utf-8")
                 names.append(str(path))
-            result = subprocess.run(
-                ["git", "merge-file", "-p", "--", *names], capture_output=True, check=False
-            )
+            result = subprocess.run(["git", "merge-file", "-p", "--", *names], capture_output=True, check=False)
         if result.returncode == 0:
             return result.stdout.decode("utf-8")
         if result.returncode > 0:

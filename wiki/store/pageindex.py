@@ -124,18 +124,14 @@ def _page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
         old = page_name_of_file(change.old_path) if change.old_path else None
         if change.status == "R":
             if name and old:
-                result.append(
-                    FileChange("R", name, old, change.blob, change.old_blob, change.size, change.old_size)
-                )
+                result.append(FileChange("R", name, old, change.blob, change.old_blob, change.size, change.old_size))
             elif name:
                 result.append(FileChange("A", name, None, change.blob, None, change.size, None))
             elif old:
                 result.append(FileChange("D", old, None, None, change.old_blob, None, change.old_size))
         elif name:
             status = change.status if change.status in "AMD" else "M"
-            result.append(
-                FileChange(status, name, None, change.blob, change.old_blob, change.size, change.old_size)
-            )
+            result.append(FileChange(status, name, None, change.blob, change.old_blob, change.size, change.old_size))
     return result
 
 
@@ -210,11 +206,7 @@ class PageIndex:
 
     def same_but_for_case(self, name: str) -> str | None:
         """An existing page whose name equals ``name`` but for case, or None."""
-        row = (
-            self._db()
-            .execute("SELECT path FROM pages WHERE fold = ? AND path != ?", (fold(name), name))
-            .fetchone()
-        )
+        row = self._db().execute("SELECT path FROM pages WHERE fold = ? AND path != ?", (fold(name), name)).fetchone()
         return None if row is None else str(row[0])
 
     # -- history --------------------------------------------------------------------------
@@ -245,9 +237,7 @@ class PageIndex:
         segments.append((path, 0, upper))
         return segments
 
-    def history(
-        self, name: str, limit: int, before: int | None = None, after: int | None = None
-    ) -> list[HistoryRow]:
+    def history(self, name: str, limit: int, before: int | None = None, after: int | None = None) -> list[HistoryRow]:
         """Changes to a page, newest first, following it across renames.
 
         ``before``/``after`` are ``seq`` bounds (exclusive) for paging; with ``after``
@@ -286,8 +276,7 @@ class PageIndex:
             row = (
                 self._db()
                 .execute(
-                    "SELECT path, seq FROM changes WHERE old_path = ? AND status = 'R'"
-                    " ORDER BY seq DESC LIMIT 1",
+                    "SELECT path, seq FROM changes WHERE old_path = ? AND status = 'R' ORDER BY seq DESC LIMIT 1",
                     (path,),
                 )
                 .fetchone()
@@ -337,9 +326,7 @@ class PageIndex:
         """One commit with every page it touched, or None when it is not on the branch."""
         row = (
             self._db()
-            .execute(
-                "SELECT seq, revision, author, date, message FROM commits WHERE revision = ?", (revision,)
-            )
+            .execute("SELECT seq, revision, author, date, message FROM commits WHERE revision = ?", (revision,))
             .fetchone()
         )
         if row is None:
@@ -384,11 +371,7 @@ class PageIndex:
         if head is None:
             self._clear()
             return
-        if (
-            indexed is None
-            or not self.repo.commit_exists(indexed)
-            or not self.repo.is_ancestor(indexed, head)
-        ):
+        if indexed is None or not self.repo.commit_exists(indexed) or not self.repo.is_ancestor(indexed, head):
             self._clear()
             indexed = None
         self._apply(list(self.repo.log(head, indexed)), head)
@@ -422,9 +405,8 @@ class PageIndex:
                     connection.execute(
                         "INSERT OR REPLACE INTO changes (seq, path, old_path, status, blob, size, old_size)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (seq, change.path, change.old_path, change.status, change.blob, change.size,
-                         change.old_size),
-                    )  # fmt: skip
+                        (seq, change.path, change.old_path, change.status, change.blob, change.size, change.old_size),
+                    )
                     if change.old_path:
                         final[change.old_path] = None
                     final[change.path] = None if change.blob is None else (change.blob, commit.revision)
@@ -440,7 +422,6 @@ class PageIndex:
         parsed = pagefile.parse(text, name)
         values: tuple[Any, ...] = (name, fold(name), parsed.title, parsed.number, blob, revision)
         self._db().execute(
-            "INSERT OR REPLACE INTO pages (path, fold, title, number, blob, revision)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO pages (path, fold, title, number, blob, revision) VALUES (?, ?, ?, ?, ?, ?)",
             values,
         )

@@ -39,11 +39,7 @@ async def list_pages(request: Request) -> Response:
     """``{"pages": [{"path", "title", "number", "revision"}]}``, principles first."""
     pages = await run_in_threadpool(site_of(request).pages.list_pages)
     return JSONResponse(
-        {
-            "pages": [
-                {"path": p.path, "title": p.title, "number": p.number, "revision": p.revision} for p in pages
-            ]
-        }
+        {"pages": [{"path": p.path, "title": p.title, "number": p.number, "revision": p.revision} for p in pages]}
     )
 
 
@@ -52,12 +48,10 @@ async def get_page(request: Request) -> Response:
     token_user(request)
     revision = request.query_params.get("revision")
     page, _blob = await run_in_threadpool(site_of(request).pages.get, request.path_params["name"], revision)
-    return JSONResponse(
-        {"path": page.path, "title": page.title, "body": page.text, "revision": page.revision}
-    )
+    return JSONResponse({"path": page.path, "title": page.title, "body": page.text, "revision": page.revision})
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
+async def json_object(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
@@ -67,7 +61,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return data
 
 
-def _string(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+def string(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
     value = data.get(key)
     if value is None and not required:
         return None
@@ -81,14 +75,12 @@ async def put_page(request: Request) -> Response:
     user = token_user(request)
     if user is None:
         raise Unauthorized(N_("This needs a personal API token."))
-    data = await _json_object(request)
-    body = _string(data, "body", required=True)
+    data = await json_object(request)
+    body = string(data, "body", required=True)
     assert body is not None
-    base = _string(data, "base_revision")
+    base = string(data, "base_revision")
     require(user, Action.EDIT if base else Action.CREATE)
-    edit = EditRequest(
-        request.path_params["name"], body, base, _string(data, "message") or "", commit_author(user)
-    )
+    edit = EditRequest(request.path_params["name"], body, base, string(data, "message") or "", commit_author(user))
     result = await run_in_threadpool(site_of(request).pages.save, edit)
     if result.created:
         return JSONResponse({"revision": result.revision}, status_code=201)
@@ -139,10 +131,9 @@ async def changes(request: Request) -> Response:
         request.query_params.get("author") or None,
     )
     items = [
-        {"revision": c.revision, "author": c.author, "date": _iso(c.date), "message": c.message,
-         "paths": list(c.paths)}
+        {"revision": c.revision, "author": c.author, "date": _iso(c.date), "message": c.message, "paths": list(c.paths)}
         for c in window.items
-    ]  # fmt: skip
+    ]
     return JSONResponse({"changes": items, "next": window.older})
 
 

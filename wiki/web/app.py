@@ -21,7 +21,7 @@ from wiki import PROJECT_ROOT
 from wiki.config import Settings
 from wiki.errors import N_, NotFound, WikiError
 from wiki.services.site import Site, open_site
-from wiki.web import accounts, actions, api, feeds, history, i18n, pages
+from wiki.web import account, accounts, actions, api, api_proposals, feeds, history, i18n, pages, proposals
 from wiki.web.security import BodyLimit, SecurityHeaders
 from wiki.web.session import site_of
 
@@ -129,6 +129,32 @@ ROUTES = [
     Route("/delete/{name:path}", actions.delete_form, methods=["GET"]),
     Route("/delete/{name:path}", actions.delete, methods=["POST"]),
     Route("/undelete/{name:path}", actions.undelete, methods=["POST"]),
+    Route("/proposals", proposals.listing),
+    Route("/proposals/new", proposals.new_principle_form, methods=["GET"]),
+    Route("/proposals/new", proposals.new_principle, methods=["POST"]),
+    Route("/proposals/{id}", proposals.show),
+    Route("/proposals/{id}/revise", proposals.revise_form, methods=["GET"]),
+    Route("/proposals/{id}/revise", proposals.revise, methods=["POST"]),
+    Route("/proposals/{id}/update", proposals.update_form, methods=["GET"]),
+    Route("/proposals/{id}/update", proposals.update, methods=["POST"]),
+    Route("/proposals/{id}/comment", proposals.comment, methods=["POST"]),
+    Route("/proposals/{id}/support", proposals.support, methods=["POST"]),
+    Route("/proposals/{id}/accept", proposals.accept, methods=["POST"]),
+    Route("/proposals/{id}/decline", proposals.decline, methods=["POST"]),
+    Route("/proposals/{id}/withdraw", proposals.withdraw, methods=["POST"]),
+    Route("/propose/{name:path}", proposals.change_form, methods=["GET"]),
+    Route("/propose/{name:path}", proposals.propose_change, methods=["POST"]),
+    Route("/discuss/{name:path}", proposals.page_discussion, methods=["GET"]),
+    Route("/discuss/{name:path}", proposals.page_comment, methods=["POST"]),
+    Route("/comments/{comment}/hide", proposals.hide_comment, methods=["POST"]),
+    Route("/signup", account.signup_form, methods=["GET"]),
+    Route("/signup", account.signup, methods=["POST"]),
+    Route("/account", account.account_page, methods=["GET"]),
+    Route("/account", account.account_action, methods=["POST"]),
+    Route("/admin/accounts", account.admin_accounts, methods=["GET"]),
+    Route("/admin/accounts/{username}", account.admin_action, methods=["POST"]),
+    Route("/privacy", account.privacy),
+    Route("/atom/proposals", feeds.proposals_feed),
     Route("/atom/changes", feeds.wiki_feed),
     Route("/atom/p/{name:path}", feeds.page_feed),
     Route("/edit/{name:path}", pages.edit_form, methods=["GET"]),
@@ -145,6 +171,16 @@ ROUTES = [
     Route("/api/pages/{name:path}", api.put_page, methods=["PUT"]),
     Route("/api/history/{name:path}", api.page_history),
     Route("/api/changes", api.changes),
+    Route("/api/proposals", api_proposals.listing, methods=["GET"]),
+    Route("/api/proposals", api_proposals.create, methods=["POST"]),
+    Route("/api/proposals/{id}", api_proposals.show, methods=["GET"]),
+    Route("/api/proposals/{id}", api_proposals.revise, methods=["PUT"]),
+    Route("/api/proposals/{id}/comments", api_proposals.comment, methods=["POST"]),
+    Route("/api/proposals/{id}/comments/{comment}/hide", api_proposals.hide_comment, methods=["POST"]),
+    Route("/api/proposals/{id}/support", api_proposals.support, methods=["POST", "DELETE"]),
+    Route("/api/proposals/{id}/accept", api_proposals.accept, methods=["POST"]),
+    Route("/api/proposals/{id}/decline", api_proposals.decline, methods=["POST"]),
+    Route("/api/proposals/{id}/withdraw", api_proposals.withdraw, methods=["POST"]),
     Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
 ]
 

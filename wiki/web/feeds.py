@@ -1,4 +1,4 @@
-"""Atom feeds of recent changes, for the whole wiki and for each page (RFC 4287).
+"""Atom feeds (RFC 4287): recent changes of the wiki and of each page, and proposals.
 
 Built with ElementTree, so every title, name and message is escaped as XML.
 """
@@ -6,6 +6,7 @@ Built with ElementTree, so every title, name and message is escaped as XML.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -13,12 +14,34 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wiki.services.history import Change
+from wiki.services.history import Change, moment
+from wiki.web import i18n
 from wiki.web.i18n import gettext as _
 from wiki.web.session import site_of
+from wiki.web.templating import STATUS_LABELS
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One feed entry; ``path`` is its page on this site (and, with the host, its id)."""
+
+    path: str
+    title: str
+    updated: datetime
+    author: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A feed's own title, address and the page it stands for."""
+
+    title: str
+    path: str
+    alternate: str
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
@@ -27,41 +50,43 @@ def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Elem
     return element
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _stamp(moment_: datetime) -> str:
+    return moment_.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def atom(request: Request, title: str, self_path: str, alternate: str, changes: list[Change]) -> Response:
-    """An Atom document with one entry per change, each linking to its diff."""
+def atom(request: Request, feed: Feed, entries: list[Entry]) -> Response:
+    """An Atom document with the required elements on the feed and on every entry."""
     base = str(request.base_url).rstrip("/")
     ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    _text(feed, "id", base + self_path)
-    _text(feed, "title", title)
-    updated = changes[0].date if changes else datetime(2009, 7, 23, tzinfo=UTC)
-    _text(feed, "updated", _stamp(updated))
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": base + self_path})
-    ET.SubElement(
-        feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": base + alternate}
-    )
-    for change in changes:
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        link = f"{base}/change/{change.revision}"
-        _text(entry, "id", link)
-        _text(entry, "title", change.message.splitlines()[0] if change.message else change.revision[:10])
-        _text(entry, "updated", _stamp(change.date))
+    root = ET.Element(f"{{{ATOM}}}feed")
+    _text(root, "id", base + feed.path)
+    _text(root, "title", feed.title)
+    _text(root, "updated", _stamp(entries[0].updated if entries else datetime(2009, 7, 23, tzinfo=UTC)))
+    ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "self", "href": base + feed.path})
+    ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": base + feed.alternate})
+    for item in entries:
+        entry = ET.SubElement(root, f"{{{ATOM}}}entry")
+        _text(entry, "id", base + item.path)
+        _text(entry, "title", item.title)
+        _text(entry, "updated", _stamp(item.updated))
         author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        _text(author, "name", change.author)
-        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": link})
-        _text(entry, "summary", ", ".join(change.paths) or change.message)
-    body = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+        _text(author, "name", item.author)
+        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": base + item.path})
+        _text(entry, "summary", item.summary)
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def _change_entry(change: Change) -> Entry:
+    title = change.message.splitlines()[0] if change.message else change.revision[:10]
+    return Entry(f"/change/{change.revision}", title, change.date, change.author, ", ".join(change.paths) or title)
 
 
 async def wiki_feed(request: Request) -> Response:
     """Recent changes of the whole wiki."""
     window = await run_in_threadpool(site_of(request).history.recent_changes, FEED_SIZE)
-    return atom(request, _("Principles wiki: recent changes"), "/atom/changes", "/changes", window.items)
+    feed = Feed(_("Principles wiki: recent changes"), "/atom/changes", "/changes")
+    return atom(request, feed, [_change_entry(change) for change in window.items])
 
 
 async def page_feed(request: Request) -> Response:
@@ -70,5 +95,28 @@ async def page_feed(request: Request) -> Response:
     site = site_of(request)
     window = await run_in_threadpool(site.history.recent_changes, FEED_SIZE, None, None, None, name)
     page = (await run_in_threadpool(site.pages.get, name))[0]
-    title = _("Changes to %(title)s") % {"title": page.title}
-    return atom(request, title, f"/atom/p/{quote(name)}", f"/history/{quote(name)}", window.items)
+    feed = Feed(_("Changes to %(title)s") % {"title": page.title}, f"/atom/p/{quote(name)}", f"/history/{quote(name)}")
+    return atom(request, feed, [_change_entry(change) for change in window.items])
+
+
+async def proposals_feed(request: Request) -> Response:
+    """Proposals and decisions: one entry per proposal, updated at its last status change."""
+    proposals = await run_in_threadpool(site_of(request).proposals.listing)
+    entries = []
+    for proposal in proposals:
+        record = proposal.record
+        last = record.events[-1] if record.events else {}
+        status = i18n.gettext(STATUS_LABELS.get(record.status) or record.status)
+        reason = str(last.get("reason") or "")
+        entries.append(
+            Entry(
+                f"/proposals/{record.id}",
+                f"#{record.id} {record.title} ({status})",
+                moment(int(last.get("date", record.created))),
+                str(last.get("by", record.author)),
+                reason or record.description[:500] or record.title,
+            )
+        )
+    entries.sort(key=lambda entry: entry.updated, reverse=True)
+    feed = Feed(_("Principles wiki: proposals and decisions"), "/atom/proposals", "/proposals")
+    return atom(request, feed, entries[:FEED_SIZE])

@@ -61,10 +61,18 @@ async def compare(request: Request) -> Response:
     return render(
         request,
         "compare.html",
-        {"name": name, "comparison": comparison, "old_info": old_info, "new_info": new_info,
-         "side": side, "only_changes": only_changes, "from": old, "to": new,
-         "can_restore": allowed(current_user(request), Action.RESTORE)},
-    )  # fmt: skip
+        {
+            "name": name,
+            "comparison": comparison,
+            "old_info": old_info,
+            "new_info": new_info,
+            "side": side,
+            "only_changes": only_changes,
+            "from": old,
+            "to": new,
+            "can_restore": allowed(current_user(request), Action.RESTORE),
+        },
+    )
 
 
 async def blame(request: Request) -> Response:
@@ -83,9 +91,7 @@ async def recent_changes(request: Request) -> Response:
     window = await run_in_threadpool(
         site.history.recent_changes, None, _query(request, "before"), _query(request, "after"), author, page
     )
-    return render(
-        request, "changes.html", {"window": window, "author": author or "", "page_filter": page or ""}
-    )
+    return render(request, "changes.html", {"window": window, "author": author or "", "page_filter": page or ""})
 
 
 async def change(request: Request) -> Response:

@@ -44,6 +44,7 @@ async def home(request: Request) -> Response:
             "principles": [page for page in pages if page.number is not None],
             "others": [page for page in pages if page.number is None],
             "can_create": allowed(current_user(request), Action.CREATE),
+            "can_propose": allowed(current_user(request), Action.PROPOSE),
         },
     )
 
@@ -81,13 +82,12 @@ async def view(request: Request) -> Response:
             "info": info,
             "can_edit": allowed(user, Action.EDIT),
             "can_restore": allowed(user, Action.RESTORE),
+            "can_propose": allowed(user, Action.PROPOSE),
         },
     )
 
 
-def _edit_context(
-    name: str, title: str, body: str, message: str, base: str | None, **extra: Any
-) -> dict[str, Any]:
+def _edit_context(name: str, title: str, body: str, message: str, base: str | None, **extra: Any) -> dict[str, Any]:
     return {"name": name, "title": title, "body": body, "message": message, "base": base, **extra}
 
 
@@ -195,9 +195,17 @@ async def _conflict(request: Request, context: dict[str, Any], conflict: EditCon
     site = site_of(request)
     name = context["name"]
     if conflict.current_body is None:  # the page was deleted meanwhile
-        return render(request, "edit.html", {**context, "base": None, "creating": True,
-                      "error": _("This page was deleted while you were editing. Save to create it again.")},
-                      status=409)  # fmt: skip
+        return render(
+            request,
+            "edit.html",
+            {
+                **context,
+                "base": None,
+                "creating": True,
+                "error": _("This page was deleted while you were editing. Save to create it again."),
+            },
+            status=409,
+        )
     before = await run_in_threadpool(site.pages.base_text, name, context["base"])
     current = pagefile.parse(conflict.current_body, name)
     changes = diff.compare(pagefile.parse(before, name).body if before else "", current.body)

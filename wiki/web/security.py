@@ -62,10 +62,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            too_large = True
-        else:
-            too_large = False
+        too_large = declared is not None and (not declared.isdigit() or int(declared) > self.limit)
         received = 0
 
         async def limited_receive() -> Message:

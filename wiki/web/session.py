@@ -94,9 +94,7 @@ def sign_in(request: Request, response: Response, user: User) -> None:
     if old:
         accounts.end_session(old)
     session_id = accounts.start_session(user)
-    response.set_cookie(
-        SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=_secure(request), path="/"
-    )
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=_secure(request), path="/")
     response.headers["Cache-Control"] = "no-store"
 
 

@@ -7,6 +7,7 @@ safe in exactly one place: ``page.html``'s ``|safe`` on ``html``).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,13 @@ from wiki import PROJECT_ROOT
 from wiki.errors import N_
 from wiki.web import i18n
 from wiki.web.session import csrf_token, current_user, finish_response
+
+STATUS_LABELS = {
+    "open": N_("open"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+}
 
 
 def _environment() -> jinja2.Environment:
@@ -37,6 +45,9 @@ def _environment() -> jinja2.Environment:
     env.filters["url_path"] = quote
     env.filters["signed"] = i18n.format_signed
     env.filters["short"] = lambda revision: revision[:8]
+    env.filters["status_label"] = lambda status: i18n.gettext(STATUS_LABELS.get(status) or status)
+    env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC)
+    env.filters["isodate"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC).isoformat()
     return env
 
 
@@ -56,6 +67,20 @@ NOTICES = {
     "renamed": N_("The page has a new name. The old address leads here."),
     "deleted": N_("The page was deleted. It can be brought back from this list."),
     "version-named": N_("The version was named."),
+    "proposed": N_("Proposal submitted. Others can now discuss and support it."),
+    "revised": N_("The proposal was revised."),
+    "commented": N_("Your comment was posted."),
+    "supported": N_("You support this proposal."),
+    "unsupported": N_("You no longer support this proposal."),
+    "accepted": N_("The proposal was accepted and is now part of the principles."),
+    "declined": N_("The proposal was declined."),
+    "withdrawn": N_("The proposal was withdrawn."),
+    "updated": N_("The proposal is up to date with the current text."),
+    "hidden": N_("The comment was hidden."),
+    "signed-up": N_("Welcome! Your account is ready and you are signed in."),
+    "signup-pending": N_("Thank you. A maintainer will look at your request; you can sign in once it is approved."),
+    "account-saved": N_("Saved."),
+    "account-deleted": N_("Your account was deleted. Your comments and supports are erased."),
 }
 
 
@@ -65,9 +90,7 @@ def notice(request: Request) -> str | None:
     return i18n.gettext(NOTICES[key]) if key in NOTICES else None
 
 
-def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
-) -> Response:
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
     """Render ``template`` with the request's user, language and form token."""
     full = {
         "request": request,

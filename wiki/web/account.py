@@ -1,0 +1,133 @@
+"""Joining and one's own account: sign up, profile, password, tokens, deletion; and for
+maintainers the accounts list (roles, approval, disabling, password resets)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from wiki.errors import N_, BadInput, Forbidden, NameTaken, Unauthorized
+from wiki.models import Role, User
+from wiki.services.permissions import Action, require
+from wiki.web.i18n import gettext as _
+from wiki.web.session import current_user, require_csrf, sign_in, sign_out, site_of
+from wiki.web.templating import render
+
+
+def _text(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _me(request: Request) -> User:
+    user = current_user(request)
+    if user is None:
+        raise Unauthorized(N_("Sign in first."))
+    return user
+
+
+async def signup_form(request: Request) -> Response:
+    """The sign-up form (or why it is closed)."""
+    mode = site_of(request).settings.signup
+    return render(request, "signup.html", {"mode": mode, "values": {}})
+
+
+async def signup(request: Request) -> Response:
+    """Create a contributor account; sign in at once, or wait for a maintainer's approval."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    site = site_of(request)
+    values = {key: _text(form, key) for key in ("username", "display_name", "email")}
+    try:
+        user = await run_in_threadpool(
+            site.accounts.sign_up,
+            values["username"],
+            values["display_name"],
+            values["email"],
+            _text(form, "password"),
+            site.settings.signup,
+        )
+    except (BadInput, NameTaken, Forbidden) as error:
+        context = {"mode": site.settings.signup, "values": values, "error": _(error.message)}
+        return render(request, "signup.html", context, status=error.status)
+    if site.settings.signup == "approval":
+        return RedirectResponse("/?notice=signup-pending", status_code=303)
+    response = RedirectResponse("/?notice=signed-up", status_code=303)
+    sign_in(request, response, user)
+    return response
+
+
+async def account_page(request: Request) -> Response:
+    """One's own account: name, password, tokens, deletion."""
+    user = _me(request)
+    tokens = site_of(request).accounts.tokens(user.username)
+    return render(request, "account.html", {"tokens": tokens, "new_token": None})
+
+
+async def account_action(request: Request) -> Response:
+    """Every change to one's own account, by the form's ``action`` field."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    user = _me(request)
+    accounts = site_of(request).accounts
+    action = _text(form, "action")
+    try:
+        if action == "name":
+            await run_in_threadpool(accounts.change_display_name, user, _text(form, "display_name"))
+            return RedirectResponse("/account?notice=account-saved", status_code=303)
+        if action == "password":
+            await run_in_threadpool(accounts.change_password, user, _text(form, "current"), _text(form, "new"))
+            return RedirectResponse("/account?notice=account-saved", status_code=303)
+        if action == "token":
+            token = await run_in_threadpool(accounts.create_token, user.username, _text(form, "label"))
+            return render(request, "account.html", {"tokens": accounts.tokens(user.username), "new_token": token})
+        if action == "revoke" and _text(form, "token_id").isdigit():
+            accounts.revoke_token(user.username, int(_text(form, "token_id")))
+            return RedirectResponse("/account?notice=account-saved", status_code=303)
+        if action == "delete":
+            await run_in_threadpool(accounts.delete_account, user, _text(form, "password"))
+            response = RedirectResponse("/?notice=account-deleted", status_code=303)
+            sign_out(request, response)
+            return response
+    except BadInput as error:
+        context = {"tokens": accounts.tokens(user.username), "new_token": None, "error": _(error.message)}
+        return render(request, "account.html", context, status=400)
+    raise BadInput(N_("Unknown action."))
+
+
+async def admin_accounts(request: Request) -> Response:
+    """Maintainers: every account, waiting ones first."""
+    require(current_user(request), Action.MANAGE_ACCOUNTS)
+    users = await run_in_threadpool(site_of(request).accounts.users)
+    return render(request, "admin_accounts.html", {"users": users, "roles": list(Role), "password": None})
+
+
+async def admin_action(request: Request) -> Response:
+    """Maintainers: approve, change a role, disable or enable, reset a password."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    require(current_user(request), Action.MANAGE_ACCOUNTS)
+    accounts = site_of(request).accounts
+    username = request.path_params["username"]
+    action = _text(form, "action")
+    if action == "approve":
+        accounts.approve(username)
+    elif action == "role" and _text(form, "role") in {role.value for role in Role}:
+        accounts.set_role(username, Role(_text(form, "role")))
+    elif action in ("disable", "enable"):
+        accounts.set_disabled(username, disabled=action == "disable")
+    elif action == "reset":
+        password = await run_in_threadpool(accounts.reset_password, username)
+        users = await run_in_threadpool(accounts.users)
+        context = {"users": users, "roles": list(Role), "password": (username, password)}
+        return render(request, "admin_accounts.html", context)
+    else:
+        raise BadInput(N_("Unknown action."))
+    return RedirectResponse("/admin/accounts?notice=account-saved", status_code=303)
+
+
+async def privacy(request: Request) -> Response:
+    """What is kept where, and what deleting an account erases."""
+    return render(request, "privacy.html")

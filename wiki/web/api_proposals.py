@@ -1,0 +1,207 @@
+"""The JSON API for proposals (bearer tokens only).  Shapes are a contract: see the README."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from wiki.errors import N_, BadInput, Unauthorized
+from wiki.models import User
+from wiki.services.discussion import Comment, proposal_target
+from wiki.services.permissions import Action, require
+from wiki.services.proposals import STATUSES, Proposal
+from wiki.services.site import Site
+from wiki.web.api import json_object, string, token_user
+from wiki.web.proposals import proposal_id
+from wiki.web.session import site_of
+
+
+def _iso(seconds: int | float) -> str:
+    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _comment_json(comment: Comment) -> dict[str, Any]:
+    date = comment.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "id": comment.id,
+        "author": comment.author,
+        "date": date,
+        "body": comment.body,
+        "hidden": comment.hidden,
+    }
+
+
+def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
+    """A proposal as ``GET /api/proposals/{id}`` gives it."""
+    record = proposal.record
+    supporters = site.discussion.supporters(record.id)
+    decision = record.decision
+    return {
+        "id": record.id,
+        "title": record.title,
+        "description": record.description,
+        "status": record.status,
+        "author": record.author,
+        "base_revision": record.base_revision,
+        "head_revision": proposal.head_revision,
+        "mergeable": proposal.mergeable,
+        "supporters": len(supporters),
+        "supported_by": [name for _username, name in supporters],
+        "decision": None
+        if decision is None
+        else {"by": decision["by"], "date": _iso(decision["date"]), "reason": decision["reason"]},
+        "comments": [
+            {
+                "id": c.id,
+                "author": c.author,
+                "date": c.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "body": c.body,
+                "hidden": c.hidden,
+            }
+            for c in site.discussion.comments(proposal_target(record.id))
+        ],
+    }
+
+
+def _signed_in(request: Request, action: Action) -> User:
+    user = token_user(request)
+    if user is None:
+        raise Unauthorized(N_("This needs a personal API token."))
+    return require(user, action)
+
+
+def _changes(data: dict[str, Any]) -> list[tuple[str, str]]:
+    changes = data.get("changes")
+    if not isinstance(changes, list) or not changes:
+        raise BadInput(N_('\'changes\' must be a list of {"path", "body"}.'))
+    result = []
+    for change in changes:
+        if not isinstance(change, dict) or not isinstance(change.get("path"), str):
+            raise BadInput(N_('\'changes\' must be a list of {"path", "body"}.'))
+        body = change.get("body")
+        if not isinstance(body, str):
+            raise BadInput(N_('\'changes\' must be a list of {"path", "body"}.'))
+        result.append((change["path"], body))
+    return result
+
+
+async def _answer(request: Request, number: int, status: int = 200) -> Response:
+    site = site_of(request)
+    proposal = await run_in_threadpool(site.proposals.get, number)
+    return JSONResponse(proposal_json(site, proposal), status_code=status)
+
+
+async def create(request: Request) -> Response:
+    """``POST /api/proposals`` -> 201 with the proposal (its ``id`` included)."""
+    user = _signed_in(request, Action.PROPOSE)
+    data = await json_object(request)
+    title = string(data, "title", required=True) or ""
+    description = string(data, "description") or ""
+    proposal = await run_in_threadpool(site_of(request).proposals.create, user, title, description, _changes(data))
+    return await _answer(request, proposal.id, 201)
+
+
+async def revise(request: Request) -> Response:
+    """``PUT /api/proposals/{id}`` with ``changes``, ``message`` and ``head_revision``."""
+    user = _signed_in(request, Action.PROPOSE)
+    number = proposal_id(request)
+    data = await json_object(request)
+    head = string(data, "head_revision", required=True) or ""
+    await run_in_threadpool(
+        site_of(request).proposals.revise, number, user, _changes(data), string(data, "message") or "", head
+    )
+    return await _answer(request, number)
+
+
+async def listing(request: Request) -> Response:
+    """``GET /api/proposals?status=open``."""
+    site = site_of(request)
+    status = request.query_params.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise BadInput(N_("Unknown status."))
+    proposals = await run_in_threadpool(site.proposals.listing, status)
+    items = [
+        {
+            "id": p.id,
+            "title": p.record.title,
+            "status": p.record.status,
+            "author": p.record.author,
+            "supporters": len(site.discussion.supporters(p.id)),
+        }
+        for p in proposals
+    ]
+    return JSONResponse({"proposals": items})
+
+
+async def show(request: Request) -> Response:
+    """``GET /api/proposals/{id}``."""
+    return await _answer(request, proposal_id(request))
+
+
+async def comment(request: Request) -> Response:
+    """``POST /api/proposals/{id}/comments`` ``{"body"}`` -> 201 ``{"id"}``."""
+    user = _signed_in(request, Action.COMMENT)
+    number = proposal_id(request)
+    site = site_of(request)
+    await run_in_threadpool(site.proposals.get, number)
+    data = await json_object(request)
+    comment_id = await run_in_threadpool(
+        site.discussion.add, proposal_target(number), user, string(data, "body", required=True) or ""
+    )
+    return JSONResponse({"id": comment_id}, status_code=201)
+
+
+async def hide_comment(request: Request) -> Response:
+    """``POST /api/proposals/{id}/comments/{comment}/hide`` ``{"reason"}`` (maintainers)."""
+    user = _signed_in(request, Action.HIDE_COMMENT)
+    number = proposal_id(request)
+    raw = request.path_params["comment"]
+    if not raw.isdigit():
+        raise BadInput(N_("No such comment."))
+    data = await json_object(request)
+    site = site_of(request)
+    await run_in_threadpool(site.discussion.hide, proposal_target(number), int(raw), user, string(data, "reason") or "")
+    return await _answer(request, number)
+
+
+async def support(request: Request) -> Response:
+    """``POST`` (support; again is still one) or ``DELETE`` (withdraw) ``/api/proposals/{id}/support``."""
+    user = _signed_in(request, Action.SUPPORT)
+    number = proposal_id(request)
+    site = site_of(request)
+    proposal = await run_in_threadpool(site.proposals.get, number)
+    if proposal.record.status != "open" and request.method == "POST":
+        raise BadInput(N_("Only open proposals can be changed."))
+    site.discussion.support(number, user, supported=request.method == "POST")
+    return await _answer(request, number)
+
+
+async def accept(request: Request) -> Response:
+    """``POST /api/proposals/{id}/accept`` ``{"reason", "head_revision"}`` (maintainers)."""
+    user = _signed_in(request, Action.DECIDE)
+    number = proposal_id(request)
+    data = await json_object(request)
+    head = string(data, "head_revision", required=True) or ""
+    await run_in_threadpool(site_of(request).proposals.accept, number, user, string(data, "reason") or "", head)
+    return await _answer(request, number)
+
+
+async def decline(request: Request) -> Response:
+    """``POST /api/proposals/{id}/decline`` ``{"reason"}`` (maintainers)."""
+    user = _signed_in(request, Action.DECIDE)
+    number = proposal_id(request)
+    data = await json_object(request)
+    await run_in_threadpool(site_of(request).proposals.decline, number, user, string(data, "reason") or "")
+    return await _answer(request, number)
+
+
+async def withdraw(request: Request) -> Response:
+    """``POST /api/proposals/{id}/withdraw`` (its author)."""
+    user = _signed_in(request, Action.PROPOSE)
+    number = proposal_id(request)
+    await run_in_threadpool(site_of(request).proposals.withdraw, number, user)
+    return await _answer(request, number)

@@ -1,0 +1,326 @@
+"""Proposals and discussions for people: propose, revise, discuss, support, decide."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from wiki import pagefile
+from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, TooLarge
+from wiki.models import User
+from wiki.services.discussion import page_target, proposal_target
+from wiki.services.permissions import Action, allowed, require
+from wiki.services.proposals import OPEN, STATUSES, Proposal
+from wiki.web.i18n import gettext as _
+from wiki.web.session import current_user, require_csrf, site_of
+from wiki.web.templating import render
+
+
+def _text(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def proposal_id(request: Request) -> int:
+    """The proposal number in the address; ``NotFound`` for anything but a plain integer."""
+    raw = request.path_params["id"]
+    if not raw.isdigit() or len(raw) > 9:
+        raise NotFound(N_("No such proposal."))
+    return int(raw)
+
+
+async def _checked(request: Request, action: Action) -> tuple[FormData, User]:
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    return form, require(current_user(request), action)
+
+
+def _to_proposal(number: int, notice: str) -> Response:
+    return RedirectResponse(f"/proposals/{number}?notice={notice}", status_code=303)
+
+
+async def listing(request: Request) -> Response:
+    """Proposals by status (open by default), with support counts and age."""
+    site = site_of(request)
+    status = request.query_params.get("status", OPEN)
+    status = status if status in (*STATUSES, "all") else OPEN
+    proposals = await run_in_threadpool(site.proposals.listing, None if status == "all" else status)
+    supporters = {p.id: len(site.discussion.supporters(p.id)) for p in proposals}
+    user = current_user(request)
+    return render(
+        request,
+        "proposals.html",
+        {
+            "proposals": proposals,
+            "supporters": supporters,
+            "status": status,
+            "statuses": STATUSES,
+            "can_propose": allowed(user, Action.PROPOSE),
+        },
+    )
+
+
+async def new_principle_form(request: Request) -> Response:
+    """The form to propose a new principle."""
+    require(current_user(request), Action.PROPOSE)
+    return render(request, "propose_principle.html", {"title": "", "body": "", "why": ""})
+
+
+async def new_principle(request: Request) -> Response:
+    """Propose a new principle: title, text and why."""
+    form, user = await _checked(request, Action.PROPOSE)
+    title, body, why = _text(form, "title"), _text(form, "body"), _text(form, "why")
+    try:
+        proposal = await run_in_threadpool(site_of(request).proposals.new_principle, user, title, body, why)
+    except (BadInput, TooLarge) as error:
+        context = {"title": title, "body": body, "why": why, "error": _(error.message)}
+        return render(request, "propose_principle.html", context, status=error.status)
+    return _to_proposal(proposal.id, "proposed")
+
+
+async def change_form(request: Request) -> Response:
+    """The form to propose a change to a page (like editing, but decided by others)."""
+    require(current_user(request), Action.PROPOSE)
+    page = (await run_in_threadpool(site_of(request).pages.get, request.path_params["name"]))[0]
+    context = {
+        "page": page,
+        "name": page.path,
+        "title": page.title,
+        "body": page.body,
+        "base": page.revision,
+        "proposal_title": "",
+        "why": "",
+    }
+    return render(request, "propose_change.html", context)
+
+
+async def propose_change(request: Request) -> Response:
+    """Save a proposed change to a page; also what an edit conflict offers instead of losing text."""
+    form, user = await _checked(request, Action.PROPOSE)
+    site = site_of(request)
+    name = request.path_params["name"]
+    page = (await run_in_threadpool(site.pages.get, name))[0]
+    title, body, base = _text(form, "title"), _text(form, "body"), _text(form, "base") or page.revision
+    why = _text(form, "why") or _text(form, "message")
+    proposal_title = " ".join(_text(form, "proposal_title").split()) or _("Change to %(title)s") % {"title": page.title}
+    try:
+        text = site.pages.text_from_form(name, base, title, body)
+        proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
+    except (BadInput, TooLarge) as error:
+        context = {
+            "page": page,
+            "name": name,
+            "title": title,
+            "body": body,
+            "base": base,
+            "proposal_title": proposal_title,
+            "why": why,
+            "error": _(error.message),
+        }
+        return render(request, "propose_change.html", context, status=error.status)
+    return _to_proposal(proposal.id, "proposed")
+
+
+async def show(request: Request) -> Response:
+    """A proposal: proposed text, diff against main, revisions, discussion, support, decision."""
+    site = site_of(request)
+    number = proposal_id(request)
+    proposal = await run_in_threadpool(site.proposals.get, number)
+    changes = await run_in_threadpool(site.proposals.changes, proposal)
+    revisions = await run_in_threadpool(site.proposals.revisions, proposal)
+    previews = {
+        change.path: await run_in_threadpool(site.renderer.render, pagefile.parse(change.text, change.path).body)
+        for change in changes
+        if change.text is not None
+    }
+    user = current_user(request)
+    supporters = site.discussion.supporters(number)
+    record = proposal.record
+    is_open = record.status == OPEN
+    may_revise = (
+        is_open
+        and user is not None
+        and (user.username == record.author_username or allowed(user, Action.REVISE_ANY_PROPOSAL))
+    )
+    context: dict[str, Any] = {
+        "proposal": proposal,
+        "record": record,
+        "changes": changes,
+        "previews": previews,
+        "revisions": revisions,
+        "comments": site.discussion.comments(proposal_target(number)),
+        "supporters": supporters,
+        "supports": user is not None and any(name == user.username for name, _ in supporters),
+        "description_html": site.renderer.render(record.description) if record.description else "",
+        "can_support": is_open and allowed(user, Action.SUPPORT),
+        "can_comment": allowed(user, Action.COMMENT),
+        "can_hide": allowed(user, Action.HIDE_COMMENT),
+        "can_decide": is_open and allowed(user, Action.DECIDE),
+        "can_revise": may_revise,
+        "can_withdraw": is_open and user is not None and user.username == record.author_username,
+        "comment_target": proposal_target(number),
+    }
+    return render(request, "proposal.html", context)
+
+
+def _revise_context(proposal: Proposal, texts: dict[str, str], message: str) -> dict[str, Any]:
+    pages = []
+    for name in proposal.record.paths:
+        parsed = pagefile.parse(texts.get(name, ""), name)
+        pages.append({"path": name, "title": parsed.title, "body": parsed.body})
+    return {"proposal": proposal, "pages": pages, "message": message, "head": proposal.head_revision}
+
+
+async def revise_form(request: Request) -> Response:
+    """The form to revise an open proposal (its author, or an editor)."""
+    site = site_of(request)
+    user = require(current_user(request), Action.PROPOSE)
+    proposal = await run_in_threadpool(site.proposals.get, proposal_id(request))
+    if proposal.record.author_username != user.username and not allowed(user, Action.REVISE_ANY_PROPOSAL):
+        raise Forbidden(N_("Only its author or an editor can change a proposal."))
+    texts = {change.path: change.text or "" for change in site.proposals.changes(proposal)}
+    return render(request, "proposal_revise.html", _revise_context(proposal, texts, ""))
+
+
+async def revise(request: Request) -> Response:
+    """Save a revision: one commit on the proposal's branch."""
+    form, user = await _checked(request, Action.PROPOSE)
+    site = site_of(request)
+    number = proposal_id(request)
+    proposal = await run_in_threadpool(site.proposals.get, number)
+    changes = []
+    for index, name in enumerate(proposal.record.paths):
+        current = next((c.text for c in site.proposals.changes(proposal) if c.path == name), None)
+        previous = pagefile.parse(current, name) if current else None
+        title, body = _text(form, f"title-{index}"), _text(form, f"body-{index}")
+        changes.append((name, pagefile.compose(previous, title or name, body)))
+    try:
+        await run_in_threadpool(
+            site.proposals.revise, number, user, changes, _text(form, "message"), _text(form, "head")
+        )
+    except (BadInput, TooLarge) as error:
+        texts = dict(changes)
+        context = {**_revise_context(proposal, texts, _text(form, "message")), "error": _(error.message)}
+        return render(request, "proposal_revise.html", context, status=error.status)
+    return _to_proposal(number, "revised")
+
+
+async def comment(request: Request) -> Response:
+    """Add a comment to a proposal's discussion."""
+    form, user = await _checked(request, Action.COMMENT)
+    number = proposal_id(request)
+    site = site_of(request)
+    await run_in_threadpool(site.proposals.get, number)
+    await run_in_threadpool(site.discussion.add, proposal_target(number), user, _text(form, "body"))
+    return RedirectResponse(f"/proposals/{number}?notice=commented#discussion", status_code=303)
+
+
+async def support(request: Request) -> Response:
+    """Support a proposal, or withdraw the support ("Ik steun dit")."""
+    form, user = await _checked(request, Action.SUPPORT)
+    number = proposal_id(request)
+    site = site_of(request)
+    proposal = await run_in_threadpool(site.proposals.get, number)
+    if proposal.record.status != OPEN:
+        raise Forbidden(N_("Only open proposals can be changed."))
+    supported = _text(form, "support") != "no"
+    site.discussion.support(number, user, supported=supported)
+    return _to_proposal(number, "supported" if supported else "unsupported")
+
+
+async def accept(request: Request) -> Response:
+    """A maintainer accepts exactly the revision they saw."""
+    form, user = await _checked(request, Action.DECIDE)
+    number = proposal_id(request)
+    await run_in_threadpool(site_of(request).proposals.accept, number, user, _text(form, "reason"), _text(form, "head"))
+    return _to_proposal(number, "accepted")
+
+
+async def decline(request: Request) -> Response:
+    """A maintainer declines, with a public reason."""
+    form, user = await _checked(request, Action.DECIDE)
+    number = proposal_id(request)
+    await run_in_threadpool(site_of(request).proposals.decline, number, user, _text(form, "reason"))
+    return _to_proposal(number, "declined")
+
+
+async def withdraw(request: Request) -> Response:
+    """The author withdraws their proposal."""
+    form, user = await _checked(request, Action.PROPOSE)
+    number = proposal_id(request)
+    await run_in_threadpool(site_of(request).proposals.withdraw, number, user, _text(form, "reason"))
+    return _to_proposal(number, "withdrawn")
+
+
+async def update_form(request: Request) -> Response:
+    """Bring a proposal up to date with main: the pages that need combining, side by side."""
+    site = site_of(request)
+    require(current_user(request), Action.PROPOSE)
+    number = proposal_id(request)
+    proposal = await run_in_threadpool(site.proposals.get, number)
+    conflicts = await run_in_threadpool(site.proposals.update_conflicts, number)
+    return render(request, "proposal_update.html", {"proposal": proposal, "conflicts": conflicts})
+
+
+async def update(request: Request) -> Response:
+    """Merge main into the proposal, with the texts the person combined where needed."""
+    form, user = await _checked(request, Action.PROPOSE)
+    site = site_of(request)
+    number = proposal_id(request)
+    proposal = await run_in_threadpool(site.proposals.get, number)
+    resolved = {
+        name: _text(form, f"text-{index}")
+        for index, name in enumerate(proposal.record.paths)
+        if isinstance(form.get(f"text-{index}"), str)
+    }
+    try:
+        await run_in_threadpool(site.proposals.update, number, user, resolved or None)
+    except EditConflict:
+        conflicts = await run_in_threadpool(site.proposals.update_conflicts, number)
+        context = {"proposal": proposal, "conflicts": conflicts, "error": _("Some pages still need combining.")}
+        return render(request, "proposal_update.html", context, status=409)
+    return _to_proposal(number, "updated")
+
+
+async def hide_comment(request: Request) -> Response:
+    """A maintainer hides a comment; a placeholder with the reason stays."""
+    form, user = await _checked(request, Action.HIDE_COMMENT)
+    target = _text(form, "target")
+    if not (target.startswith("proposal:") or target.startswith("page:")):
+        raise NotFound(N_("No such comment."))
+    raw = request.path_params["comment"]
+    if not raw.isdigit():
+        raise NotFound(N_("No such comment."))
+    await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, _text(form, "reason"))
+    kind, _sep, rest = target.partition(":")
+    back = f"/proposals/{rest}" if kind == "proposal" else f"/discuss/{quote(rest)}"
+    return RedirectResponse(back + "?notice=hidden#discussion", status_code=303)
+
+
+async def page_discussion(request: Request) -> Response:
+    """The discussion of a page, like the comments under the blog post the principles grew from."""
+    site = site_of(request)
+    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
+    user = current_user(request)
+    context = {
+        "page": page,
+        "comments": site.discussion.comments(page_target(page.path)),
+        "can_comment": allowed(user, Action.COMMENT),
+        "can_hide": allowed(user, Action.HIDE_COMMENT),
+        "comment_target": page_target(page.path),
+    }
+    return render(request, "discussion.html", context)
+
+
+async def page_comment(request: Request) -> Response:
+    """Add a comment to a page's discussion."""
+    form, user = await _checked(request, Action.COMMENT)
+    site = site_of(request)
+    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
+    await run_in_threadpool(site.discussion.add, page_target(page.path), user, _text(form, "body"))
+    return RedirectResponse(f"/discuss/{quote(page.path)}?notice=commented#discussion", status_code=303)
