@@ -10,6 +10,8 @@ from starlette.testclient import TestClient
 from tests.conftest import PASSWORD, Auth, csrf_from
 from wiki.config import Settings
 from wiki.models import Author, Role
+from wiki.services.accounts import commit_author
+from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site, open_site
 from wiki.web.app import create_app
@@ -169,14 +171,19 @@ def test_people_manage_their_own_account(client: TestClient, auth: Auth, site: S
 
 
 def test_deleting_an_account_erases_comments_and_supports(client: TestClient, auth: Auth, site: Site) -> None:
-    user = auth.sign_in(Role.CONTRIBUTOR)
+    user = auth.sign_in(Role.EDITOR)
+    page = site.pages.get(PAGE)[0]
+    site.pages.save(EditRequest(PAGE, page.text + "\nVan mij.\n", page.revision, "", commit_author(user)))
     proposal = site.proposals.create(user, "Mijn voorstel", "", [(PAGE, "# Nieuw\n")])
     post(client, f"/proposals/{proposal.id}/comment", body="Mijn reactie")
     post(client, f"/proposals/{proposal.id}/support", support="yes")
     assert post(client, "/account", action="delete", password=PASSWORD) == "/?notice=account-deleted"
     assert site.discussion.comments(f"proposal:{proposal.id}") == []
     assert site.discussion.supporters(proposal.id) == []
-    assert site.proposals.get(proposal.id).record.title == "Mijn voorstel"
+    kept = site.proposals.get(proposal.id).record
+    assert (kept.title, kept.author) == ("Mijn voorstel", FORMER_AUTHOR)
+    assert site.history.page_history(PAGE).items[0].author == FORMER_AUTHOR
+    assert "voormalig deelnemer" in client.get(f"/history/{PAGE}").text.lower()
     assert client.get("/account").status_code == 401
 
 

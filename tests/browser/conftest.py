@@ -53,6 +53,7 @@ def live_wiki(tmp_path: Path) -> Iterator[str]:
     settings = Settings(repo=tmp_path / "wiki.git", database_url=f"sqlite:///{tmp_path / 'wiki.sqlite3'}")
     site = open_site(settings)
     site.accounts.add_user("redacteur", PASSWORD, Role.EDITOR, display_name="Rie Redacteur")
+    site.accounts.add_user("beheerder", PASSWORD, Role.MAINTAINER, display_name="Bea Beheerder")
     site.close()
     with running_server(settings, tmp_path / "server.log") as base:
         yield base

@@ -92,3 +92,63 @@ def test_open_history_compare_two_revisions_and_restore_the_older(page: Page, li
     page.goto(live_wiki + "/changes")
     assert summarise(axe_violations(page)) == []
     screenshot(page, "changes-nl")
+
+
+def sign_in_as(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/signin")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("status")).to_have_text("You are signed in.")
+
+
+def test_sign_up_propose_discuss_support_and_accept_a_new_principle(page: Page, live_wiki: str) -> None:
+    page.goto(live_wiki + "/lang/en?next=/")
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username").fill("nieuwkomer")
+    page.get_by_label("Your name as others see it").fill("Nina Nieuw")
+    page.get_by_label("E-mail address").fill("nina@example.nl")
+    page.get_by_label("Password").fill(PASSWORD)
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "signup-en")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("status")).to_contain_text("Welcome")
+
+    page.get_by_role("link", name="Propose a new principle").click()
+    page.get_by_label("Title of the principle").fill("Deel wat je leert")
+    page.get_by_label("Text").fill("Vertel collega's wat je hebt geleerd, ook als iets mislukte.")
+    page.get_by_label("Why?").fill("Leren van elkaar ontbreekt nog in de lijst.")
+    page.get_by_role("button", name="Submit the proposal").click()
+    expect(page.get_by_role("status")).to_contain_text("Proposal submitted")
+    proposal_url = page.url.split("?")[0]
+    assert summarise(axe_violations(page)) == []
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in_as(page, live_wiki, "redacteur")
+    page.goto(proposal_url)
+    page.get_by_label("Your comment").fill("Mooi, dit herken ik uit mijn team.")
+    page.get_by_role("button", name="Post comment").click()
+    page.get_by_role("button", name="I support this").click()
+    expect(page.locator("#support-heading + p")).to_contain_text("1 person supports this")
+    expect(page.locator(".comments")).to_contain_text("dit herken ik")
+    screenshot(page, "proposal-en")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in_as(page, live_wiki, "beheerder")
+    page.goto(proposal_url)
+    page.get_by_label("Reason for accepting").fill("Past bij de andere tien.")
+    page.get_by_role("button", name="Accept", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("accepted")
+    assert summarise(axe_violations(page)) == []
+
+    page.goto(live_wiki + "/")
+    expect(page.locator("ol.principles li")).to_have_count(11)
+    page.get_by_role("link", name="Deel wat je leert").click()
+    expect(page.locator(".principle-number")).to_have_text("Principle 11")
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("table.history tbody tr")).to_have_count(1)
+    expect(page.locator("table.history")).to_contain_text("Accept proposal #1")
+    page.get_by_role("link", name="Proposal #1 and its revisions").click()
+    expect(page.locator(".revisions li")).to_have_count(1)
+    expect(page.locator(".decision")).to_contain_text("Past bij de andere tien.")
+    screenshot(page, "principle-11-history-en")

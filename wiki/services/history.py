@@ -8,6 +8,7 @@ and the texts being compared are read from git.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
@@ -94,15 +95,8 @@ class PageDiff:
     blocks: list[diff.Block]
 
 
-def _revision(row: HistoryRow) -> Revision:
-    delta = None if row.size is None or row.old_size is None else row.size - row.old_size
-    if delta is None and row.status == "A":
-        delta = row.size
-    return Revision(row.revision, row.path, row.author, moment(row.date), row.message, row.status, row.size, delta)
-
-
-def _change(row: CommitRow) -> Change:
-    return Change(row.revision, row.author, moment(row.date), row.message, row.paths)
+#: The name shown for the edits of a deleted account (translated where shown).
+FORMER_AUTHOR = N_("former participant")
 
 
 def clamp_limit(value: int | None) -> int:
@@ -113,12 +107,26 @@ def clamp_limit(value: int | None) -> int:
 class HistoryService:
     """History read through the index of a ``PageService``."""
 
-    def __init__(self, pages: PageService) -> None:
+    def __init__(self, pages: PageService, former_authors: Callable[[], set[str]] = set) -> None:
         self.pages = pages
+        self.former_authors = former_authors
         self.index = pages.index
         self.repo = pages.repo
         self._blame: OrderedDict[tuple[str, str], list[BlameBlock]] = OrderedDict()
         self._blame_lock = Lock()
+
+    def _author(self, name: str, email: str) -> str:
+        return FORMER_AUTHOR if email in self.former_authors() else name
+
+    def _revision(self, row: HistoryRow) -> Revision:
+        delta = None if row.size is None or row.old_size is None else row.size - row.old_size
+        if delta is None and row.status == "A":
+            delta = row.size
+        author = self._author(row.author, row.email)
+        return Revision(row.revision, row.path, author, moment(row.date), row.message, row.status, row.size, delta)
+
+    def _change(self, row: CommitRow) -> Change:
+        return Change(row.revision, self._author(row.author, row.email), moment(row.date), row.message, row.paths)
 
     def _seq(self, revision: str | None) -> int | None:
         if revision is None:
@@ -149,12 +157,12 @@ class HistoryService:
             more_newer = len(rows) > size
             rows = rows[-size:] if more_newer else rows
             older = rows[-1].revision if rows else None
-            return Window([_revision(r) for r in rows], older, rows[0].revision if more_newer else None)
+            return Window([self._revision(r) for r in rows], older, rows[0].revision if more_newer else None)
         more_older = len(rows) > size
         rows = rows[:size]
         older = rows[-1].revision if more_older else None
         newer = rows[0].revision if rows and before is not None else None
-        return Window([_revision(row) for row in rows], older, newer)
+        return Window([self._revision(row) for row in rows], older, newer)
 
     def recent_changes(
         self,
@@ -178,14 +186,14 @@ class HistoryService:
             more_newer = len(rows) > size
             rows = rows[-size:] if more_newer else rows
             return Window(
-                [_change(row) for row in rows],
+                [self._change(row) for row in rows],
                 rows[-1].revision if rows else None,
                 rows[0].revision if more_newer else None,
             )
         more = len(rows) > size
         rows = rows[:size]
         return Window(
-            [_change(row) for row in rows],
+            [self._change(row) for row in rows],
             rows[-1].revision if more else None,
             rows[0].revision if rows and before is not None else None,
         )
@@ -202,7 +210,7 @@ class HistoryService:
         found = self.index.commit(check_revision(revision))
         if found is None:
             raise NotFound(N_("No such revision."))
-        return _change(found[0])
+        return self._change(found[0])
 
     def compare(self, name: str, old: str, new: str) -> Comparison:
         """The changes between two versions of a page, word by word within paragraphs."""
@@ -222,7 +230,7 @@ class HistoryService:
             previous = None if file.status == "A" else self.index.previous_blob(file.path, row.seq)
             old_text = self.pages.text_of_blob(previous) if previous else ""
             diffs.append(PageDiff(file, diff.compare(_body(old_text, file.path), _body(new_text, file.path))))
-        return _change(row), diffs
+        return self._change(row), diffs
 
     def blame(self, name: str) -> list[BlameBlock]:
         """Each paragraph of the page now, with the change that last touched it."""
@@ -259,7 +267,7 @@ class HistoryService:
     def deleted_pages(self) -> list[Revision]:
         """Pages that were deleted and not brought back, newest deletion first."""
         self.pages.refresh()
-        return [_revision(row) for row in self.index.deleted_pages()]
+        return [self._revision(row) for row in self.index.deleted_pages()]
 
     def renamed_to(self, name: str) -> str | None:
         """The page's current name when it was renamed away from ``name``."""

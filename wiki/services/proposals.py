@@ -25,7 +25,8 @@ from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, WikiErr
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.services import diff
-from wiki.services.accounts import commit_author
+from wiki.services.accounts import COMMIT_EMAIL_DOMAIN, commit_author
+from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
 
@@ -133,14 +134,21 @@ class ProposalService:
         with self._lock:
             cached = self._records.get(commit)
         if cached is not None:
-            return replace(cached, paths=list(cached.paths), events=list(cached.events))
+            return self._shown(cached)
         blob = self.repo.blob_at(commit, RECORD_FILE)
         if blob is None:
             raise NotFound(N_("No such proposal."))
         record = Record(**json.loads(self.repo.read_blob(blob)))
         with self._lock:
             self._records[commit] = record
-        return replace(record, paths=list(record.paths), events=list(record.events))
+        return self._shown(record)
+
+    def _shown(self, record: Record) -> Record:
+        """A copy to work on, with a neutral author name once the author deleted their account."""
+        author = record.author
+        if f"{record.author_username.lower()}@{COMMIT_EMAIL_DOMAIN}" in self.database.former_authors():
+            author = FORMER_AUTHOR
+        return replace(record, author=author, paths=list(record.paths), events=list(record.events))
 
     def _refs(self, proposal_id: int) -> tuple[str, str]:
         head = self.repo.ref(f"{BRANCHES}{proposal_id}")

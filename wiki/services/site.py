@@ -83,16 +83,17 @@ def open_site(settings: Settings) -> Site:
     database = Database(settings.database_url)
     pages = PageService(repo, index)
     renderer = Renderer()
+    accounts = AccountService(database)
     return Site(
         settings=settings,
         repo=repo,
         index=index,
         pages=pages,
-        history=HistoryService(pages),
+        history=HistoryService(pages, accounts.former_authors),
         versions=VersionService(pages),
         proposals=ProposalService(pages, database),
         discussion=DiscussionService(database, renderer),
-        accounts=AccountService(database),
+        accounts=accounts,
         renderer=renderer,
         database=database,
     )

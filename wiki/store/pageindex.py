@@ -65,7 +65,7 @@ CREATE INDEX IF NOT EXISTS changes_old_path ON changes (old_path, seq) WHERE old
 """
 _HISTORY = (
     "SELECT c.seq, m.revision, c.path, c.old_path, c.status, m.author, m.date, m.message,"
-    " c.blob, c.size, c.old_size FROM changes c JOIN commits m ON m.seq = c.seq"
+    " c.blob, c.size, c.old_size, m.email FROM changes c JOIN commits m ON m.seq = c.seq"
 )
 _DELETED = (
     " WHERE c.status = 'D' AND c.path NOT IN (SELECT path FROM pages)"
@@ -97,6 +97,7 @@ class HistoryRow:
     blob: str | None
     size: int | None
     old_size: int | None
+    email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +110,11 @@ class CommitRow:
     date: int
     message: str
     paths: tuple[str, ...]
+    email: str
 
 
 def _commit_row(row: tuple[Any, ...], paths: tuple[str, ...]) -> CommitRow:
-    return CommitRow(int(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), paths)
+    return CommitRow(int(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), paths, str(row[5]))
 
 
 def _page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
@@ -308,7 +310,7 @@ class PageIndex:
         found = (
             self._db()
             .execute(
-                f"SELECT seq, revision, author, date, message FROM commits {where}"  # noqa: S608
+                f"SELECT seq, revision, author, date, message, email FROM commits {where}"  # noqa: S608
                 f" ORDER BY seq {order} LIMIT ?",
                 (*values, limit),
             )
@@ -326,7 +328,7 @@ class PageIndex:
         """One commit with every page it touched, or None when it is not on the branch."""
         row = (
             self._db()
-            .execute("SELECT seq, revision, author, date, message FROM commits WHERE revision = ?", (revision,))
+            .execute("SELECT seq, revision, author, date, message, email FROM commits WHERE revision = ?", (revision,))
             .fetchone()
         )
         if row is None:

@@ -7,6 +7,7 @@ safe in exactly one place: ``page.html``'s ``|safe`` on ``html``).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from wiki import PROJECT_ROOT
 from wiki.errors import N_
+from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n
 from wiki.web.session import csrf_token, current_user, finish_response
 
@@ -27,6 +29,15 @@ STATUS_LABELS = {
     "declined": N_("declined"),
     "withdrawn": N_("withdrawn"),
 }
+
+
+_ACCEPTED = re.compile(r"Accept proposal #(\d+)")
+
+
+def proposal_number(message: str) -> str | None:
+    """The proposal a merge commit accepted (its message starts "Accept proposal #N"), or None."""
+    match = _ACCEPTED.match(message)
+    return match.group(1) if match else None
 
 
 def _environment() -> jinja2.Environment:
@@ -45,6 +56,8 @@ def _environment() -> jinja2.Environment:
     env.filters["url_path"] = quote
     env.filters["signed"] = i18n.format_signed
     env.filters["short"] = lambda revision: revision[:8]
+    env.filters["proposal_number"] = proposal_number
+    env.filters["author"] = lambda name: i18n.gettext(name) if name == FORMER_AUTHOR else name
     env.filters["status_label"] = lambda status: i18n.gettext(STATUS_LABELS.get(status) or status)
     env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC)
     env.filters["isodate"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC).isoformat()
