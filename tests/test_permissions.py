@@ -102,6 +102,18 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/api/proposals/{id}/accept", "POST"): (Action.DECIDE, "/api/proposals/{pid}/accept"),
     ("/api/proposals/{id}/decline", "POST"): (Action.DECIDE, "/api/proposals/{pid}/decline"),
     ("/api/proposals/{id}/withdraw", "POST"): (AUTHOR_ONLY, "/api/proposals/{pid}/withdraw"),
+    ("/search", "GET"): (Action.READ, "/search?q=open"),
+    ("/api/search", "GET"): (Action.READ, "/api/search?q=open"),
+    ("/links/broken", "GET"): (Action.SEE_BROKEN_LINKS, "/links/broken"),
+    ("/poster", "GET"): (Action.READ, "/poster"),
+    ("/all", "GET"): (Action.READ, "/all"),
+    ("/open-data", "GET"): (Action.READ, "/open-data"),
+    ("/open-data/discussion.json", "GET"): (Action.READ, "/open-data/discussion.json"),
+    ("/open-data/discussion.csv", "GET"): (Action.READ, "/open-data/discussion.csv"),
+    ("/export/markdown.zip", "GET"): (Action.READ, "/export/markdown.zip"),
+    ("/export/site.zip", "GET"): (Action.READ, "/export/site.zip?version=versie-1"),
+    ("/wiki.git/{path:path}", "GET"): (Action.READ, "/wiki.git/info/refs?service=git-upload-pack"),
+    ("/wiki.git/{path:path}", "POST"): (Action.READ, "/wiki.git/git-upload-pack"),
 }
 LEAST: dict[Action | str, Role | None] = {
     SIGNED_IN: Role.CONTRIBUTOR,
@@ -112,6 +124,7 @@ LEAST: dict[Action | str, Role | None] = {
     Action.DECIDE: Role.MAINTAINER,
     Action.HIDE_COMMENT: Role.MAINTAINER,
     Action.MANAGE_ACCOUNTS: Role.MAINTAINER,
+    Action.SEE_BROKEN_LINKS: Role.MAINTAINER,
     Action.READ: None,
     Action.EDIT: Role.EDITOR,
     Action.CREATE: Role.EDITOR,
@@ -210,9 +223,9 @@ def test_route_answers_as_the_table_says(
         response = client.post(url, data=data)
     permitted = allowed(role, action)
     if permitted:
-        assert response.status_code < 400 or (response.status_code == 401 and key == ("/signin", "POST")), (
-            response.status_code
-        )
+        # git answers 415 to a fetch that is no fetch; what matters here is that it was let through.
+        let_through = {("/signin", "POST"): 401, ("/wiki.git/{path:path}", "POST"): 415}
+        assert response.status_code < 400 or response.status_code == let_through.get(key), response.status_code
     else:
         assert response.status_code in (303, 401, 403), response.status_code
         if response.status_code == 303:

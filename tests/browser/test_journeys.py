@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import urllib.request
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -152,3 +156,24 @@ def test_sign_up_propose_discuss_support_and_accept_a_new_principle(page: Page, 
     expect(page.locator(".revisions li")).to_have_count(1)
     expect(page.locator(".decision")).to_contain_text("Past bij de andere tien.")
     screenshot(page, "principle-11-history-en")
+
+
+def test_search_and_the_exported_site_opened_from_disk(page: Page, live_wiki: str, tmp_path: Path) -> None:
+    page.goto(live_wiki + "/")
+    page.get_by_role("searchbox", name="Zoeken").fill("initiatief")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page.locator(".results li").first).to_contain_text("Neem initiatief")
+    expect(page.locator(".results mark").first).to_be_visible()
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "search-nl")
+
+    with urllib.request.urlopen(live_wiki + "/export/site.zip") as response:  # noqa: S310 (loopback)
+        zipfile.ZipFile(io.BytesIO(response.read())).extractall(tmp_path)
+    page.goto((tmp_path / "principes" / "index.html").as_uri())
+    expect(page.locator("ol.principles li")).to_have_count(10)
+    page.get_by_role("link", name="Wees open en zichtbaar").click()
+    expect(page.locator("h1")).to_have_text("Wees open en zichtbaar")
+    page.get_by_role("link", name="zorgen dat anderen mee kunnen doen").click()
+    expect(page.locator("h1")).to_have_text("Zorg dat anderen mee kunnen doen")
+    assert page.url.startswith("file://")
+    screenshot(page, "export-from-disk")

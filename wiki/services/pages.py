@@ -22,6 +22,7 @@ from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file
+from wiki.services.render import Renderer
 from wiki.store.gitrepo import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
 
@@ -129,6 +130,25 @@ class PageService:
         text = self.text_of_blob(blob)
         parsed = pagefile.parse(text, name)
         return Page(name, parsed.title, parsed.number, text, parsed.body, page_revision), blob
+
+    def render(self, page: Page, blob: str | None, renderer: Renderer) -> str:
+        """A page's HTML, wiki links resolved; cached by blob and by the set of page names."""
+        key = f"{blob}:{self.index.pageset}" if blob else None
+        return renderer.render(page.body, key, self.index.resolve_link)
+
+    def backlinks(self, page: Page) -> list[PageSummary]:
+        """The pages that link to ``page``."""
+        found = []
+        for name in self.index.backlinks(page.path, page.title):
+            row = self.index.get(name)
+            if row is not None:
+                found.append(row[0])
+        return found
+
+    def broken_links(self) -> list[tuple[str, str]]:
+        """(source page, target) of every link to a page that does not exist."""
+        self.refresh()
+        return self.index.broken_links()
 
     def find_case_variant(self, name: str) -> str | None:
         """An existing page whose name differs from ``name`` only by case."""

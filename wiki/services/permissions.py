@@ -25,6 +25,7 @@ class Action(enum.Enum):
     DECIDE = "decide"
     HIDE_COMMENT = "hide_comment"
     MANAGE_ACCOUNTS = "manage_accounts"
+    SEE_BROKEN_LINKS = "see_broken_links"
 
 
 #: The least role that may perform each action; None means anyone, signed in or not.
@@ -43,6 +44,7 @@ LEAST_ROLE: dict[Action, Role | None] = {
     Action.DECIDE: Role.MAINTAINER,
     Action.HIDE_COMMENT: Role.MAINTAINER,
     Action.MANAGE_ACCOUNTS: Role.MAINTAINER,
+    Action.SEE_BROKEN_LINKS: Role.MAINTAINER,
 }
 
 

@@ -238,6 +238,23 @@ class ProposalService:
 
     # -- writing --------------------------------------------------------------------------
 
+    def index_for_search(self, proposal_id: int) -> None:
+        """Put an open proposal's title, description and texts in the search index (or take a closed one out)."""
+        proposal = self.get(proposal_id)
+        record = proposal.record
+        if record.status != OPEN:
+            self.pages.index.set_proposal(record.id, record.title, None)
+            return
+        texts = [self._text(proposal.head_revision, name) or "" for name in record.paths]
+        body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
+        self.pages.index.set_proposal(record.id, record.title, body)
+
+    def index_all_for_search(self) -> None:
+        """Index every open proposal again (at start-up: the search index is derived data)."""
+        self.pages.index.clear_proposals()
+        for proposal in self.listing(OPEN):
+            self.index_for_search(proposal.id)
+
     def _write_record(self, record: Record, old: str | None, message: str, author: Author) -> None:
         """Commit the record on its ref (compare-and-swap); hold the writer lock."""
         data = json.dumps(asdict(record), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
@@ -306,6 +323,7 @@ class ProposalService:
                 events=[{"status": OPEN, "by": author.name, "date": now, "reason": ""}],
             )
             self._write_record(record, None, f"Proposal #{number} opened: {title}", author)
+        self.index_for_search(number)
         return self.get(number)
 
     def new_principle(self, user: User, title: str, text: str, why: str) -> Proposal:
@@ -347,6 +365,7 @@ class ProposalService:
             if new_paths:
                 record.paths += new_paths
                 self._write_record(record, record_commit, f"Proposal #{proposal_id}: pages added", author)
+        self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
     def _set_status(self, proposal_id: int, user: User, status: str, reason: str, merge: str | None = None) -> None:
@@ -371,6 +390,7 @@ class ProposalService:
             if user.username != record.author_username:
                 raise Forbidden(N_("Only its author can withdraw a proposal."))
             self._set_status(proposal_id, user, WITHDRAWN, _reason(reason))
+        self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
     def decline(self, proposal_id: int, user: User, reason: str) -> Proposal:
@@ -381,6 +401,7 @@ class ProposalService:
             if self.get(proposal_id).record.status != OPEN:
                 raise Forbidden(N_("Only open proposals can be changed."))
             self._set_status(proposal_id, user, DECLINED, _reason(reason))
+        self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
     def accept(self, proposal_id: int, user: User, reason: str, head: str) -> Proposal:
@@ -411,6 +432,7 @@ class ProposalService:
                     break
             self.pages.index.catch_up()
             self._set_status(proposal_id, user, ACCEPTED, _reason(reason), merge)
+        self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
     def _number_new_principles(self, record: Record, tree: str) -> str:
@@ -476,6 +498,7 @@ class ProposalService:
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             record.base_revision = main
             self._write_record(record, record_commit, f"Proposal #{proposal_id} brought up to date", author)
+        self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
 

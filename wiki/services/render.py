@@ -10,16 +10,30 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from html import unescape
 from threading import Lock
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
+
+from wiki.names import slugify
+from wiki.store.textindex import WIKI_LINK
 
 _SCHEMES = {"http", "https", "mailto", "tel"}
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 _DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp);", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:(left|center|right)")
+_HEADING = re.compile(r'<h([1-4]) id="([^"]+)">(.*?)</h\1>')
+_TAGS = re.compile(r"<[^>]+>")
+Resolver = Callable[[str, bool], str | None]
 
 
 def link_allowed(url: str) -> bool:
@@ -55,6 +69,38 @@ def _alignment_as_class(state: StateCore) -> None:
                     token.attrSet("class", f"align-{match.group(1)}")
 
 
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    """``[[Title]]`` and ``[[path|label]]`` as one token; resolved when rendered."""
+    if not state.src.startswith("[[", state.pos):
+        return False
+    match = WIKI_LINK.match(state.src, state.pos)
+    if match is None:
+        return False
+    if not silent:
+        token = state.push("wikilink", "a", 0)
+        target = match.group(1).strip()
+        by_path = match.group(2) is not None
+        token.meta = {"target": target, "label": (match.group(2) or target).strip(), "by_path": by_path}
+    state.pos = match.end()
+    return True
+
+
+def _render_wikilink(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    meta = tokens[idx].meta
+    resolve = env.get("resolve") if isinstance(env, dict) else None
+    found = resolve(meta["target"], meta["by_path"]) if resolve else None
+    label = escapeHtml(meta["label"])
+    if found:
+        return f'<a href="/p/{escapeHtml(quote(found))}" class="wikilink">{label}</a>'
+    wanted = meta["target"] if meta["by_path"] else slugify(meta["target"])
+    return f'<a href="/p/{escapeHtml(quote(wanted))}" class="wikilink missing">{label}</a>'
+
+
+def table_of_contents(html: str) -> list[tuple[int, str, str]]:
+    """(level, anchor, text) of the headings of rendered HTML, for a table of contents."""
+    return [(int(level), anchor, unescape(_TAGS.sub("", inner))) for level, anchor, inner in _HEADING.findall(html)]
+
+
 def make_renderer() -> MarkdownIt:
     """The one Markdown configuration the wiki uses everywhere."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -63,6 +109,8 @@ def make_renderer() -> MarkdownIt:
     anchors_plugin(md, min_level=1, max_level=6)
     md.core.ruler.push("data_only_for_images", _data_only_for_images)
     md.core.ruler.push("alignment_as_class", _alignment_as_class)
+    md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    md.add_render_rule("wikilink", _render_wikilink)
     return md
 
 
@@ -75,15 +123,16 @@ class Renderer:
         self._size = size
         self._lock = Lock()
 
-    def render(self, markdown: str, key: str | None = None) -> str:
-        """HTML for ``markdown``; ``key`` (a blob id) lets the result be reused."""
+    def render(self, markdown: str, key: str | None = None, resolve: Resolver | None = None) -> str:
+        """HTML for ``markdown``; ``key`` lets the result be reused (a blob id, plus what
+        ``resolve`` depends on when wiki links are resolved)."""
         if key is not None:
             with self._lock:
                 cached = self._cache.get(key)
                 if cached is not None:
                     self._cache.move_to_end(key)
                     return cached
-        html = str(self._md.render(markdown))
+        html = str(self._md.render(markdown, {"resolve": resolve}))
         if key is not None:
             with self._lock:
                 self._cache[key] = html

@@ -14,11 +14,14 @@ from wiki.errors import BadInput
 from wiki.models import Author
 from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
+from wiki.services.clone import CloneService
 from wiki.services.discussion import DiscussionService
+from wiki.services.export import ExportService
 from wiki.services.history import HistoryService
 from wiki.services.pages import PageService
 from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
+from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
 from wiki.store.database import Database
 from wiki.store.gitrepo import GitRepository
@@ -40,6 +43,9 @@ class Site:
     versions: VersionService
     proposals: ProposalService
     discussion: DiscussionService
+    search: SearchService
+    export: ExportService
+    clone: CloneService
     accounts: AccountService
     renderer: Renderer
     database: Database
@@ -84,14 +90,20 @@ def open_site(settings: Settings) -> Site:
     pages = PageService(repo, index)
     renderer = Renderer()
     accounts = AccountService(database)
+    proposals = ProposalService(pages, database)
+    versions = VersionService(pages)
+    proposals.index_all_for_search()
     return Site(
         settings=settings,
         repo=repo,
         index=index,
         pages=pages,
         history=HistoryService(pages, accounts.former_authors),
-        versions=VersionService(pages),
-        proposals=ProposalService(pages, database),
+        versions=versions,
+        proposals=proposals,
+        search=SearchService(pages),
+        export=ExportService(pages, versions, renderer),
+        clone=CloneService(repo),
         discussion=DiscussionService(database, renderer),
         accounts=accounts,
         renderer=renderer,

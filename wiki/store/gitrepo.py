@@ -239,6 +239,18 @@ class GitRepository:
                 return None
         return sha
 
+    def list_files(self, commit: str) -> dict[str, str]:
+        """Every file in ``commit``'s tree with its blob id."""
+        out = self._run("ls-tree", "-r", "-z", "--full-tree", check_revision(commit))
+        files = {}
+        for record in out.split(b"\0"):
+            if record:
+                meta, path = record.split(b"\t", 1)
+                _mode, kind, blob = meta.decode().split(" ")
+                if kind == "blob":
+                    files[_decode(path)] = blob
+        return files
+
     def log(self, newest: str, stop_at: str | None = None) -> Iterator[CommitRecord]:
         """Commits on the first-parent line from ``stop_at`` (excluded) to ``newest``, oldest
         first, each with its changed files (renames detected) and their sizes.

@@ -27,20 +27,23 @@ from typing import Any
 from wiki import pagefile
 from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
+from wiki.store import textindex
 from wiki.store.gitrepo import GitRepository
 
-_SCHEMA_VERSION = "2"
+_SCHEMA_VERSION = "3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY,
     fold TEXT NOT NULL,
     title TEXT NOT NULL,
+    title_fold TEXT NOT NULL,
     number INTEGER,
     blob TEXT NOT NULL,
     revision TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pages_fold ON pages (fold);
+CREATE INDEX IF NOT EXISTS pages_title_fold ON pages (title_fold);
 CREATE TABLE IF NOT EXISTS commits (
     seq INTEGER PRIMARY KEY,
     revision TEXT NOT NULL UNIQUE,
@@ -152,8 +155,10 @@ class PageIndex:
         connection = self._db()
         if self._meta("schema") != _SCHEMA_VERSION:
             with connection:
-                for table in ("pages", "commits", "changes", "meta"):
-                    connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
+                for table in ("pages", "commits", "changes", "meta", "search", "links"):
+                    connection.execute(f"DROP TABLE IF EXISTS {table}")
+            connection.executescript(_SCHEMA + textindex.SCHEMA)
+            with connection:
                 self._set_meta("schema", _SCHEMA_VERSION)
 
     def _db(self) -> sqlite3.Connection:
@@ -163,7 +168,7 @@ class PageIndex:
             connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA)
+            connection.executescript(_SCHEMA + textindex.SCHEMA)
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -390,7 +395,9 @@ class PageIndex:
         with connection:
             for table in ("pages", "commits", "changes"):
                 connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
+            textindex.clear(connection, "page")
             connection.execute("DELETE FROM meta WHERE key = 'head'")
+            self._bump_pageset()
 
     def _apply(self, commits: list[CommitRecord], head: str) -> None:
         """Record ``commits`` (oldest first) and set the pages table to their end state."""
@@ -412,18 +419,75 @@ class PageIndex:
                     if change.old_path:
                         final[change.old_path] = None
                     final[change.path] = None if change.blob is None else (change.blob, commit.revision)
+            pageset_changed = False
             for name, state in final.items():
                 if state is None:
-                    connection.execute("DELETE FROM pages WHERE path = ?", (name,))
+                    gone = connection.execute("DELETE FROM pages WHERE path = ?", (name,)).rowcount
+                    textindex.remove(connection, "page", name)
+                    textindex.remove_links(connection, name)
+                    pageset_changed = pageset_changed or gone > 0
                 else:
-                    self._upsert(name, *state)
+                    pageset_changed = self._upsert(name, *state) or pageset_changed
+            if pageset_changed:
+                self._bump_pageset()
             self._set_meta("head", head)
 
-    def _upsert(self, name: str, blob: str, revision: str) -> None:
+    def _bump_pageset(self) -> None:
+        self._set_meta("pageset", str(int(self._meta("pageset") or "0") + 1))
+
+    @property
+    def pageset(self) -> str:
+        """Changes whenever a page is added, removed or retitled (what wiki links resolve to)."""
+        return self._meta("pageset") or "0"
+
+    def _upsert(self, name: str, blob: str, revision: str) -> bool:
+        """Write one page's row, search entry and links; True when its name or title is new."""
         text = self.repo.read_blob(blob).decode("utf-8", "replace")
         parsed = pagefile.parse(text, name)
-        values: tuple[Any, ...] = (name, fold(name), parsed.title, parsed.number, blob, revision)
-        self._db().execute(
-            "INSERT OR REPLACE INTO pages (path, fold, title, number, blob, revision) VALUES (?, ?, ?, ?, ?, ?)",
+        connection = self._db()
+        before = connection.execute("SELECT title FROM pages WHERE path = ?", (name,)).fetchone()
+        values: tuple[Any, ...] = (name, fold(name), parsed.title, textindex.fold(parsed.title), parsed.number,
+                                   blob, revision)  # fmt: skip
+        connection.execute(
+            "INSERT OR REPLACE INTO pages (path, fold, title, title_fold, number, blob, revision)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             values,
         )
+        textindex.put(connection, "page", name, parsed.title, parsed.body)
+        textindex.put_links(connection, name, parsed.body)
+        return before is None or before[0] != parsed.title
+
+    # -- search and links -----------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 20) -> list[textindex.Hit]:
+        """Pages and open proposals matching ``text``, best first."""
+        return textindex.search(self._db(), text, limit)
+
+    def set_proposal(self, number: int, title: str, body: str | None) -> None:
+        """Index an open proposal's title and text for search, or drop it (``body`` None)."""
+        connection = self._db()
+        with connection:
+            if body is None:
+                textindex.remove(connection, "proposal", str(number))
+            else:
+                textindex.put(connection, "proposal", str(number), title, body)
+
+    def clear_proposals(self) -> None:
+        """Forget every proposal in the search index (before indexing the open ones again)."""
+        connection = self._db()
+        with connection:
+            textindex.clear(connection, "proposal")
+
+    def backlinks(self, name: str, title: str) -> list[str]:
+        """Pages linking to this one."""
+        return textindex.backlinks(self._db(), name, title)
+
+    def broken_links(self) -> list[tuple[str, str]]:
+        """(source page, target) for every link to a page that does not exist."""
+        return textindex.broken_links(self._db())
+
+    def resolve_link(self, target: str, by_path: bool) -> str | None:
+        """The page a wiki link points to, or None."""
+        if by_path:
+            return textindex.resolve(self._db(), "path", target)
+        return textindex.resolve(self._db(), "title", textindex.fold(target))

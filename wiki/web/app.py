@@ -21,7 +21,20 @@ from wiki import PROJECT_ROOT
 from wiki.config import Settings
 from wiki.errors import N_, NotFound, WikiError
 from wiki.services.site import Site, open_site
-from wiki.web import account, accounts, actions, api, api_proposals, feeds, history, i18n, pages, proposals
+from wiki.web import (
+    account,
+    accounts,
+    actions,
+    api,
+    api_proposals,
+    export,
+    feeds,
+    find,
+    history,
+    i18n,
+    pages,
+    proposals,
+)
 from wiki.web.security import BodyLimit, SecurityHeaders
 from wiki.web.session import site_of
 
@@ -155,6 +168,16 @@ ROUTES = [
     Route("/admin/accounts/{username}", account.admin_action, methods=["POST"]),
     Route("/privacy", account.privacy),
     Route("/atom/proposals", feeds.proposals_feed),
+    Route("/search", find.search_page),
+    Route("/links/broken", find.broken_links),
+    Route("/poster", find.poster),
+    Route("/all", find.all_in_one),
+    Route("/open-data", find.open_data),
+    Route("/open-data/discussion.json", find.discussion_json),
+    Route("/open-data/discussion.csv", find.discussion_csv),
+    Route("/export/markdown.zip", export.markdown_zip),
+    Route("/export/site.zip", export.site_zip),
+    Route("/wiki.git/{path:path}", export.git_http, methods=["GET", "POST"]),
     Route("/atom/changes", feeds.wiki_feed),
     Route("/atom/p/{name:path}", feeds.page_feed),
     Route("/edit/{name:path}", pages.edit_form, methods=["GET"]),
@@ -171,6 +194,7 @@ ROUTES = [
     Route("/api/pages/{name:path}", api.put_page, methods=["PUT"]),
     Route("/api/history/{name:path}", api.page_history),
     Route("/api/changes", api.changes),
+    Route("/api/search", find.search_api),
     Route("/api/proposals", api_proposals.listing, methods=["GET"]),
     Route("/api/proposals", api_proposals.create, methods=["POST"]),
     Route("/api/proposals/{id}", api_proposals.show, methods=["GET"]),

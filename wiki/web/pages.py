@@ -23,6 +23,7 @@ from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action, allowed
+from wiki.services.render import table_of_contents
 from wiki.web.accounts import signin_url
 from wiki.web.i18n import gettext as _
 from wiki.web.session import csrf_ok, current_user, sign_in, site_of
@@ -70,7 +71,9 @@ async def view(request: Request) -> Response:
         can_create = allowed(current_user(request), Action.CREATE) and is_page_name(name)
         context = {"status": 404, "message": _(missing.message), "create_name": name if can_create else None}
         return render(request, "error.html", context, status=404)
-    html = await run_in_threadpool(site.renderer.render, page.body, blob)
+    html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
+    backlinks = await run_in_threadpool(site.pages.backlinks, page) if not revision else []
+    headings = table_of_contents(html)
     user = current_user(request)
     return render(
         request,
@@ -80,6 +83,8 @@ async def view(request: Request) -> Response:
             "name": name,
             "html": html,
             "info": info,
+            "backlinks": backlinks,
+            "toc": headings if len(headings) >= 3 else [],
             "can_edit": allowed(user, Action.EDIT),
             "can_restore": allowed(user, Action.RESTORE),
             "can_propose": allowed(user, Action.PROPOSE),

@@ -1,0 +1,29 @@
+"""Read-only ``git clone`` of the wiki: which requests may reach git, and which may not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from wiki.errors import N_, Forbidden, NotFound
+from wiki.store.githttp import CgiAnswer, upload_pack
+from wiki.store.gitrepo import GitRepository
+
+
+class CloneService:
+    """Serves fetches of the whole repository (main, proposals and their records, version tags)."""
+
+    def __init__(self, repo: GitRepository) -> None:
+        self.repo = repo
+
+    async def answer(self, path: str, request: Mapping[str, str], body: bytes) -> CgiAnswer:
+        """Run a fetch; ``Forbidden`` for any push, ``NotFound`` for anything else."""
+        service = request.get("service", "")
+        if path == "git-receive-pack" or service == "git-receive-pack":
+            raise Forbidden(N_("This repository is read-only: propose changes in the wiki instead."))
+        method = request.get("method", "GET")
+        fetch = (path == "info/refs" and service == "git-upload-pack" and method == "GET") or (
+            path == "git-upload-pack" and method == "POST"
+        )
+        if not fetch:
+            raise NotFound(N_("This page does not exist."))
+        return await upload_pack(self.repo.git_dir, path, request, body)

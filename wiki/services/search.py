@@ -1,0 +1,50 @@
+"""Finding pages and open proposals: full-text search with snippets that are safe to show."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from wiki.services.pages import PageService
+from wiki.store.textindex import MARK_END, MARK_START
+
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One result: a page (``path``) or an open proposal (``id``); ``snippet`` is HTML in which
+    only ``<mark>`` tags are markup."""
+
+    kind: str
+    path: str | None
+    id: int | None
+    title: str
+    snippet: str
+
+
+def safe_snippet(raw: str) -> str:
+    """Escape everything, then turn the match markers into ``<mark>`` tags."""
+    return html.escape(raw, quote=True).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+class SearchService:
+    """Search over the page index's FTS5 table (kept in step with every commit)."""
+
+    def __init__(self, pages: PageService) -> None:
+        self.pages = pages
+
+    def search(self, query: str, limit: int = 20) -> list[SearchResult]:
+        """Results for what a person typed, best first; nothing for an empty query."""
+        query = query.strip()[:MAX_QUERY]
+        if not query:
+            return []
+        self.pages.refresh()
+        results = []
+        for hit in self.pages.index.search(query, limit):
+            snippet = safe_snippet(hit.snippet)
+            if hit.kind == "proposal":
+                results.append(SearchResult("proposal", None, int(hit.key), hit.title, snippet))
+            else:
+                results.append(SearchResult("page", hit.key, None, hit.title, snippet))
+        return results

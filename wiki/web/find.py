@@ -1,0 +1,105 @@
+"""Finding and taking along: search, broken links, the poster, all principles in one page, open data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from wiki.services.permissions import Action, require
+from wiki.web.session import current_user, site_of
+from wiki.web.templating import render
+
+
+async def search_page(request: Request) -> Response:
+    """Search results for people."""
+    query = request.query_params.get("q", "")
+    results = await run_in_threadpool(site_of(request).search.search, query)
+    return render(request, "search.html", {"q": query, "results": results})
+
+
+async def search_api(request: Request) -> Response:
+    """``GET /api/search?q=...`` -> ``{"results": [{"kind", "path", "title", "snippet"}]}``."""
+    results = await run_in_threadpool(site_of(request).search.search, request.query_params.get("q", ""))
+    items = []
+    for result in results:
+        item: dict[str, object] = {"kind": result.kind, "path": result.path, "title": result.title,
+                                   "snippet": result.snippet}  # fmt: skip
+        if result.kind == "proposal":
+            item["id"] = result.id
+        items.append(item)
+    return JSONResponse({"results": items})
+
+
+async def broken_links(request: Request) -> Response:
+    """Maintainers: every link to a page that does not exist."""
+    require(current_user(request), Action.SEE_BROKEN_LINKS)
+    rows = await run_in_threadpool(site_of(request).pages.broken_links)
+    return render(request, "broken_links.html", {"rows": rows})
+
+
+async def _all_principles(request: Request) -> list[dict[str, object]]:
+    site = site_of(request)
+    pages = [page for page in await run_in_threadpool(site.pages.list_pages) if page.number is not None]
+    rendered = []
+    for summary in pages:
+        page, blob = await run_in_threadpool(site.pages.get, summary.path)
+        html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
+        rendered.append({"page": page, "html": html})
+    return rendered
+
+
+async def poster(request: Request) -> Response:
+    """All principles, numbered, on one sheet (A4 and A3 print styles)."""
+    principles = [item["page"] for item in await _all_principles(request)]
+    size = request.query_params.get("size", "a4")
+    return render(request, "poster.html", {"principles": principles, "size": "a3" if size == "a3" else "a4"})
+
+
+async def all_in_one(request: Request) -> Response:
+    """Every principle with its text, to read in one go."""
+    return render(request, "all.html", {"items": await _all_principles(request)})
+
+
+async def open_data(request: Request) -> Response:
+    """How to take everything along: git clone, downloads, comments and supports."""
+    return render(request, "open_data.html", {"clone_url": str(request.base_url).rstrip("/") + "/wiki.git"})
+
+
+def _discussion_rows(request: Request) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    database = site_of(request).database
+    comments = [
+        {"id": c.id, "on": c.target, "author": c.author, "date": int(c.created),
+         "body": "" if c.hidden_reason else c.body, "hidden": c.hidden_reason is not None,
+         "hidden_reason": c.hidden_reason or ""}
+        for c in database.comments()
+    ]  # fmt: skip
+    supports = [{"proposal": p, "by": name, "date": int(at)} for p, name, at in database.all_supports()]
+    return comments, supports
+
+
+async def discussion_json(request: Request) -> Response:
+    """Comments and supports (they live in the database, not in git) as JSON."""
+    comments, supports = await run_in_threadpool(_discussion_rows, request)
+    body = json.dumps({"comments": comments, "supports": supports}, ensure_ascii=False, indent=1)
+    headers = {"Content-Disposition": 'attachment; filename="discussion.json"'}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def discussion_csv(request: Request) -> Response:
+    """Comments and supports as CSV (one file; ``type`` says which)."""
+    comments, supports = await run_in_threadpool(_discussion_rows, request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["type", "id", "on", "author", "date", "body", "hidden", "hidden_reason"])
+    for c in comments:
+        writer.writerow(["comment", c["id"], c["on"], c["author"], c["date"], c["body"], c["hidden"],
+                         c["hidden_reason"]])  # fmt: skip
+    for s in supports:
+        writer.writerow(["support", "", f"proposal:{s['proposal']}", s["by"], s["date"], "", "", ""])
+    headers = {"Content-Disposition": 'attachment; filename="discussion.csv"'}
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
