@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 
 from wiki.services.pages import PageService
 from wiki.store.textindex import MARK_END, MARK_START
@@ -33,13 +35,33 @@ class SearchService:
 
     def __init__(self, pages: PageService) -> None:
         self.pages = pages
+        self._cache: OrderedDict[tuple[str, int, str], list[SearchResult]] = OrderedDict()
+        self._lock = Lock()
 
     def search(self, query: str, limit: int = 20) -> list[SearchResult]:
-        """Results for what a person typed, best first; nothing for an empty query."""
-        query = query.strip()[:MAX_QUERY]
+        """Results for what a person typed, best first; nothing for an empty query.
+
+        Results are cached until the index changes (a commit, or a proposal opened,
+        revised or closed): the same question asked again costs a dictionary lookup.
+        """
+        query = " ".join(query.split())[:MAX_QUERY]
         if not query:
             return []
         self.pages.refresh()
+        key = (query.casefold(), limit, self.pages.index.search_generation)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        results = self._search(query, limit)
+        with self._lock:
+            self._cache[key] = results
+            if len(self._cache) > 1024:
+                self._cache.popitem(last=False)
+        return results
+
+    def _search(self, query: str, limit: int) -> list[SearchResult]:
         results = []
         for hit in self.pages.index.search(query, limit):
             snippet = safe_snippet(hit.snippet)

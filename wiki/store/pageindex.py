@@ -30,7 +30,7 @@ from wiki.names import page_name_of_file
 from wiki.store import textindex
 from wiki.store.gitrepo import GitRepository
 
-_SCHEMA_VERSION = "3"
+_SCHEMA_VERSION = "4"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
@@ -155,7 +155,7 @@ class PageIndex:
         connection = self._db()
         if self._meta("schema") != _SCHEMA_VERSION:
             with connection:
-                for table in ("pages", "commits", "changes", "meta", "search", "links"):
+                for table in ("pages", "commits", "changes", "meta", "search", "search_rows", "links"):
                     connection.execute(f"DROP TABLE IF EXISTS {table}")
             connection.executescript(_SCHEMA + textindex.SCHEMA)
             with connection:
@@ -463,10 +463,16 @@ class PageIndex:
         """Pages and open proposals matching ``text``, best first."""
         return textindex.search(self._db(), text, limit)
 
+    @property
+    def search_generation(self) -> str:
+        """Changes whenever search results may change: a new commit, or a proposal indexed or dropped."""
+        return f"{self.indexed_head}:{self._meta('proposals') or '0'}"
+
     def set_proposal(self, number: int, title: str, body: str | None) -> None:
         """Index an open proposal's title and text for search, or drop it (``body`` None)."""
         connection = self._db()
         with connection:
+            self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             if body is None:
                 textindex.remove(connection, "proposal", str(number))
             else:
@@ -476,6 +482,7 @@ class PageIndex:
         """Forget every proposal in the search index (before indexing the open ones again)."""
         connection = self._db()
         with connection:
+            self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             textindex.clear(connection, "proposal")
 
     def backlinks(self, name: str, title: str) -> list[str]:

@@ -22,6 +22,12 @@ SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
     kind UNINDEXED, key UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS search_rows (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS links (
     source TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -58,14 +64,18 @@ def _clean(text: str) -> str:
 def put(connection: sqlite3.Connection, kind: str, key: str, title: str, body: str) -> None:
     """Index a page (kind ``page``) or an open proposal (kind ``proposal``), replacing any earlier row."""
     remove(connection, kind, key)
-    connection.execute(
+    cursor = connection.execute(
         "INSERT INTO search (kind, key, title, body) VALUES (?, ?, ?, ?)", (kind, key, _clean(title), _clean(body))
     )
+    connection.execute("INSERT INTO search_rows (kind, key, row) VALUES (?, ?, ?)", (kind, key, cursor.lastrowid))
 
 
 def remove(connection: sqlite3.Connection, kind: str, key: str) -> None:
-    """Drop a page or proposal from the search index."""
-    connection.execute("DELETE FROM search WHERE kind = ? AND key = ?", (kind, key))
+    """Drop a page or proposal from the search index (by row id: FTS5 cannot look up by key)."""
+    row = connection.execute("SELECT row FROM search_rows WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+    if row is not None:
+        connection.execute("DELETE FROM search WHERE rowid = ?", (row[0],))
+        connection.execute("DELETE FROM search_rows WHERE kind = ? AND key = ?", (kind, key))
 
 
 def fts_query(text: str) -> str:
@@ -88,19 +98,33 @@ def search(connection: sqlite3.Connection, text: str, limit: int = 20) -> list[H
     if not query:
         return []
     try:
-        rows = connection.execute(
-            "SELECT kind, key, title, snippet(search, 3, ?, ?, '…', 16) FROM search WHERE search MATCH ?"
-            " ORDER BY bm25(search, 0.0, 0.0, 8.0, 1.0) LIMIT ?",
-            (MARK_START, MARK_END, query, limit),
-        ).fetchall()
+        # Rank first without snippets (SQLite would compute a snippet for every match before
+        # sorting), then make snippets for the few rows shown.
+        ranked = [row[0] for row in connection.execute(
+            "SELECT rowid FROM search WHERE search MATCH ? ORDER BY bm25(search, 0.0, 0.0, 8.0, 1.0) LIMIT ?",
+            (query, limit),
+        )]  # fmt: skip
+        if not ranked:
+            return []
+        marks = ", ".join("?" for _ in ranked)
+        found = {
+            row[0]: row[1:]
+            for row in connection.execute(
+                f"SELECT rowid, kind, key, title, snippet(search, 3, ?, ?, '…', 16) FROM search"  # noqa: S608
+                f" WHERE search MATCH ? AND rowid IN ({marks})",
+                (MARK_START, MARK_END, query, *ranked),
+            )
+        }
     except sqlite3.OperationalError:
         return []
+    rows = [found[rowid] for rowid in ranked if rowid in found]
     return [Hit(str(kind), str(key), str(title), str(snippet)) for kind, key, title, snippet in rows]
 
 
 def clear(connection: sqlite3.Connection, kind: str) -> None:
     """Drop every row of one kind (a rebuild starts from nothing)."""
-    connection.execute("DELETE FROM search WHERE kind = ?", (kind,))
+    connection.execute("DELETE FROM search WHERE rowid IN (SELECT row FROM search_rows WHERE kind = ?)", (kind,))
+    connection.execute("DELETE FROM search_rows WHERE kind = ?", (kind,))
     if kind == "page":
         connection.execute("DELETE FROM links")
 
