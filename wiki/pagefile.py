@@ -103,3 +103,33 @@ def with_meta(meta: dict[str, Any], body: str) -> str:
     """A page file from front matter values and a body."""
     dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{dumped}---\n{normalise_text(body)}"
+
+
+_SECTION_HEADING = re.compile(r"^#{1,6}[ \t]")
+_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
+
+
+def sections(body: str) -> list[str]:
+    """The body cut before each heading line (outside code fences): section 0 is what comes
+    before the first heading, section N starts with the N-th heading."""
+    parts: list[list[str]] = [[]]
+    fenced = False
+    for line in body.splitlines(keepends=True):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and _SECTION_HEADING.match(line):
+            parts.append([])
+        parts[-1].append(line)
+    return ["".join(part) for part in parts]
+
+
+def replace_section(body: str, index: int, text: str) -> str:
+    """The body with section ``index`` replaced by ``text`` (``BadInput`` when there is no such section)."""
+    parts = sections(body)
+    if not 0 < index < len(parts):
+        raise BadInput(N_("This section no longer exists. Edit the whole page instead."))
+    replacement = normalise_text(text)
+    if index < len(parts) - 1 and replacement and not replacement.endswith("\n\n"):
+        replacement += "\n"
+    parts[index] = replacement
+    return "".join(parts)

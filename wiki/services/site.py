@@ -16,6 +16,7 @@ from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
 from wiki.services.clone import CloneService
 from wiki.services.discussion import DiscussionService
+from wiki.services.drafts import DraftService
 from wiki.services.export import ExportService
 from wiki.services.history import HistoryService
 from wiki.services.pages import PageService
@@ -46,6 +47,7 @@ class Site:
     search: SearchService
     export: ExportService
     clone: CloneService
+    drafts: DraftService
     accounts: AccountService
     renderer: Renderer
     database: Database
@@ -104,6 +106,7 @@ def open_site(settings: Settings) -> Site:
         search=SearchService(pages),
         export=ExportService(pages, versions, renderer),
         clone=CloneService(repo),
+        drafts=DraftService(database),
         discussion=DiscussionService(database, renderer),
         accounts=accounts,
         renderer=renderer,

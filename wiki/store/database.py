@@ -61,6 +61,15 @@ CREATE TABLE IF NOT EXISTS supports (
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS former_authors (commit_email TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS drafts (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    page TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    base TEXT NOT NULL,
+    saved REAL NOT NULL,
+    PRIMARY KEY (user_id, page)
+);
 """
 
 
@@ -328,6 +337,30 @@ class Database:
             value = max(int(row[0]) + 1 if row else 1, at_least)
             connection.execute("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", (name, value))
         return value
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    def put_draft(self, user_id: int, page: str, title: str, body: str, base: str) -> None:
+        """Keep one person's unsaved text of one page (one draft per person and page)."""
+        with self._db() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO drafts (user_id, page, title, body, base, saved) VALUES (?, ?, ?, ?, ?, ?)",
+                (user_id, page, title, body, base, time.time()),
+            )
+
+    def draft(self, user_id: int, page: str) -> tuple[str, str, str, float] | None:
+        """(title, body, base revision, time saved) of a draft, or None."""
+        row = (
+            self._db()
+            .execute("SELECT title, body, base, saved FROM drafts WHERE user_id = ? AND page = ?", (user_id, page))
+            .fetchone()
+        )
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]), float(row[3]))
+
+    def delete_draft(self, user_id: int, page: str) -> None:
+        """Forget a draft (after a save, or when the person discards it)."""
+        with self._db() as connection:
+            connection.execute("DELETE FROM drafts WHERE user_id = ? AND page = ?", (user_id, page))
 
     # -- tokens ---------------------------------------------------------------------------
 

@@ -131,3 +131,8 @@ async def admin_action(request: Request) -> Response:
 async def privacy(request: Request) -> Response:
     """What is kept where, and what deleting an account erases."""
     return render(request, "privacy.html")
+
+
+async def accessibility(request: Request) -> Response:
+    """The accessibility statement."""
+    return render(request, "accessibility.html")

@@ -7,27 +7,59 @@ ever dropped.
 
 from __future__ import annotations
 
+import itertools
+import re
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from wiki import pagefile
-from wiki.errors import BadInput, EditConflict, NameTaken, NotFound, TooLarge, WikiError, WorkTreeDirty
+from wiki.errors import (
+    N_,
+    BadInput,
+    EditConflict,
+    NameTaken,
+    NotFound,
+    TooLarge,
+    Unauthorized,
+    WikiError,
+    WorkTreeDirty,
+)
 from wiki.models import User
 from wiki.names import is_page_name, slugify
 from wiki.services import diff
 from wiki.services.accounts import commit_author
-from wiki.services.pages import EditRequest
+from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
 from wiki.web.accounts import signin_url
 from wiki.web.i18n import gettext as _
-from wiki.web.session import csrf_ok, current_user, sign_in, site_of
+from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
+
+_HEADING_HTML = re.compile(r'(<h([1-6]) id="[^"]+">(.*?)</h\2>)')
+
+
+def with_section_links(html: str, name: str, body: str) -> str:
+    """An "edit" link after each heading, to edit that section alone (only when the rendered
+    headings are exactly the heading lines the sections are cut at)."""
+    if len(_HEADING_HTML.findall(html)) != len(pagefile.sections(body)) - 1:
+        return html
+    numbers = itertools.count(1)
+    label = escape(_("Edit section"))
+
+    def add(match: re.Match[str]) -> str:
+        number = next(numbers)
+        hidden = f'<span class="visually-hidden">: {match.group(3)}</span>'
+        link = f'<a class="section-edit" href="/edit/{escape(quote(name))}?section={number}">{label}{hidden}</a>'
+        return match.group(1) + link
+
+    return _HEADING_HTML.sub(add, html)
 
 
 def _field(form: FormData, name: str) -> str:
@@ -68,13 +100,26 @@ async def view(request: Request) -> Response:
             moved = await run_in_threadpool(site.history.renamed_to, name)
             if moved:
                 return RedirectResponse("/p/" + quote(moved), status_code=301)
-        can_create = allowed(current_user(request), Action.CREATE) and is_page_name(name)
-        context = {"status": 404, "message": _(missing.message), "create_name": name if can_create else None}
+        user = current_user(request)
+        valid = is_page_name(name)
+        wanted = name.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ") if valid else ""
+        similar = (
+            [r for r in await run_in_threadpool(site.search.search, wanted, 5) if r.kind == "page"] if wanted else []
+        )
+        context = {
+            "status": 404,
+            "message": _(missing.message),
+            "create_name": name if valid and allowed(user, Action.CREATE) else None,
+            "propose_title": wanted.capitalize() if valid and allowed(user, Action.PROPOSE) else None,
+            "similar": similar,
+        }
         return render(request, "error.html", context, status=404)
     html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
     backlinks = await run_in_threadpool(site.pages.backlinks, page) if not revision else []
     headings = table_of_contents(html)
     user = current_user(request)
+    if not revision and allowed(user, Action.EDIT):
+        html = with_section_links(html, page.path, page.body)
     return render(
         request,
         "page.html",
@@ -93,7 +138,8 @@ async def view(request: Request) -> Response:
 
 
 def _edit_context(name: str, title: str, body: str, message: str, base: str | None, **extra: Any) -> dict[str, Any]:
-    return {"name": name, "title": title, "body": body, "message": message, "base": base, **extra}
+    defaults = {"section": "", "draft": None}
+    return {**defaults, "name": name, "title": title, "body": body, "message": message, "base": base, **extra}
 
 
 async def edit_form(request: Request) -> Response:
@@ -106,7 +152,20 @@ async def edit_form(request: Request) -> Response:
     page, _blob = await run_in_threadpool(site.pages.get, name)
     if not allowed(user, Action.EDIT):
         return _not_allowed(request)
-    return render(request, "edit.html", _edit_context(page.path, page.title, page.body, "", page.revision))
+    draft = site.drafts.get(user, page.path)
+    if draft is not None and request.query_params.get("draft") == "1":
+        context = _edit_context(page.path, draft.title, draft.body, "", draft.base, draft_restored=True)
+        return render(request, "edit.html", context)
+    section = request.query_params.get("section", "")
+    body = page.body
+    if section.isdigit():
+        parts = pagefile.sections(page.body)
+        if 0 < int(section) < len(parts):
+            body = parts[int(section)]
+        else:
+            section = ""
+    context = _edit_context(page.path, page.title, body, "", page.revision, section=section, draft=draft)
+    return render(request, "edit.html", context)
 
 
 def _not_allowed(request: Request) -> Response:
@@ -161,7 +220,8 @@ async def _edit_submit(request: Request) -> Response:
         name = _field(form, "name").strip() or slugify(_field(form, "title"))
     title, body, message = _field(form, "title"), _field(form, "body"), _field(form, "message")
     base = _field(form, "base") or None
-    context = _edit_context(name, title, body, message, base, creating=creating)
+    section = _field(form, "section")
+    context = _edit_context(name, title, body, message, base, creating=creating, section=section)
 
     def again(error: str, status: int, **extra: Any) -> Response:
         return render(request, "edit.html", {**context, "error": error, **extra}, status=status)
@@ -175,9 +235,12 @@ async def _edit_submit(request: Request) -> Response:
         return again(_("Your role does not allow this. Ask a maintainer if you need it."), 403)
     site = site_of(request)
     try:
-        text = site.pages.text_from_form(name, base, title, body)
+        whole = body
+        if section.isdigit() and base:
+            whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
+        text = site.pages.text_from_form(name, base, title, whole)
         if _field(form, "action") == "preview":
-            preview = await run_in_threadpool(site.renderer.render, pagefile.parse(text, name).body)
+            preview = await run_in_threadpool(site.renderer.render, body)
             return render(request, "edit.html", {**context, "preview": preview})
         edit = EditRequest(name, text, base, message, commit_author(user))
         result = await run_in_threadpool(site.pages.save, edit)
@@ -189,6 +252,7 @@ async def _edit_submit(request: Request) -> Response:
         return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
     except (BadInput, TooLarge, WorkTreeDirty) as error:
         return again(_(error.message), error.status)
+    site.drafts.discard(user, name)
     key = "created" if result.created else "merged" if result.merged else "saved"
     if not result.changed:
         key = "unchanged"
@@ -236,3 +300,29 @@ async def new_form(request: Request) -> Response:
 def error_page(request: Request, error: WikiError) -> Response:
     """An error for people, in their language."""
     return render(request, "error.html", {"status": error.status, "message": _(error.message)}, error.status)
+
+
+async def preview(request: Request) -> Response:
+    """The rendered HTML of a text being typed (the editor's live preview), as JSON."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    if current_user(request) is None:
+        raise Unauthorized(N_("Sign in first."))
+    html = await run_in_threadpool(site_of(request).renderer.render, _field(form, "body")[:MAX_PAGE_BYTES])
+    return JSONResponse({"html": html})
+
+
+async def draft(request: Request) -> Response:
+    """Keep or discard the person's draft of a page (the editor saves it every few seconds)."""
+    form = await request.form()
+    require_csrf(request, form.get("csrf_token"))
+    user = current_user(request)
+    if user is None:
+        raise Unauthorized(N_("Sign in first."))
+    name = request.path_params["name"]
+    drafts = site_of(request).drafts
+    if _field(form, "action") == "discard":
+        drafts.discard(user, name)
+        return RedirectResponse(f"/edit/{quote(name)}", status_code=303)
+    await run_in_threadpool(drafts.save, user, name, _field(form, "title"), _field(form, "body"), _field(form, "base"))
+    return JSONResponse({"saved": True})

@@ -68,7 +68,8 @@ async def listing(request: Request) -> Response:
 async def new_principle_form(request: Request) -> Response:
     """The form to propose a new principle."""
     require(current_user(request), Action.PROPOSE)
-    return render(request, "propose_principle.html", {"title": "", "body": "", "why": ""})
+    title = request.query_params.get("title", "")[:200]
+    return render(request, "propose_principle.html", {"title": title, "body": "", "why": ""})
 
 
 async def new_principle(request: Request) -> Response:
