@@ -40,7 +40,18 @@ def _accounts(args: argparse.Namespace) -> AccountService:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the wiki with uvicorn."""
     app = create_app(_settings(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    # Bounds the server too, not only the app: at most 16 KB of request head (uvicorn's
+    # default accepts far more) and idle connections closed after 5 s.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        server_header=False,
+        h11_max_incomplete_event_size=16 * 1024,
+        timeout_keep_alive=5,
+        proxy_headers=False,
+    )
     return 0
 
 

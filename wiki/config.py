@@ -42,6 +42,10 @@ class Settings:
             "help": "who may sign up: open, approval (a maintainer approves) or closed",
         },
     )
+    security_contact: str = field(
+        default="mailto:security@example.invalid",
+        metadata={"env": "WIKI_SECURITY_CONTACT", "help": "where to report a security problem (security.txt)"},
+    )
     secure_cookies: bool = field(
         default=False,
         metadata={

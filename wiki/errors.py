@@ -92,3 +92,10 @@ class StoreUnavailable(WikiError):
 
     code = "unavailable"
     status = 503
+
+
+class TooManyAttempts(WikiError):
+    """Too many failed sign-ins for this account or from this address; wait and retry (429)."""
+
+    code = "too_many_attempts"
+    status = 429

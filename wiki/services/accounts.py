@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from wiki.errors import N_, BadInput, Forbidden, NotFound
+from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts
 from wiki.models import Author, Role, User
 from wiki.store.database import Database, TokenRow, UserRow
 
@@ -33,10 +33,14 @@ COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
 
 @dataclass(frozen=True, slots=True)
 class SessionPolicy:
-    """How long a session lasts: since the last request, and at most since sign-in."""
+    """How long a session lasts (since the last request, and at most since sign-in), and how
+    many failed sign-ins are allowed per account and per address within a window."""
 
     idle_seconds: float = 2 * 3600
     absolute_seconds: float = 12 * 3600
+    failures_per_account: int = 5
+    failures_per_address: int = 30
+    failure_window: float = 15 * 60
 
 
 def _digest(value: str) -> str:
@@ -116,8 +120,28 @@ class AccountService:
             raise NotFound(f"No account named {username!r}.")
         return _to_user(row)
 
-    def authenticate(self, username: str, password: str) -> User | None:
-        """The account when the password is right, else None; as slow for unknown names."""
+    def authenticate(self, username: str, password: str, address: str = "") -> User | None:
+        """The account when the password is right, else None; as slow for unknown names.
+
+        After repeated failures for one username (existing or not) or from one address,
+        ``TooManyAttempts`` for a while, so guessing gets slow without telling which
+        accounts exist.
+        """
+        keys = [f"user:{username.casefold()}"] + ([f"addr:{address}"] if address else [])
+        limits = [self.policy.failures_per_account] + ([self.policy.failures_per_address] if address else [])
+        if any(
+            self.db.failures(key, self.policy.failure_window) >= limit for key, limit in zip(keys, limits, strict=True)
+        ):
+            raise TooManyAttempts(N_("Too many failed attempts. Wait a quarter of an hour and try again."))
+        user = self._check_password(username, password)
+        if user is None:
+            for key in keys:
+                self.db.add_failure(key, self.policy.failure_window)
+        else:
+            self.db.clear_failures(keys[0])
+        return user
+
+    def _check_password(self, username: str, password: str) -> User | None:
         row = self.db.user_by_name(username)
         if row is None:
             self._verify(self._dummy_hash, password)

@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS supports (
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS former_authors (commit_email TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS signin_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, first REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS drafts (
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     page TEXT NOT NULL,
@@ -337,6 +338,32 @@ class Database:
             value = max(int(row[0]) + 1 if row else 1, at_least)
             connection.execute("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", (name, value))
         return value
+
+    # -- sign-in throttling ----------------------------------------------------------------
+
+    def failures(self, key: str, window: float) -> int:
+        """How many failed sign-ins ``key`` (an account or an address) had in the last ``window`` seconds."""
+        row = self._db().execute("SELECT count, first FROM signin_failures WHERE key = ?", (key,)).fetchone()
+        if row is None or time.time() - float(row[1]) > window:
+            return 0
+        return int(row[0])
+
+    def add_failure(self, key: str, window: float) -> None:
+        """Count one failed sign-in for ``key``, starting a new window when the old one passed."""
+        now = time.time()
+        with self._db() as connection:
+            row = connection.execute("SELECT count, first FROM signin_failures WHERE key = ?", (key,)).fetchone()
+            if row is None or now - float(row[1]) > window:
+                connection.execute(
+                    "INSERT OR REPLACE INTO signin_failures (key, count, first) VALUES (?, 1, ?)", (key, now)
+                )
+            else:
+                connection.execute("UPDATE signin_failures SET count = count + 1 WHERE key = ?", (key,))
+
+    def clear_failures(self, key: str) -> None:
+        """Forget the failures of ``key`` (after a successful sign-in)."""
+        with self._db() as connection:
+            connection.execute("DELETE FROM signin_failures WHERE key = ?", (key,))
 
     # -- drafts -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from wiki.errors import N_, BadInput, Forbidden, NameTaken, Unauthorized
 from wiki.models import Role, User
 from wiki.services.permissions import Action, require
+from wiki.web.forms import read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.session import current_user, require_csrf, sign_in, sign_out, site_of
 from wiki.web.templating import render
@@ -36,7 +37,7 @@ async def signup_form(request: Request) -> Response:
 
 async def signup(request: Request) -> Response:
     """Create a contributor account; sign in at once, or wait for a maintainer's approval."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     site = site_of(request)
     values = {key: _text(form, key) for key in ("username", "display_name", "email")}
@@ -68,7 +69,7 @@ async def account_page(request: Request) -> Response:
 
 async def account_action(request: Request) -> Response:
     """Every change to one's own account, by the form's ``action`` field."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     user = _me(request)
     accounts = site_of(request).accounts
@@ -106,7 +107,7 @@ async def admin_accounts(request: Request) -> Response:
 
 async def admin_action(request: Request) -> Response:
     """Maintainers: approve, change a role, disable or enable, reset a password."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     require(current_user(request), Action.MANAGE_ACCOUNTS)
     accounts = site_of(request).accounts

@@ -8,6 +8,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from wiki.errors import TooManyAttempts
+from wiki.web.forms import read_form
 from wiki.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from wiki.web.i18n import gettext as _
 from wiki.web.session import require_csrf, sign_in, sign_out, site_of
@@ -34,12 +36,17 @@ async def signin_form(request: Request) -> Response:
 
 async def signin_submit(request: Request) -> Response:
     """Check the password and start a new session; the same message for any failure."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     username = str(form.get("username") or "")
     password = str(form.get("password") or "")
     target = local_target(str(form.get("next") or ""))
-    user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password)
+    address = request.client.host if request.client else ""
+    try:
+        user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password, address)
+    except TooManyAttempts as error:
+        context = {"next": target, "username": username, "error": _(error.message)}
+        return render(request, "signin.html", context, status=429)
     if user is None:
         context = {
             "next": target,
@@ -55,7 +62,7 @@ async def signin_submit(request: Request) -> Response:
 
 async def signout(request: Request) -> Response:
     """End the session on the server."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     response = RedirectResponse("/?notice=signed-out", status_code=303)
     sign_out(request, response)

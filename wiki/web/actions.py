@@ -17,6 +17,7 @@ from wiki.errors import BadInput, EditConflict, NameTaken
 from wiki.models import User
 from wiki.services.accounts import commit_author
 from wiki.services.permissions import Action, require
+from wiki.web.forms import read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.session import current_user, require_csrf, site_of
 from wiki.web.templating import render
@@ -24,7 +25,7 @@ from wiki.web.templating import render
 
 async def _checked(request: Request, action: Action) -> tuple[FormData, User]:
     """The form, once the token and the person's role are checked."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     return form, require(current_user(request), action)
 

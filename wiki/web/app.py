@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +36,7 @@ from wiki.web import (
     pages,
     proposals,
 )
-from wiki.web.security import BodyLimit, SecurityHeaders
+from wiki.web.security import BodyLimit, HeaderLimits, SecurityHeaders
 from wiki.web.session import site_of
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,18 @@ async def healthz(request: Request) -> Response:
     site = site_of(request)
     healthy = await run_in_threadpool(site.healthy)
     return JSONResponse({"ok": healthy}, status_code=200 if healthy else 503)
+
+
+async def security_txt(request: Request) -> Response:
+    """RFC 9116: where to report a security problem."""
+    settings = site_of(request).settings
+    expires = (datetime.now(UTC) + timedelta(days=180)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    base = str(request.base_url).rstrip("/")
+    text = (
+        f"Contact: {settings.security_contact}\nExpires: {expires}\nPreferred-Languages: nl, en\n"
+        f"Canonical: {base}/.well-known/security.txt\n"
+    )
+    return PlainTextResponse(text)
 
 
 class Language:
@@ -192,6 +205,7 @@ ROUTES = [
     Route("/signout", accounts.signout, methods=["POST"]),
     Route("/lang/{language}", accounts.choose_language),
     Route("/healthz", healthz),
+    Route("/.well-known/security.txt", security_txt),
     Route("/api/pages", api.list_pages),
     Route("/api/pages/{name:path}", api.get_page, methods=["GET"]),
     Route("/api/pages/{name:path}", api.put_page, methods=["PUT"]),
@@ -231,6 +245,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
         routes=ROUTES,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(HeaderLimits),
             Middleware(ServerErrors),
             Middleware(BodyLimit),
             Middleware(Language),

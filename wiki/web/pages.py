@@ -26,6 +26,7 @@ from wiki.errors import (
     NameTaken,
     NotFound,
     TooLarge,
+    TooManyAttempts,
     Unauthorized,
     WikiError,
     WorkTreeDirty,
@@ -38,6 +39,7 @@ from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
 from wiki.web.accounts import signin_url
+from wiki.web.forms import read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
@@ -191,7 +193,11 @@ async def _signed_in_for_form(request: Request, form: FormData) -> tuple[User | 
     username, password = _field(form, "username"), _field(form, "password")
     if not username:
         return None, _("Your session has ended. Your text is kept below: sign in to save it.")
-    user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password)
+    address = request.client.host if request.client else ""
+    try:
+        user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password, address)
+    except TooManyAttempts as error:
+        return None, _(error.message) + " " + _("Your text is kept below.")
     if user is None:
         return None, _("The username or password is not right. Your text is kept below.")
     request.state.user = user
@@ -213,7 +219,7 @@ async def edit_submit(request: Request) -> Response:
 
 
 async def _edit_submit(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     name = request.path_params.get("name", "")
     creating = name == ""
     if creating:
@@ -304,7 +310,7 @@ def error_page(request: Request, error: WikiError) -> Response:
 
 async def preview(request: Request) -> Response:
     """The rendered HTML of a text being typed (the editor's live preview), as JSON."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     if current_user(request) is None:
         raise Unauthorized(N_("Sign in first."))
@@ -314,7 +320,7 @@ async def preview(request: Request) -> Response:
 
 async def draft(request: Request) -> Response:
     """Keep or discard the person's draft of a page (the editor saves it every few seconds)."""
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     user = current_user(request)
     if user is None:

@@ -16,6 +16,7 @@ from wiki.models import User
 from wiki.services.discussion import page_target, proposal_target
 from wiki.services.permissions import Action, allowed, require
 from wiki.services.proposals import OPEN, STATUSES, Proposal
+from wiki.web.forms import read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.session import current_user, require_csrf, site_of
 from wiki.web.templating import render
@@ -35,7 +36,7 @@ def proposal_id(request: Request) -> int:
 
 
 async def _checked(request: Request, action: Action) -> tuple[FormData, User]:
-    form = await request.form()
+    form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     return form, require(current_user(request), action)
 

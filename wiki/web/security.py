@@ -24,8 +24,21 @@ _HEADERS = {
 MAX_BODY_BYTES = 1_048_576
 
 
+MAX_HEADERS = 100
+MAX_HEADER_BYTES = 16 * 1024
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _signed_in(scope: Scope) -> bool:
+    return any(name == b"cookie" and b"wiki_session=" in value for name, value in scope["headers"])
+
+
 class SecurityHeaders:
-    """Adds the security headers to every HTTP response."""
+    """Adds the security headers to every HTTP response, whatever produced it.
+
+    HSTS when served over https; ``Cache-Control: no-store`` for anyone signed in,
+    so no shared cache keeps a page meant for one person.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -34,15 +47,43 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        https = scope.get("scheme") == "https"
+        private = _signed_in(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in _HEADERS.items():
                     headers.setdefault(name, value)
+                if https:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+                if private:
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeaderLimits:
+    """Refuses requests with too many or too large headers (431), before any work is done.
+
+    The server is configured with the same bound (``wiki serve``); this keeps it under any server.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            size = sum(len(name) + len(value) + 4 for name, value in headers)
+            if len(headers) > MAX_HEADERS or size > MAX_HEADER_BYTES:
+                body = b'{"error": "headers_too_large", "message": "Too many or too large request headers."}'
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 431, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

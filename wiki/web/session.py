@@ -83,7 +83,7 @@ def finish_response(request: Request, response: Response) -> None:
             secure=_secure(request),
             path="/",
         )
-    if request.cookies.get(SESSION_COOKIE) or new_visitor:
+    if new_visitor:
         response.headers["Cache-Control"] = "no-store"
 
 
