@@ -48,7 +48,7 @@ OPTIONS = [
 
 
 def snapshot(folder: Path, skip: Path) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for root, dirs, files in os.walk(folder):
         if Path(root) == skip:
             dirs.clear()
