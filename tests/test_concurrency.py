@@ -19,13 +19,13 @@ import pytest
 
 from tests.conftest import PASSWORD, git
 from tests.server import running_server
-from wiki.errors import EditConflict
+from wiki.errors import EditConflict, WikiError
 from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 
 WRITERS = 8
-EDITS = 25
+EDITS = 50
 PAGE = "het-kan-altijd-nog-duidelijker-en-nog-simpeler"
 
 
@@ -142,3 +142,56 @@ def test_eight_clients_against_the_real_server_lose_nothing(site: Site, tmp_path
         tokens, retries = run_writers(save_one)
     print(f"conflicts retried over HTTP: {retries}")
     assert_history_holds(settings.repo, tokens, [f"{PAGE}.md"])
+
+
+def test_accepting_proposals_while_four_writers_edit_main(site: Site) -> None:
+    """Every accept either lands or answers 409; no edit to main is lost meanwhile."""
+    maintainer = site.accounts.add_user("beheerder", "correct horse battery", Role.MAINTAINER)
+    author = site.accounts.add_user("auteur", "correct horse battery", Role.CONTRIBUTOR)
+    names = [page.path for page in site.pages.list_pages() if page.number][:4]
+    proposals = [
+        site.proposals.create(author, f"Voorstel {n}", "", [(f"voorstel-{n}", f"# Voorstel {n}\n\nTekst {n}.\n")])
+        for n in range(8)
+    ]
+    acknowledged: list[str] = []
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    author_of_edits = Author("Schrijver", "s@users.wiki.invalid")
+
+    def write(slot: int) -> None:
+        for edit in range(25):
+            while True:
+                page, _ = site.pages.get(names[slot])
+                token = f"main-{slot}-{edit}"
+                try:
+                    site.pages.save(EditRequest(names[slot], page.text + f"\n{token}\n", page.revision, token,
+                                                author_of_edits))  # fmt: skip
+                except EditConflict:
+                    continue
+                with lock:
+                    acknowledged.append(token)
+                break
+
+    def accept() -> None:
+        for proposal in proposals:
+            try:
+                site.proposals.accept(proposal.id, maintainer, "ja", proposal.head_revision)
+                outcome = "accepted"
+            except WikiError as error:
+                outcome = str(error.status)
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=write, args=(slot,)) for slot in range(4)] + [threading.Thread(target=accept)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(f"\n8 accepts while 4 writers made {len(acknowledged)} edits: {outcomes.count('accepted')} accepted, "
+          f"{outcomes.count('409')} answered 409")  # fmt: skip
+    assert sorted(set(outcomes)) in (["accepted"], ["409", "accepted"], ["409"])
+    assert len(outcomes) == 8
+    assert_history_holds(site.settings.repo, acknowledged, [f"{name}.md" for name in names])
+    for proposal in proposals:
+        if site.proposals.get(proposal.id).record.status == "accepted":
+            assert site.pages.get(proposal.record.paths[0])[0].title == proposal.record.title
