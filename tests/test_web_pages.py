@@ -5,10 +5,12 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, csrf_from, git
-from wiki.models import Role
+from wiki.models import Author, Role
+from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 
 PAGE = "neem-initiatief"
+AUTHOR = Author("Anna", "anna@users.wiki.invalid")
 
 
 def edit_form(client: TestClient, name: str = PAGE) -> dict[str, str]:
@@ -263,3 +265,28 @@ def test_a_missing_page_offers_editors_to_create_it(client: TestClient, auth: Au
     assert 'href="/new?name=nog-te-schrijven"' in response.text
     form = client.get("/new?name=nog-te-schrijven")
     assert form.context["name"] == "nog-te-schrijven"  # type: ignore[attr-defined]
+
+
+def test_anonymous_readers_get_cached_pages_with_an_etag_checked_against_head(
+    client: TestClient, auth: Auth, site: Site
+) -> None:
+    first = client.get(f"/p/{PAGE}")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    assert client.get(f"/p/{PAGE}").content == first.content
+    not_modified = client.get(f"/p/{PAGE}", headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    page = site.pages.get(PAGE)[0]
+    site.pages.save(EditRequest(PAGE, page.text + "\nNieuw na de cache.\n", page.revision, "", AUTHOR))
+    changed = client.get(f"/p/{PAGE}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Nieuw na de cache." in changed.text
+    assert changed.headers["etag"] != etag
+    english = client.get("/lang/en?next=/")
+    assert english.status_code == 303
+    assert client.get(f"/p/{PAGE}").headers["etag"] != changed.headers["etag"]
+    auth.sign_in(Role.EDITOR)
+    signed_in = client.get(f"/p/{PAGE}")
+    assert "etag" not in signed_in.headers
+    assert signed_in.headers["cache-control"] == "no-store"

@@ -87,6 +87,11 @@ class PageService:
                 if acquired:
                     self.index.catch_up()
 
+    def current_head(self) -> str:
+        """The commit the index (and so every page shown) reflects, caught up first."""
+        self.refresh()
+        return self.index.indexed_head or ""
+
     def list_pages(self) -> list[PageSummary]:
         """Every page, principles first in their order."""
         self.refresh()

@@ -233,11 +233,11 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if site is not None:
-            yield {"site": site}
+            yield {"site": site, "reader_cache": pages.ReaderCache()}
             return
         opened = await run_in_threadpool(open_site, config)
         try:
-            yield {"site": opened}
+            yield {"site": opened, "reader_cache": pages.ReaderCache()}
         finally:
             opened.close()
 

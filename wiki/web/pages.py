@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
+from collections import OrderedDict
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +18,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from wiki import pagefile
 from wiki.errors import (
@@ -38,10 +40,11 @@ from wiki.services.accounts import commit_author
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
+from wiki.web import i18n
 from wiki.web.accounts import signin_url
 from wiki.web.forms import read_form
 from wiki.web.i18n import gettext as _
-from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
+from wiki.web.session import SESSION_COOKIE, csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
 
 _HEADING_HTML = re.compile(r'(<h([1-6]) id="[^"]+">(.*?)</h\2>)')
@@ -84,8 +87,61 @@ async def home(request: Request) -> Response:
     )
 
 
+class ReaderCache:
+    """Whole pages as anonymous readers get them, by address, language and the commit the wiki
+    is at: any commit makes every entry stale, so nothing shown can be out of date."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._pages: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> bytes | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, str], body: bytes) -> None:
+        with self._lock:
+            self._pages[key] = body
+            if len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+
+
+def _reader_headers(etag: str) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Cookie"}
+
+
 async def view(request: Request) -> Response:
-    """One page, rendered from Markdown."""
+    """One page, rendered from Markdown.
+
+    Anonymous readers of the current version get it from a cache checked against the
+    commit the wiki is at, with an ETag, so a browser that has it gets 304.
+    """
+    site = site_of(request)
+    reader = not request.query_params and SESSION_COOKIE not in request.cookies
+    if not reader:
+        return await _view(request)
+    head = await run_in_threadpool(site.pages.current_head)
+    language = i18n.current_language()
+    etag = f'W/"{head[:20]}-{language}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=_reader_headers(etag))
+    cache: ReaderCache = request.state.reader_cache
+    key = (request.url.path, language, head)
+    cached = cache.get(key)
+    if cached is not None:
+        return HTMLResponse(cached, headers=_reader_headers(etag))
+    response = await _view(request)
+    if response.status_code == 200 and "set-cookie" not in response.headers:
+        cache.put(key, bytes(response.body))
+        response.headers.update(_reader_headers(etag))
+    return response
+
+
+async def _view(request: Request) -> Response:
     site = site_of(request)
     name = request.path_params["name"]
     revision = request.query_params.get("revision")
