@@ -6,6 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import git
 from wiki.errors import NotFound, WorkTreeDirty
@@ -150,3 +152,33 @@ def test_local_changes_in_the_work_tree_refuse_the_save_and_stay(
     repo.check_work_tree_clean(["twee.md"])  # other pages can still be saved
     assert (folder / "een.md").read_text() == "lokaal werk\n"
     assert repo.head() == head
+
+
+PARAGRAPHS = st.lists(st.text(alphabet="abcdefgh ", min_size=1, max_size=20).map(str.strip).filter(bool),
+                      min_size=3, max_size=8)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(PARAGRAPHS, st.data())
+def test_merging_edits_of_different_paragraphs_keeps_both(paragraphs: list[str], data: st.DataObject) -> None:
+    first, second = data.draw(st.lists(st.integers(0, len(paragraphs) - 1), min_size=2, max_size=2, unique=True))
+    base = "\n\n".join(paragraphs) + "\n"
+    ours = "\n\n".join(p + " X" if i == first else p for i, p in enumerate(paragraphs)) + "\n"
+    theirs = "\n\n".join(p + " Y" if i == second else p for i, p in enumerate(paragraphs)) + "\n"
+    merged = GitRepository.merge_texts(base, ours, theirs)
+    assert (
+        merged
+        == "\n\n".join(p + " X" if i == first else p + " Y" if i == second else p for i, p in enumerate(paragraphs))
+        + "\n"
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(PARAGRAPHS, st.data())
+def test_merging_two_edits_of_one_paragraph_never_drops_either(paragraphs: list[str], data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(paragraphs) - 1))
+    base = "\n\n".join(paragraphs) + "\n"
+    ours = base.replace(paragraphs[index], paragraphs[index] + " EERSTE", 1)
+    theirs = base.replace(paragraphs[index], paragraphs[index] + " TWEEDE", 1)
+    merged = GitRepository.merge_texts(base, ours, theirs)
+    assert merged is None or ("EERSTE" in merged and "TWEEDE" in merged)

@@ -16,7 +16,7 @@ from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action
 from wiki.services.site import Site
-from wiki.web.app import ROUTES
+from wiki.web.app import ROUTES, create_app
 
 PAGE = "neem-initiatief"
 VISITORS = [None, Role.CONTRIBUTOR, Role.EDITOR, Role.MAINTAINER]
@@ -245,3 +245,29 @@ def test_posts_without_a_form_token_change_nothing(client: TestClient, auth: Aut
         assert response.status_code in (400, 403), url
     assert site.repo.head() == head
     assert client.get("/edit/" + PAGE).status_code == 200  # still signed in
+
+
+FORM_POSTS = sorted(key for key in EXPECTED if key[1] == "POST" and not key[0].startswith(("/api/", "/wiki.git")))
+
+
+@pytest.mark.parametrize("token_kind", ["none", "someone else's"])
+@pytest.mark.parametrize("key", FORM_POSTS, ids=lambda k: k[0])
+def test_form_posts_without_this_visitors_token_change_nothing(
+    key: tuple[str, str], token_kind: str, client: TestClient, auth: Auth, site: Site
+) -> None:
+    prepared = prepare(site)
+    url = EXPECTED[key][1].format(**prepared)
+    with TestClient(create_app(site.settings, site=site)) as other:
+        other_token = csrf_from(other.get("/signin").text)  # a valid token, but another visitor's
+    auth.sign_in(Role.MAINTAINER)
+    head = site.repo.head()
+    proposals_before = site.repo.refs("refs/meta/proposals/")
+    data = {"title": "T", "body": "nieuw", "name": "nieuwe-pagina", "new_name": "nieuwe-naam", "display_name": "V2",
+            "reason": "r", "support": "yes", "username": "nieuwkomer", "password": PASSWORD, "action": "disable",
+            "target": f"proposal:{prepared['pid']}", "head": prepared["head"], "revision": prepared["rev"]}  # fmt: skip
+    if token_kind != "none":
+        data["csrf_token"] = other_token
+    response = client.post(url, data=data)
+    assert response.status_code in (400, 403), response.status_code
+    assert site.repo.head() == head
+    assert site.repo.refs("refs/meta/proposals/") == proposals_before

@@ -550,7 +550,8 @@ class GitRepository:
 
     # -- merging --------------------------------------------------------------------------
 
-    def merge_texts(self, base: str, ours: str, theirs: str) -> str | None:
+    @staticmethod
+    def merge_texts(base: str, ours: str, theirs: str) -> str | None:
         """Three-way merge of texts with ``git merge-file``; None when they conflict."""
         with tempfile.TemporaryDirectory(prefix="wiki-merge-") as folder:
             names = []
