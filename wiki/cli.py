@@ -61,7 +61,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.path.exists():
         raise WikiError(f"{args.path} exists already.")
     open_repository(args.path, settings.content_dir).close()
-    print(f"Created {args.path} with the bundled pages.")
+    Database(settings.database_url).close()
+    print(f"Created {args.path} with the bundled pages, and the database {settings.database_url}.")
     return 0
 
 
@@ -160,9 +161,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.set_defaults(run=cmd_serve)
 
-    init = _sub(commands, "init", "create a bare repository seeded with the bundled pages")
-    init.add_argument("path", type=Path, help="where to create it")
-    init.set_defaults(run=cmd_init, repo=None, database=None)
+    init = _sub(commands, "init", "create a bare repository seeded with the bundled pages (and the database)")
+    init.add_argument("path", type=Path, help="where to create the repository")
+    init.add_argument(
+        "--database", help="database URL to create too (default: $WIKI_DATABASE_URL or sqlite:///data/wiki.sqlite3)"
+    )
+    init.set_defaults(run=cmd_init, repo=None)
 
     _user_commands(commands)
     _token_commands(commands)

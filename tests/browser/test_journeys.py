@@ -37,7 +37,9 @@ def test_sign_in_edit_save_and_see_the_new_text(page: Page, live_wiki: str) -> N
     body.fill(body.input_value() + "\n\nDeze zin is in de browser toegevoegd.")
     page.get_by_label("Wat heb je veranderd?").fill("Zin toegevoegd in de browser")
     page.get_by_role("button", name="Voorbeeld").click()
-    expect(page.locator(".preview")).to_contain_text("Deze zin is in de browser toegevoegd.")
+    expect(page.get_by_role("region", name="Voorbeeld", exact=True)).to_contain_text(
+        "Deze zin is in de browser toegevoegd."
+    )
     screenshot(page, "edit-preview-nl")
     page.get_by_role("button", name="Opslaan").click()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.browser.conftest import axe_violations, screenshot
 from tests.conftest import PASSWORD
@@ -132,3 +132,42 @@ def test_sign_in_and_edit_with_the_keyboard_alone(page: Page, live_wiki: str) ->
     page.keyboard.press("Enter")
     expect(page.locator(".notice")).to_have_text("Opgeslagen.")
     expect(page.locator(".content")).to_contain_text("Met het toetsenbord geschreven.")
+
+
+def test_the_editor_extras_preview_toolbar_draft_and_leave_warning(page: Page, live_wiki: str) -> None:
+    sign_in(page, live_wiki, "redacteur")
+    page.goto(f"{live_wiki}/edit/{PAGE}")
+    live = page.locator("section.live-preview .content")
+    expect(live).to_contain_text("Laat collega's")
+    body = page.locator("#body")
+    body.fill("Een woord")
+    body.evaluate("element => element.setSelectionRange(4, 9)")
+    page.get_by_role("toolbar").get_by_role("button", name="Vet").click()
+    expect(body).to_have_value("Een **woord**")
+    expect(live.locator("strong")).to_have_text("woord")
+    expect(page.locator(".draft-status")).to_have_text("Concept bewaard", timeout=10_000)
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "editor-extras-nl")
+    dialogs: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.goto(f"{live_wiki}/")
+    assert dialogs == ["beforeunload"]
+    page.goto(f"{live_wiki}/edit/{PAGE}")
+    expect(page.get_by_role("link", name="Verder met mijn concept")).to_be_visible()
+
+
+def test_pages_fit_a_phone(browser: Browser, live_wiki: str) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    phone = context.new_page()
+    try:
+        for name, path in {"home": "/", "page": f"/p/{PAGE}", "proposals": "/proposals"}.items():
+            phone.goto(live_wiki + path)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 375, name
+            screenshot(phone, f"{name}-phone-nl")
+    finally:
+        context.close()
