@@ -40,8 +40,9 @@ def exchange(port: int, data: bytes, timeout: float = 10) -> bytes:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[int, str]]:
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, str]]:
     """Why: abuse must be answered by the real server (uvicorn limits and all), not a test client."""
+    monkeypatch.setenv("WIKI_RECEIVE_TIMEOUT", "1")
     settings = Settings(repo=tmp_path / "wiki.git", database_url=f"sqlite:///{tmp_path / 'wiki.sqlite3'}")
     site = open_site(settings)
     token = site.accounts.create_token(site.accounts.add_user("beheer", PASSWORD, Role.MAINTAINER).username)
@@ -110,6 +111,12 @@ def test_abuse_is_answered_and_normal_requests_keep_working(server: tuple[int, s
     multipart += b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
     figures["5,000 multipart parts"] = status_of(exchange(port, multipart + body))
 
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(head + b"Content-Length: 100\r\n\r\n" + b'{"body": ')  # and then pause
+        started = time.perf_counter()
+        reply = connection.recv(65536)
+    figures["a body that pauses (timeout 1 s)"] = (status_of(reply), f"after {time.perf_counter() - started:.1f} s")
+
     slow = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(10)]
     for connection in slow:
         connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never finish the request
@@ -125,4 +132,5 @@ def test_abuse_is_answered_and_normal_requests_keep_working(server: tuple[int, s
     assert figures["200 headers"] in (400, 431)
     assert figures["a 32 KB header"] in (400, 431)
     assert figures["5,000 multipart parts"] == 400
+    assert figures["a body that pauses (timeout 1 s)"][0] == 408  # type: ignore[index]
     assert healthy(port) > 0

@@ -46,6 +46,10 @@ class Settings:
         default="mailto:security@example.invalid",
         metadata={"env": "WIKI_SECURITY_CONTACT", "help": "where to report a security problem (security.txt)"},
     )
+    receive_timeout: float = field(
+        default=20.0,
+        metadata={"env": "WIKI_RECEIVE_TIMEOUT", "help": "seconds a client may pause while sending a request body"},
+    )
     secure_cookies: bool = field(
         default=False,
         metadata={
@@ -75,4 +79,6 @@ def _convert(kind: object, raw: str) -> object:
         return Path(raw)
     if kind in (bool, "bool"):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind in (float, "float"):
+        return float(raw)
     return raw

@@ -99,3 +99,10 @@ class TooManyAttempts(WikiError):
 
     code = "too_many_attempts"
     status = 429
+
+
+class RequestTimeout(WikiError):
+    """The client paused too long while sending its request (408)."""
+
+    code = "timeout"
+    status = 408

@@ -247,7 +247,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             Middleware(SecurityHeaders),
             Middleware(HeaderLimits),
             Middleware(ServerErrors),
-            Middleware(BodyLimit),
+            Middleware(BodyLimit, timeout=config.receive_timeout),
             Middleware(Language),
         ],
         exception_handlers={WikiError: wiki_error, HTTPException: http_error},

@@ -6,10 +6,12 @@ pages, JSON, errors, static files and redirects.
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wiki.errors import N_, TooLarge
+from wiki.errors import N_, RequestTimeout, TooLarge
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -91,12 +93,14 @@ class BodyLimit:
 
     A declared ``Content-Length`` over the limit is answered at once; a body that
     grows past it while being read raises ``TooLarge``, which the app's error
-    handler turns into a 413 in HTML or JSON.
+    handler turns into a 413 in HTML or JSON.  A client that pauses longer than
+    ``timeout`` while sending the body gets 408 (``RequestTimeout``).
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, timeout: float = 20.0) -> None:
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,14 +109,21 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         too_large = declared is not None and (not declared.isdigit() or int(declared) > self.limit)
         received = 0
+        body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
             if too_large:
                 raise TooLarge(N_("The request is too large (at most 1 MB)."))
-            message = await receive()
+            if body_done:  # after the body, receive() waits for a disconnect: no timeout then
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout)
+            except TimeoutError:
+                raise RequestTimeout(N_("The request body came too slowly.")) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.limit:
                     raise TooLarge(N_("The request is too large (at most 1 MB)."))
             return message
