@@ -118,13 +118,18 @@ def main() -> int:
         f"first index build: {results['first_index_build_s']} s; start-up with index: "
         f"{results['start_up_with_index_s']} s"
     )
+    report(results, args.out)
+    return 0
+
+
+def report(results: dict[str, object], out: Path | None) -> None:
+    """Print the service and HTTP timings as a table, and write every result as JSON to ``out``."""
     for layer in ("service", "http"):
         for name, figures in results[layer].items():  # type: ignore[attr-defined]
-            print(f"{layer:8} {name:42} p50 {figures['p50_ms']:8.2f} ms   p95 {figures['p95_ms']:8.2f} ms")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+            print(f"{layer:8} {name:48} p50 {figures['p50_ms']:8.2f} ms   p95 {figures['p95_ms']:8.2f} ms")
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.history import timed
+from bench.history import report, timed
 from tests.server import running_server
 from wiki.config import Settings
 from wiki.services.site import open_site
@@ -68,12 +68,7 @@ def main() -> int:
     results["service"] = service
     results["http"] = http
     print(f"{results['pages']} pages; index built in {results['index_build_s']} s (with the history index)")
-    for layer in ("service", "http"):
-        for name, figures in results[layer].items():  # type: ignore[attr-defined]
-            print(f"{layer:8} {name:32} p50 {figures['p50_ms']:7.2f} ms   p95 {figures['p95_ms']:7.2f} ms")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    report(results, args.out)
     return 0
 
 
