@@ -184,3 +184,15 @@ def test_git_clone_over_http_takes_everything_and_refuses_pushes(site: Site, tmp
         assert reopened.repo.ref("refs/heads/stiekem") is None
     finally:
         reopened.close()
+
+
+def test_ten_results_at_first_and_more_on_request(client: TestClient, site: Site) -> None:
+    for number in range(12):
+        save(site, f"vogel-{number}", f"# Vogel {number}\n\nDe merel zingt.\n")
+    first = client.get("/search", params={"q": "merel"})
+    assert len(first.context["results"]) == 10  # type: ignore[attr-defined]
+    assert first.context["more"] is True  # type: ignore[attr-defined]
+    everything = client.get("/search", params={"q": "merel", "all": "1"})
+    assert len(everything.context["results"]) == 12  # type: ignore[attr-defined]
+    assert len(client.get("/api/search", params={"q": "merel", "limit": "50"}).json()["results"]) == 12
+    assert client.get("/api/search", params={"q": "merel", "limit": "500"}).status_code == 400

@@ -38,7 +38,7 @@ class SearchService:
         self._cache: OrderedDict[tuple[str, int, str], list[SearchResult]] = OrderedDict()
         self._lock = Lock()
 
-    def search(self, query: str, limit: int = 20) -> list[SearchResult]:
+    def search(self, query: str, limit: int = 10) -> list[SearchResult]:
         """Results for what a person typed, best first; nothing for an empty query.
 
         Results are cached until the index changes (a commit, or a proposal opened,

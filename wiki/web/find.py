@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from wiki.errors import N_, BadInput
 from wiki.services.permissions import Action, require
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
@@ -18,13 +19,19 @@ from wiki.web.templating import render
 async def search_page(request: Request) -> Response:
     """Search results for people."""
     query = request.query_params.get("q", "")
-    results = await run_in_threadpool(site_of(request).search.search, query)
-    return render(request, "search.html", {"q": query, "results": results})
+    everything = request.query_params.get("all") == "1"
+    results = await run_in_threadpool(site_of(request).search.search, query, 50 if everything else 10)
+    return render(
+        request, "search.html", {"q": query, "results": results, "more": not everything and len(results) == 10}
+    )
 
 
 async def search_api(request: Request) -> Response:
     """``GET /api/search?q=...`` -> ``{"results": [{"kind", "path", "title", "snippet"}]}``."""
-    results = await run_in_threadpool(site_of(request).search.search, request.query_params.get("q", ""))
+    raw = request.query_params.get("limit", "10")
+    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+        raise BadInput(N_("'limit' must be a whole number from 1 to 50."))
+    results = await run_in_threadpool(site_of(request).search.search, request.query_params.get("q", ""), int(raw))
     items = []
     for result in results:
         item: dict[str, object] = {"kind": result.kind, "path": result.path, "title": result.title,
