@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test test-fast lint typecheck browser-deps catalogs clean
+.PHONY: run test test-fast lint typecheck browser-deps catalogs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ browser-deps:
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o wiki/locale/messages.pot .
 	$(BIN)/pybabel update -i wiki/locale/messages.pot -d wiki/locale --no-fuzzy-matching --omit-header --ignore-obsolete
+
+## Benchmarks (never part of make test): our wiki and An Otter Wiki side by side on a generated
+## repository of 2,000 pages and 50,000 commits, then history and search on the same data.
+BENCH_DATA ?= /tmp/wiki-bench-data
+bench: $(STAMP)
+	[ -x .venv-otter/bin/gunicorn ] || ($(PYTHON) -m venv .venv-otter && .venv-otter/bin/pip install --quiet otterwiki==2.26.1 gunicorn==27.0.1)
+	[ -f $(BENCH_DATA)/manifest.json ] || $(PYTHON) bench/gen_repo.py --out $(BENCH_DATA) --pages 2000 --commits 50000 --deep-revs 5000
+	bench/side_by_side.sh $(BENCH_DATA) bench/results/side-by-side.jsonl
+	$(BIN)/python bench/history.py --data $(BENCH_DATA) --out bench/results/history-large.json
+	$(BIN)/python bench/search.py --data $(BENCH_DATA) --out bench/results/search-large.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
