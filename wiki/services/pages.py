@@ -87,6 +87,12 @@ class PageService:
                 if acquired:
                     self.index.catch_up()
 
+    def head_if_current(self) -> str | None:
+        """The commit the index reflects when it is the branch head (a ref file and one SQLite
+        row, cheap enough to ask on the event loop); None when the index must catch up first."""
+        head = self.repo.head()
+        return head if head is not None and head == self.index.indexed_head else None
+
     def current_head(self) -> str:
         """The commit the index (and so every page shown) reflects, caught up first."""
         self.refresh()

@@ -124,7 +124,9 @@ async def view(request: Request) -> Response:
     reader = not request.query_params and SESSION_COOKIE not in request.cookies
     if not reader:
         return await _view(request)
-    head = await run_in_threadpool(site.pages.current_head)
+    head = site.pages.head_if_current()
+    if head is None:
+        head = await run_in_threadpool(site.pages.current_head)
     language = i18n.current_language()
     etag = f'W/"{head[:20]}-{language}"'
     if request.headers.get("if-none-match") == etag:
