@@ -4,22 +4,16 @@ maintainers the accounts list (roles, approval, disabling, password resets)."""
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from wiki.errors import N_, BadInput, Forbidden, NameTaken, Unauthorized
 from wiki.models import Role, User
 from wiki.services.permissions import Action, require
-from wiki.web.forms import read_form
+from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.session import current_user, require_csrf, sign_in, sign_out, site_of
 from wiki.web.templating import render
-
-
-def _text(form: FormData, key: str) -> str:
-    value = form.get(key)
-    return value if isinstance(value, str) else ""
 
 
 def _me(request: Request) -> User:
@@ -40,14 +34,14 @@ async def signup(request: Request) -> Response:
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     site = site_of(request)
-    values = {key: _text(form, key) for key in ("username", "display_name", "email")}
+    values = {key: field(form, key) for key in ("username", "display_name", "email")}
     try:
         user = await run_in_threadpool(
             site.accounts.sign_up,
             values["username"],
             values["display_name"],
             values["email"],
-            _text(form, "password"),
+            field(form, "password"),
             site.settings.signup,
         )
     except (BadInput, NameTaken, Forbidden) as error:
@@ -73,22 +67,22 @@ async def account_action(request: Request) -> Response:
     require_csrf(request, form.get("csrf_token"))
     user = _me(request)
     accounts = site_of(request).accounts
-    action = _text(form, "action")
+    action = field(form, "action")
     try:
         if action == "name":
-            await run_in_threadpool(accounts.change_display_name, user, _text(form, "display_name"))
+            await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
             return RedirectResponse("/account?notice=account-saved", status_code=303)
         if action == "password":
-            await run_in_threadpool(accounts.change_password, user, _text(form, "current"), _text(form, "new"))
+            await run_in_threadpool(accounts.change_password, user, field(form, "current"), field(form, "new"))
             return RedirectResponse("/account?notice=account-saved", status_code=303)
         if action == "token":
-            token = await run_in_threadpool(accounts.create_token, user.username, _text(form, "label"))
+            token = await run_in_threadpool(accounts.create_token, user.username, field(form, "label"))
             return render(request, "account.html", {"tokens": accounts.tokens(user.username), "new_token": token})
-        if action == "revoke" and _text(form, "token_id").isdigit():
-            accounts.revoke_token(user.username, int(_text(form, "token_id")))
+        if action == "revoke" and field(form, "token_id").isdigit():
+            accounts.revoke_token(user.username, int(field(form, "token_id")))
             return RedirectResponse("/account?notice=account-saved", status_code=303)
         if action == "delete":
-            await run_in_threadpool(accounts.delete_account, user, _text(form, "password"))
+            await run_in_threadpool(accounts.delete_account, user, field(form, "password"))
             response = RedirectResponse("/?notice=account-deleted", status_code=303)
             sign_out(request, response)
             return response
@@ -112,11 +106,11 @@ async def admin_action(request: Request) -> Response:
     require(current_user(request), Action.MANAGE_ACCOUNTS)
     accounts = site_of(request).accounts
     username = request.path_params["username"]
-    action = _text(form, "action")
+    action = field(form, "action")
     if action == "approve":
         accounts.approve(username)
-    elif action == "role" and _text(form, "role") in {role.value for role in Role}:
-        accounts.set_role(username, Role(_text(form, "role")))
+    elif action == "role" and field(form, "role") in {role.value for role in Role}:
+        accounts.set_role(username, Role(field(form, "role")))
     elif action in ("disable", "enable"):
         accounts.set_disabled(username, disabled=action == "disable")
     elif action == "reset":

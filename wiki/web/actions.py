@@ -9,30 +9,16 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from wiki.errors import BadInput, EditConflict, NameTaken
-from wiki.models import User
 from wiki.services.accounts import commit_author
 from wiki.services.permissions import Action, require
-from wiki.web.forms import read_form
+from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
-from wiki.web.session import current_user, require_csrf, site_of
+from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
-
-
-async def _checked(request: Request, action: Action) -> tuple[FormData, User]:
-    """The form, once the token and the person's role are checked."""
-    form = await read_form(request)
-    require_csrf(request, form.get("csrf_token"))
-    return form, require(current_user(request), action)
-
-
-def _text(form: FormData, key: str) -> str:
-    value = form.get(key)
-    return value if isinstance(value, str) else ""
 
 
 def _to_page(name: str, notice: str) -> Response:
@@ -41,23 +27,23 @@ def _to_page(name: str, notice: str) -> Response:
 
 async def restore(request: Request) -> Response:
     """Put a page back as it was at a revision."""
-    form, user = await _checked(request, Action.RESTORE)
+    form, user = await checked_form(request, Action.RESTORE)
     name = request.path_params["name"]
     site = site_of(request)
     result = await run_in_threadpool(
-        site.pages.restore, name, _text(form, "revision"), commit_author(user), _text(form, "message")
+        site.pages.restore, name, field(form, "revision"), commit_author(user), field(form, "message")
     )
     return _to_page(name, "restored" if result.changed else "unchanged")
 
 
 async def undo(request: Request) -> Response:
     """Take out one earlier change, when later changes do not overlap it."""
-    form, user = await _checked(request, Action.RESTORE)
+    form, user = await checked_form(request, Action.RESTORE)
     name = request.path_params["name"]
     site = site_of(request)
     try:
         result = await run_in_threadpool(
-            site.pages.undo, name, _text(form, "revision"), commit_author(user), _text(form, "message")
+            site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "message")
         )
     except EditConflict as conflict:
         message = _(conflict.message)
@@ -74,10 +60,10 @@ async def rename_form(request: Request) -> Response:
 
 async def rename(request: Request) -> Response:
     """Rename or move a page; its history follows and the old address redirects."""
-    form, user = await _checked(request, Action.RENAME)
+    form, user = await checked_form(request, Action.RENAME)
     site = site_of(request)
     name = request.path_params["name"]
-    new_name, message = _text(form, "new_name").strip(), _text(form, "message")
+    new_name, message = field(form, "new_name").strip(), field(form, "message")
     try:
         await run_in_threadpool(site.pages.rename, name, new_name, commit_author(user), message)
     except (BadInput, NameTaken) as error:
@@ -96,15 +82,15 @@ async def delete_form(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     """Delete a page (a commit; it can be brought back from the deleted pages)."""
-    form, user = await _checked(request, Action.DELETE)
+    form, user = await checked_form(request, Action.DELETE)
     name = request.path_params["name"]
-    await run_in_threadpool(site_of(request).pages.delete, name, commit_author(user), _text(form, "message"))
+    await run_in_threadpool(site_of(request).pages.delete, name, commit_author(user), field(form, "message"))
     return RedirectResponse("/deleted?notice=deleted", status_code=303)
 
 
 async def undelete(request: Request) -> Response:
     """Bring back a deleted page."""
-    _form, user = await _checked(request, Action.RESTORE)
+    _form, user = await checked_form(request, Action.RESTORE)
     name = request.path_params["name"]
     await run_in_threadpool(site_of(request).pages.undelete, name, commit_author(user))
     return _to_page(name, "restored")
@@ -112,9 +98,9 @@ async def undelete(request: Request) -> Response:
 
 async def name_version(request: Request) -> Response:
     """Name the current state of the wiki, such as "Versie 1.0"."""
-    form, user = await _checked(request, Action.NAME_VERSION)
+    form, user = await checked_form(request, Action.NAME_VERSION)
     site = site_of(request)
-    display_name = _text(form, "display_name")
+    display_name = field(form, "display_name")
     try:
         version = await run_in_threadpool(site.versions.name_current, display_name, commit_author(user))
     except (BadInput, NameTaken) as error:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from wiki.models import User
+from wiki.services.permissions import Action, require
+from wiki.web.session import current_user, require_csrf
+
 #: Far more than any form of the wiki has; a request with more is refused (400).
 MAX_FIELDS = 100
 #: The wiki takes no file uploads.
@@ -16,3 +20,16 @@ MAX_PART_SIZE = 1_048_576
 async def read_form(request: Request) -> FormData:
     """The request's form fields, within the limits above."""
     return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE)
+
+
+def field(form: FormData, key: str) -> str:
+    """A text field of the form, or "" when it is missing (or is a file)."""
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+async def checked_form(request: Request, action: Action) -> tuple[FormData, User]:
+    """The form, once this visitor's form token and the person's role are checked."""
+    form = await read_form(request)
+    require_csrf(request, form.get("csrf_token"))
+    return form, require(current_user(request), action)

@@ -42,7 +42,7 @@ from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
 from wiki.web import i18n
 from wiki.web.accounts import signin_url
-from wiki.web.forms import read_form
+from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.session import SESSION_COOKIE, csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
@@ -65,11 +65,6 @@ def with_section_links(html: str, name: str, body: str) -> str:
         return match.group(1) + link
 
     return _HEADING_HTML.sub(add, html)
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 async def home(request: Request) -> Response:
@@ -248,7 +243,7 @@ async def _signed_in_for_form(request: Request, form: FormData) -> tuple[User | 
     user = current_user(request)
     if user is not None:
         return user, None
-    username, password = _field(form, "username"), _field(form, "password")
+    username, password = field(form, "username"), field(form, "password")
     if not username:
         return None, _("Your session has ended. Your text is kept below: sign in to save it.")
     address = request.client.host if request.client else ""
@@ -281,10 +276,10 @@ async def _edit_submit(request: Request) -> Response:
     name = request.path_params.get("name", "")
     creating = name == ""
     if creating:
-        name = _field(form, "name").strip() or slugify(_field(form, "title"))
-    title, body, message = _field(form, "title"), _field(form, "body"), _field(form, "message")
-    base = _field(form, "base") or None
-    section = _field(form, "section")
+        name = field(form, "name").strip() or slugify(field(form, "title"))
+    title, body, message = field(form, "title"), field(form, "body"), field(form, "message")
+    base = field(form, "base") or None
+    section = field(form, "section")
     context = _edit_context(name, title, body, message, base, creating=creating, section=section)
 
     def again(error: str, status: int, **extra: Any) -> Response:
@@ -303,7 +298,7 @@ async def _edit_submit(request: Request) -> Response:
         if section.isdigit() and base:
             whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
         text = site.pages.text_from_form(name, base, title, whole)
-        if _field(form, "action") == "preview":
+        if field(form, "action") == "preview":
             preview = await run_in_threadpool(site.renderer.render, body)
             return render(request, "edit.html", {**context, "preview": preview})
         edit = EditRequest(name, text, base, message, commit_author(user))
@@ -372,7 +367,7 @@ async def preview(request: Request) -> Response:
     require_csrf(request, form.get("csrf_token"))
     if current_user(request) is None:
         raise Unauthorized(N_("Sign in first."))
-    html = await run_in_threadpool(site_of(request).renderer.render, _field(form, "body")[:MAX_PAGE_BYTES])
+    html = await run_in_threadpool(site_of(request).renderer.render, field(form, "body")[:MAX_PAGE_BYTES])
     return JSONResponse({"html": html})
 
 
@@ -385,8 +380,8 @@ async def draft(request: Request) -> Response:
         raise Unauthorized(N_("Sign in first."))
     name = request.path_params["name"]
     drafts = site_of(request).drafts
-    if _field(form, "action") == "discard":
+    if field(form, "action") == "discard":
         drafts.discard(user, name)
         return RedirectResponse(f"/edit/{quote(name)}", status_code=303)
-    await run_in_threadpool(drafts.save, user, name, _field(form, "title"), _field(form, "body"), _field(form, "base"))
+    await run_in_threadpool(drafts.save, user, name, field(form, "title"), field(form, "body"), field(form, "base"))
     return JSONResponse({"saved": True})

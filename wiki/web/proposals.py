@@ -6,25 +6,18 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, TooLarge
-from wiki.models import User
 from wiki.services.discussion import page_target, proposal_target
 from wiki.services.permissions import Action, allowed, require
 from wiki.services.proposals import OPEN, STATUSES, Proposal
-from wiki.web.forms import read_form
+from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
-from wiki.web.session import current_user, require_csrf, site_of
+from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
-
-
-def _text(form: FormData, key: str) -> str:
-    value = form.get(key)
-    return value if isinstance(value, str) else ""
 
 
 def proposal_id(request: Request) -> int:
@@ -33,12 +26,6 @@ def proposal_id(request: Request) -> int:
     if not raw.isdigit() or len(raw) > 9:
         raise NotFound(N_("No such proposal."))
     return int(raw)
-
-
-async def _checked(request: Request, action: Action) -> tuple[FormData, User]:
-    form = await read_form(request)
-    require_csrf(request, form.get("csrf_token"))
-    return form, require(current_user(request), action)
 
 
 def _to_proposal(number: int, notice: str) -> Response:
@@ -75,8 +62,8 @@ async def new_principle_form(request: Request) -> Response:
 
 async def new_principle(request: Request) -> Response:
     """Propose a new principle: title, text and why."""
-    form, user = await _checked(request, Action.PROPOSE)
-    title, body, why = _text(form, "title"), _text(form, "body"), _text(form, "why")
+    form, user = await checked_form(request, Action.PROPOSE)
+    title, body, why = field(form, "title"), field(form, "body"), field(form, "why")
     try:
         proposal = await run_in_threadpool(site_of(request).proposals.new_principle, user, title, body, why)
     except (BadInput, TooLarge) as error:
@@ -103,13 +90,13 @@ async def change_form(request: Request) -> Response:
 
 async def propose_change(request: Request) -> Response:
     """Save a proposed change to a page; also what an edit conflict offers instead of losing text."""
-    form, user = await _checked(request, Action.PROPOSE)
+    form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     name = request.path_params["name"]
     page = (await run_in_threadpool(site.pages.get, name))[0]
-    title, body, base = _text(form, "title"), _text(form, "body"), _text(form, "base") or page.revision
-    why = _text(form, "why") or _text(form, "message")
-    proposal_title = " ".join(_text(form, "proposal_title").split()) or _("Change to %(title)s") % {"title": page.title}
+    title, body, base = field(form, "title"), field(form, "body"), field(form, "base") or page.revision
+    why = field(form, "why") or field(form, "message")
+    proposal_title = " ".join(field(form, "proposal_title").split()) or _("Change to %(title)s") % {"title": page.title}
     try:
         text = site.pages.text_from_form(name, base, title, body)
         proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
@@ -191,7 +178,7 @@ async def revise_form(request: Request) -> Response:
 
 async def revise(request: Request) -> Response:
     """Save a revision: one commit on the proposal's branch."""
-    form, user = await _checked(request, Action.PROPOSE)
+    form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
     proposal = await run_in_threadpool(site.proposals.get, number)
@@ -199,63 +186,63 @@ async def revise(request: Request) -> Response:
     for index, name in enumerate(proposal.record.paths):
         current = next((c.text for c in site.proposals.changes(proposal) if c.path == name), None)
         previous = pagefile.parse(current, name) if current else None
-        title, body = _text(form, f"title-{index}"), _text(form, f"body-{index}")
+        title, body = field(form, f"title-{index}"), field(form, f"body-{index}")
         changes.append((name, pagefile.compose(previous, title or name, body)))
     try:
         await run_in_threadpool(
-            site.proposals.revise, number, user, changes, _text(form, "message"), _text(form, "head")
+            site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head")
         )
     except (BadInput, TooLarge) as error:
         texts = dict(changes)
-        context = {**_revise_context(proposal, texts, _text(form, "message")), "error": _(error.message)}
+        context = {**_revise_context(proposal, texts, field(form, "message")), "error": _(error.message)}
         return render(request, "proposal_revise.html", context, status=error.status)
     return _to_proposal(number, "revised")
 
 
 async def comment(request: Request) -> Response:
     """Add a comment to a proposal's discussion."""
-    form, user = await _checked(request, Action.COMMENT)
+    form, user = await checked_form(request, Action.COMMENT)
     number = proposal_id(request)
     site = site_of(request)
     await run_in_threadpool(site.proposals.get, number)
-    await run_in_threadpool(site.discussion.add, proposal_target(number), user, _text(form, "body"))
+    await run_in_threadpool(site.discussion.add, proposal_target(number), user, field(form, "body"))
     return RedirectResponse(f"/proposals/{number}?notice=commented#discussion", status_code=303)
 
 
 async def support(request: Request) -> Response:
     """Support a proposal, or withdraw the support ("Ik steun dit")."""
-    form, user = await _checked(request, Action.SUPPORT)
+    form, user = await checked_form(request, Action.SUPPORT)
     number = proposal_id(request)
     site = site_of(request)
     proposal = await run_in_threadpool(site.proposals.get, number)
     if proposal.record.status != OPEN:
         raise Forbidden(N_("Only open proposals can be changed."))
-    supported = _text(form, "support") != "no"
+    supported = field(form, "support") != "no"
     site.discussion.support(number, user, supported=supported)
     return _to_proposal(number, "supported" if supported else "unsupported")
 
 
 async def accept(request: Request) -> Response:
     """A maintainer accepts exactly the revision they saw."""
-    form, user = await _checked(request, Action.DECIDE)
+    form, user = await checked_form(request, Action.DECIDE)
     number = proposal_id(request)
-    await run_in_threadpool(site_of(request).proposals.accept, number, user, _text(form, "reason"), _text(form, "head"))
+    await run_in_threadpool(site_of(request).proposals.accept, number, user, field(form, "reason"), field(form, "head"))
     return _to_proposal(number, "accepted")
 
 
 async def decline(request: Request) -> Response:
     """A maintainer declines, with a public reason."""
-    form, user = await _checked(request, Action.DECIDE)
+    form, user = await checked_form(request, Action.DECIDE)
     number = proposal_id(request)
-    await run_in_threadpool(site_of(request).proposals.decline, number, user, _text(form, "reason"))
+    await run_in_threadpool(site_of(request).proposals.decline, number, user, field(form, "reason"))
     return _to_proposal(number, "declined")
 
 
 async def withdraw(request: Request) -> Response:
     """The author withdraws their proposal."""
-    form, user = await _checked(request, Action.PROPOSE)
+    form, user = await checked_form(request, Action.PROPOSE)
     number = proposal_id(request)
-    await run_in_threadpool(site_of(request).proposals.withdraw, number, user, _text(form, "reason"))
+    await run_in_threadpool(site_of(request).proposals.withdraw, number, user, field(form, "reason"))
     return _to_proposal(number, "withdrawn")
 
 
@@ -271,12 +258,12 @@ async def update_form(request: Request) -> Response:
 
 async def update(request: Request) -> Response:
     """Merge main into the proposal, with the texts the person combined where needed."""
-    form, user = await _checked(request, Action.PROPOSE)
+    form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
     proposal = await run_in_threadpool(site.proposals.get, number)
     resolved = {
-        name: _text(form, f"text-{index}")
+        name: field(form, f"text-{index}")
         for index, name in enumerate(proposal.record.paths)
         if isinstance(form.get(f"text-{index}"), str)
     }
@@ -291,14 +278,14 @@ async def update(request: Request) -> Response:
 
 async def hide_comment(request: Request) -> Response:
     """A maintainer hides a comment; a placeholder with the reason stays."""
-    form, user = await _checked(request, Action.HIDE_COMMENT)
-    target = _text(form, "target")
+    form, user = await checked_form(request, Action.HIDE_COMMENT)
+    target = field(form, "target")
     if not (target.startswith("proposal:") or target.startswith("page:")):
         raise NotFound(N_("No such comment."))
     raw = request.path_params["comment"]
     if not raw.isdigit():
         raise NotFound(N_("No such comment."))
-    await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, _text(form, "reason"))
+    await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, field(form, "reason"))
     kind, _sep, rest = target.partition(":")
     back = f"/proposals/{rest}" if kind == "proposal" else f"/discuss/{quote(rest)}"
     return RedirectResponse(back + "?notice=hidden#discussion", status_code=303)
@@ -321,8 +308,8 @@ async def page_discussion(request: Request) -> Response:
 
 async def page_comment(request: Request) -> Response:
     """Add a comment to a page's discussion."""
-    form, user = await _checked(request, Action.COMMENT)
+    form, user = await checked_form(request, Action.COMMENT)
     site = site_of(request)
     page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
-    await run_in_threadpool(site.discussion.add, page_target(page.path), user, _text(form, "body"))
+    await run_in_threadpool(site.discussion.add, page_target(page.path), user, field(form, "body"))
     return RedirectResponse(f"/discuss/{quote(page.path)}?notice=commented#discussion", status_code=303)
