@@ -32,6 +32,11 @@ def moment(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+def iso_utc(when: datetime) -> str:
+    """ISO 8601 in UTC to the second, as the API and the feeds write dates: 2026-11-27T08:00:00Z."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     """One revision of a page as a reader sees it in the history."""

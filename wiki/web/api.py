@@ -6,7 +6,6 @@ Shapes are a contract (see the README): outside scripts rely on them.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from wiki.errors import N_, BadInput, EditConflict, Unauthorized, WikiError
 from wiki.models import User
 from wiki.services.accounts import commit_author
+from wiki.services.history import iso_utc
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action, require
 from wiki.web.session import site_of
@@ -96,10 +96,6 @@ def _limit(request: Request) -> int | None:
     return int(raw)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 async def page_history(request: Request) -> Response:
     """``{"revisions": [{"revision", "path", "author", "date", "message"}], "next"}``, newest first."""
     window = await run_in_threadpool(
@@ -113,7 +109,7 @@ async def page_history(request: Request) -> Response:
             "revision": r.revision,
             "path": r.path,
             "author": r.author,
-            "date": _iso(r.date),
+            "date": iso_utc(r.date),
             "message": r.message,
         }
         for r in window.items
@@ -131,7 +127,13 @@ async def changes(request: Request) -> Response:
         request.query_params.get("author") or None,
     )
     items = [
-        {"revision": c.revision, "author": c.author, "date": _iso(c.date), "message": c.message, "paths": list(c.paths)}
+        {
+            "revision": c.revision,
+            "author": c.author,
+            "date": iso_utc(c.date),
+            "message": c.message,
+            "paths": list(c.paths),
+        }
         for c in window.items
     ]
     return JSONResponse({"changes": items, "next": window.older})

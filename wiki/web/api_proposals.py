@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from wiki.errors import N_, BadInput, Unauthorized
 from wiki.models import User
 from wiki.services.discussion import Comment, proposal_target
+from wiki.services.history import iso_utc, moment
 from wiki.services.permissions import Action, require
 from wiki.services.proposals import STATUSES, Proposal
 from wiki.services.site import Site
@@ -20,12 +20,8 @@ from wiki.web.proposals import proposal_id
 from wiki.web.session import site_of
 
 
-def _iso(seconds: int | float) -> str:
-    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _comment_json(comment: Comment) -> dict[str, Any]:
-    date = comment.date.strftime("%Y-%m-%dT%H:%M:%SZ")
+    date = iso_utc(comment.date)
     return {
         "id": comment.id,
         "author": comment.author,
@@ -53,17 +49,8 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
         "supported_by": [name for _username, name in supporters],
         "decision": None
         if decision is None
-        else {"by": decision["by"], "date": _iso(decision["date"]), "reason": decision["reason"]},
-        "comments": [
-            {
-                "id": c.id,
-                "author": c.author,
-                "date": c.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "body": c.body,
-                "hidden": c.hidden,
-            }
-            for c in site.discussion.comments(proposal_target(record.id))
-        ],
+        else {"by": decision["by"], "date": iso_utc(moment(int(decision["date"]))), "reason": decision["reason"]},
+        "comments": [_comment_json(c) for c in site.discussion.comments(proposal_target(record.id))],
     }
 
 

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wiki import PROJECT_ROOT
 from wiki.config import Settings
 from wiki.errors import N_, NotFound, WikiError
+from wiki.services.history import iso_utc
 from wiki.services.site import Site, open_site
 from wiki.web import (
     account,
@@ -113,7 +114,7 @@ async def healthz(request: Request) -> Response:
 async def security_txt(request: Request) -> Response:
     """RFC 9116: where to report a security problem."""
     settings = site_of(request).settings
-    expires = (datetime.now(UTC) + timedelta(days=180)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    expires = iso_utc(datetime.now(UTC) + timedelta(days=180))
     base = str(request.base_url).rstrip("/")
     text = (
         f"Contact: {settings.security_contact}\nExpires: {expires}\nPreferred-Languages: nl, en\n"

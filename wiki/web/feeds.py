@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wiki.services.history import Change, moment
+from wiki.services.history import Change, iso_utc, moment
 from wiki.web import i18n
 from wiki.web.i18n import gettext as _
 from wiki.web.session import site_of
@@ -50,10 +50,6 @@ def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Elem
     return element
 
 
-def _stamp(moment_: datetime) -> str:
-    return moment_.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def atom(request: Request, feed: Feed, entries: list[Entry]) -> Response:
     """An Atom document with the required elements on the feed and on every entry."""
     base = str(request.base_url).rstrip("/")
@@ -61,14 +57,14 @@ def atom(request: Request, feed: Feed, entries: list[Entry]) -> Response:
     root = ET.Element(f"{{{ATOM}}}feed")
     _text(root, "id", base + feed.path)
     _text(root, "title", feed.title)
-    _text(root, "updated", _stamp(entries[0].updated if entries else datetime(2009, 7, 23, tzinfo=UTC)))
+    _text(root, "updated", iso_utc(entries[0].updated if entries else datetime(2009, 7, 23, tzinfo=UTC)))
     ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "self", "href": base + feed.path})
     ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": base + feed.alternate})
     for item in entries:
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         _text(entry, "id", base + item.path)
         _text(entry, "title", item.title)
-        _text(entry, "updated", _stamp(item.updated))
+        _text(entry, "updated", iso_utc(item.updated))
         author = ET.SubElement(entry, f"{{{ATOM}}}author")
         _text(author, "name", item.author)
         ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": base + item.path})
