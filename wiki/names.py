@@ -88,6 +88,15 @@ def check_page_name(value: str) -> str:
     return name
 
 
+def page_name_or_not_found(value: str) -> str:
+    """The NFC page name of ``value`` for reading an existing page: an invalid name raises the
+    same ``NotFound`` an unknown one does, so a probe learns nothing."""
+    try:
+        return check_page_name(value)
+    except BadInput:
+        raise NotFound(N_("No such page.")) from None
+
+
 def is_page_name(value: str) -> bool:
     """True when ``value`` is a valid page name as it stands (already NFC)."""
     try:

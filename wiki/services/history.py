@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 from wiki import pagefile
 from wiki.errors import N_, NotFound
 from wiki.models import FileChange, Page
-from wiki.names import check_page_name, check_revision, page_file
+from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import diff
 from wiki.services.pages import PageService
 from wiki.store.pageindex import CommitRow, HistoryRow
@@ -141,18 +141,11 @@ class HistoryService:
             raise NotFound(N_("No such revision."))
         return seq
 
-    @staticmethod
-    def _name(name: str) -> str:
-        try:
-            return check_page_name(name)
-        except Exception:
-            raise NotFound(N_("No such page.")) from None
-
     def page_history(
         self, name: str, limit: int | None = None, before: str | None = None, after: str | None = None
     ) -> Window[Revision]:
         """A page's revisions, newest first, ``limit`` at a time, across renames."""
-        name = self._name(name)
+        name = page_name_or_not_found(name)
         size = clamp_limit(limit)
         self.pages.refresh()
         rows = self.index.history(name, size + 1, before=self._seq(before), after=self._seq(after))
@@ -205,7 +198,7 @@ class HistoryService:
 
     def page_at(self, name: str, revision: str) -> Page:
         """The page as it was at ``revision`` (under the name it had then)."""
-        name = self._name(name)
+        name = page_name_or_not_found(name)
         seq = self._seq(revision)
         assert seq is not None
         return self.pages.get(self.index.path_at(name, seq), revision)[0]

@@ -21,7 +21,7 @@ from threading import Lock
 from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
-from wiki.names import check_page_name, check_revision, page_file
+from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
 from wiki.services.render import Renderer
 from wiki.store.gitrepo import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
@@ -121,10 +121,7 @@ class PageService:
 
         Invalid names and revisions raise the same ``NotFound`` as unknown ones.
         """
-        try:
-            name = check_page_name(name)
-        except BadInput:
-            raise NotFound(N_("No such page.")) from None
+        name = page_name_or_not_found(name)
         if revision is None:
             self.refresh()
             found = self.index.get(name)
@@ -293,7 +290,7 @@ class PageService:
 
     def restore(self, name: str, revision: str, author: Author, message: str = "") -> SaveResult:
         """Put a page back as it was at ``revision``: a new commit, nothing rewritten."""
-        name = self._valid_name(name)
+        name = page_name_or_not_found(name)
         old = self._text_at(name, revision)
         if old is None:
             raise NotFound(N_("The page did not exist in that version."))
@@ -313,7 +310,7 @@ class PageService:
 
         ``EditConflict`` when later changes overlap it so it cannot be taken out cleanly.
         """
-        name = self._valid_name(name)
+        name = page_name_or_not_found(name)
         seq = self.index.seq_of(check_revision(revision))
         if seq is None:
             raise NotFound(N_("No such revision."))
@@ -342,7 +339,7 @@ class PageService:
 
     def rename(self, name: str, new_name: str, author: Author, message: str = "") -> SaveResult:
         """Move a page to a new name, keeping its history (git sees a rename)."""
-        name = self._valid_name(name)
+        name = page_name_or_not_found(name)
         target = check_page_name(new_name)
         if target == name:
             raise BadInput(N_("The new name is the same as the old one."))
@@ -363,7 +360,7 @@ class PageService:
 
     def delete(self, name: str, author: Author, message: str = "") -> SaveResult:
         """Delete a page (a commit); it stays in the history and can be brought back."""
-        name = self._valid_name(name)
+        name = page_name_or_not_found(name)
 
         def plan(head: str | None) -> Plan | None:
             self._existing(name)
@@ -375,7 +372,7 @@ class PageService:
 
     def undelete(self, name: str, author: Author, message: str = "") -> SaveResult:
         """Bring back a deleted page as it was just before it was deleted."""
-        name = self._valid_name(name)
+        name = page_name_or_not_found(name)
         deleted = [row for row in self.index.deleted_pages() if row.path == name]
         if not deleted:
             raise NotFound(N_("No deleted page of this name."))
@@ -390,12 +387,6 @@ class PageService:
             return Plan({page_file(name): data}, author, _summary(message, f"Restore deleted page {name}"))
 
         return self._outcome(name, self._transaction(plan))
-
-    def _valid_name(self, name: str) -> str:
-        try:
-            return check_page_name(name)
-        except BadInput:
-            raise NotFound(N_("No such page.")) from None
 
     def _outcome(self, name: str, revision: str | None) -> SaveResult:
         if revision is not None:
