@@ -49,6 +49,14 @@ def timed(call: Callable[[], object], runs: int) -> dict[str, float]:
     }
 
 
+def bare_copy(data: Path) -> tuple[Path, Settings]:
+    """A scratch folder holding a bare copy of the generated repository, and settings for it."""
+    work = Path(tempfile.mkdtemp(prefix="wiki-bench-"))
+    repo = work / "repo.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(data / "repo"), str(repo)], check=True)
+    return work, Settings(repo=repo, database_url=f"sqlite:///{work / 'wiki.sqlite3'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="output folder of gen_repo.py")
@@ -56,15 +64,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
     manifest = json.loads((args.data / "manifest.json").read_text())
-    work = Path(tempfile.mkdtemp(prefix="wiki-bench-"))
-    repo = work / "repo.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(args.data / "repo"), str(repo)], check=True)
+    work, settings = bare_copy(args.data)
+    repo = settings.repo
     commits = int(
         subprocess.run(
             ["git", f"--git-dir={repo}", "rev-list", "--count", "HEAD"], capture_output=True, text=True, check=True
         ).stdout
     )
-    settings = Settings(repo=repo, database_url=f"sqlite:///{work / 'wiki.sqlite3'}")
     results: dict[str, object] = {"commits": commits, "pages": len(manifest["pages"])}
 
     start = time.perf_counter()
@@ -77,7 +83,8 @@ def main() -> int:
 
     deep = manifest["deep_page"]
     rnd = random.Random(7)
-    sparse = rnd.sample([p for p in manifest["pages"] if p != deep], 50)
+    others = [p for p in manifest["pages"] if p != deep]
+    sparse = rnd.sample(others, min(50, len(others)))
     revisions = manifest["last_two_revs"]
     calls: dict[str, Callable[[], object]] = {
         "history, deep page (first 50)": lambda: site.history.page_history(deep),

@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
+import shutil
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -20,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.history import report, timed
+from bench.history import bare_copy, report, timed
 from tests.server import running_server
-from wiki.config import Settings
 from wiki.services.site import open_site
 
 
@@ -34,10 +32,7 @@ def main() -> int:
     args = parser.parse_args()
     manifest = json.loads((args.data / "manifest.json").read_text())
     words = manifest["search_words"]
-    work = Path(tempfile.mkdtemp(prefix="wiki-bench-"))
-    repo = work / "repo.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(args.data / "repo"), str(repo)], check=True)
-    settings = Settings(repo=repo, database_url=f"sqlite:///{work / 'wiki.sqlite3'}")
+    work, settings = bare_copy(args.data)
     start = time.perf_counter()
     site = open_site(settings)
     results: dict[str, object] = {
@@ -67,6 +62,7 @@ def main() -> int:
         http = {"GET /api/search, one word (4 words asked in turn)": timed(get, args.runs)}
     results["service"] = service
     results["http"] = http
+    shutil.rmtree(work)
     print(f"{results['pages']} pages; index built in {results['index_build_s']} s (with the history index)")
     report(results, args.out)
     return 0
