@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from wiki.config import Settings
@@ -39,8 +39,11 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes], timeout: fl
 
 
 @contextlib.contextmanager
-def running_server(settings: Settings, log: Path, cwd: Path | None = None) -> Iterator[str]:
-    """Start ``wiki serve`` for ``settings``; yields its base URL; stops it afterwards."""
+def running_server(
+    settings: Settings, log: Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Start ``wiki serve`` for ``settings`` (with extra environment ``env``); yields its base
+    URL; stops it afterwards."""
     port = free_port()
     command = [
         sys.executable,
@@ -55,7 +58,8 @@ def running_server(settings: Settings, log: Path, cwd: Path | None = None) -> It
         settings.database_url,
     ]
     with log.open("ab") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=os.environ.copy())
+        environment = {**os.environ, **(env or {})}
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=environment)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(base + "/healthz", process)

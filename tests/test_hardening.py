@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -76,3 +78,24 @@ def test_too_many_headers_fields_or_files_are_refused(client: TestClient, auth: 
     assert refused.status_code == 400
     upload = client.post("/preview", data={"csrf_token": token}, files={"f": ("a.txt", b"x")})
     assert upload.status_code == 400
+
+
+@pytest.mark.parametrize("trusted", ["10.0.0.0/8", ""])
+def test_forwarded_headers_count_only_from_trusted_proxies(site: Site, trusted: str) -> None:
+    for number in range(30):
+        site.accounts.authenticate(f"gok{number}", "fout", "203.0.113.9")
+    settings = dataclasses.replace(site.settings, trusted_proxies=trusted)
+    proxy = ("10.1.2.3", 40000)
+    with TestClient(create_app(settings, site=site), client=proxy, base_url="http://wiki.example") as client:
+        token = csrf_from(client.get("/signin").text)
+        form = {"username": "iemand", "password": "x", "csrf_token": token}
+        forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+        answer = client.post("/signin", data=form, headers=forwarded)
+        other = client.post("/signin", data=form, headers={"X-Forwarded-For": "198.51.100.1"})
+    if trusted:  # the blocked visitor behind the proxy is recognised, others are not blocked with it
+        assert answer.status_code == 429
+        assert "strict-transport-security" in answer.headers
+        assert other.status_code == 401
+    else:  # anyone can send these headers: without a trusted proxy they change nothing
+        assert answer.status_code == 401
+        assert "strict-transport-security" not in answer.headers

@@ -23,6 +23,8 @@ VISITORS = [None, Role.CONTRIBUTOR, Role.EDITOR, Role.MAINTAINER]
 
 #: Routes only a proposal's own author may use; every visitor of the walk is someone else.
 AUTHOR_ONLY = "author only"
+#: Routes for whoever has the shared secret of the webhook (no account has it).
+HOOK_SECRET = "hook secret"
 #: Routes for anyone signed in.
 SIGNED_IN = "signed in"
 #: (path, method) -> (what it needs, a URL to try: {rev} is a commit that changed PAGE, {pid} a proposal)
@@ -118,6 +120,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/export/site.zip", "GET"): (Action.READ, "/export/site.zip?version=versie-1"),
     ("/wiki.git/{path:path}", "GET"): (Action.READ, "/wiki.git/info/refs?service=git-upload-pack"),
     ("/wiki.git/{path:path}", "POST"): (Action.READ, "/wiki.git/git-upload-pack"),
+    ("/api/hooks/git", "POST"): (HOOK_SECRET, "/api/hooks/git"),
 }
 LEAST: dict[Action | str, Role | None] = {
     SIGNED_IN: Role.CONTRIBUTOR,
@@ -168,7 +171,7 @@ def test_every_route_is_in_the_table() -> None:
 
 
 def allowed(role: Role | None, action: Action | str | None) -> bool:
-    if action == AUTHOR_ONLY:
+    if action in (AUTHOR_ONLY, HOOK_SECRET):
         return False
     needed = LEAST.get(action) if action else None
     order = [None, *Role]

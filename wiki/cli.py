@@ -21,7 +21,7 @@ from wiki.web.app import create_app
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(repo=args.repo, database_url=args.database)
+    return Settings.from_env(repo=args.repo, database_url=args.database, remote=getattr(args, "remote", None))
 
 
 def _read_password(prompt: str) -> str:
@@ -159,6 +159,7 @@ def parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--remote", help="shared git remote replicas push every change to (default: $WIKI_REMOTE; none)")
     serve.set_defaults(run=cmd_serve)
 
     init = _sub(commands, "init", "create a bare repository seeded with the bundled pages (and the database)")

@@ -58,9 +58,39 @@ class Settings:
         },
     )
 
+    remote: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_REMOTE",
+            "help": "shared git remote (path or URL) that replicas push every change to; empty: none",
+        },
+    )
+    hook_secret: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_HOOK_SECRET",
+            "help": "shared secret of POST /api/hooks/git, which makes a replica fetch at once",
+        },
+    )
+    fetch_interval: float = field(
+        default=10.0,
+        metadata={"env": "WIKI_FETCH_INTERVAL", "help": "seconds between fetches from the shared remote"},
+    )
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_TRUSTED_PROXIES",
+            "help": "addresses or networks (comma-separated) whose X-Forwarded-For/-Proto are believed",
+        },
+    )
+
     def __post_init__(self) -> None:
         if self.signup not in SIGNUP_MODES:
             raise ValueError(f"WIKI_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {self.signup!r}")
+        if self.remote.startswith("-"):
+            raise ValueError(f"WIKI_REMOTE must be a path or URL, not {self.remote!r}")
+        if self.fetch_interval <= 0:
+            raise ValueError("WIKI_FETCH_INTERVAL must be a positive number of seconds")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

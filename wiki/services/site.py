@@ -22,11 +22,13 @@ from wiki.services.history import HistoryService
 from wiki.services.pages import PageService
 from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
+from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
 from wiki.store.database import Database
 from wiki.store.gitrepo import GitRepository
 from wiki.store.pageindex import PageIndex
+from wiki.store.replica import Replica
 
 SEED_AUTHOR = Author("Principles wiki", "wiki@users.wiki.invalid")
 SEED_MESSAGE = "Start the wiki with the bundled principles"
@@ -51,6 +53,7 @@ class Site:
     accounts: AccountService
     renderer: Renderer
     database: Database
+    replication: ReplicationService
 
     def healthy(self) -> bool:
         """True when the repository has its branch and the database answers."""
@@ -81,10 +84,30 @@ def open_repository(path: Path, content_dir: Path) -> GitRepository:
     return GitRepository.create_bare(path, seed_files(content_dir), SEED_AUTHOR, SEED_MESSAGE)
 
 
+def open_replica(path: Path, content_dir: Path, remote: str) -> tuple[GitRepository, Replica]:
+    """Open (or create) this instance's copy of the shared remote and bring it level.
+
+    A new copy takes the remote's pages; only when the remote has none yet is it seeded
+    (and the seed published).  A remote that does not answer at start-up is tolerated
+    when there is a local copy to serve reads from; saves fail clearly until it is back.
+    """
+    repo = GitRepository(path) if path.exists() else GitRepository.init_bare(path)
+    replica = Replica(repo, remote)
+    repo.recover_stale_locks()
+    replica.attach()
+    if repo.head() is None:
+        repo.seed(seed_files(content_dir), SEED_AUTHOR, SEED_MESSAGE)
+    return repo, replica
+
+
 def open_site(settings: Settings) -> Site:
     """Open (or create) the repository and database; recover stale locks; catch up the index."""
-    repo = open_repository(settings.repo, settings.content_dir)
-    repo.recover_stale_locks()
+    replica = None
+    if settings.remote:
+        repo, replica = open_replica(settings.repo, settings.content_dir, settings.remote)
+    else:
+        repo = open_repository(settings.repo, settings.content_dir)
+        repo.recover_stale_locks()
     index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo)
     with repo.writer():
         index.catch_up()
@@ -111,4 +134,5 @@ def open_site(settings: Settings) -> Site:
         accounts=accounts,
         renderer=renderer,
         database=database,
+        replication=ReplicationService(replica, pages, proposals, settings.hook_secret),
     )

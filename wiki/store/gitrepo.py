@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,25 +101,37 @@ class GitRepository:
         self._thread_lock = threading.Lock()
         self._flock_fd = os.open(self.common_dir / "wiki-writer.flock", os.O_RDWR | os.O_CREAT, 0o644)
         self._unsynced: list[str] = []
+        # Called as publisher(ref, new, old) before a local ref moves (see ``move_ref``).
+        self.publisher: Callable[[str, str, str | None], bool] | None = None
 
     # -- set-up ---------------------------------------------------------------------------
 
     @classmethod
-    def create_bare(cls, path: Path, files: Mapping[str, bytes], author: Author, message: str) -> GitRepository:
-        """Create a bare repository on ``main`` holding ``files`` in one commit."""
+    def init_bare(cls, path: Path) -> GitRepository:
+        """Create an empty bare repository whose HEAD is ``main``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             ["git", "init", "--quiet", "--bare", "--initial-branch=main", "--", str(path)],
             check=True,
             capture_output=True,
         )
-        repo = cls(path)
-        with repo.writer():
-            tree = repo.build_tree(None, dict(files))
-            commit = repo.write_commit(tree, [], author, message, int(time.time()))
-            if not repo.move_branch(commit, None):
-                raise StoreUnavailable("The new repository's branch could not be created.")
+        return cls(path)
+
+    @classmethod
+    def create_bare(cls, path: Path, files: Mapping[str, bytes], author: Author, message: str) -> GitRepository:
+        """Create a bare repository on ``main`` holding ``files`` in one commit."""
+        repo = cls.init_bare(path)
+        repo.seed(files, author, message)
         return repo
+
+    def seed(self, files: Mapping[str, bytes], author: Author, message: str) -> None:
+        """Give a repository without commits its first one; nothing when it has one (also
+        when another replica seeded it first)."""
+        with self.writer():
+            while self.head() is None:
+                tree = self.build_tree(None, dict(files))
+                commit = self.write_commit(tree, [], author, message, int(time.time()))
+                self.move_branch(commit, None)
 
     def _read_head_ref(self) -> str:
         head = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
@@ -455,27 +467,32 @@ class GitRepository:
             f"tagger {who.name} <{who.email}> {when} +0000\n\n{clean_message(message)}\n"
         )
         tag = self._store(b"tag", text.encode("utf-8"))
-        self._sync_objects()
-        update = ("update-ref", "-m", "wiki", "--end-of-options", f"refs/tags/{name}", tag, "0" * 40)
-        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
-        return result.returncode == 0
+        return self.move_ref(f"refs/tags/{name}", tag, None)
 
-    def move_branch(self, new: str, old: str | None) -> bool:
+    def move_branch(self, new: str, old: str | None, *, publish: bool = True) -> bool:
         """Compare-and-swap the served branch from ``old`` to ``new``; False when it moved.
 
         Objects are synced first, and git syncs the ref itself (``core.fsync``), so a
         moved branch survives a crash.  Must be called while holding ``writer()``.
         """
-        moved = self.move_ref(self.branch, new, old)
+        moved = self.move_ref(self.branch, new, old, publish=publish)
         if moved and self.work_tree is not None and old is not None:
             self._update_work_tree(old, new)
         return moved
 
-    def move_ref(self, name: str, new: str, old: str | None) -> bool:
-        """Compare-and-swap any of the wiki's refs; None as ``old`` means "must not exist yet"."""
+    def move_ref(self, name: str, new: str, old: str | None, *, publish: bool = True) -> bool:
+        """Compare-and-swap any of the wiki's refs; None as ``old`` means "must not exist yet".
+
+        With a ``publisher`` (a replica's shared remote), the remote is moved first and the
+        local ref only once it accepted, so nothing is acknowledged that is not published;
+        a refusal there returns False like a refusal here.  ``publish=False`` moves only
+        the local ref (to follow the remote).
+        """
         if not _REF.fullmatch(name):
             raise NotFound(N_("No such revision."))
         self._sync_objects()
+        if publish and self.publisher is not None and not self.publisher(name, new, old):
+            return False
         expected = check_revision(old) if old else "0" * 40
         update = ("update-ref", "-m", "wiki", "--end-of-options", name, check_revision(new), expected)
         result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
@@ -577,6 +594,14 @@ class GitRepository:
         if fsync:
             args += ["-c", "core.fsync=reference,loose-object", "-c", "core.fsyncMethod=fsync"]
         return [*args, *command]
+
+    def git(self, *args: str, timeout: float | None = None, fsync: bool = False) -> subprocess.CompletedProcess[bytes]:
+        """Run a git command on this repository for a sibling store module (the replica);
+        never raises for git's exit status, but ``subprocess.TimeoutExpired`` on a timeout."""
+        environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        environment.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+        command = self._command(*args, fsync=fsync)
+        return subprocess.run(command, capture_output=True, check=False, timeout=timeout, env=environment)
 
     def _run(self, *args: str) -> bytes:
         result = subprocess.run(self._command(*args), capture_output=True, check=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,10 +19,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from wiki import PROJECT_ROOT
 from wiki.config import Settings
-from wiki.errors import N_, NotFound, WikiError
+from wiki.errors import N_, NotFound, StoreUnavailable, WikiError
 from wiki.services.history import iso_utc
 from wiki.services.site import Site, open_site
 from wiki.web import (
@@ -33,6 +36,7 @@ from wiki.web import (
     feeds,
     find,
     history,
+    hooks,
     i18n,
     pages,
     proposals,
@@ -223,8 +227,20 @@ ROUTES = [
     Route("/api/proposals/{id}/accept", api_proposals.accept, methods=["POST"]),
     Route("/api/proposals/{id}/decline", api_proposals.decline, methods=["POST"]),
     Route("/api/proposals/{id}/withdraw", api_proposals.withdraw, methods=["POST"]),
+    Route("/api/hooks/git", hooks.git_hook, methods=["POST"]),
     Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
 ]
+
+
+async def _follow_remote(site: Site) -> None:
+    """Fetch from the shared remote every ``fetch_interval`` seconds, for as long as the app runs
+    (a webhook makes it sooner).  A remote that does not answer is logged and tried again."""
+    while True:
+        await asyncio.sleep(site.settings.fetch_interval)
+        try:
+            await run_in_threadpool(site.replication.sync)
+        except StoreUnavailable as error:
+            log.warning("could not follow the shared remote: %s", error.message)
 
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> Starlette:
@@ -237,14 +253,23 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             yield {"site": site, "reader_cache": pages.ReaderCache()}
             return
         opened = await run_in_threadpool(open_site, config)
+        follower = asyncio.create_task(_follow_remote(opened)) if opened.replication.enabled else None
         try:
             yield {"site": opened, "reader_cache": pages.ReaderCache()}
         finally:
+            if follower is not None:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
             opened.close()
 
+    # Behind a load balancer: the client's address and scheme, from trusted proxies only.
+    trusted = config.trusted_proxies
+    proxies = [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)] if trusted else []
     return Starlette(
         routes=ROUTES,
         middleware=[
+            *proxies,
             Middleware(SecurityHeaders),
             Middleware(HeaderLimits),
             Middleware(ServerErrors),

@@ -27,6 +27,7 @@ from wiki.errors import (
     EditConflict,
     NameTaken,
     NotFound,
+    StoreUnavailable,
     TooLarge,
     TooManyAttempts,
     Unauthorized,
@@ -309,7 +310,7 @@ async def _edit_submit(request: Request) -> Response:
         return await _conflict(request, context, conflict)
     except NameTaken:
         return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
-    except (BadInput, TooLarge, WorkTreeDirty) as error:
+    except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable) as error:
         return again(_(error.message), error.status)
     site.drafts.discard(user, name)
     key = "created" if result.created else "merged" if result.merged else "saved"

@@ -1,0 +1,161 @@
+"""Replicas: several wiki instances sharing one git remote as the source of truth.
+
+The remote is any bare repository people already run (a path, ``git://``, or a Gitea
+or GitLab project over ssh or https).  Every ref move is published first, with a
+lease on the value this instance last saw (``git push --force-with-lease``), and
+the local ref moves only after the remote accepted it: a save is acknowledged only
+once it is on the remote.  A refused push means another instance moved the ref
+first; this instance then fetches and the caller redoes its change on the new
+value, exactly as after a local compare-and-swap that lost.
+
+Fetching goes to a staging namespace (``refs/replica/``), then each wiki ref
+follows the remote when it only moved forward there.  A ref only this instance
+has, or one it is ahead on, is published; one that went two ways keeps the
+remote's value and the local one is kept under ``refs/replica/diverged/``, so
+no commit is ever dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from collections.abc import Callable
+
+from wiki.errors import N_, StoreUnavailable
+from wiki.store.gitrepo import GitRepository
+
+log = logging.getLogger(__name__)
+
+# The refs a wiki owns: main and proposal branches, proposal records, named versions.
+NAMESPACES = ("refs/heads/", "refs/meta/", "refs/tags/")
+STAGING = "refs/replica/remote/"
+DIVERGED = "refs/replica/diverged/"
+UNREACHABLE = N_(
+    "The shared repository cannot be reached, so nothing was saved. Your text is kept: try again in a moment."
+)
+
+
+class RemoteUnavailable(StoreUnavailable):
+    """The shared remote did not answer (or refused for a reason other than a moved ref)."""
+
+
+class Replica:
+    """This instance's link to the shared remote; install with ``attach()``."""
+
+    def __init__(self, repo: GitRepository, url: str, *, timeout: float = 30.0) -> None:
+        if not url or url.startswith("-"):
+            raise ValueError(f"Not a git remote: {url!r}")
+        self.repo = repo
+        self.url = url
+        self.timeout = timeout
+        # Called with the local refs that followed the remote (to refresh derived data).
+        self.listeners: list[Callable[[list[str]], None]] = []
+
+    def attach(self) -> None:
+        """Publish every ref move from now on, after bringing both sides level.
+
+        When the remote does not answer, a copy with pages still serves reads (and saves
+        fail clearly until it answers); an empty copy has nothing to serve, so that raises.
+        """
+        self.repo.publisher = self.publish
+        try:
+            self.sync()
+        except RemoteUnavailable:
+            if self.repo.head() is None:
+                raise
+            log.warning("the shared remote %s does not answer; serving the local copy", self.url)
+
+    # -- publishing -----------------------------------------------------------------------
+
+    def publish(self, name: str, new: str, old: str | None) -> bool:
+        """Move ``name`` on the remote from ``old`` to ``new``; False when it had moved there
+        (this instance has then fetched it).  Raises ``RemoteUnavailable``.  Hold ``writer()``."""
+        if self._push(name, new, old):
+            return True
+        self._sync()
+        if self._remote_value(name) == old:  # refused, but not because someone else moved it
+            raise RemoteUnavailable(UNREACHABLE)
+        log.info("another instance moved %s first; following it", name)
+        return False
+
+    def _push(self, name: str, new: str, old: str | None) -> bool:
+        """True when the remote took the move; False when it refused it (the lease was stale,
+        or the ref moved while it was being taken); ``RemoteUnavailable`` when it did not answer."""
+        lease = f"--force-with-lease={name}:{old or ''}"
+        result = self._git("push", "--porcelain", "--atomic", "--no-verify", self.url, lease, f"{new}:{name}")
+        lines = result.stdout.decode(errors="replace").splitlines()
+        if result.returncode == 0:
+            return True
+        if any(line.startswith("!") for line in lines):
+            return False
+        log.warning("push of %s to the shared remote failed: %s", name, result.stderr.decode(errors="replace").strip())
+        raise RemoteUnavailable(UNREACHABLE)
+
+    # -- following ------------------------------------------------------------------------
+
+    def sync(self) -> list[str]:
+        """Fetch the remote and bring local refs level with it; returns the refs that moved
+        here.  Raises ``RemoteUnavailable``; reads go on from the local copy meanwhile."""
+        with self.repo.writer():
+            return self._sync()
+
+    def _sync(self) -> list[str]:
+        specs = [f"+{space}*:{STAGING}{space[5:]}*" for space in NAMESPACES]
+        result = self._git("fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", self.url, *specs)
+        if result.returncode != 0:
+            log.warning("fetch from the shared remote failed: %s", result.stderr.decode(errors="replace").strip())
+            raise RemoteUnavailable(UNREACHABLE)
+        remote = {"refs/" + name[len(STAGING) :]: sha for name, sha in self._refs(STAGING).items()}
+        local = {name: sha for space in NAMESPACES for name, sha in self._refs(space).items()}
+        followed = []
+        for name in sorted(remote.keys() | local.keys()):
+            theirs, ours = remote.get(name), local.get(name)
+            if theirs == ours:
+                continue
+            if theirs is None or (ours is not None and self._is_ancestor(theirs, ours)):
+                assert ours is not None
+                self._publish_ahead(name, ours, theirs)
+                continue
+            if ours is not None and not self._is_ancestor(ours, theirs):
+                log.warning("%s went two ways; the remote's is kept, ours is under %s", name, DIVERGED)
+                self._git("update-ref", "-m", "wiki diverged", DIVERGED + name[5:], ours)
+            moved = (
+                self.repo.move_branch(theirs, ours, publish=False)
+                if name == self.repo.branch
+                else self.repo.move_ref(name, theirs, ours, publish=False)
+            )
+            if moved:
+                followed.append(name)
+        if followed:
+            for listener in self.listeners:
+                listener(followed)
+        return followed
+
+    def _publish_ahead(self, name: str, ours: str, theirs: str | None) -> None:
+        """Publish a ref the remote lacks or is behind on (made before replication started,
+        or by git outside the wiki); a refusal is left to the next sync."""
+        self._push(name, ours, theirs)
+
+    def _remote_value(self, name: str) -> str | None:
+        """What the last fetch saw of ``name`` on the remote."""
+        return self._refs(STAGING + name[5:]).get(STAGING + name[5:])
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _refs(self, prefix: str) -> dict[str, str]:
+        result = self._git("for-each-ref", "--format=%(refname) %(objectname)", prefix)
+        found = {}
+        for line in result.stdout.decode().splitlines():
+            name, _, sha = line.partition(" ")
+            found[name] = sha
+        return found
+
+    def _is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return self._git("merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        try:
+            return self.repo.git(*args, timeout=self.timeout, fsync=True)
+        except subprocess.TimeoutExpired:
+            log.warning("git %s did not finish within %s s", args[0], self.timeout)
+            raise RemoteUnavailable(UNREACHABLE) from None
