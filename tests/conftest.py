@@ -40,8 +40,10 @@ def site(settings: Settings) -> Iterator[Site]:
 
 @pytest.fixture
 def client(site: Site) -> Iterator[TestClient]:
-    """Why: HTTP tests go through the real app, sharing the test's site."""
-    with TestClient(create_app(site.settings, site=site), follow_redirects=False) as test_client:
+    """Why: HTTP tests go through the real app, sharing the test's site.  Uncompressed, so tests
+    can read the template context (gzip drops it; compression has its own tests)."""
+    app = create_app(site.settings, site=site)
+    with TestClient(app, follow_redirects=False, headers={"Accept-Encoding": "identity"}) as test_client:
         yield test_client
 
 

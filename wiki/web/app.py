@@ -17,11 +17,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from wiki import PROJECT_ROOT
 from wiki.config import Settings
 from wiki.errors import N_, NotFound, StoreUnavailable, WikiError
 from wiki.services.history import iso_utc
@@ -40,9 +38,11 @@ from wiki.web import (
     i18n,
     pages,
     proposals,
+    readers,
 )
-from wiki.web.security import BodyLimit, HeaderLimits, SecurityHeaders
+from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
 from wiki.web.session import site_of
+from wiki.web.static import STATIC
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ ROUTES = [
     Route("/api/proposals/{id}/decline", api_proposals.decline, methods=["POST"]),
     Route("/api/proposals/{id}/withdraw", api_proposals.withdraw, methods=["POST"]),
     Route("/api/hooks/git", hooks.git_hook, methods=["POST"]),
-    Mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static"),
+    Mount("/static", STATIC, name="static"),
 ]
 
 
@@ -250,12 +250,12 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if site is not None:
-            yield {"site": site, "reader_cache": pages.ReaderCache()}
+            yield {"site": site, "reader_cache": readers.ReaderCache()}
             return
         opened = await run_in_threadpool(open_site, config)
         follower = asyncio.create_task(_follow_remote(opened)) if opened.replication.enabled else None
         try:
-            yield {"site": opened, "reader_cache": pages.ReaderCache()}
+            yield {"site": opened, "reader_cache": readers.ReaderCache()}
         finally:
             if follower is not None:
                 follower.cancel()
@@ -272,6 +272,8 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             *proxies,
             Middleware(SecurityHeaders),
             Middleware(HeaderLimits),
+            Middleware(readers.ReaderFront),
+            Middleware(Compression),
             Middleware(ServerErrors),
             Middleware(BodyLimit, timeout=config.receive_timeout),
             Middleware(Language),

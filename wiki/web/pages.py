@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
-from collections import OrderedDict
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +39,7 @@ from wiki.services.accounts import commit_author
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
-from wiki.web import i18n
+from wiki.web import i18n, readers
 from wiki.web.accounts import signin_url
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
@@ -83,38 +81,12 @@ async def home(request: Request) -> Response:
     )
 
 
-class ReaderCache:
-    """Whole pages as anonymous readers get them, by address, language and the commit the wiki
-    is at: any commit makes every entry stale, so nothing shown can be out of date."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self._pages: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str, str]) -> bytes | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[str, str, str], body: bytes) -> None:
-        with self._lock:
-            self._pages[key] = body
-            if len(self._pages) > self._size:
-                self._pages.popitem(last=False)
-
-
-def _reader_headers(etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Cookie"}
-
-
 async def view(request: Request) -> Response:
     """One page, rendered from Markdown.
 
-    Anonymous readers of the current version get it from a cache checked against the
-    commit the wiki is at, with an ETag, so a browser that has it gets 304.
+    A page rendered for an anonymous reader of the current version is kept whole
+    (``readers.ReaderCache``), so the next reader gets it before any routing, with an
+    ETag and 304; this is also where a reader lands while the wiki is catching up.
     """
     site = site_of(request)
     reader = not request.query_params and SESSION_COOKIE not in request.cookies
@@ -124,18 +96,19 @@ async def view(request: Request) -> Response:
     if head is None:
         head = await run_in_threadpool(site.pages.current_head)
     language = i18n.current_language()
-    etag = f'W/"{head[:20]}-{language}"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=_reader_headers(etag))
-    cache: ReaderCache = request.state.reader_cache
-    key = (request.url.path, language, head)
+    tag = readers.etag(head, language)
+    headers = {"ETag": tag, **readers.READER_HEADERS}
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    cache: readers.ReaderCache = request.state.reader_cache
+    key = (request.scope["path"], language, head)
     cached = cache.get(key)
     if cached is not None:
-        return HTMLResponse(cached, headers=_reader_headers(etag))
+        return HTMLResponse(cached.body, headers=headers)
     response = await _view(request)
     if response.status_code == 200 and "set-cookie" not in response.headers:
         cache.put(key, bytes(response.body))
-        response.headers.update(_reader_headers(etag))
+        response.headers.update(headers)
     return response
 
 

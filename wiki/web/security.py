@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from starlette.datastructures import MutableHeaders
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.errors import N_, RequestTimeout, TooLarge
@@ -29,6 +30,16 @@ MAX_BODY_BYTES = 1_048_576
 MAX_HEADERS = 100
 MAX_HEADER_BYTES = 16 * 1024
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+_GIT_CONTENT_TYPES = (
+    "application/x-git-upload-pack-advertisement",
+    "application/x-git-upload-pack-result",
+)
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    return any(name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"])
 
 
 def _signed_in(scope: Scope) -> bool:
@@ -59,8 +70,8 @@ class SecurityHeaders:
                     headers.setdefault(name, value)
                 if https:
                     headers.setdefault("Strict-Transport-Security", HSTS)
-                if private:
-                    headers["Cache-Control"] = "no-store"
+                if private and not headers.get("Cache-Control", "").startswith("public"):
+                    headers["Cache-Control"] = "no-store"  # (files the same for everyone stay public)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -129,3 +140,24 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class Compression:
+    """gzip for what anonymous readers get (pages, styles, feeds, JSON), nothing for anyone signed in.
+
+    Compressing a page that holds a secret (a form token bound to the session) next to
+    text a visitor can choose (a search) lets an attacker guess the secret from the
+    sizes (BREACH); anonymous pages hold no such secret.  Already compressed bodies
+    (zips, git packs) are left alone.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        excluded = (*DEFAULT_EXCLUDED_CONTENT_TYPES, *_GIT_CONTENT_TYPES)
+        self.gzip = GZipMiddleware(app, minimum_size=1000, compresslevel=6, exclude_content_types=excluded)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not _signed_in(scope) and _accepts_gzip(scope):
+            await self.gzip(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -22,6 +22,7 @@ from wiki.errors import N_
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n
 from wiki.web.session import csrf_token, current_user, finish_response
+from wiki.web.static import STATIC
 
 STATUS_LABELS = {
     "open": N_("open"),
@@ -61,6 +62,7 @@ def _environment() -> jinja2.Environment:
     env.filters["status_label"] = lambda status: i18n.gettext(STATUS_LABELS.get(status) or status)
     env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC)
     env.filters["isodate"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC).isoformat()
+    env.globals["static_url"] = STATIC.url
     return env
 
 

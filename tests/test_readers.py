@@ -1,0 +1,108 @@
+"""What anonymous readers get fast: whole pages kept per commit, 304s, gzip, and static files
+under hashed addresses; and what signed-in people never get from there."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import Auth
+from wiki.models import Author, Page, Role
+from wiki.services.pages import EditRequest
+from wiki.services.site import Site
+
+PAGE = "/p/neem-initiatief"
+
+
+@pytest.fixture
+def renders(site: Site, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts pages built from Markdown, to tell a kept page from a new one."""
+    built: list[str] = []
+    original = site.pages.render
+
+    def counting(page: Page, *args: Any) -> str:
+        built.append(page.path)
+        return original(page, *args)
+
+    monkeypatch.setattr(site.pages, "render", counting)
+    return built
+
+
+def test_a_second_reader_gets_the_kept_page_until_the_next_commit(
+    client: TestClient, site: Site, renders: list[str]
+) -> None:
+    first = client.get(PAGE)
+    rendered = len(renders)
+    second = client.get(PAGE)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert len(renders) == rendered  # not rendered again
+    assert second.headers["content-security-policy"] == first.headers["content-security-policy"]
+    page = site.pages.get("neem-initiatief")[0]
+    author = Author("Schrijver", "s@users.wiki.invalid")
+    site.pages.save(EditRequest(page.path, page.text + "\nEen nieuwe alinea.\n", page.revision, "edit", author))
+    assert "Een nieuwe alinea." in client.get(PAGE).text
+
+
+def test_a_browser_that_has_the_page_gets_304(client: TestClient) -> None:
+    first = client.get(PAGE)
+    tag = first.headers["etag"]
+    again = client.get(PAGE, headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == tag
+    client.cookies.set("wiki_lang", "en")
+    english = client.get(PAGE, headers={"If-None-Match": tag})
+    assert english.status_code == 200  # another language is another page
+
+
+def test_kept_pages_follow_the_language(client: TestClient) -> None:
+    dutch = client.get(PAGE).text
+    client.cookies.set("wiki_lang", "en")
+    client.get(PAGE)
+    english = client.get(PAGE).text
+    assert 'lang="nl"' in dutch.split(">", 2)[1]
+    assert 'lang="en"' in english.split(">", 2)[1]
+    assert english != dutch
+
+
+def test_readers_get_gzip_and_the_same_text(client: TestClient) -> None:
+    plain = client.get(PAGE, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for _ in range(2):  # a first render and a kept page alike
+        packed = client.get(PAGE, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["content-encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["vary"]
+        assert packed.text == plain.text
+    assert client.get("/changes", headers={"Accept-Encoding": "gzip"}).headers["content-encoding"] == "gzip"
+
+
+def test_signed_in_people_get_their_own_page_uncompressed_and_unstored(
+    client: TestClient, auth: Auth, renders: list[str]
+) -> None:
+    client.get(PAGE)
+    client.get(PAGE)
+    rendered = len(renders)
+    auth.sign_in(Role.EDITOR, "redacteur")
+    mine = client.get(PAGE, headers={"Accept-Encoding": "gzip"})
+    assert len(renders) > rendered or "redacteur" in mine.text
+    assert "content-encoding" not in mine.headers
+    assert mine.headers["cache-control"] == "no-store"
+    assert "etag" not in mine.headers
+
+
+def test_static_files_have_hashed_addresses_kept_for_a_year(client: TestClient, auth: Auth) -> None:
+    html = client.get(PAGE).text
+    address = re.search(r'href="(/static/wiki\.css\?v=[0-9a-f]{16})"', html)
+    assert address, "the style sheet has no hashed address"
+    styles = client.get(address.group(1))
+    assert styles.status_code == 200
+    assert styles.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert client.get("/static/wiki.css").headers["cache-control"] == "no-cache"
+    assert client.get("/static/wiki.css?v=0000000000000000").headers["cache-control"] == "no-cache"
+    auth.sign_in(Role.EDITOR)
+    assert client.get(address.group(1)).headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert client.get("/static/wiki.css").headers["cache-control"] == "no-store"

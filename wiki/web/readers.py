@@ -1,0 +1,122 @@
+"""Pages as anonymous readers get them, kept whole and served before any routing.
+
+Most visitors read without signing in, and for them a page depends only on its
+address, the language and the commit the wiki is at.  ``pages.view`` stores each
+page it renders for such a reader under exactly that key; ``ReaderFront`` answers
+the next reader of the same page from memory, with its ETag (304 when the
+browser has it) and a gzip copy made once, without passing the router, the
+session or the template engine.  Any commit changes the key, so nothing served
+can be older than the wiki's own copy.
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from wiki.web import i18n
+from wiki.web.session import SESSION_COOKIE
+
+_SESSION = SESSION_COOKIE.encode() + b"="
+_LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    """One page's bytes as sent, plain and gzipped."""
+
+    body: bytes
+    gzipped: bytes
+
+
+class ReaderCache:
+    """Whole pages by (path, language, commit), least recently used dropped first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._pages: OrderedDict[tuple[str, str, str], CachedPage] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> CachedPage | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, str], body: bytes) -> None:
+        page = CachedPage(body, gzip.compress(body, compresslevel=6, mtime=0))
+        with self._lock:
+            self._pages[key] = page
+            if len(self._pages) > self._size:
+                self._pages.popitem(last=False)
+
+
+def etag(head: str, language: str) -> str:
+    """The validator of a page for anonymous readers: the commit and the language."""
+    return f'W/"{head[:20]}-{language}"'
+
+
+READER_HEADERS = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Encoding"}
+
+
+class ReaderFront:
+    """Answers anonymous GETs of pages already in the ``ReaderCache``; passes the rest on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["query_string"] or "state" not in scope:
+            await self.app(scope, receive, send)
+            return
+        cookies = b""
+        accepts_gzip = False
+        match = None
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                cookies += value + b";"
+            elif name == b"accept-encoding":
+                accepts_gzip = b"gzip" in value
+            elif name == b"if-none-match":
+                match = value
+        site = scope["state"].get("site")
+        head = None if _SESSION in cookies or site is None else site.pages.head_if_current()
+        if head is None:
+            await self.app(scope, receive, send)
+            return
+        language = i18n.pick_language(_cookie(cookies, _LANGUAGE))
+        tag = etag(head, language)
+        if match is not None and match.decode("latin-1") == tag:
+            await _send(send, 304, [(b"etag", tag.encode())], b"")
+            return
+        page = scope["state"]["reader_cache"].get((scope["path"], language, head))
+        if page is None:
+            await self.app(scope, receive, send)
+            return
+        headers = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", tag.encode())]
+        body = page.body
+        if accepts_gzip:
+            body = page.gzipped
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await _send(send, 200, headers, body)
+
+
+def _cookie(cookies: bytes, prefix: bytes) -> str | None:
+    """The value of one cookie in a Cookie header, without parsing the others."""
+    for part in cookies.split(b";"):
+        pair = part.strip()
+        if pair.startswith(prefix):
+            return pair[len(prefix) :].decode("latin-1")
+    return None
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    headers += [(name.lower().encode(), value.encode()) for name, value in READER_HEADERS.items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
