@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import PASSWORD, git
+from tests.conftest import PASSWORD, csrf_from, git
 from tests.server import free_port, running_server
 from tests.test_concurrency import paragraph_edit
 from wiki.config import Settings
@@ -356,3 +356,29 @@ def test_writers_on_two_instances_lose_nothing_and_both_converge(tmp_path: Path,
                     assert "while the remote is down" not in response.read().decode()
                 assert api(base, f"/api/pages/{PAGE}", token)[1]["revision"] == target
     subprocess.run(["git", f"--git-dir={remote}", "fsck", "--full", "--strict"], check=True, capture_output=True)
+
+
+def test_whoever_saved_on_one_instance_sees_it_on_the_next(open_replica: Callable[[str], Site]) -> None:
+    a, b = open_replica("a"), open_replica("b")
+    a.accounts.add_user("redacteur", PASSWORD, Role.EDITOR)
+    headers = {"Accept-Encoding": "identity"}
+    with (
+        TestClient(create_app(a.settings, site=a), headers=headers) as on_a,
+        TestClient(create_app(b.settings, site=b), headers=headers) as on_b,
+    ):
+        token = csrf_from(on_a.get("/signin").text)
+        on_a.post("/signin", data={"username": "redacteur", "password": PASSWORD, "csrf_token": token})
+        form = on_a.get(f"/edit/{PAGE}")
+        page = a.pages.get(PAGE)[0]
+        edit = {
+            "csrf_token": csrf_from(form.text),
+            "title": page.title,
+            "body": page.body + "\nNet opgeslagen op instantie a.\n",
+            "base": page.revision,
+            "message": "a",
+        }
+        assert on_a.post(f"/edit/{PAGE}", data=edit, follow_redirects=False).status_code == 303
+        assert "Net opgeslagen" not in on_b.get(f"/p/{PAGE}").text  # someone else, on b: not yet
+        on_b.cookies.update(on_a.cookies)  # the load balancer sends the same person to b
+        assert "Net opgeslagen op instantie a." in on_b.get(f"/p/{PAGE}").text
+        assert b.repo.head() == a.repo.head()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
+import time
 from collections.abc import Mapping
 
 from wiki.services.pages import PageService
@@ -30,6 +32,9 @@ class ReplicationService:
         self.pages = pages
         self.proposals = proposals
         self.hook_secret = hook_secret
+        # Wall-clock time the last successful fetch started: what it surely includes.
+        self.synced_at = time.time() if replica is not None else 0.0
+        self._sync_lock = threading.Lock()
         if replica is not None:
             replica.listeners.append(self._refresh)
 
@@ -42,7 +47,19 @@ class ReplicationService:
         """Fetch now; returns the refs that moved here.  ``RemoteUnavailable`` when it cannot."""
         if self.replica is None:
             return []
-        return self.replica.sync()
+        started = time.time()
+        moved = self.replica.sync()
+        self.synced_at = max(self.synced_at, started)
+        return moved
+
+    def sync_since(self, moment: float) -> None:
+        """Make sure this copy includes what any instance published before ``moment`` (a wall
+        clock time), fetching unless a fetch started after it; concurrent callers share one."""
+        if self.replica is None or self.synced_at >= moment:
+            return
+        with self._sync_lock:
+            if self.synced_at < moment:
+                self.sync()
 
     def _refresh(self, refs: list[str]) -> None:
         """Called holding the writer lock, right after refs followed the remote."""

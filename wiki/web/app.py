@@ -40,6 +40,7 @@ from wiki.web import (
     proposals,
     readers,
 )
+from wiki.web.replicas import FollowOwnWrites
 from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
 from wiki.web.session import site_of
 from wiki.web.static import STATIC
@@ -272,6 +273,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             *proxies,
             Middleware(SecurityHeaders),
             Middleware(HeaderLimits),
+            Middleware(FollowOwnWrites),
             Middleware(readers.ReaderFront),
             Middleware(Compression),
             Middleware(ServerErrors),
