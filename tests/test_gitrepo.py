@@ -182,3 +182,16 @@ def test_merging_two_edits_of_one_paragraph_never_drops_either(paragraphs: list[
     theirs = base.replace(paragraphs[index], paragraphs[index] + " TWEEDE", 1)
     merged = GitRepository.merge_texts(base, ours, theirs)
     assert merged is None or ("EERSTE" in merged and "TWEEDE" in merged)
+
+
+def test_maintenance_writes_a_commit_graph_and_changes_nothing_else(repo: GitRepository) -> None:
+    for number in range(5):
+        commit(repo, {f"p{number}.md": f"tekst {number}\n".encode()})
+    head = repo.head()
+    repo.maintain()
+    graphs = list((repo.git_dir / "objects" / "info" / "commit-graphs").glob("*.graph"))
+    assert len(graphs) == 1
+    assert b"BIDX" in graphs[0].read_bytes()  # the chunk of changed-path Bloom filters
+    git(repo.git_dir, "commit-graph", "verify")
+    assert repo.head() == head
+    assert repo.read_blob(repo.blob_at(head or "", "p4.md") or "") == b"tekst 4\n"

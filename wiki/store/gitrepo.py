@@ -51,6 +51,7 @@ _BRANCH = re.compile(r"refs/heads/[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
 _REF = re.compile(r"refs/(heads|meta|tags)(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){1,4}")
 _READERS = 4
 _LOCK_GRACE_SECONDS = 1.0
+_MAINTAIN_EVERY = 500
 _CRUD = re.compile(r"[<>\n\r\0]")
 # A record separator no commit message of the wiki's contains (it strips control characters).
 _LOG_MARK = b"\x01\x02\x03"
@@ -103,6 +104,8 @@ class GitRepository:
         self._unsynced: list[str] = []
         # Called as publisher(ref, new, old) before a local ref moves (see ``move_ref``).
         self.publisher: Callable[[str, str, str | None], bool] | None = None
+        self._moves = 0
+        self._maintaining = threading.Lock()
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -497,6 +500,9 @@ class GitRepository:
         update = ("update-ref", "-m", "wiki", "--end-of-options", name, check_revision(new), expected)
         result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
         if result.returncode == 0:
+            self._moves += 1
+            if self._moves % _MAINTAIN_EVERY == 0:
+                self.maintain_in_background()
             return True
         if self.ref(name) != old:
             return False
@@ -540,6 +546,31 @@ class GitRepository:
             self._run("read-tree", "-u", "-m", old, new)
         except StoreUnavailable:
             log.warning("branch moved to %s but the work tree could not follow", new)
+
+    def maintain_in_background(self) -> None:
+        """Start ``maintain()`` in a thread unless one is running (at start-up, then every
+        ``_MAINTAIN_EVERY`` ref moves): saves write loose objects that nothing else packs."""
+        if self._maintaining.acquire(blocking=False):
+            threading.Thread(target=self._maintain_then_release, name="git-maintenance", daemon=True).start()
+
+    def _maintain_then_release(self) -> None:
+        try:
+            self.maintain()
+        finally:
+            self._maintaining.release()
+
+    def maintain(self) -> None:
+        """Pack loose objects when git finds it is time (``gc --auto``), and bring the
+        commit-graph with changed-path Bloom filters up to date, which keeps git's own walks
+        (catching up the index, ancestry checks, blame) fast on long histories.  Safe next to
+        writers: git only prunes unreachable objects weeks old."""
+        for command in (
+            ("-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"),
+            ("commit-graph", "write", "--reachable", "--changed-paths", "--split"),
+        ):
+            result = self.git(*command)
+            if result.returncode != 0:
+                log.warning("git %s failed: %s", " ".join(command), result.stderr.decode(errors="replace").strip())
 
     def recover_stale_locks(self) -> list[Path]:
         """Remove ref locks left by a killed process; returns the ones removed.
