@@ -14,6 +14,8 @@ from wiki.store import database as database_module
 from wiki.store.database import Database, open_database
 
 EMAIL = "anna@users.wiki.invalid"
+# A time as the store sees them now, with a fraction: a 4-byte REAL column would round it by minutes.
+NOW = 1_750_000_000.25
 
 
 class Clock:
@@ -57,7 +59,7 @@ def db(opened: Callable[[], Database]) -> Database:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Why: throttling windows and 'in the order they supported' depend on the time."""
-    fake = Clock(1_000_000.0)
+    fake = Clock(NOW)
     monkeypatch.setattr(database_module, "time", fake)
     return fake
 
@@ -177,7 +179,7 @@ def test_a_session_knows_its_account_start_and_last_activity(db: Database, clock
     found = db.session("s1")
     assert found is not None
     user, started, seen = found
-    assert (user.username, started, seen) == ("Anna", 1_000_000.0, 1_000_090.0)
+    assert (user.username, started, seen) == ("Anna", NOW, NOW + 90)
     assert db.session("other") is None
     db.delete_session("s1")
     assert db.session("s1") is None
@@ -231,7 +233,7 @@ def test_one_support_per_person_in_the_order_they_supported(db: Database, clock:
     db.set_support(7, bob, True)  # again: still one, and still first
     assert db.supporters(7) == [("bob", "bob de Vries"), ("anna", "anna de Vries")]
     assert db.supporters(8) == []
-    assert db.all_supports() == [(7, "bob de Vries", 1_000_000.0), (7, "anna de Vries", 1_000_001.0)]
+    assert db.all_supports() == [(7, "bob de Vries", NOW), (7, "anna de Vries", NOW + 1)]
     db.set_support(7, bob, False)
     db.set_support(7, bob, False)  # withdrawing twice is harmless
     assert db.supporters(7) == [("anna", "anna de Vries")]
@@ -317,8 +319,8 @@ def test_one_draft_per_person_and_page(db: Database, clock: Clock) -> None:
     clock.now += 5
     db.put_draft(anna, "neem-initiatief", "Titel 2", "Tweede", "def")
     db.put_draft(bob, "neem-initiatief", "Van Bob", "Bob", "abc")
-    assert db.draft(anna, "neem-initiatief") == ("Titel 2", "Tweede", "def", 1_000_005.0)
-    assert db.draft(bob, "neem-initiatief") == ("Van Bob", "Bob", "abc", 1_000_005.0)
+    assert db.draft(anna, "neem-initiatief") == ("Titel 2", "Tweede", "def", NOW + 5)
+    assert db.draft(bob, "neem-initiatief") == ("Van Bob", "Bob", "abc", NOW + 5)
     assert db.draft(anna, "over") is None
     db.delete_draft(anna, "neem-initiatief")
     assert db.draft(anna, "neem-initiatief") is None
