@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wiki.errors import BadInput, NameTaken
+from wiki.errors import BadInput, NameTaken, StoreUnavailable
 from wiki.store import database as database_module
 from wiki.store.database import Database, open_database
 
@@ -365,6 +365,13 @@ def test_postgres_is_also_accepted_as_the_scheme(postgres_url: str) -> None:
     assert db.backend.name == "postgresql"
     assert db.next_number("proposal", 1) == 1
     db.close()
+
+
+def test_an_unreachable_postgresql_is_reported_plainly() -> None:
+    with pytest.raises(StoreUnavailable) as refused:
+        open_database("postgresql://wiki:geheim@127.0.0.1:1/wiki")
+    assert "127.0.0.1" in refused.value.message
+    assert "geheim" not in refused.value.message
 
 
 def test_a_database_made_before_sign_up_and_postgresql_still_opens(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from wiki.errors import StoreUnavailable
+
 # Enough for the threads of one process; replicas each have their own pool.
 POOL_SIZE = 8
 CONNECT_TIMEOUT = 10
@@ -117,11 +119,16 @@ class PostgresBackend:
     integrity_error: type[Exception] = psycopg.IntegrityError
 
     def __init__(self, url: str) -> None:
+        """Create the tables when missing, then open the pool; ``StoreUnavailable`` when the
+        server cannot be reached or refuses us."""
         # One direct connection first: an unreachable server or a bad password fails here at
         # once with PostgreSQL's own message, instead of as a pool timeout half a minute later.
-        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as connection:
-            connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            connection.execute(_SCHEMA)
+        try:
+            with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as connection:
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                connection.execute(_SCHEMA)
+        except psycopg.OperationalError as error:  # libpq's message names the host, never the password
+            raise StoreUnavailable(f"The PostgreSQL database could not be opened: {error}") from None
         self._pool = ConnectionPool(
             url,
             min_size=1,
