@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test test-fast lint typecheck browser-deps catalogs bench clean
+.PHONY: run test test-fast lint typecheck browser-deps postgres-deps catalogs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/wiki serve --host 127.0.0.1 --port 8000
 
 ## Everything the suite needs, then all of it: lint, types, unit, HTTP, concurrency, browser.
-test: $(STAMP) browser-deps lint typecheck
+test: $(STAMP) browser-deps postgres-deps lint typecheck
 	$(BIN)/pytest
 
 ## The quick loop: no browser, crash or load tests.
@@ -38,6 +38,15 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  else echo "chromium is missing: browser tests will skip"; fi; \
+	fi
+
+## Debian's PostgreSQL server for the store's tests on both backends (root with apt only; elsewhere
+## they skip, or fail under CI=true). The tests start their own throwaway cluster, not the system one.
+postgres-deps:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	  else echo "PostgreSQL is missing: its tests will skip"; fi; \
 	fi
 
 ## Re-extract interface strings and update the catalogs (then translate the new Dutch entries).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from tests.postgres import Cluster, NotInstalled
 from wiki.config import Settings
 from wiki.models import Role, User
 from wiki.services.site import Site, open_site
@@ -24,10 +26,37 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", f"--git-dir={repo}", *args], check=True, capture_output=True, text=True).stdout
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """Why: the store must behave the same on PostgreSQL; one throwaway server for the whole run.
+
+    Skips when PostgreSQL is not installed, except under ``CI=true``, where that fails the run."""
+    try:
+        cluster = Cluster()
+    except NotInstalled as missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true needs PostgreSQL: {missing}")
+        pytest.skip(str(missing))
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def postgres_url(postgres: Cluster) -> str:
+    """Why: each test gets an empty PostgreSQL database of its own."""
+    return postgres.new_database()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """Why: SQLite, the embedded default; a module overrides this fixture to run on PostgreSQL."""
+    return f"sqlite:///{tmp_path / 'wiki.sqlite3'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
     """Why: every test gets its own repository and database, seeded from content/."""
-    return Settings(repo=tmp_path / "wiki.git", database_url=f"sqlite:///{tmp_path / 'wiki.sqlite3'}")
+    return Settings(repo=tmp_path / "wiki.git", database_url=database_url)
 
 
 @pytest.fixture

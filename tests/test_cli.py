@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD, git
 from wiki.cli import main, parser
 from wiki.config import Settings
 from wiki.services.accounts import AccountService
-from wiki.store.database import Database
+from wiki.store.database import open_database
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *argv: str, stdin: str = "") -> int:
@@ -40,7 +40,7 @@ def test_user_add_reads_the_password_from_standard_input(
         == 0
     )
     assert "Created jan (editor)." in capsys.readouterr().out
-    accounts = AccountService(Database(settings.database_url))
+    accounts = AccountService(open_database(settings.database_url))
     user = accounts.authenticate("jan", PASSWORD)
     assert user is not None
     assert user.display_name == "Jan Jansen"
@@ -56,7 +56,7 @@ def test_tokens_are_created_listed_and_revoked(
     capsys.readouterr()
     assert run(monkeypatch, "token", "create", "piet", "--label", "script", *db) == 0
     token = capsys.readouterr().out.strip()
-    accounts = AccountService(Database(settings.database_url))
+    accounts = AccountService(open_database(settings.database_url))
     assert accounts.user_for_token(token) is not None
     run(monkeypatch, "token", "list", "piet", *db)
     token_id = capsys.readouterr().out.split("\t")[0]
@@ -98,7 +98,7 @@ def test_maintainers_manage_accounts_on_the_command_line(
 ) -> None:
     db = ["--database", settings.database_url]
     run(monkeypatch, "user", "add", "els", "--role", "contributor", *db, stdin=PASSWORD + "\n")
-    accounts = AccountService(Database(settings.database_url))
+    accounts = AccountService(open_database(settings.database_url))
     assert run(monkeypatch, "user", "role", "els", "editor", *db) == 0
     assert accounts.get_user("els").role.value == "editor"
     assert run(monkeypatch, "user", "disable", "els", *db) == 0

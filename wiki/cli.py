@@ -16,7 +16,7 @@ from wiki.errors import WikiError
 from wiki.models import Role
 from wiki.services.accounts import AccountService
 from wiki.services.site import open_repository
-from wiki.store.database import Database
+from wiki.store.database import open_database
 from wiki.web.app import create_app
 
 
@@ -34,7 +34,7 @@ def _read_password(prompt: str) -> str:
 
 
 def _accounts(args: argparse.Namespace) -> AccountService:
-    return AccountService(Database(_settings(args).database_url))
+    return AccountService(open_database(_settings(args).database_url))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -61,7 +61,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.path.exists():
         raise WikiError(f"{args.path} exists already.")
     open_repository(args.path, settings.content_dir).close()
-    Database(settings.database_url).close()
+    open_database(settings.database_url).close()
     print(f"Created {args.path} with the bundled pages, and the database {settings.database_url}.")
     return 0
 

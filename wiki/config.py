@@ -28,7 +28,7 @@ class Settings:
         default=DEFAULT_DATABASE,
         metadata={
             "env": "WIKI_DATABASE_URL",
-            "help": "accounts, tokens and sessions (sqlite:///PATH)",
+            "help": "everything that is not content: sqlite:///PATH, or postgresql://... shared by replicas",
         },
     )
     content_dir: Path = field(

@@ -25,7 +25,7 @@ from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
-from wiki.store.database import Database
+from wiki.store.database import Database, open_database
 from wiki.store.gitrepo import GitRepository
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
@@ -111,7 +111,7 @@ def open_site(settings: Settings) -> Site:
     index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo)
     with repo.writer():
         index.catch_up()
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     pages = PageService(repo, index)
     renderer = Renderer()
     accounts = AccountService(database)

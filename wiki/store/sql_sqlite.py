@@ -1,0 +1,127 @@
+"""SQLite, the embedded default: its schema, its migrations and its connections.
+
+Only what SQLite does differently lives here; the statements themselves are in
+``database.py`` and run unchanged on both backends.  The schema is the one
+databases made before PostgreSQL existed already have (``CREATE ... IF NOT
+EXISTS``), so an existing file opens and keeps working; what was added since is
+migrated in :func:`_migrate`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    pending INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    created REAL NOT NULL,
+    last_used REAL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created REAL NOT NULL,
+    last_seen REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    created REAL NOT NULL,
+    hidden_reason TEXT,
+    hidden_by TEXT
+);
+CREATE INDEX IF NOT EXISTS comments_target ON comments (target, id);
+CREATE TABLE IF NOT EXISTS supports (
+    proposal INTEGER NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created REAL NOT NULL,
+    PRIMARY KEY (proposal, user_id)
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS former_authors (commit_email TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS signin_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, first REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS drafts (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    page TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    base TEXT NOT NULL,
+    saved REAL NOT NULL,
+    PRIMARY KEY (user_id, page)
+);
+"""
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring a database made by an older version up to the schema above."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(users)")}
+    if "pending" not in columns:  # databases made before sign-up existed
+        connection.execute("ALTER TABLE users ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
+    # Usernames are looked up as lower(username) on both backends; this index serves those
+    # lookups.  COLLATE NOCASE above already kept names unique up to (ASCII) case, which is
+    # exactly what SQLite's lower() folds, so the index builds on every existing file.
+    connection.execute("CREATE UNIQUE INDEX IF NOT EXISTS users_username_lower ON users (lower(username))")
+
+
+class SqliteBackend:
+    """One connection per thread, WAL so reads do not wait for writes."""
+
+    name = "sqlite"
+    error: type[Exception] = sqlite3.Error
+    integrity_error: type[Exception] = sqlite3.IntegrityError
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self.transaction() as connection:
+            connection.executescript(_SCHEMA)
+            _migrate(connection)
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection; what it writes is committed at the end, or rolled back on an error."""
+        connection = self._connection()
+        with connection:
+            yield connection
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
