@@ -290,10 +290,13 @@ def api(base: str, path: str, token: str, body: dict[str, object] | None = None)
 
 
 @pytest.mark.slow
-def test_writers_on_two_instances_lose_nothing_and_both_converge(tmp_path: Path, remote: Path) -> None:
+def test_writers_on_two_instances_lose_nothing_and_both_converge(
+    tmp_path: Path, remote: Path, postgres_url: str
+) -> None:
+    """Two servers sharing a remote served by ``git daemon`` and one PostgreSQL database."""
     with git_daemon(tmp_path) as daemon:
         url = f"git://127.0.0.1:{daemon.port}/remote.git"  # type: ignore[attr-defined]
-        database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+        database = postgres_url
         instances = [Settings(repo=tmp_path / f"{name}.git", database_url=database, remote=url) for name in "ab"]
         first = open_site(instances[0])  # seeds the remote, and makes the account both instances know
         token = first.accounts.create_token(first.accounts.add_user("schrijver", PASSWORD, Role.EDITOR).username)
