@@ -10,9 +10,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth
+from wiki.config import Settings
 from wiki.models import Author, Page, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
+from wiki.web.app import create_app
 
 PAGE = "/p/neem-initiatief"
 
@@ -106,3 +108,21 @@ def test_static_files_have_hashed_addresses_kept_for_a_year(client: TestClient, 
     auth.sign_in(Role.EDITOR)
     assert client.get(address.group(1)).headers["cache-control"] == "public, max-age=31536000, immutable"
     assert client.get("/static/wiki.css").headers["cache-control"] == "no-store"
+
+
+def test_pages_are_kept_for_readers_soon_after_start_up(settings: Settings) -> None:
+    with TestClient(create_app(settings), headers={"Accept-Encoding": "identity"}) as client:
+        warming = client.app_state["warming"]
+
+        async def warmed() -> None:
+            await warming
+
+        client.portal.call(warmed)  # type: ignore[union-attr]
+        site: Site = client.app_state["site"]
+        cache = client.app_state["reader_cache"]
+        head = site.repo.head()
+        names = [page.path for page in site.pages.list_pages()]
+        assert names
+        assert all(cache.get((f"/p/{name}", "nl", head)) is not None for name in names)
+        page = client.get(f"/p/{names[0]}")
+        assert page.content == cache.get((f"/p/{names[0]}", "nl", head)).body

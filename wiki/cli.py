@@ -41,12 +41,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the wiki with uvicorn."""
     app = create_app(_settings(args))
     # Bounds the server too, not only the app: at most 16 KB of request head (uvicorn's
-    # default accepts far more) and idle connections closed after 5 s.
+    # default accepts far more) and idle connections closed after 5 s.  No access log
+    # unless asked for: a line per request costs more than serving a kept page.
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
         log_level="info",
+        access_log=args.access_log,
         server_header=False,
         h11_max_incomplete_event_size=16 * 1024,
         timeout_keep_alive=5,
@@ -160,6 +162,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--remote", help="shared git remote replicas push every change to (default: $WIKI_REMOTE; none)")
+    serve.add_argument("--access-log", action="store_true", help="log every request (default: errors only)")
     serve.set_defaults(run=cmd_serve)
 
     init = _sub(commands, "init", "create a bare repository seeded with the bundled pages (and the database)")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -244,6 +246,16 @@ async def _follow_remote(site: Site) -> None:
             log.warning("could not follow the shared remote: %s", error.message)
 
 
+async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
+    """Keep every page ready for anonymous readers soon after start-up (in the background:
+    the server answers meanwhile), so even the first reader of a page gets it at once."""
+    site: Site = state["site"]
+    started = time.perf_counter()
+    paths = ["/p/" + quote(page.path) for page in await run_in_threadpool(site.pages.list_pages)]
+    asked = await readers.warm(app, state, paths, site.repo.head)
+    log.info("%d pages kept for readers in %.1f s", asked, time.perf_counter() - started)
+
+
 def create_app(settings: Settings | None = None, site: Site | None = None) -> Starlette:
     """The wiki as an ASGI app; ``site`` lets a test share one already opened."""
     config = settings or Settings.from_env()
@@ -254,14 +266,18 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             yield {"site": site, "reader_cache": readers.ReaderCache()}
             return
         opened = await run_in_threadpool(open_site, config)
-        follower = asyncio.create_task(_follow_remote(opened)) if opened.replication.enabled else None
+        state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache()}
+        state["warming"] = asyncio.create_task(_warm(app, state))
+        tasks = [state["warming"]]
+        if opened.replication.enabled:
+            tasks.append(asyncio.create_task(_follow_remote(opened)))
         try:
-            yield {"site": opened, "reader_cache": readers.ReaderCache()}
+            yield state
         finally:
-            if follower is not None:
-                follower.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await follower
+                    await task
             opened.close()
 
     # Behind a load balancer: the client's address and scheme, from trusted proxies only.

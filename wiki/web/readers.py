@@ -14,9 +14,11 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.web import i18n
 from wiki.web.session import SESSION_COOKIE
@@ -38,7 +40,7 @@ class ReaderCache:
 
     def __init__(self, size: int = 4096) -> None:
         self._pages: OrderedDict[tuple[str, str, str], CachedPage] = OrderedDict()
-        self._size = size
+        self.size = size
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str, str]) -> CachedPage | None:
@@ -52,7 +54,7 @@ class ReaderCache:
         page = CachedPage(body, gzip.compress(body, compresslevel=6, mtime=0))
         with self._lock:
             self._pages[key] = page
-            if len(self._pages) > self._size:
+            if len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
 
@@ -120,3 +122,41 @@ async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], bod
     headers += [(name.lower().encode(), value.encode()) for name, value in READER_HEADERS.items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str], head: Callable[[], str | None]) -> int:
+    """Ask ``app`` for each of ``paths`` as an anonymous reader would, so the pages are kept
+    before the first reader comes; stops when the wiki moves on (``head()`` changes) or the
+    cache is full.  Returns how many pages were asked for."""
+    started = head()
+    cache: ReaderCache = state["reader_cache"]
+    asked = 0
+    for path in paths[: cache.size]:
+        if head() != started:
+            break
+        scope: Scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1")],
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 0),
+            "state": dict(state),
+        }
+        await app(scope, _no_body, _discard)
+        asked += 1
+    return asked
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _discard(message: Message) -> None:
+    """The warmed page goes to the cache, not to anyone."""
