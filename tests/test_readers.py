@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import Auth
+from tests.conftest import PASSWORD, Auth
 from wiki.config import Settings
 from wiki.models import Author, Page, Role
+from wiki.services.accounts import commit_author
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 from wiki.web.app import create_app
@@ -123,6 +124,37 @@ def test_pages_are_kept_for_readers_soon_after_start_up(settings: Settings) -> N
         head = site.repo.head()
         names = [page.path for page in site.pages.list_pages()]
         assert names
-        assert all(cache.get((f"/p/{name}", "nl", head)) is not None for name in names)
+        assert all(cache.get((f"/p/{name}", "nl", head, 0)) is not None for name in names)
         page = client.get(f"/p/{names[0]}")
-        assert page.content == cache.get((f"/p/{names[0]}", "nl", head)).body
+        assert page.content == cache.get((f"/p/{names[0]}", "nl", head, 0)).body
+
+
+def test_history_comparisons_and_changes_are_kept_for_readers_too(client: TestClient, site: Site) -> None:
+    page = site.pages.get("neem-initiatief")[0]
+    author = Author("Schrijver", "s@users.wiki.invalid")
+    new = site.pages.save(EditRequest(page.path, page.text + "\nNog een zin.\n", page.revision, "e", author))
+    for url in [
+        "/history/neem-initiatief",
+        f"/compare/neem-initiatief?from={page.revision}&to={new.revision}",
+        "/changes",
+        f"/change/{new.revision}",
+        f"/p/neem-initiatief?revision={page.revision}",
+    ]:
+        first = client.get(url)
+        assert first.status_code == 200, url
+        again = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304, url
+        assert client.get(url).content == first.content
+
+
+def test_an_erased_account_vanishes_from_kept_pages(client: TestClient, site: Site, auth: Auth) -> None:
+    person = auth.user(Role.EDITOR, "verdwijner")
+    page = site.pages.get("neem-initiatief")[0]
+    author = commit_author(person)
+    site.pages.save(EditRequest(page.path, page.text + "\nMijn zin.\n", page.revision, "mijn edit", author))
+    client.cookies.clear()
+    assert author.name in client.get("/changes").text
+    assert author.name in client.get("/history/neem-initiatief").text
+    site.accounts.delete_account(person, PASSWORD)
+    assert author.name not in client.get("/changes").text
+    assert author.name not in client.get("/history/neem-initiatief").text

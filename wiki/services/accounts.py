@@ -72,6 +72,7 @@ class AccountService:
         self._hashing = threading.BoundedSemaphore(concurrent_hashes)
         self._dummy_hash = self._hash("not a password of anyone")
         self._csrf_key = db.secret("csrf", secrets.token_hex(32)).encode()
+        self._erasures = (0, -1.0)  # (count, monotonic time it was read)
 
     def _hash(self, password: str) -> str:
         with self._hashing:
@@ -207,6 +208,18 @@ class AccountService:
         if self.authenticate(user.username, password) is None:
             raise BadInput(N_("The password is not right."))
         self.db.delete_user(user.id, commit_author(user).email)
+        self._erasures = (0, -1.0)
+
+    def erasures(self) -> int:
+        """How many accounts were ever erased: part of the key of every page kept for readers,
+        so none shows an erased name.  Read at most once a second (another replica's erasure
+        shows within a second); at once after an erasure here."""
+        count, read = self._erasures
+        now = time.monotonic()
+        if read < 0 or now - read > 1.0:
+            count = self.db.former_author_count()
+            self._erasures = (count, now)
+        return count
 
     def former_authors(self) -> set[str]:
         """Commit addresses of deleted accounts (their edits show under a neutral name)."""

@@ -258,6 +258,10 @@ class Database:
         """Commit addresses of deleted accounts."""
         return {str(row[0]) for row in self._rows("SELECT commit_email FROM former_authors")}
 
+    def former_author_count(self) -> int:
+        """How many accounts were ever erased (it only grows)."""
+        return int(self._rows("SELECT count(*) FROM former_authors")[0][0])
+
     # -- comments and supports ------------------------------------------------------------
 
     def add_comment(self, target: str, user_id: int, body: str) -> int:

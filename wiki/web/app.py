@@ -252,7 +252,7 @@ async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     site: Site = state["site"]
     started = time.perf_counter()
     paths = ["/p/" + quote(page.path) for page in await run_in_threadpool(site.pages.list_pages)]
-    asked = await readers.warm(app, state, paths, site.repo.head)
+    asked = await readers.warm(app, state, paths, site.pages.head_if_current)
     log.info("%d pages kept for readers in %.1f s", asked, time.perf_counter() - started)
 
 

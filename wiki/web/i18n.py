@@ -8,13 +8,15 @@ error handlers and flash messages all translate without passing it around.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import DateTimePattern, get_date_format, get_datetime_format, get_time_format, parse_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -61,17 +63,49 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _TRANSLATIONS[_current.get()].ngettext(singular, plural, n)
 
 
+@functools.cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+@functools.cache
+def _medium_formats(language: str) -> tuple[str, DateTimePattern, DateTimePattern]:
+    """Babel's "medium" date-and-time format of a language, its patterns parsed once (a
+    history page shows 200 dates; parsing them each time cost most of its rendering)."""
+    locale = _locale(language)
+    joined = str(get_datetime_format("medium", locale=locale)).replace("'", "")
+    return (
+        joined,
+        parse_pattern(get_date_format("medium", locale=locale)),
+        parse_pattern(get_time_format("medium", locale=locale)),
+    )
+
+
+@functools.lru_cache(maxsize=16384)
+def _format_date(moment: datetime, language: str) -> str:
+    joined, date_pattern, time_pattern = _medium_formats(language)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    locale = _locale(language)
+    return joined.replace("{0}", time_pattern.apply(moment, locale)).replace("{1}", date_pattern.apply(moment, locale))
+
+
 def format_date(moment: datetime) -> str:
-    """A date and time as a reader of the current language expects it."""
-    return format_datetime(moment, format="medium", locale=_current.get())
+    """A date and time as a reader of the current language expects it (Babel's "medium")."""
+    return _format_date(moment, _current.get())
 
 
 def format_signed(number: int | None) -> str:
     """A change in size, written as the current language writes numbers, always with its sign."""
     if number is None:
         return ""
+    return _format_signed(number, _current.get())
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_signed(number: int, language: str) -> str:
     sign = "+" if number > 0 else "\u2212" if number < 0 else "\u00b1"
-    return sign + format_decimal(abs(number), locale=_current.get())
+    return sign + format_decimal(abs(number), locale=_locale(language))
 
 
 def pick_language(cookie: str | None) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from wiki import pagefile
 from wiki.errors import (
@@ -39,11 +39,11 @@ from wiki.services.accounts import commit_author
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
-from wiki.web import i18n, readers
+from wiki.web import readers
 from wiki.web.accounts import signin_url
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
-from wiki.web.session import SESSION_COOKIE, csrf_ok, current_user, require_csrf, sign_in, site_of
+from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
 
 _HEADING_HTML = re.compile(r'(<h([1-6]) id="[^"]+">(.*?)</h\2>)')
@@ -81,38 +81,9 @@ async def home(request: Request) -> Response:
     )
 
 
+@readers.kept_for_readers
 async def view(request: Request) -> Response:
-    """One page, rendered from Markdown.
-
-    A page rendered for an anonymous reader of the current version is kept whole
-    (``readers.ReaderCache``), so the next reader gets it before any routing, with an
-    ETag and 304; this is also where a reader lands while the wiki is catching up.
-    """
-    site = site_of(request)
-    reader = not request.query_params and SESSION_COOKIE not in request.cookies
-    if not reader:
-        return await _view(request)
-    head = site.pages.head_if_current()
-    if head is None:
-        head = await run_in_threadpool(site.pages.current_head)
-    language = i18n.current_language()
-    tag = readers.etag(head, language)
-    headers = {"ETag": tag, **readers.READER_HEADERS}
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers=headers)
-    cache: readers.ReaderCache = request.state.reader_cache
-    key = (request.scope["path"], language, head)
-    cached = cache.get(key)
-    if cached is not None:
-        return HTMLResponse(cached.body, headers=headers)
-    response = await _view(request)
-    if response.status_code == 200 and "set-cookie" not in response.headers:
-        cache.put(key, bytes(response.body))
-        response.headers.update(headers)
-    return response
-
-
-async def _view(request: Request) -> Response:
+    """One page, now or at an earlier ``?revision=``, rendered from Markdown."""
     site = site_of(request)
     name = request.path_params["name"]
     revision = request.query_params.get("revision")

@@ -1,30 +1,39 @@
 """Pages as anonymous readers get them, kept whole and served before any routing.
 
-Most visitors read without signing in, and for them a page depends only on its
-address, the language and the commit the wiki is at.  ``pages.view`` stores each
-page it renders for such a reader under exactly that key; ``ReaderFront`` answers
-the next reader of the same page from memory, with its ETag (304 when the
-browser has it) and a gzip copy made once, without passing the router, the
-session or the template engine.  Any commit changes the key, so nothing served
-can be older than the wiki's own copy.
+Most visitors read without signing in, and for them a page, its history, a
+comparison or the recent changes depend only on the address, the language, the
+commit the wiki is at, and which accounts were erased (their names must vanish).
+Views marked ``kept_for_readers`` store what they render for such a reader under
+exactly that key; ``ReaderFront`` answers the next reader of the same address
+from memory, with its ETag (304 when the browser has it) and a gzip copy made
+once, without passing the router, the session or the template engine.  Any
+commit changes the key, so nothing served can be older than the wiki's own copy.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.web import i18n
-from wiki.web.session import SESSION_COOKIE
+from wiki.web.session import SESSION_COOKIE, site_of
 
 _SESSION = SESSION_COOKIE.encode() + b"="
 _LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
+
+
+#: (address with its query, language, commit, accounts erased so far)
+Key = tuple[str, str, str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +48,18 @@ class ReaderCache:
     """Whole pages by (path, language, commit), least recently used dropped first."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._pages: OrderedDict[tuple[str, str, str], CachedPage] = OrderedDict()
+        self._pages: OrderedDict[Key, CachedPage] = OrderedDict()
         self.size = size
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str, str]) -> CachedPage | None:
+    def get(self, key: Key) -> CachedPage | None:
         with self._lock:
             found = self._pages.get(key)
             if found is not None:
                 self._pages.move_to_end(key)
             return found
 
-    def put(self, key: tuple[str, str, str], body: bytes) -> None:
+    def put(self, key: Key, body: bytes) -> None:
         page = CachedPage(body, gzip.compress(body, compresslevel=6, mtime=0))
         with self._lock:
             self._pages[key] = page
@@ -58,9 +67,49 @@ class ReaderCache:
                 self._pages.popitem(last=False)
 
 
-def etag(head: str, language: str) -> str:
-    """The validator of a page for anonymous readers: the commit and the language."""
-    return f'W/"{head[:20]}-{language}"'
+def etag(key: Key) -> str:
+    """The validator of a kept page (a browser keeps one per address): what else it depends on."""
+    _address, language, head, erasures = key
+    return f'W/"{head[:20]}-{language}-{erasures}"'
+
+
+def kept_for_readers(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """Keep what ``handler`` answers anonymous readers, by address, language, commit and erasures.
+
+    For views whose page depends on nothing else (a page, its history, a comparison,
+    recent changes), so the next reader gets it from ``ReaderFront``, and a browser that
+    has it gets 304.  Anyone signed in gets a page made for them, never kept.
+    """
+
+    @functools.wraps(handler)
+    async def keeping(request: Request) -> Response:
+        if SESSION_COOKIE in request.cookies:
+            return await handler(request)
+        site = site_of(request)
+        head = site.pages.head_if_current()
+        if head is None:
+            head = await run_in_threadpool(site.pages.current_head)
+        key = (_address(request.scope), i18n.current_language(), head, site.accounts.erasures())
+        headers = {"ETag": etag(key), **READER_HEADERS}
+        if request.headers.get("if-none-match") == headers["ETag"]:
+            return Response(status_code=304, headers=headers)
+        cache: ReaderCache = request.state.reader_cache
+        cached = cache.get(key)
+        if cached is not None:
+            return HTMLResponse(cached.body, headers=headers)
+        response = await handler(request)
+        if response.status_code == 200 and "set-cookie" not in response.headers:
+            cache.put(key, bytes(response.body))
+            response.headers.update(headers)
+        return response
+
+    return keeping
+
+
+def _address(scope: Scope) -> str:
+    query: bytes = scope["query_string"]
+    path: str = scope["path"]
+    return path + ("?" + query.decode("latin-1") if query else "")
 
 
 READER_HEADERS = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Encoding"}
@@ -73,7 +122,7 @@ class ReaderFront:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["query_string"] or "state" not in scope:
+        if scope["type"] != "http" or scope["method"] != "GET" or "state" not in scope:
             await self.app(scope, receive, send)
             return
         cookies = b""
@@ -91,12 +140,12 @@ class ReaderFront:
         if head is None:
             await self.app(scope, receive, send)
             return
-        language = i18n.pick_language(_cookie(cookies, _LANGUAGE))
-        tag = etag(head, language)
+        key = (_address(scope), i18n.pick_language(_cookie(cookies, _LANGUAGE)), head, site.accounts.erasures())
+        tag = etag(key)
         if match is not None and match.decode("latin-1") == tag:
             await _send(send, 304, [(b"etag", tag.encode())], b"")
             return
-        page = scope["state"]["reader_cache"].get((scope["path"], language, head))
+        page = scope["state"]["reader_cache"].get(key)
         if page is None:
             await self.app(scope, receive, send)
             return
