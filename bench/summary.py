@@ -32,8 +32,7 @@ Row = dict[str, Any]
 READS = (
     ("history", "all", "history, first page, sparse pages"),
     ("history", "deep", "history, first page, deep page"),
-    ("diff", "all", "compare, sparse pages"),
-    ("diff", "deep", "compare, deep page"),
+    ("diff", "deep", "compare two revisions, deep page"),
     ("search", "all", "search"),
     ("recent", "all", "recent changes"),
 )
@@ -260,14 +259,15 @@ def server_lines(run: Row, history: Path | None) -> Iterator[Line]:
             "< 200 MB",
             memory["VmHWM_mb"] < 200,
         )
-        yield Line(
-            "resident memory now (VmRSS); git children",
-            "",
-            f"{memory['VmRSS_mb']} MB; {memory['children_VmRSS_mb']} MB",
-            "",
-            "(info)",
-            None,
-        )
+        yield Line("resident memory after the runs (VmRSS)", "", fmt(memory["VmRSS_mb"], " MB"), "", "(info)", None)
+        if "children_Pss_mb" in memory:
+            children = (
+                f"{memory['children']} git: {memory['children_RssAnon_mb']} MB own, "
+                f"{memory['children_Pss_mb']} MB Pss, {memory['children_VmRSS_mb']} MB RSS"
+            )
+            yield Line(
+                "child processes (own = RssAnon; RSS counts a shared pack file again)", "", children, "", "(info)", None
+            )
 
 
 def render(table: list[Line]) -> str:
