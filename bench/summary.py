@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One table of issue #7's targets from the JSON that bench/targets.py wrote.
 
-    .venv/bin/python bench/summary.py [--results bench/results/targets] [--history bench/results/history-large.json]
+    .venv/bin/python bench/summary.py [--results bench/results/targets] [--history FILE] [--markdown]
 
 Columns: operation, the peer's figure (or the reference named in the operation), ours, the
 ratio, the target and whether it is met.  Ratios are of figures measured in the same run on
@@ -283,15 +283,32 @@ def render(table: list[Line]) -> str:
     return "\n".join(out)
 
 
+def render_markdown(table: list[Line]) -> str:
+    """The table in Markdown, for RESULTS.md."""
+    out = [
+        "| operation | peer (or as named) | ours | ratio | target | result |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for x in table:
+        result = "" if x.met is None else "met" if x.met else "**not met**"
+        cells = (x.operation, x.peer, x.ours, x.ratio, x.target.replace(">=", "≥"), result)
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=HERE / "results" / "targets")
     parser.add_argument("--history", type=Path, help="bench/history.py's JSON, for the in-process figures")
+    parser.add_argument("--markdown", action="store_true", help="print only the table, in Markdown")
     args = parser.parse_args()
     if not (args.results / "run.json").exists():
         print(f"no run.json in {args.results}: run bench/targets.py first", file=sys.stderr)
         return 1
     table = list(lines(args.results, args.history))
+    if args.markdown:
+        print(render_markdown(table))
+        return 0
     run = json.loads((args.results / "run.json").read_text())
     print(
         f"\nIssue #7 targets: {run.get('label')} data ({run.get('pages')} pages, {run.get('commits')} commits), "
