@@ -54,15 +54,24 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o wiki/locale/messages.pot .
 	$(BIN)/pybabel update -i wiki/locale/messages.pot -d wiki/locale --no-fuzzy-matching --omit-header --ignore-obsolete
 
-## Benchmarks (never part of make test): our wiki and An Otter Wiki side by side on a generated
-## repository of 2,000 pages and 50,000 commits, then history and search on the same data.
-BENCH_DATA ?= /tmp/wiki-bench-data
+## Benchmarks (never part of make test): issue #7's targets in one run on a generated repository
+## of 2,000 pages and 50,000 commits (our wiki, An Otter Wiki and a bare Starlette endpoint, saves
+## and 8 concurrent writers, start-up, memory; one of 200 commits for flatness), then history and
+## search in-process, then the table of targets. JSON goes to $(BENCH_OUT).
+BENCH_DATA ?= /tmp/benchdata/large
+BENCH_SMALL ?= /tmp/benchdata/small
+BENCH_OUT ?= bench/results/targets
+DURATION ?= 10
+MAX_REQUESTS ?= 400
 bench: $(STAMP)
 	[ -x .venv-otter/bin/gunicorn ] || ($(PYTHON) -m venv .venv-otter && .venv-otter/bin/pip install --quiet otterwiki==2.26.1 gunicorn==27.0.1)
 	[ -f $(BENCH_DATA)/manifest.json ] || $(PYTHON) bench/gen_repo.py --out $(BENCH_DATA) --pages 2000 --commits 50000 --deep-revs 5000
-	bench/side_by_side.sh $(BENCH_DATA) bench/results/side-by-side.jsonl
-	$(BIN)/python bench/history.py --data $(BENCH_DATA) --out bench/results/history-large.json
-	$(BIN)/python bench/search.py --data $(BENCH_DATA) --out bench/results/search-large.json
+	[ -f $(BENCH_SMALL)/manifest.json ] || $(PYTHON) bench/gen_repo.py --out $(BENCH_SMALL) --pages 20 --commits 200 --deep-revs 60
+	$(BIN)/python bench/targets.py --data $(BENCH_DATA) --small $(BENCH_SMALL) --out $(BENCH_OUT) \
+	  --duration $(DURATION) --max-requests $(MAX_REQUESTS)
+	$(BIN)/python bench/history.py --data $(BENCH_DATA) --out $(BENCH_OUT)/history.json
+	$(BIN)/python bench/search.py --data $(BENCH_DATA) --out $(BENCH_OUT)/search.json
+	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -41,9 +41,10 @@ OTTERWIKI = {
     },
 }
 
-# Our service.  Saves need a signed-in editor (the harness posts anonymous forms only), so the
-# side-by-side runs the read operations; saves are measured by bench/history.py's neighbours
-# and by the project's own concurrency tests.
+# Our service.  Saves go through the JSON API as an editor with a personal token
+# (`wiki token create USER`; pass it with `load.py ... --set api_token=TOKEN`): the base
+# revision is read per request (not timed) for optimistic concurrency, so a stale base is
+# merged or refused with 409, never silently overwritten.
 WIKISVC = {
     "name": "wikisvc",
     "ops": {
@@ -52,6 +53,13 @@ WIKISVC = {
         "diff": {"method": "GET", "path": "/compare/{page}?from={rev_a}&to={rev_b}", "ok": [200]},
         "search": {"method": "GET", "path": "/search?q={word}", "ok": [200]},
         "recent": {"method": "GET", "path": "/changes", "ok": [200]},
+        "save": {
+            "method": "PUT", "path": "/api/pages/{page}", "ok": [200, 201],
+            "headers": {"Authorization": "Bearer {api_token}"},
+            "json": {"body": "{content}", "message": "{message}", "base_revision": "{base_rev}"},
+            "prefetch": {"path": "/api/pages/{page}", "scope": "request",
+                         "extract": {"base_rev": r'"revision":\s*"([0-9a-f]{40})"'}},
+        },
     },
 }
 
