@@ -21,7 +21,7 @@ from tests.server import running_server
 from wiki.config import Settings
 from wiki.models import Role
 from wiki.services.accounts import AccountService
-from wiki.store.database import Database
+from wiki.store.database import open_database
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 WRITERS = 3
@@ -46,7 +46,7 @@ def test_saves_through_the_api_and_every_acknowledged_save_is_in_git(tmp_path: P
     for copy in (repo, elsewhere):
         subprocess.run(["git", "clone", "-q", "--bare", str(data / "repo"), str(copy)], check=True)
     settings = Settings(repo=repo, database_url=f"sqlite:///{tmp_path / 'wiki.sqlite3'}")
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     accounts = AccountService(database)
     accounts.add_user("bench", PASSWORD, Role.EDITOR)
     token = accounts.create_token("bench", "bench")

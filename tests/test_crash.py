@@ -5,6 +5,7 @@ Fault injection: the kill moments are random on purpose (they are not synchronis
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -48,7 +49,7 @@ def writer(base: str, token: str, round_number: int, acknowledged: list[str], st
         except urllib.error.HTTPError as error:
             if error.code != 409:
                 return
-        except (OSError, ValueError):
+        except (OSError, ValueError, http.client.HTTPException):  # the server died mid-answer
             return
 
 

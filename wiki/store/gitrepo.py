@@ -50,6 +50,7 @@ _BRANCH = re.compile(r"refs/heads/[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
 # The refs the wiki itself reads and moves: branches, proposal records, tags.
 _REF = re.compile(r"refs/(heads|meta|tags)(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){1,4}")
 _READERS = 4
+_DELTA_CACHE = "16m"
 _LOCK_GRACE_SECONDS = 1.0
 _MAINTAIN_EVERY = 500
 _CRUD = re.compile(r"[<>\n\r\0]")
@@ -105,6 +106,7 @@ class GitRepository:
         # Called as publisher(ref, new, old) before a local ref moves (see ``move_ref``).
         self.publisher: Callable[[str, str, str | None], bool] | None = None
         self._moves = 0
+        self._packed: tuple[tuple[int, int, int] | None, dict[str, str]] = (None, {})
         self._maintaining = threading.Lock()
 
     # -- set-up ---------------------------------------------------------------------------
@@ -172,14 +174,25 @@ class GitRepository:
             value = ""
         if value:
             return value
+        return self._packed_refs().get(name)
+
+    def _packed_refs(self) -> dict[str, str]:
+        """The refs in ``packed-refs``, parsed again only when git replaced the file (it always
+        writes a new one and renames it over the old), so a packed branch costs a stat()."""
+        path = self.common_dir / "packed-refs"
         try:
-            packed = (self.common_dir / "packed-refs").read_text(encoding="utf-8")
+            stat = path.stat()
         except FileNotFoundError:
-            return None
-        for line in packed.splitlines():
-            if line.endswith(" " + name):
-                return line.split(" ", 1)[0]
-        return None
+            return {}
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._packed[0] != version:
+            refs = {}
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line[:1] not in ("#", "^"):
+                    sha, _, ref = line.partition(" ")
+                    refs[ref] = sha
+            self._packed = (version, refs)
+        return self._packed[1]
 
     def refs(self, prefix: str) -> dict[str, str]:
         """Every ref under ``prefix`` (such as ``refs/heads/proposals/``) with its object."""
@@ -202,11 +215,20 @@ class GitRepository:
                 create = self._reader_count < _READERS
                 if create:
                     self._reader_count += 1
-            repo = Repo(self.git_dir, odbt=GitCmdObjectDB) if create else self._readers.get()
+            repo = self._new_reader() if create else self._readers.get()
         try:
             yield repo
         finally:
             self._readers.put(repo)
+
+    def _new_reader(self) -> Repo:
+        """A cat-file reader whose cache of unpacked delta bases is small: git's default (96 MB)
+        per reader made four readers hold more memory than the whole wiki otherwise needs."""
+        repo = Repo(self.git_dir, odbt=GitCmdObjectDB)
+        repo.git.update_environment(
+            GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="core.deltaBaseCacheLimit", GIT_CONFIG_VALUE_0=_DELTA_CACHE
+        )
+        return repo
 
     def _read_object(self, sha: str, expected: bytes) -> bytes:
         with self._reader() as repo:
