@@ -79,6 +79,19 @@ def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 300) -
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+def wait_until_warm(url: str, timeout: float = 300) -> float:
+    """Seconds until our ``/healthz`` says every page is kept for readers (``"warm": true``)."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (loopback)
+            if json.load(response).get("warm"):
+                seconds = round(time.perf_counter() - start, 2)
+                print(f"our wiki: every page kept for readers {seconds} s after it answered", flush=True)
+                return seconds
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not report warm within {timeout} s")
+
+
 @contextmanager
 def server(command: list[str], health: str, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
     """Run ``command`` until the block ends; yields the process and its seconds to the first 200."""
@@ -257,12 +270,12 @@ def side_by_side(run: Run) -> dict[str, object]:
     peer_script = str(HERE / "peer_otterwiki.sh")
     with ExitStack() as stack:
         process, _ = stack.enter_context(server(command, health, work / "ours.log"))
+        figures["warm_s"] = wait_until_warm(health)  # every page kept for readers
         stack.callback(subprocess.run, [peer_script, "stop", str(peer_repo)], check=False, env=env)
         subprocess.run([peer_script, "start", str(peer_repo), str(peer_port), "2"], check=True, env=env)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/p/{manifest['pages'][0]}") as response:
             page = response.read()
-        (work / "page.html").write_bytes(page)
-        figures["view_bytes"] = len(page)
+        figures["view_bytes"] = (work / "page.html").write_bytes(page)
         page_file = str(work / "page.html")
         hello = [sys.executable, str(HERE / "hello_app.py"), "--page", page_file, "--port", str(hello_port)]
         stack.enter_context(server(hello, f"http://127.0.0.1:{hello_port}/healthz", work / "hello.log"))

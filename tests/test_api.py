@@ -128,4 +128,4 @@ def test_unknown_api_routes_and_methods_answer_json(client: TestClient) -> None:
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"ok": True}
+    assert response.json() == {"ok": True, "warm": True}

@@ -119,6 +119,7 @@ def test_pages_are_kept_for_readers_soon_after_start_up(settings: Settings) -> N
             await warming
 
         client.portal.call(warmed)  # type: ignore[union-attr]
+        assert client.get("/healthz").json() == {"ok": True, "warm": True}
         site: Site = client.app_state["site"]
         cache = client.app_state["reader_cache"]
         head = site.repo.head()

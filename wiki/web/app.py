@@ -112,10 +112,13 @@ class ServerErrors:
 
 
 async def healthz(request: Request) -> Response:
-    """200 when the repository and the database answer."""
+    """200 when the repository and the database answer; ``warm`` once every page is kept for
+    readers after start-up (until then first views are rendered on demand)."""
     site = site_of(request)
     healthy = await run_in_threadpool(site.healthy)
-    return JSONResponse({"ok": healthy}, status_code=200 if healthy else 503)
+    warming = getattr(request.state, "warming", None)
+    warm = warming is None or warming.done()
+    return JSONResponse({"ok": healthy, "warm": warm}, status_code=200 if healthy else 503)
 
 
 async def security_txt(request: Request) -> Response:
