@@ -176,3 +176,17 @@ def test_the_history_index_is_rebuilt_from_git_with_renames(site: Site) -> None:
     with site.repo.writer():
         site.index.catch_up()
     assert [(r.revision, r.path, r.status) for r in site.history.page_history("nieuw/initiatief").items] == expected
+
+
+def test_a_page_as_it_was_at_any_revision_whether_that_change_touched_it_or_not(site: Site) -> None:
+    first = edit(site, PAGE, "Eerste toevoeging.")
+    elsewhere = edit(site, "over", "Iets op een andere pagina.")
+    second = edit(site, PAGE, "Tweede toevoeging.")
+    at_first = site.history.page_at(PAGE, first).text
+    assert "Eerste toevoeging." in at_first
+    assert "Tweede toevoeging." not in at_first
+    assert site.history.page_at(PAGE, elsewhere).text == at_first  # read from the commit's trees
+    assert "Tweede toevoeging." in site.history.page_at(PAGE, second).text
+    comparison = site.history.compare(PAGE, first, second)
+    added = [piece.text for block in comparison.blocks for piece in block.pieces if piece.kind == "added"]
+    assert any("Tweede toevoeging." in text for text in added)

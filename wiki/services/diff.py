@@ -43,7 +43,9 @@ def _paragraphs(text: str) -> list[str]:
 def _word_diff(old: str, new: str) -> tuple[Piece, ...]:
     a, b = _WORDS.findall(old), _WORDS.findall(new)
     pieces: list[Piece] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    # Spaces may extend a match but not start one: they are a third of all tokens, and as
+    # anchors they made the matcher three times slower without better results.
+    for tag, i1, i2, j1, j2 in SequenceMatcher(str.isspace, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             pieces.append(Piece("same", "".join(a[i1:i2])))
             continue

@@ -131,7 +131,7 @@ class PageService:
             page_revision = summary.revision
         else:
             page_revision = check_revision(revision)
-            at = self.repo.blob_at(page_revision, page_file(name))
+            at = self.index.blob_written(page_revision, name) or self.repo.blob_at(page_revision, page_file(name))
             if at is None:
                 raise NotFound(N_("No such page."))
             blob = at

@@ -329,6 +329,20 @@ class PageIndex:
         rows = self._db().execute("SELECT path FROM changes WHERE seq = ? ORDER BY path", (seq,))
         return tuple(str(row[0]) for row in rows)
 
+    def blob_written(self, revision: str, name: str) -> str | None:
+        """The blob ``revision`` wrote for page ``name`` when that commit changed it (as the
+        history shows it), else None; saves reading the commit's trees from git."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT ch.blob FROM changes ch JOIN commits c ON c.seq = ch.seq"
+                " WHERE c.revision = ? AND ch.path = ? AND ch.status != 'D'",
+                (revision, name),
+            )
+            .fetchone()
+        )
+        return None if row is None or row[0] is None else str(row[0])
+
     def commit(self, revision: str) -> tuple[CommitRow, list[FileChange]] | None:
         """One commit with every page it touched, or None when it is not on the branch."""
         row = (
