@@ -73,6 +73,7 @@ class AccountService:
         self._dummy_hash = self._hash("not a password of anyone")
         self._csrf_key = db.secret("csrf", secrets.token_hex(32)).encode()
         self._erasures = (0, -1.0)  # (count, monotonic time it was read)
+        self._former: tuple[int, frozenset[str]] = (-1, frozenset())
 
     def _hash(self, password: str) -> str:
         with self._hashing:
@@ -222,8 +223,12 @@ class AccountService:
         return count
 
     def former_authors(self) -> set[str]:
-        """Commit addresses of deleted accounts (their edits show under a neutral name)."""
-        return self.db.former_authors()
+        """Commit addresses of deleted accounts (their edits show under a neutral name); read
+        again only when the number of erasures changed (a history page asks once per row)."""
+        count = self.erasures()
+        if self._former[0] != count:
+            self._former = (count, frozenset(self.db.former_authors()))
+        return set(self._former[1])
 
     def set_role(self, username: str, role: Role) -> User:
         """Change a role; the account's sessions end so the change applies at once."""
