@@ -36,12 +36,18 @@ _LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
 Key = tuple[str, str, str, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CachedPage:
-    """One page's bytes as sent, plain and gzipped."""
+    """One page's bytes as sent, and gzipped once the first reader asks for that."""
 
     body: bytes
-    gzipped: bytes
+    _gzipped: bytes | None = None
+
+    def gzipped(self) -> bytes:
+        """The body compressed (made once; two readers racing both make the same bytes)."""
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
 
 
 class ReaderCache:
@@ -60,7 +66,7 @@ class ReaderCache:
             return found
 
     def put(self, key: Key, body: bytes) -> None:
-        page = CachedPage(body, gzip.compress(body, compresslevel=6, mtime=0))
+        page = CachedPage(body)
         with self._lock:
             self._pages[key] = page
             if len(self._pages) > self.size:
@@ -152,7 +158,7 @@ class ReaderFront:
         headers = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", tag.encode())]
         body = page.body
         if accepts_gzip:
-            body = page.gzipped
+            body = page.gzipped()
             headers.append((b"content-encoding", b"gzip"))
         headers.append((b"content-length", str(len(body)).encode()))
         await _send(send, 200, headers, body)
