@@ -53,6 +53,10 @@ WIKISVC = {
         "diff": {"method": "GET", "path": "/compare/{page}?from={rev_a}&to={rev_b}", "ok": [200]},
         "search": {"method": "GET", "path": "/search?q={word}", "ok": [200]},
         "recent": {"method": "GET", "path": "/changes", "ok": [200]},
+        # The same views at addresses never asked before: what they cost without the reader cache.
+        "history_fresh": {"method": "GET", "path": "/history/{page}?fresh={nonce}", "ok": [200]},
+        "diff_fresh": {"method": "GET", "path": "/compare/{page}?from={rev_a}&to={rev_b}&fresh={nonce}", "ok": [200]},
+        "recent_fresh": {"method": "GET", "path": "/changes?fresh={nonce}", "ok": [200]},
         "save": {
             "method": "PUT", "path": "/api/pages/{page}", "ok": [200, 201],
             "headers": {"Authorization": "Bearer {api_token}"},

@@ -280,9 +280,11 @@ def side_by_side(run: Run) -> dict[str, object]:
         hello = [sys.executable, str(HERE / "hello_app.py"), "--page", page_file, "--port", str(hello_port)]
         stack.enter_context(server(hello, f"http://127.0.0.1:{hello_port}/healthz", work / "hello.log"))
 
-        peer = f"peer:otterwiki:http://127.0.0.1:{peer_port}"
-        wiki = f"ours:wikisvc:http://127.0.0.1:{port}"
-        bare = f"hello:hello:http://127.0.0.1:{hello_port}"
+        peer, wiki, bare = (
+            f"peer:otterwiki:http://127.0.0.1:{peer_port}",
+            f"ours:wikisvc:http://127.0.0.1:{port}",
+            f"hello:hello:http://127.0.0.1:{hello_port}",
+        )
         manifest_file = str(args.data / "manifest.json")
         both = ["--manifest", manifest_file, "--target", peer, "--target", wiki]
         common = [*both, "--label", run.label, "--conc", args.conc, "--out", str(out / "bench.jsonl")]
@@ -293,6 +295,7 @@ def side_by_side(run: Run) -> dict[str, object]:
         run.load("bench", *common, *run.limits, "--ops", "history,search,recent")
         run.load("bench", *common, *run.limits, "--pages", "deep", "--ops", "history,diff")
         run.load("bench", *common, *run.limits, "--ops", "save", "--set", f"api_token={token}")
+        uncached_reads(run, [*common, *run.limits, "--conc", "1"])
         writers = ["--writers", str(args.writers), "--saves", str(args.saves), "--set", f"api_token={token}"]
         for mode in ("same", "different"):
             for target, target_repo in ((peer, peer_repo), (wiki, repo)):
@@ -301,6 +304,12 @@ def side_by_side(run: Run) -> dict[str, object]:
         figures["memory"] = memory(process.pid)
         print(f"our wiki after the runs: {figures['memory']}", flush=True)
     return figures
+
+
+def uncached_reads(run: Run, common: list[str]) -> None:
+    """The reads at addresses never asked before (no reader cache), for flatness against the small set."""
+    run.load("bench", *common, "--ops", "history_fresh,recent_fresh")
+    run.load("bench", *common, "--pages", "deep", "--ops", "history_fresh,diff_fresh")
 
 
 def small(run: Run, data: Path) -> dict[str, object]:
@@ -314,8 +323,10 @@ def small(run: Run, data: Path) -> dict[str, object]:
         wiki = f"ours:wikisvc:http://127.0.0.1:{port}"
         common = ["--manifest", str(data / "manifest.json"), "--label", data.name, "--target", wiki, *run.limits]
         results = str(run.out / "small.jsonl")
-        run.load("bench", *common, "--ops", "history,search,recent", "--conc", "1", "--out", results)
-        run.load("bench", *common, "--pages", "deep", "--ops", "history,diff", "--conc", "1", "--out", results)
+        reads = "history,search,recent,history_fresh,recent_fresh"
+        run.load("bench", *common, "--ops", reads, "--conc", "1", "--out", results)
+        deep = "history,diff,history_fresh,diff_fresh"
+        run.load("bench", *common, "--pages", "deep", "--ops", deep, "--conc", "1", "--out", results)
     return figures
 
 
