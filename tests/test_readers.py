@@ -16,6 +16,7 @@ from wiki.services.accounts import commit_author
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 from wiki.web.app import create_app
+from wiki.web.readers import ReaderCache
 
 PAGE = "/p/neem-initiatief"
 
@@ -159,3 +160,19 @@ def test_an_erased_account_vanishes_from_kept_pages(client: TestClient, site: Si
     site.accounts.delete_account(person, PASSWORD)
     assert author.name not in client.get("/changes").text
     assert author.name not in client.get("/history/neem-initiatief").text
+
+
+def test_addresses_with_other_query_parameters_are_answered_but_never_kept(client: TestClient) -> None:
+    for number in range(3):
+        junk = client.get(f"{PAGE}?fill={number}")
+        assert junk.status_code == 200
+        assert "etag" not in junk.headers
+    assert "etag" in client.get(f"{PAGE}?notice=saved").headers
+
+
+def test_kept_pages_stay_within_their_byte_budget() -> None:
+    cache = ReaderCache(size=100, budget=10_000)
+    for number in range(20):
+        cache.put((f"/p/{number}", "nl", "c" * 40, 0), b"x" * 3_000)
+    kept = [number for number in range(20) if cache.get((f"/p/{number}", "nl", "c" * 40, 0)) is not None]
+    assert kept == [17, 18, 19]  # the newest that fit in 10,000 bytes

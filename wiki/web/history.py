@@ -18,7 +18,7 @@ def _query(request: Request, key: str) -> str | None:
     return value or None
 
 
-@readers.kept_for_readers
+@readers.kept_for_readers("before", "after")
 async def page_history(request: Request) -> Response:
     """Every revision of a page, 50 at a time, with "older" and "newer"."""
     site = site_of(request)
@@ -35,7 +35,7 @@ async def page_history(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers
+@readers.kept_for_readers("revision")
 async def source(request: Request) -> Response:
     """The Markdown source of a page, now or at a revision."""
     site = site_of(request)
@@ -49,7 +49,7 @@ async def source(request: Request) -> Response:
     return render(request, "source.html", {"page": page, "info": info, "name": name})
 
 
-@readers.kept_for_readers
+@readers.kept_for_readers("from", "to", "view", "only")
 async def compare(request: Request) -> Response:
     """Two revisions side by side or inline, words marked within changed paragraphs."""
     site = site_of(request)
@@ -79,7 +79,7 @@ async def compare(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers
+@readers.kept_for_readers()
 async def blame(request: Request) -> Response:
     """Who last changed each paragraph, when, and in which change."""
     site = site_of(request)
@@ -89,7 +89,7 @@ async def blame(request: Request) -> Response:
     return render(request, "blame.html", {"page": page, "blocks": blocks})
 
 
-@readers.kept_for_readers
+@readers.kept_for_readers("author", "page", "before", "after")
 async def recent_changes(request: Request) -> Response:
     """Recent changes for the whole wiki, by author or page, 50 at a time."""
     site = site_of(request)
@@ -100,7 +100,7 @@ async def recent_changes(request: Request) -> Response:
     return render(request, "changes.html", {"window": window, "author": author or "", "page_filter": page or ""})
 
 
-@readers.kept_for_readers
+@readers.kept_for_readers()
 async def change(request: Request) -> Response:
     """One change: its message, author, and the diff of every page it touched."""
     site = site_of(request)

@@ -81,7 +81,7 @@ async def home(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers
+@readers.kept_for_readers("revision", "notice")
 async def view(request: Request) -> Response:
     """One page, now or at an earlier ``?revision=``, rendered from Markdown."""
     site = site_of(request)

@@ -34,6 +34,7 @@ _LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
 
 #: (address with its query, language, commit, accounts erased so far)
 Key = tuple[str, str, str, int]
+View = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(slots=True)
@@ -51,11 +52,14 @@ class CachedPage:
 
 
 class ReaderCache:
-    """Whole pages by (path, language, commit), least recently used dropped first."""
+    """Whole pages by ``Key``, least recently used dropped first, bounded by count and by bytes
+    (a history page of 50 rows is ten times a principle)."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 4096, budget: int = 48 * 1024 * 1024) -> None:
         self._pages: OrderedDict[Key, CachedPage] = OrderedDict()
         self.size = size
+        self.budget = budget
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> CachedPage | None:
@@ -68,9 +72,12 @@ class ReaderCache:
     def put(self, key: Key, body: bytes) -> None:
         page = CachedPage(body)
         with self._lock:
+            replaced = self._pages.pop(key, None)
+            self._bytes -= len(replaced.body) if replaced else 0
             self._pages[key] = page
-            if len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._pages) > self.size or (self._bytes > self.budget and len(self._pages) > 1):
+                self._bytes -= len(self._pages.popitem(last=False)[1].body)
 
 
 def etag(key: Key) -> str:
@@ -79,37 +86,43 @@ def etag(key: Key) -> str:
     return f'W/"{head[:20]}-{language}-{erasures}"'
 
 
-def kept_for_readers(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """Keep what ``handler`` answers anonymous readers, by address, language, commit and erasures.
+def kept_for_readers(*parameters: str) -> Callable[[View], View]:
+    """Keep what a view answers anonymous readers, by address, language, commit and erasures.
 
     For views whose page depends on nothing else (a page, its history, a comparison,
     recent changes), so the next reader gets it from ``ReaderFront``, and a browser that
-    has it gets 304.  Anyone signed in gets a page made for them, never kept.
+    has it gets 304.  Only addresses whose query uses just ``parameters`` are kept: any
+    other query would let anyone fill the cache with copies.  Anyone signed in gets a
+    page made for them, never kept.
     """
+    allowed = frozenset(parameters)
 
-    @functools.wraps(handler)
-    async def keeping(request: Request) -> Response:
-        if SESSION_COOKIE in request.cookies:
-            return await handler(request)
-        site = site_of(request)
-        head = site.pages.head_if_current()
-        if head is None:
-            head = await run_in_threadpool(site.pages.current_head)
-        key = (_address(request.scope), i18n.current_language(), head, site.accounts.erasures())
-        headers = {"ETag": etag(key), **READER_HEADERS}
-        if request.headers.get("if-none-match") == headers["ETag"]:
-            return Response(status_code=304, headers=headers)
-        cache: ReaderCache = request.state.reader_cache
-        cached = cache.get(key)
-        if cached is not None:
-            return HTMLResponse(cached.body, headers=headers)
-        response = await handler(request)
-        if response.status_code == 200 and "set-cookie" not in response.headers:
-            cache.put(key, bytes(response.body))
-            response.headers.update(headers)
-        return response
+    def decorate(handler: View) -> View:
+        @functools.wraps(handler)
+        async def keeping(request: Request) -> Response:
+            if SESSION_COOKIE in request.cookies or not allowed.issuperset(request.query_params.keys()):
+                return await handler(request)
+            site = site_of(request)
+            head = site.pages.head_if_current()
+            if head is None:
+                head = await run_in_threadpool(site.pages.current_head)
+            key = (_address(request.scope), i18n.current_language(), head, site.accounts.erasures())
+            headers = {"ETag": etag(key), **READER_HEADERS}
+            if request.headers.get("if-none-match") == headers["ETag"]:
+                return Response(status_code=304, headers=headers)
+            cache: ReaderCache = request.state.reader_cache
+            cached = cache.get(key)
+            if cached is not None:
+                return HTMLResponse(cached.body, headers=headers)
+            response = await handler(request)
+            if response.status_code == 200 and "set-cookie" not in response.headers:
+                cache.put(key, bytes(response.body))
+                response.headers.update(headers)
+            return response
 
-    return keeping
+        return keeping
+
+    return decorate
 
 
 def _address(scope: Scope) -> str:
