@@ -176,3 +176,9 @@ def test_kept_pages_stay_within_their_byte_budget() -> None:
         cache.put((f"/p/{number}", "nl", "c" * 40, 0), b"x" * 3_000)
     kept = [number for number in range(20) if cache.get((f"/p/{number}", "nl", "c" * 40, 0)) is not None]
     assert kept == [17, 18, 19]  # the newest that fit in 10,000 bytes
+
+
+def test_only_kept_addresses_answer_304(client: TestClient) -> None:
+    tag = client.get(PAGE).headers["etag"]
+    assert client.get("/search?q=open", headers={"If-None-Match": tag}).status_code == 200
+    assert client.get("/all", headers={"If-None-Match": tag}).status_code == 200

@@ -160,13 +160,13 @@ class ReaderFront:
             await self.app(scope, receive, send)
             return
         key = (_address(scope), i18n.pick_language(_cookie(cookies, _LANGUAGE)), head, site.accounts.erasures())
+        page = scope["state"]["reader_cache"].get(key)
+        if page is None:  # not kept (or no longer): the view decides, 304 included
+            await self.app(scope, receive, send)
+            return
         tag = etag(key)
         if match is not None and match.decode("latin-1") == tag:
             await _send(send, 304, [(b"etag", tag.encode())], b"")
-            return
-        page = scope["state"]["reader_cache"].get(key)
-        if page is None:
-            await self.app(scope, receive, send)
             return
         headers = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", tag.encode())]
         body = page.body
