@@ -222,13 +222,13 @@ class AccountService:
             self._erasures = (count, now)
         return count
 
-    def former_authors(self) -> set[str]:
+    def former_authors(self) -> frozenset[str]:
         """Commit addresses of deleted accounts (their edits show under a neutral name); read
         again only when the number of erasures changed (a history page asks once per row)."""
         count = self.erasures()
         if self._former[0] != count:
             self._former = (count, frozenset(self.db.former_authors()))
-        return set(self._former[1])
+        return self._former[1]
 
     def set_role(self, username: str, role: Role) -> User:
         """Change a role; the account's sessions end so the change applies at once."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
@@ -112,7 +113,7 @@ def clamp_limit(value: int | None) -> int:
 class HistoryService:
     """History read through the index of a ``PageService``."""
 
-    def __init__(self, pages: PageService, former_authors: Callable[[], set[str]] = set) -> None:
+    def __init__(self, pages: PageService, former_authors: Callable[[], AbstractSet[str]] = frozenset) -> None:
         self.pages = pages
         self.former_authors = former_authors
         self.index = pages.index
