@@ -114,7 +114,9 @@ class Replica:
                 continue
             if theirs is None or (ours is not None and self._is_ancestor(theirs, ours)):
                 assert ours is not None
-                self._publish_ahead(name, ours, theirs)
+                # Made before replication started, or by git outside the wiki; a refusal is
+                # left to the next sync.
+                self._push(name, ours, theirs)
                 continue
             if ours is not None and not self._is_ancestor(ours, theirs):
                 log.warning("%s went two ways; the remote's is kept, ours is under %s", name, DIVERGED)
@@ -130,11 +132,6 @@ class Replica:
             for listener in self.listeners:
                 listener(followed)
         return followed
-
-    def _publish_ahead(self, name: str, ours: str, theirs: str | None) -> None:
-        """Publish a ref the remote lacks or is behind on (made before replication started,
-        or by git outside the wiki); a refusal is left to the next sync."""
-        self._push(name, ours, theirs)
 
     def _remote_value(self, name: str) -> str | None:
         """What the last fetch saw of ``name`` on the remote."""

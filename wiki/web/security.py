@@ -13,6 +13,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.errors import N_, RequestTimeout, TooLarge
+from wiki.web.session import SESSION_COOKIE
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -38,12 +39,15 @@ _GIT_CONTENT_TYPES = (
 )
 
 
+_SESSION = SESSION_COOKIE.encode() + b"="
+
+
 def _accepts_gzip(scope: Scope) -> bool:
     return any(name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"])
 
 
 def _signed_in(scope: Scope) -> bool:
-    return any(name == b"cookie" and b"wiki_session=" in value for name, value in scope["headers"])
+    return any(name == b"cookie" and _SESSION in value for name, value in scope["headers"])
 
 
 class SecurityHeaders:
