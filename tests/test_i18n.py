@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
+
+from wiki.web import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "wiki" / "locale"
@@ -64,3 +68,15 @@ def test_a_template_string_without_translation_is_caught(tmp_path: Path) -> None
         assert "A sentence nobody translated" in extracted(tmp_path) - set(catalog("nl"))
     finally:
         planted.unlink()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_dates_read_as_babel_writes_them(language: str) -> None:
+    moments = [datetime(2009, 3, 1, 9, 5, tzinfo=UTC) + timedelta(days=97 * n, seconds=4_999 * n) for n in range(60)]
+    i18n.set_language(language)
+    try:
+        assert [i18n.format_date(moment) for moment in moments] == [
+            format_datetime(moment, format="medium", locale=language) for moment in moments
+        ]
+    finally:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
