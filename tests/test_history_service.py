@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.conftest import git
@@ -190,3 +192,31 @@ def test_a_page_as_it_was_at_any_revision_whether_that_change_touched_it_or_not(
     comparison = site.history.compare(PAGE, first, second)
     added = [piece.text for block in comparison.blocks for piece in block.pieces if piece.kind == "added"]
     assert any("Tweede toevoeging." in text for text in added)
+
+
+def _index_steps(site: Site, read: Callable[[], object]) -> int:
+    """SQLite virtual-machine steps the page index takes for ``read`` (a count of work, not time)."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    connection = site.pages.index._db()
+    connection.set_progress_handler(count, 1)
+    try:
+        read()
+    finally:
+        connection.set_progress_handler(None, 1)
+    return steps
+
+
+def test_reading_an_old_version_does_not_walk_the_pages_whole_history(site: Site) -> None:
+    """A compare reads two old versions; on a page with 5,000 revisions each read once walked
+    all of them in the index looking for renames."""
+    short = edit(site, "over", "Eén wijziging.")
+    long = [edit(site, PAGE, f"Regel {n}.") for n in range(60)]
+    few = _index_steps(site, lambda: site.history.page_at("over", short))
+    many = _index_steps(site, lambda: site.history.page_at(PAGE, long[0]))
+    assert many < few + 40, (few, many)
