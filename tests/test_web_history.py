@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, csrf_from
 from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
+from wiki.web import i18n
 
 PAGE = "bepaal-je-eigen-grenzen"
 ANNA = Author('Anna "de" Vries & co', "anna@users.wiki.invalid")
@@ -33,6 +36,33 @@ def test_the_history_page_lists_revisions_with_escaped_names(client: TestClient,
     assert "Een &lt;b&gt;wijziging&lt;/b&gt;" in response.text
     assert "<b>wijziging" not in response.text
     assert f'href="/p/{PAGE}?revision={revision}"' in response.text
+
+
+@pytest.mark.parametrize(
+    ("language", "older", "newer"),
+    [
+        ("en", "Compare from the version of ", "Compare to the version of "),
+        ("nl", "Vergelijken vanaf de versie van ", "Vergelijken met de versie van "),
+    ],
+)
+def test_each_revisions_compare_choice_is_labelled_with_its_date(
+    client: TestClient, site: Site, language: str, older: str, newer: str
+) -> None:
+    """Screen-reader users choose revisions by the hidden labels, which the template fills in
+    from one translation per page (the date goes where the translation puts it)."""
+    edit(site, "Nieuwe alinea.")
+    client.get(f"/lang/{language}")
+    response = client.get(f"/history/{PAGE}")
+    window = response.context["window"]  # type: ignore[attr-defined]
+    i18n.set_language(language)
+    try:
+        dates = [i18n.format_date(item.date) for item in window.items]
+    finally:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
+    labels = re.findall(r'<label for="(from|to)-(\d+)" class="visually-hidden">([^<]*)</label>', response.text)
+    assert len(labels) == 2 * len(window.items) >= 4
+    for side, row, text in labels:
+        assert text == (older if side == "from" else newer) + html.escape(dates[int(row) - 1])
 
 
 def test_an_old_version_has_a_banner_and_its_source(client: TestClient, site: Site) -> None:
