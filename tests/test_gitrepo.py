@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -232,3 +234,20 @@ def test_a_closed_repository_starts_no_maintenance(repo: GitRepository) -> None:
         subprocess.run(["git", f"--git-dir={repo.git_dir}", "config", "--get", PACK_DEPTH_KEY], check=False).returncode
         == 1
     )
+
+
+def test_closing_stops_maintenance_and_every_process_it_started(repo: GitRepository, tmp_path: Path) -> None:
+    """``git gc`` works through child processes (repack, pack-objects); a server that stops
+    must not leave them repacking, which slowed the next start-up."""
+    started = tmp_path / "started"
+    os.mkfifo(started)
+    # A stand-in for gc: git runs the alias through a shell, which starts a long child.
+    pause = ("-c", f"alias.pause=!sleep 600 & echo $! > {started}; wait", "pause")
+    maintenance = threading.Thread(target=repo._maintenance_step, args=pause, daemon=True)
+    maintenance.start()
+    child = int(started.read_text())  # blocks until the child runs
+    repo.close()
+    maintenance.join(timeout=30)
+    assert not maintenance.is_alive()
+    status = Path(f"/proc/{child}/status")
+    assert not status.exists() or "State:\tZ" in status.read_text()

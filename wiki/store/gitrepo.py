@@ -22,6 +22,7 @@ import logging
 import os
 import queue
 import re
+import signal
 import subprocess
 import tempfile
 import threading
@@ -163,7 +164,8 @@ class GitRepository:
             self._closing = True
             maintenance = self._maintenance
         if maintenance is not None and maintenance.poll() is None:
-            maintenance.terminate()
+            # The whole group: gc runs repack and pack-objects as children, which would go on.
+            os.killpg(maintenance.pid, signal.SIGTERM)
             maintenance.wait()
         while True:
             try:
@@ -625,7 +627,9 @@ class GitRepository:
         with self._maintenance_lock:
             if self._closing:
                 return False
-            process = subprocess.Popen(self._command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            process = subprocess.Popen(
+                self._command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+            )
             self._maintenance = process
         _, errors = process.communicate()
         if process.returncode != 0 and not self._closing:
