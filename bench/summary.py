@@ -11,7 +11,8 @@ Readings of the targets (also printed under the table):
 - throughput ratios are req/s over req/s at the same number of clients;
 - "p50 under 10 ms" is with one client (with 8, a p50 includes waiting for the other 7);
 - "flat" means the p50 on the large repository is at most 1.5 times the p50 on the small one,
-  or at most 1 ms more (run to run noise on this machine is about that large);
+  or at most 1 ms more (run to run noise on this machine is about that large); both are served
+  at once in the same state, and each p50 is the median of the rounds' p50s;
 - save errors are answers other than success and 409 (a refused conflicting edit is a correct
   answer: the writer is told and gets the current text back, nothing is lost).
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -63,6 +65,14 @@ def keyed(rows: list[Row]) -> dict[tuple[str, str, str, int], Row]:
     return {(r["target"], r["op"], r["pages"], int(r["conc"])): r for r in rows}
 
 
+def medians(rows: list[Row]) -> dict[tuple[str, str, str, int], float]:
+    """The median p50 per (target, op, pages, clients) over the rounds of a flatness run."""
+    rounds: dict[tuple[str, str, str, int], list[float]] = {}
+    for r in rows:
+        rounds.setdefault((r["target"], r["op"], r["pages"], int(r["conc"])), []).append(float(r["p50_ms"]))
+    return {key: statistics.median(values) for key, values in rounds.items()}
+
+
 def get(row: Row | None, field: str) -> float | None:
     """A figure of a load row, or None when the row is missing."""
     return None if row is None else float(row[field])
@@ -98,7 +108,7 @@ def is_flat(small: float, large: float) -> bool:
 def lines(results: Path, history: Path | None) -> Iterator[Line]:
     run: Row = json.loads((results / "run.json").read_text()) if (results / "run.json").exists() else {}
     bench = keyed(read_jsonl(results / "bench.jsonl"))
-    small = keyed(read_jsonl(results / "small.jsonl"))
+    flat = (medians(read_jsonl(results / "flat-small.jsonl")), medians(read_jsonl(results / "flat-large.jsonl")))
     concs = sorted({key[3] for key in bench})
 
     def row(target: str, op: str, pages: str, conc: int) -> Row | None:
@@ -119,25 +129,27 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
             "< 10 ms",
             None if p50 is None else p50 < 10,
         )
-        yield from flat_lines((op, pages, name), bench, small, run)
+        yield from flat_lines((op, pages, name), *flat, run)
     yield from save_lines(row, concs, read_jsonl(results / "writers.jsonl"))
     yield from server_lines(run, history)
 
 
-def flat_lines(read: tuple[str, str, str], bench: dict[Any, Row], small: dict[Any, Row], run: Row) -> Iterator[Line]:
+def flat_lines(
+    read: tuple[str, str, str], small: dict[Any, float], large: dict[Any, float], run: Row
+) -> Iterator[Line]:
     """Flatness: p50 on the small set against the large one, with one client.  Where the run has
     the operation at addresses never asked before (``<op>_fresh``), that is what is compared:
     the same cache state on both sets (20 pages stay cached, 2,000 mostly do not)."""
     op, pages, name = read
-    fresh = op + "_fresh"
-    kind = "uncached" if ("ours", fresh, pages, 1) in small and ("ours", fresh, pages, 1) in bench else ""
-    key = ("ours", fresh if kind else op, pages, 1)
-    before, after = small.get(key), bench.get(key)
-    if before is None or after is None:
+    fresh = ("ours", op + "_fresh", pages, 1)
+    kind = "uncached" if fresh in small and fresh in large else ""
+    key = fresh if kind else ("ours", op, pages, 1)
+    if key not in small or key not in large:
         return
-    commits = f"{(run.get('small') or {}).get('commits', '?')} vs {run.get('commits', '?')} commits"
+    sets = run.get("flat") or {}
+    commits = f"{sets.get('small', {}).get('commits', '?')} vs {sets.get('large', {}).get('commits', '?')} commits"
     label = f"{name}, p50 ours{', ' + kind if kind else ''}, {commits}"
-    small_p50, large_p50 = before["p50_ms"], after["p50_ms"]
+    small_p50, large_p50 = small[key], large[key]
     ratio = times(large_p50 / small_p50) if small_p50 else "-"
     yield Line(label, fmt(small_p50, " ms"), fmt(large_p50, " ms"), ratio, "flat", is_flat(small_p50, large_p50))
 

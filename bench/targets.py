@@ -18,12 +18,13 @@ On copies of the generated repository DATA (an output folder of bench/gen_repo.p
 4. bench/load.py writers: 8 concurrent writers, same page and different pages, on both; every
    acknowledged save's token must be in the branch's history afterwards;
 5. VmRSS and VmHWM of our server process (and of its git children) after all of that;
-6. with ``--small``: our wiki on that repository for the same reads with one client, to show
+6. with ``--small``: our wiki on that repository and on a fresh copy of DATA, both served at
+   once, the reads at addresses never asked before with one client in alternating rounds, to show
    whether the p50s stay the same at 200 commits and at 50,000.
 
-Writes ``bench.jsonl``, ``writers.jsonl``, ``small.jsonl`` and ``run.json`` to ``--out`` (emptied
-first); ``bench/summary.py`` turns them into the table of targets.  Servers listen on 127.0.0.1
-only and are stopped by their process id, also on failure.
+Writes ``bench.jsonl``, ``writers.jsonl``, ``flat-small.jsonl``, ``flat-large.jsonl`` and
+``run.json`` to ``--out`` (emptied first); ``bench/summary.py`` turns them into the table of
+targets.  Servers listen on 127.0.0.1 only and are stopped by their process id, also on failure.
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def main() -> int:
     args = parser.parse_args()
     args.data = args.data.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in ("bench.jsonl", "writers.jsonl", "small.jsonl", "run.json"):
+    for name in ("bench.jsonl", "writers.jsonl", "flat-small.jsonl", "flat-large.jsonl", "run.json"):
         (args.out / name).unlink(missing_ok=True)
     work = Path(tempfile.mkdtemp(prefix="wiki-targets-"))
     try:
@@ -252,7 +253,7 @@ def main() -> int:
         }
         record.update(side_by_side(run))
         if args.small:
-            record["small"] = small(run, args.small.resolve())
+            record["flat"] = flatness(run, args.small.resolve())
         record["load_after"] = os.getloadavg()
         (args.out / "run.json").write_text(json.dumps(record, indent=2) + "\n")
     finally:
@@ -314,7 +315,6 @@ def side_by_side(run: Run) -> dict[str, object]:
         run.load("bench", *common, *run.limits, "--ops", "history,search,recent")
         run.load("bench", *common, *run.limits, "--pages", "deep", "--ops", "history,diff")
         run.load("bench", *common, *run.limits, "--ops", "save", "--set", f"api_token={token}")
-        uncached_reads(run, [*common, *run.limits, "--conc", "1"])
         writers = ["--writers", str(args.writers), "--saves", str(args.saves), "--set", f"api_token={token}"]
         for mode in ("same", "different"):
             for target, target_repo in ((peer, peer_repo), (wiki, repo)):
@@ -325,30 +325,37 @@ def side_by_side(run: Run) -> dict[str, object]:
     return figures
 
 
-def uncached_reads(run: Run, common: list[str]) -> None:
-    """The reads at addresses never asked before (no reader cache), for flatness against the small set."""
-    run.load("bench", *common, "--ops", "history_fresh,recent_fresh")
-    run.load("bench", *common, "--pages", "deep", "--ops", "history_fresh,diff_fresh")
+FLAT_ROUNDS = 3
 
 
-def small(run: Run, data: Path) -> dict[str, object]:
-    """Our wiki on the small set, the same reads with one client (step 6)."""
-    repo, database = run.copies(data, "small")
-    port = free_port()
-    command = ours(repo, database, port)
-    figures: dict[str, object] = {"label": data.name, "commits": git_count(repo)}
-    health = f"http://127.0.0.1:{port}/healthz"
-    with server(command, health, run.work / "small.log") as (_, first):
-        figures["first_start_s"] = round(first, 2)
-        wait_until_warm(health)
-        wait_until_maintained(repo)  # the same state as the large set's server
-        wiki = f"ours:wikisvc:http://127.0.0.1:{port}"
-        common = ["--manifest", str(data / "manifest.json"), "--label", data.name, "--target", wiki, *run.limits]
-        results = str(run.out / "small.jsonl")
-        reads = "history,search,recent,history_fresh,recent_fresh"
-        run.load("bench", *common, "--ops", reads, "--conc", "1", "--out", results)
-        deep = "history,diff,history_fresh,diff_fresh"
-        run.load("bench", *common, "--pages", "deep", "--ops", deep, "--conc", "1", "--out", results)
+def flatness(run: Run, small_data: Path) -> dict[str, object]:
+    """Step 6: our wiki on the small set and on a fresh copy of the large one, both started,
+    kept warm and maintained the same way and otherwise idle, the same reads with one client.
+    Rounds alternate which set goes first, so drift on the machine hits both alike."""
+    sets = {"small": small_data, "large": run.args.data}
+    served: dict[str, tuple[Path, int, Path]] = {}
+    figures: dict[str, object] = {}
+    with ExitStack() as stack:
+        for name, data in sets.items():
+            repo, database = run.copies(data, f"flat-{name}")
+            port = free_port()
+            health = f"http://127.0.0.1:{port}/healthz"
+            stack.enter_context(server(ours(repo, database, port), health, run.work / f"flat-{name}.log"))
+            served[name] = (data, port, repo)
+        for name, (data, port, repo) in served.items():
+            wait_until_warm(f"http://127.0.0.1:{port}/healthz")
+            wait_until_maintained(repo)
+            figures[name] = {"label": data.name, "commits": git_count(repo)}
+        for turn in range(FLAT_ROUNDS):
+            for name in list(served) if turn % 2 == 0 else reversed(list(served)):
+                data, port, _ = served[name]
+                common = [
+                    *("--manifest", str(data / "manifest.json"), "--label", f"{name}-{turn}"),
+                    *("--target", f"ours:wikisvc:http://127.0.0.1:{port}", *run.limits, "--conc", "1"),
+                    *("--out", str(run.out / f"flat-{name}.jsonl")),
+                ]
+                run.load("bench", *common, "--ops", "history_fresh,recent_fresh,search")
+                run.load("bench", *common, "--pages", "deep", "--ops", "history_fresh,diff_fresh")
     return figures
 
 
