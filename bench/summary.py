@@ -251,15 +251,6 @@ def server_lines(run: Row, history: Path | None) -> Iterator[Line]:
             "< 2 s",
             run["start_with_index_s"] < 2,
         )
-    if "maintained_s" in run:
-        yield Line(
-            "wait after warm-up for the one-time background repack",
-            "",
-            fmt(run["maintained_s"], " s"),
-            "",
-            "(measured)",
-            None,
-        )
     if history is not None and history.exists():
         figures = json.loads(history.read_text())
         yield Line(

@@ -611,9 +611,11 @@ class GitRepository:
         # The commit-graph is written below, with Bloom filters, which gc's own leaves out.
         depth = ("-c", f"pack.depth={PACK_DEPTH}", "-c", "pack.threads=1", "-c", "gc.writeCommitGraph=false")
         if self._config(PACK_DEPTH_KEY) != str(PACK_DEPTH):
+            started = time.monotonic()
             if not self._maintenance_step(*depth, "gc", "--quiet"):
                 return
             self._maintenance_step("config", PACK_DEPTH_KEY, str(PACK_DEPTH))
+            log.info("repacked with delta chains of at most %d in %.1f s", PACK_DEPTH, time.monotonic() - started)
         else:
             self._maintenance_step(*depth, "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet")
         self._maintenance_step("commit-graph", "write", "--reachable", "--changed-paths", "--split")
