@@ -7,11 +7,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 
+from wiki.config import Settings
 from wiki.web import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +78,29 @@ def test_dates_read_as_babel_writes_them(language: str) -> None:
     i18n.set_language(language)
     try:
         assert [i18n.format_date(moment) for moment in moments] == [
-            format_datetime(moment, format="medium", locale=language) for moment in moments
+            format_datetime(moment, format="medium", locale=language, tzinfo=ZoneInfo("Europe/Amsterdam"))
+            for moment in moments
         ]
     finally:
         i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
+@pytest.mark.parametrize(
+    ("zone", "summer", "winter"),
+    [("Europe/Amsterdam", "12:00:00", "11:00:00"), ("UTC", "10:00:00", "10:00:00")],
+)
+def test_dates_are_shown_in_the_sites_time_zone_summer_and_winter(zone: str, summer: str, winter: str) -> None:
+    """Dutch readers expect Amsterdam time (two hours ahead of UTC in summer, one in winter)."""
+    i18n.set_timezone(zone)
+    try:
+        assert summer in i18n.format_date(datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
+        assert winter in i18n.format_date(datetime(2026, 1, 15, 10, 0, tzinfo=UTC))
+    finally:
+        i18n.set_timezone("Europe/Amsterdam")
+
+
+def test_an_unknown_time_zone_is_refused_with_its_setting_named() -> None:
+    with pytest.raises(ValueError, match="WIKI_TIMEZONE must name a time zone"):
+        Settings(timezone="Europe/Atlantis")
+    with pytest.raises(ValueError, match="WIKI_TIMEZONE"):
+        Settings(timezone="../etc/passwd")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import xml.etree.ElementTree as ET
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_datetime
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, csrf_from
@@ -14,6 +17,7 @@ from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 from wiki.web import i18n
+from wiki.web.app import create_app
 
 PAGE = "bepaal-je-eigen-grenzen"
 ANNA = Author('Anna "de" Vries & co', "anna@users.wiki.invalid")
@@ -63,6 +67,17 @@ def test_each_revisions_compare_choice_is_labelled_with_its_date(
     assert len(labels) == 2 * len(window.items) >= 4
     for side, row, text in labels:
         assert text == (older if side == "from" else newer) + html.escape(dates[int(row) - 1])
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "UTC"])
+def test_the_history_shows_times_in_the_sites_time_zone(site: Site, zone: str) -> None:
+    edit(site, "Nieuwe alinea.")
+    app = create_app(dataclasses.replace(site.settings, timezone=zone), site=site)
+    with TestClient(app, headers={"Accept-Encoding": "identity"}) as client:
+        response = client.get(f"/history/{PAGE}")
+    when = response.context["window"].items[0].date  # type: ignore[attr-defined]
+    shown = format_datetime(when, format="medium", locale="nl", tzinfo=ZoneInfo(zone))
+    assert f">{html.escape(shown)}</time>" in response.text
 
 
 def test_an_old_version_has_a_banner_and_its_source(client: TestClient, site: Site) -> None:

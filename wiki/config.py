@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wiki import PROJECT_ROOT
 
 DEFAULT_REPO = Path("data/wiki.git")
 DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
 SIGNUP_MODES = ("open", "approval", "closed")
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class Settings:
         default=10.0,
         metadata={"env": "WIKI_FETCH_INTERVAL", "help": "seconds between fetches from the shared remote"},
     )
+    timezone: str = field(
+        default=DEFAULT_TIMEZONE,
+        metadata={"env": "WIKI_TIMEZONE", "help": "time zone of the dates and times pages show (an IANA name)"},
+    )
     trusted_proxies: str = field(
         default="",
         metadata={
@@ -91,6 +97,12 @@ class Settings:
             raise ValueError(f"WIKI_REMOTE must be a path or URL, not {self.remote!r}")
         if self.fetch_interval <= 0:
             raise ValueError("WIKI_FETCH_INTERVAL must be a positive number of seconds")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"WIKI_TIMEZONE must name a time zone, such as {DEFAULT_TIMEZONE}, not {self.timezone!r}"
+            ) from None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -134,15 +134,18 @@ async def security_txt(request: Request) -> Response:
 
 
 class Language:
-    """Sets the interface language of each request from the remembered choice."""
+    """Sets the interface language of each request from the remembered choice, and the site's
+    time zone for its dates."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, timezone: str) -> None:
         self.app = app
+        self.timezone = timezone
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             cookie = Request(scope).cookies.get(i18n.LANGUAGE_COOKIE)
             i18n.set_language(i18n.pick_language(cookie))
+            i18n.set_timezone(self.timezone)
         await self.app(scope, receive, send)
 
 
@@ -298,7 +301,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             Middleware(Compression),
             Middleware(ServerErrors),
             Middleware(BodyLimit, timeout=config.receive_timeout),
-            Middleware(Language),
+            Middleware(Language, timezone=config.timezone),
         ],
         exception_handlers={WikiError: wiki_error, HTTPException: http_error},
         lifespan=lifespan,

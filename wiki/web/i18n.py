@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_datetime_format, get_time_format, parse_pattern
@@ -22,12 +23,15 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from wiki.config import DEFAULT_TIMEZONE
+
 LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGE_COOKIE = "wiki_lang"
 
 _current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
+_zone: ContextVar[str] = ContextVar("zone", default=DEFAULT_TIMEZONE)
 
 
 def _load(language: str) -> Translations:
@@ -46,6 +50,17 @@ _TRANSLATIONS: dict[str, Translations] = {language: _load(language) for language
 def set_language(language: str) -> None:
     """Use ``language`` for the rest of this request."""
     _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def set_timezone(name: str) -> None:
+    """Show dates in the time zone ``name`` for the rest of this request (the site's setting:
+    Dutch readers expect Amsterdam time, not UTC)."""
+    _zone.set(name)
+
+
+@functools.cache
+def _zone_named(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def current_language() -> str:
@@ -82,17 +97,19 @@ def _medium_formats(language: str) -> tuple[str, DateTimePattern, DateTimePatter
 
 
 @functools.lru_cache(maxsize=16384)
-def _format_date(moment: datetime, language: str) -> str:
+def _format_date(moment: datetime, language: str, zone: str) -> str:
     joined, date_pattern, time_pattern = _medium_formats(language)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(_zone_named(zone))
     locale = _locale(language)
     return joined.replace("{0}", time_pattern.apply(moment, locale)).replace("{1}", date_pattern.apply(moment, locale))
 
 
 def format_date(moment: datetime) -> str:
-    """A date and time as a reader of the current language expects it (Babel's "medium")."""
-    return _format_date(moment, _current.get())
+    """A date and time in the site's time zone, as a reader of the current language expects
+    it (Babel's "medium")."""
+    return _format_date(moment, _current.get(), _zone.get())
 
 
 def format_signed(number: int | None) -> str:
