@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import queue
+import select
 import subprocess
 import threading
 from pathlib import Path
@@ -243,11 +245,59 @@ def test_closing_stops_maintenance_and_every_process_it_started(repo: GitReposit
     os.mkfifo(started)
     # A stand-in for gc: git runs the alias through a shell, which starts a long child.
     pause = ("-c", f"alias.pause=!sleep 600 & echo $! > {started}; wait", "pause")
-    maintenance = threading.Thread(target=repo._maintenance_step, args=pause, daemon=True)
-    maintenance.start()
-    child = int(started.read_text())  # blocks until the child runs
-    repo.close()
-    maintenance.join(timeout=30)
-    assert not maintenance.is_alive()
-    status = Path(f"/proc/{child}/status")
-    assert not status.exists() or "State:\tZ" in status.read_text()
+    threading.Thread(target=repo._maintenance_step, args=pause, daemon=True).start()
+    pids: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: pids.put(started.read_text()), daemon=True).start()
+    child = int(pids.get(timeout=30))  # once the child runs
+    ended = os.pidfd_open(child)
+    try:
+        repo.close()
+        assert select.select([ended], [], [], 30)[0] == [ended], "the child outlived close()"
+    finally:
+        os.close(ended)
+
+
+def test_a_save_survives_git_gc_packing_its_objects_meanwhile(repo: GitRepository) -> None:
+    """Bringing an old text back writes a loose copy of an object git already packed; a
+    ``git gc`` beside the wiki may remove that copy before the wiki syncs it to disk."""
+    first = commit(repo, {"een.md": b"# Een, eerste tekst\n"})
+    commit(repo, {"een.md": b"# Een, tweede tekst\n"})
+    git(repo.git_dir, "repack", "-a", "-d", "-q")
+    with repo.writer():
+        head = repo.head()
+        tree = repo.build_tree(head, {"een.md": b"# Een, eerste tekst\n"})
+        back = repo.write_commit(tree, [head or ""], AUTHOR, "terug", WHEN)
+        git(repo.git_dir, "prune-packed")  # what gc does after packing: the loose copy goes
+        assert repo.move_branch(back, head)
+    assert repo.read_blob(repo.blob_at(back, "een.md") or "") == repo.read_blob(repo.blob_at(first, "een.md") or "")
+    commit(repo, {"twee.md": b"twee\n"})  # and the next save is not held up by it
+
+
+def deleted_packs_held(repo: GitRepository) -> list[str]:
+    """Pack files of ``repo`` that this process's children (the cat-file readers) still hold
+    after git deleted them."""
+    held = []
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            if (folder / "stat").read_text().rsplit(")", 1)[1].split()[1] != str(os.getpid()):
+                continue
+            targets = [os.readlink(fd) for fd in (folder / "fd").iterdir()]
+            targets += (folder / "maps").read_text().splitlines()
+        except OSError:
+            continue
+        packs = str(repo.git_dir / "objects" / "pack")
+        held += [target for target in targets if packs in target and target.endswith("(deleted)")]
+    return held
+
+
+def test_readers_move_to_the_new_packs_after_maintenance(repo: GitRepository) -> None:
+    """A reader keeps reading the packs it opened even once git deleted them, so after a
+    repack the wiki would go on reading the old, long delta chains (and hold their space)."""
+    for number in range(5):
+        commit(repo, {"een.md": f"# Een, versie {number}\n".encode()})
+    git(repo.git_dir, "repack", "-a", "-d", "-q")
+    head = repo.head() or ""
+    assert repo.read_blob(repo.blob_at(head, "een.md") or "") == b"# Een, versie 4\n"  # a reader opens the pack
+    repo.maintain()  # the first time: everything repacked
+    assert repo.read_blob(repo.blob_at(head, "een.md") or "") == b"# Een, versie 4\n"
+    assert deleted_packs_held(repo) == []

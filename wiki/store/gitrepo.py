@@ -15,8 +15,10 @@ follow ``--`` with ``--literal-pathspecs`` on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
+import hashlib
 import io
 import logging
 import os
@@ -53,6 +55,7 @@ _REF = re.compile(r"refs/(heads|meta|tags)(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){1,
 _READERS = 4
 _DELTA_CACHE = "16m"
 _LOCK_GRACE_SECONDS = 1.0
+_STOP_SECONDS = 10.0
 _MAINTAIN_EVERY = 500
 # Longest chain of deltas git may store for one object in the wiki's packs (git's default: 50).
 # Reading an old version unpacks its whole chain: on a page with 5,000 revisions a random one
@@ -103,8 +106,10 @@ class GitRepository:
         finally:
             probe.close()
         self.branch = self._read_head_ref()
-        self._readers: queue.LifoQueue[Repo] = queue.LifoQueue()
+        # Each reader with the generation of packs it was started on (see ``_renew_readers``).
+        self._readers: queue.LifoQueue[tuple[Repo, int]] = queue.LifoQueue()
         self._reader_count = 0
+        self._generation = 0
         self._reader_lock = threading.Lock()
         self._loose = LooseObjectDB(str(self.common_dir / "objects"))
         self._thread_lock = threading.Lock()
@@ -163,13 +168,18 @@ class GitRepository:
         with self._maintenance_lock:
             self._closing = True
             maintenance = self._maintenance
-        if maintenance is not None and maintenance.poll() is None:
-            # The whole group: gc runs repack and pack-objects as children, which would go on.
-            os.killpg(maintenance.pid, signal.SIGTERM)
-            maintenance.wait()
+            if maintenance is not None:
+                # The whole group: gc runs repack and pack-objects as children, which would go on.
+                _signal_group(maintenance, signal.SIGTERM)
+        if maintenance is not None:
+            try:
+                maintenance.wait(timeout=_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                _signal_group(maintenance, signal.SIGKILL)
+                maintenance.wait()
         while True:
             try:
-                self._readers.get_nowait().close()
+                self._readers.get_nowait()[0].close()
             except queue.Empty:
                 break
         if self._flock_fd >= 0:
@@ -227,17 +237,25 @@ class GitRepository:
     def _reader(self) -> Iterator[Repo]:
         """Borrow one of a few persistent cat-file readers (GitPython is not thread-safe)."""
         try:
-            repo = self._readers.get_nowait()
+            repo, generation = self._readers.get_nowait()
         except queue.Empty:
             with self._reader_lock:
                 create = self._reader_count < _READERS
                 if create:
                     self._reader_count += 1
-            repo = self._new_reader() if create else self._readers.get()
+            repo, generation = (self._new_reader(), self._generation) if create else self._readers.get()
+        if generation != self._generation:
+            repo.close()
+            repo, generation = self._new_reader(), self._generation
         try:
             yield repo
         finally:
-            self._readers.put(repo)
+            self._readers.put((repo, generation))
+
+    def _renew_readers(self) -> None:
+        """Have readers started before a repack replaced on their next use: git keeps reading
+        the packs it opened, deleted or not (their long delta chains, their disk space)."""
+        self._generation += 1
 
     def _new_reader(self) -> Repo:
         """A cat-file reader whose cache of unpacked delta bases is small: git's default (96 MB)
@@ -428,24 +446,37 @@ class GitRepository:
             self._thread_lock.release()
 
     def _store(self, kind: bytes, data: bytes) -> str:
-        stream = self._loose.store(IStream(kind, len(data), io.BytesIO(data)))
+        try:
+            stream = self._loose.store(IStream(kind, len(data), io.BytesIO(data)))
+        except FileNotFoundError:
+            # The object was in a pack already (an undo brings an old text back), and a
+            # ``git gc`` running beside us removed the new loose copy as it was written.
+            return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data, usedforsecurity=False).hexdigest()
         sha = stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else str(stream.hexsha)
         self._unsynced.append(sha)
         return sha
 
     def _sync_objects(self) -> None:
-        """fsync every object written since the last branch move, and their folders."""
+        """fsync every object written since the last branch move, and their folders.
+
+        A loose object that is gone was packed by a concurrent ``git gc`` (which removes
+        loose copies only of packed objects, and unreachable ones only when weeks old); git
+        syncs its packs itself."""
         objects = self.common_dir / "objects"
         folders = set()
-        for sha in self._unsynced:
-            path = objects / sha[:2] / sha[2:]
-            _fsync(path)
-            folders.add(path.parent)
-        for folder in folders:
-            _fsync(folder)
-        if folders:
-            _fsync(objects)
-        self._unsynced.clear()
+        try:
+            for sha in self._unsynced:
+                path = objects / sha[:2] / sha[2:]
+                with contextlib.suppress(FileNotFoundError):
+                    _fsync(path)
+                    folders.add(path.parent)
+            for folder in folders:
+                with contextlib.suppress(FileNotFoundError):  # emptied and removed by the same gc
+                    _fsync(folder)
+            if folders:
+                _fsync(objects)
+        finally:
+            self._unsynced.clear()
 
     def build_tree(
         self, base_commit: str | None, changes: Mapping[str, bytes | None], *, base_tree: str | None = None
@@ -537,7 +568,12 @@ class GitRepository:
         if publish and self.publisher is not None and not self.publisher(name, new, old):
             return False
         expected = check_revision(old) if old else "0" * 40
-        update = ("update-ref", "-m", "wiki", "--end-of-options", name, check_revision(new), expected)
+        # git gc locks refs for a moment (packing them, expiring reflogs); wait for it rather
+        # than fail the save after git's default 100 ms.
+        update = [
+            *("-c", "core.filesRefLockTimeout=2000", "update-ref", "-m", "wiki", "--end-of-options"),
+            *(name, check_revision(new), expected),
+        ]
         result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
         if result.returncode == 0:
             self._moves += 1
@@ -610,15 +646,15 @@ class GitRepository:
         writers and readers, as ``git gc`` is: git only prunes unreachable objects weeks old."""
         # The commit-graph is written below, with Bloom filters, which gc's own leaves out.
         depth = ("-c", f"pack.depth={PACK_DEPTH}", "-c", "pack.threads=1", "-c", "gc.writeCommitGraph=false")
-        if self._config(PACK_DEPTH_KEY) != str(PACK_DEPTH):
-            started = time.monotonic()
-            if not self._maintenance_step(*depth, "gc", "--quiet"):
-                return
-            self._maintenance_step("config", PACK_DEPTH_KEY, str(PACK_DEPTH))
+        first = self._config(PACK_DEPTH_KEY) != str(PACK_DEPTH)
+        started = time.monotonic()
+        gc = ("gc", "--quiet") if first else ("-c", "gc.autoDetach=false", "gc", "--auto", "--quiet")
+        if not self._maintenance_step(*depth, *gc):
+            return
+        self._renew_readers()
+        graph = self._maintenance_step("commit-graph", "write", "--reachable", "--changed-paths", "--split")
+        if first and graph and self._maintenance_step("config", PACK_DEPTH_KEY, str(PACK_DEPTH)):
             log.info("repacked with delta chains of at most %d in %.1f s", PACK_DEPTH, time.monotonic() - started)
-        else:
-            self._maintenance_step(*depth, "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet")
-        self._maintenance_step("commit-graph", "write", "--reachable", "--changed-paths", "--split")
 
     def _config(self, key: str) -> str | None:
         result = self.git("config", "--get", key)
@@ -634,6 +670,8 @@ class GitRepository:
             )
             self._maintenance = process
         _, errors = process.communicate()
+        with self._maintenance_lock:
+            self._maintenance = None
         if process.returncode != 0 and not self._closing:
             log.warning("git %s failed: %s", " ".join(args), errors.decode(errors="replace").strip())
         return process.returncode == 0
@@ -747,6 +785,12 @@ def _parse_log_record(record: bytes) -> CommitRecord:
             )
         )
     return CommitRecord(revision, author, email, int(date), message.strip(), tuple(changes))
+
+
+def _signal_group(process: subprocess.Popen[bytes], number: int) -> None:
+    """Signal the process group a maintenance command leads (nothing when all of it ended)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, number)
 
 
 def _fsync(path: Path) -> None:
