@@ -197,3 +197,14 @@ def test_ten_results_at_first_and_more_on_request(client: TestClient, site: Site
     assert len(everything.context["results"]) == 12  # type: ignore[attr-defined]
     assert len(client.get("/api/search", params={"q": "merel", "limit": "50"}).json()["results"]) == 12
     assert client.get("/api/search", params={"q": "merel", "limit": "500"}).status_code == 400
+
+
+def test_a_clone_request_git_refuses_unread_gets_gits_answer_not_an_error(client: TestClient) -> None:
+    """git answers a POST that is no fetch (here: a form) without reading its body; a body
+    larger than a pipe holds then failed to write, which answered 500."""
+    response = client.post(
+        "/wiki.git/git-upload-pack",
+        content=b"x" * 600_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415

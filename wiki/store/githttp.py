@@ -53,9 +53,12 @@ async def upload_pack(git_dir: Path, path: str, request: Mapping[str, str], body
     )  # fmt: skip
     assert process.stdin is not None
     assert process.stdout is not None
-    process.stdin.write(body)
-    await process.stdin.drain()
-    process.stdin.close()
+    try:
+        process.stdin.write(body)
+        await process.stdin.drain()
+        process.stdin.close()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # git refused the request before reading all of it; its answer says why
     header_bytes = b""
     while b"\r\n\r\n" not in header_bytes and b"\n\n" not in header_bytes:
         chunk = await process.stdout.read(4096)
