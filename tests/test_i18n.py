@@ -102,5 +102,6 @@ def test_dates_are_shown_in_the_sites_time_zone_summer_and_winter(zone: str, sum
 def test_an_unknown_time_zone_is_refused_with_its_setting_named() -> None:
     with pytest.raises(ValueError, match="WIKI_TIMEZONE must name a time zone"):
         Settings(timezone="Europe/Atlantis")
-    with pytest.raises(ValueError, match="WIKI_TIMEZONE"):
-        Settings(timezone="../etc/passwd")
+    for wrong in ("../etc/passwd", "Europe", ""):
+        with pytest.raises(ValueError, match="WIKI_TIMEZONE"):
+            Settings(timezone=wrong)

@@ -3,6 +3,7 @@ under hashed addresses; and what signed-in people never get from there."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -182,3 +183,18 @@ def test_only_kept_addresses_answer_304(client: TestClient) -> None:
     tag = client.get(PAGE).headers["etag"]
     assert client.get("/search?q=open", headers={"If-None-Match": tag}).status_code == 200
     assert client.get("/all", headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_a_page_kept_by_a_browser_is_sent_again_when_the_time_zone_changes(site: Site) -> None:
+    """Its dates would be wrong: the validator names the time zone (and the release)."""
+    tags = {}
+    for zone in ("Europe/Amsterdam", "UTC"):
+        app = create_app(dataclasses.replace(site.settings, timezone=zone), site=site)
+        with TestClient(app, headers={"Accept-Encoding": "identity"}) as client:
+            first = client.get(PAGE)
+            tags[zone] = first.headers["etag"]
+            assert client.get(PAGE, headers={"If-None-Match": tags[zone]}).status_code == 304
+            if zone == "UTC":
+                stale = client.get(PAGE, headers={"If-None-Match": tags["Europe/Amsterdam"]})
+                assert stale.status_code == 200
+    assert tags["UTC"] != tags["Europe/Amsterdam"]

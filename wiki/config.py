@@ -99,7 +99,7 @@ class Settings:
             raise ValueError("WIKI_FETCH_INTERVAL must be a positive number of seconds")
         try:
             ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of zones
             raise ValueError(
                 f"WIKI_TIMEZONE must name a time zone, such as {DEFAULT_TIMEZONE}, not {self.timezone!r}"
             ) from None

@@ -297,7 +297,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             Middleware(SecurityHeaders),
             Middleware(HeaderLimits),
             Middleware(FollowOwnWrites),
-            Middleware(readers.ReaderFront),
+            Middleware(readers.ReaderFront, timezone=config.timezone),
             Middleware(Compression),
             Middleware(ServerErrors),
             Middleware(BodyLimit, timeout=config.receive_timeout),

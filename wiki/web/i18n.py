@@ -58,6 +58,11 @@ def set_timezone(name: str) -> None:
     _zone.set(name)
 
 
+def current_timezone() -> str:
+    """The time zone dates are shown in for the current request."""
+    return _zone.get()
+
+
 @functools.cache
 def _zone_named(name: str) -> ZoneInfo:
     return ZoneInfo(name)

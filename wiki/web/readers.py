@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wiki import PROJECT_ROOT
 from wiki.web import i18n
 from wiki.web.session import SESSION_COOKIE, site_of
 
@@ -80,10 +82,23 @@ class ReaderCache:
                 self._bytes -= len(self._pages.popitem(last=False)[1].body)
 
 
-def etag(key: Key) -> str:
-    """The validator of a kept page (a browser keeps one per address): what else it depends on."""
+def etag(key: Key, timezone: str) -> str:
+    """The validator of a kept page (a browser keeps one per address): what else it depends on,
+    including the release and the site's time zone, so an upgrade is not answered with 304."""
     _address, language, head, erasures = key
-    return f'W/"{head[:20]}-{language}-{erasures}"'
+    return f'W/"{head[:20]}-{language}-{erasures}-{_edition(timezone)}"'
+
+
+@functools.cache
+def _edition(timezone: str) -> str:
+    """A digest of what renders pages besides the content: the code, templates and
+    translations of this release, and the time zone dates are shown in."""
+    digest = hashlib.sha256(timezone.encode())
+    for folder in (PROJECT_ROOT / "wiki", PROJECT_ROOT / "templates"):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in {".py", ".po", ".html"}:
+                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def kept_for_readers(*parameters: str) -> Callable[[View], View]:
@@ -107,7 +122,7 @@ def kept_for_readers(*parameters: str) -> Callable[[View], View]:
             if head is None:
                 head = await run_in_threadpool(site.pages.current_head)
             key = (_address(request.scope), i18n.current_language(), head, site.accounts.erasures())
-            headers = {"ETag": etag(key), **READER_HEADERS}
+            headers = {"ETag": etag(key, i18n.current_timezone()), **READER_HEADERS}
             if request.headers.get("if-none-match") == headers["ETag"]:
                 return Response(status_code=304, headers=headers)
             cache: ReaderCache = request.state.reader_cache
@@ -137,8 +152,9 @@ READER_HEADERS = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Encoding"
 class ReaderFront:
     """Answers anonymous GETs of pages already in the ``ReaderCache``; passes the rest on."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, timezone: str) -> None:
         self.app = app
+        self.timezone = timezone  # of the dates in kept pages: it runs before ``Language``
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or "state" not in scope:
@@ -164,7 +180,7 @@ class ReaderFront:
         if page is None:  # not kept (or no longer): the view decides, 304 included
             await self.app(scope, receive, send)
             return
-        tag = etag(key)
+        tag = etag(key, self.timezone)
         if match is not None and match.decode("latin-1") == tag:
             await _send(send, 304, [(b"etag", tag.encode())], b"")
             return
