@@ -18,6 +18,7 @@ from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 from wiki.web import i18n
 from wiki.web.app import create_app
+from wiki.web.templating import ENVIRONMENT
 
 PAGE = "bepaal-je-eigen-grenzen"
 ANNA = Author('Anna "de" Vries & co', "anna@users.wiki.invalid")
@@ -67,6 +68,17 @@ def test_each_revisions_compare_choice_is_labelled_with_its_date(
     assert len(labels) == 2 * len(window.items) >= 4
     for side, row, text in labels:
         assert text == (older if side == "from" else newer) + html.escape(dates[int(row) - 1])
+
+
+def test_the_dated_labels_escape_the_date_exactly_once(
+    client: TestClient, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit(site, "Nieuwe alinea.")
+    monkeypatch.setitem(ENVIRONMENT.filters, "date", lambda moment: '<b>&"')
+    text = client.get(f"/history/{PAGE}").text
+    labels = re.findall(r'<label for="(?:from|to)-\d+" class="visually-hidden">([^<]*)</label>', text)
+    assert len(labels) >= 4
+    assert all(label.endswith(" &lt;b&gt;&amp;&#34;") for label in labels), labels
 
 
 @pytest.mark.parametrize("zone", ["Europe/Amsterdam", "UTC"])
