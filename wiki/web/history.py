@@ -23,15 +23,16 @@ async def page_history(request: Request) -> Response:
     """Every revision of a page, 50 at a time, with "older" and "newer"."""
     site = site_of(request)
     name = request.path_params["name"]
-    window = await run_in_threadpool(
-        site.history.page_history, name, None, _query(request, "before"), _query(request, "after")
+    before, after = _query(request, "before"), _query(request, "after")
+    # One trip to the thread pool, not one per call: each costs a wake-up of the event loop.
+    window, (page, _blob) = await run_in_threadpool(
+        lambda: (site.history.page_history(name, None, before, after), site.pages.get(name))
     )
-    page = await run_in_threadpool(site.pages.get, name)
     user = current_user(request)
     return render(
         request,
         "history.html",
-        {"page": page[0], "window": window, "can_restore": allowed(user, Action.RESTORE)},
+        {"page": page, "window": window, "can_restore": allowed(user, Action.RESTORE)},
     )
 
 
@@ -57,9 +58,9 @@ async def compare(request: Request) -> Response:
     old, new = _query(request, "from"), _query(request, "to")
     if old is None or new is None:
         raise NotFound(N_("Choose two revisions to compare."))
-    comparison = await run_in_threadpool(site.history.compare, name, old, new)
-    old_info = await run_in_threadpool(site.history.revision_info, old)
-    new_info = await run_in_threadpool(site.history.revision_info, new)
+    comparison, old_info, new_info = await run_in_threadpool(
+        lambda: (site.history.compare(name, old, new), site.history.revision_info(old), site.history.revision_info(new))
+    )
     side = request.query_params.get("view") == "side"
     only_changes = request.query_params.get("only") == "changes"
     return render(
