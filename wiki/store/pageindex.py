@@ -17,7 +17,6 @@ from outside, a missing or damaged file) catches it up or rebuilds it from git.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
 from wiki.store import textindex
 from wiki.store.gitrepo import GitRepository
+from wiki.store.sqlite_threads import ThreadConnections
 
 _SCHEMA_VERSION = "4"
 _SCHEMA = """
@@ -83,6 +83,16 @@ _DELETED = (
     " AND NOT EXISTS (SELECT 1 FROM changes r WHERE r.old_path = c.path AND r.seq >= c.seq)"
     " ORDER BY c.seq DESC"
 )
+
+
+def _prepare(connection: sqlite3.Connection) -> None:
+    """Readers never wait for the writer (WAL); the schema is applied on every connection, so
+    an index added since (``IF NOT EXISTS``) reaches files built by an older version."""
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.executescript(_SCHEMA + textindex.SCHEMA)
+
+
 _ORDER = "ORDER BY number IS NULL, number, title COLLATE NOCASE, path"
 _MAX_RENAMES = 100
 
@@ -156,9 +166,7 @@ class PageIndex:
     def __init__(self, path: Path, repo: GitRepository) -> None:
         self.path = path
         self.repo = repo
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = ThreadConnections(path, _prepare)
         connection = self._db()
         if self._meta("schema") != _SCHEMA_VERSION:
             with connection:
@@ -169,24 +177,11 @@ class PageIndex:
                 self._set_meta("schema", _SCHEMA_VERSION)
 
     def _db(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA + textindex.SCHEMA)
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
+        return self._connections.get()
 
     def close(self) -> None:
         """Close every thread's connection."""
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
+        self._connections.close()
 
     def _meta(self, key: str) -> str | None:
         row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

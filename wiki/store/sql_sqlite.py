@@ -10,10 +10,11 @@ migrated in :func:`_migrate`.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from wiki.store.sqlite_threads import ThreadConnections
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -84,6 +85,11 @@ def _migrate(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE UNIQUE INDEX IF NOT EXISTS users_username_lower ON users (lower(username))")
 
 
+def _prepare(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+
+
 class SqliteBackend:
     """One connection per thread, WAL so reads do not wait for writes."""
 
@@ -93,35 +99,18 @@ class SqliteBackend:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._connections = ThreadConnections(path, _prepare)
         with self.transaction() as connection:
             connection.executescript(_SCHEMA)
             _migrate(connection)
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection; what it writes is committed at the end, or rolled back on an error."""
-        connection = self._connection()
+        connection = self._connections.get()
         with connection:
             yield connection
 
     def close(self) -> None:
         """Close every thread's connection."""
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
+        self._connections.close()
