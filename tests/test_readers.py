@@ -16,8 +16,10 @@ from wiki.models import Author, Page, Role
 from wiki.services.accounts import commit_author
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
+from wiki.web import readers
 from wiki.web.app import create_app
 from wiki.web.readers import ReaderCache
+from wiki.web.static import STATIC
 
 PAGE = "/p/neem-initiatief"
 
@@ -198,3 +200,14 @@ def test_a_page_kept_by_a_browser_is_sent_again_when_the_time_zone_changes(site:
                 stale = client.get(PAGE, headers={"If-None-Match": tags["Europe/Amsterdam"]})
                 assert stale.status_code == 200
     assert tags["UTC"] != tags["Europe/Amsterdam"]
+
+
+def test_a_new_static_file_changes_the_validator_of_kept_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept pages link to static files by their hash; a browser must not keep the old links."""
+    before = readers._edition("Europe/Amsterdam")
+    monkeypatch.setitem(STATIC.hashes, "wiki.css", "0" * 16)
+    readers._edition.cache_clear()
+    try:
+        assert readers._edition("Europe/Amsterdam") != before
+    finally:
+        readers._edition.cache_clear()

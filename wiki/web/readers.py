@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wiki import PROJECT_ROOT
 from wiki.web import i18n
 from wiki.web.session import SESSION_COOKIE, site_of
+from wiki.web.static import STATIC
 
 _SESSION = SESSION_COOKIE.encode() + b"="
 _LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
@@ -91,9 +92,11 @@ def etag(key: Key, timezone: str) -> str:
 
 @functools.cache
 def _edition(timezone: str) -> str:
-    """A digest of what renders pages besides the content: the code, templates and
-    translations of this release, and the time zone dates are shown in."""
+    """A digest of what renders pages besides the content: the code, templates, translations
+    and static files (pages name them by hash) of this release, and the time zone dates are
+    shown in."""
     digest = hashlib.sha256(timezone.encode())
+    digest.update(repr(sorted(STATIC.hashes.items())).encode())
     for folder in (PROJECT_ROOT / "wiki", PROJECT_ROOT / "templates"):
         for path in sorted(folder.rglob("*")):
             if path.suffix in {".py", ".po", ".html"}:
