@@ -296,3 +296,14 @@ class AccountService:
     def csrf_valid(self, anchor: str, token: str) -> bool:
         """True when ``token`` was issued for ``anchor``."""
         return bool(anchor) and hmac.compare_digest(self.csrf_token(anchor), token)
+
+    def seal(self, purpose: str, value: str) -> str:
+        """An HMAC of ``value`` for one ``purpose`` (such as a notice cookie), so the browser can
+        carry it and the site can trust it back; each purpose has its own key, derived from the
+        form-token key, so no signature made for one use passes for another."""
+        key = hmac.new(self._csrf_key, b"seal:" + purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+    def sealed(self, purpose: str, value: str, signature: str) -> bool:
+        """True when ``signature`` is ``seal(purpose, value)``."""
+        return hmac.compare_digest(self.seal(purpose, value), signature)

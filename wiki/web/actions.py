@@ -10,19 +10,20 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from wiki.errors import BadInput, EditConflict, NameTaken
 from wiki.services.accounts import commit_author
 from wiki.services.permissions import Action, require
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
 
 
 def _to_page(name: str, notice: str) -> Response:
-    return RedirectResponse(f"/p/{quote(name)}?notice={notice}", status_code=303)
+    return NoticeRedirect(f"/p/{quote(name)}", notice)
 
 
 async def restore(request: Request) -> Response:
@@ -85,7 +86,7 @@ async def delete(request: Request) -> Response:
     form, user = await checked_form(request, Action.DELETE)
     name = request.path_params["name"]
     await run_in_threadpool(site_of(request).pages.delete, name, commit_author(user), field(form, "message"))
-    return RedirectResponse("/deleted?notice=deleted", status_code=303)
+    return NoticeRedirect("/deleted", "deleted")
 
 
 async def undelete(request: Request) -> Response:
@@ -112,4 +113,4 @@ async def name_version(request: Request) -> Response:
             "error": _(error.message),
         }
         return render(request, "versions.html", context, status=error.status)
-    return RedirectResponse(f"/versions?notice=version-named#{version.tag}", status_code=303)
+    return NoticeRedirect(f"/versions#{version.tag}", "version-named")

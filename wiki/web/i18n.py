@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGE_COOKIE = "wiki_lang"
+#: The request headers the language is chosen by, for ``Vary``.
+NEGOTIATED_BY = "Accept-Language, Cookie"
 
 _current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 _zone: ContextVar[str] = ContextVar("zone", default=DEFAULT_TIMEZONE)
@@ -130,6 +133,41 @@ def _format_signed(number: int, language: str) -> str:
     return sign + format_decimal(abs(number), locale=_locale(language))
 
 
-def pick_language(cookie: str | None) -> str:
-    """The remembered choice, else Dutch: the site's default, whatever the browser says."""
-    return cookie if cookie is not None and cookie in LANGUAGES else DEFAULT_LANGUAGE
+def pick_language(cookie: str | None, accept_language: str | None = None) -> str:
+    """The language the person chose (the cookie) wins; until they choose, the browser's
+    preference (``Accept-Language``); Dutch when neither names a language the site has."""
+    if cookie is not None and cookie in LANGUAGES:
+        return cookie
+    return negotiate(accept_language[:_MAX_ACCEPT] if accept_language else "")
+
+
+_MAX_ACCEPT = 500  # a real header is far shorter; a longer one is read only this far
+
+
+@functools.lru_cache(maxsize=512)
+def negotiate(accept_language: str) -> str:
+    """The site's language an ``Accept-Language`` header prefers most (RFC 9110: weights,
+    ``en-GB`` meaning English, ``q=0`` meaning "not this", ``*`` meaning any other), else Dutch."""
+    ranges = [_weighed(item) for item in accept_language.split(",")]
+    named = {primary for primary, _weight in ranges}
+    others = [language for language in LANGUAGES if language not in named] or [DEFAULT_LANGUAGE]
+    wanted = [
+        (-weight, position, others[0] if primary == "*" else primary)
+        for position, (primary, weight) in enumerate(ranges)
+        if weight > 0 and (primary in LANGUAGES or primary == "*")
+    ]
+    return min(wanted)[2] if wanted else DEFAULT_LANGUAGE
+
+
+def _weighed(item: str) -> tuple[str, float]:
+    """One language range of the header: its primary subtag, lower case, and its weight."""
+    tag, _separator, parameters = item.partition(";")
+    weight = 1.0
+    for parameter in parameters.split(";"):
+        name, _equals, value = parameter.strip().partition("=")
+        if name.lower() == "q":
+            try:
+                weight = min(float(value), 1.0)
+            except ValueError:
+                weight = 0.0
+    return tag.strip().lower().split("-")[0], 0.0 if math.isnan(weight) else weight

@@ -43,6 +43,7 @@ from wiki.web import readers
 from wiki.web.accounts import signin_url
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
 
@@ -81,7 +82,7 @@ async def home(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers("revision", "notice")
+@readers.kept_for_readers("revision")
 async def view(request: Request) -> Response:
     """One page, now or at an earlier ``?revision=``, rendered from Markdown."""
     site = site_of(request)
@@ -260,7 +261,7 @@ async def _edit_submit(request: Request) -> Response:
     key = "created" if result.created else "merged" if result.merged else "saved"
     if not result.changed:
         key = "unchanged"
-    return RedirectResponse(f"/p/{quote(name)}?notice={key}", status_code=303)
+    return NoticeRedirect(f"/p/{quote(name)}", key)
 
 
 async def _conflict(request: Request, context: dict[str, Any], conflict: EditConflict) -> Response:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, TooLarge
@@ -16,6 +16,7 @@ from wiki.services.permissions import Action, allowed, require
 from wiki.services.proposals import OPEN, STATUSES, Proposal
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
 
@@ -29,7 +30,7 @@ def proposal_id(request: Request) -> int:
 
 
 def _to_proposal(number: int, notice: str) -> Response:
-    return RedirectResponse(f"/proposals/{number}?notice={notice}", status_code=303)
+    return NoticeRedirect(f"/proposals/{number}", notice)
 
 
 async def listing(request: Request) -> Response:
@@ -206,7 +207,7 @@ async def comment(request: Request) -> Response:
     site = site_of(request)
     await run_in_threadpool(site.proposals.get, number)
     await run_in_threadpool(site.discussion.add, proposal_target(number), user, field(form, "body"))
-    return RedirectResponse(f"/proposals/{number}?notice=commented#discussion", status_code=303)
+    return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
 
 
 async def support(request: Request) -> Response:
@@ -288,7 +289,7 @@ async def hide_comment(request: Request) -> Response:
     await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, field(form, "reason"))
     kind, _sep, rest = target.partition(":")
     back = f"/proposals/{rest}" if kind == "proposal" else f"/discuss/{quote(rest)}"
-    return RedirectResponse(back + "?notice=hidden#discussion", status_code=303)
+    return NoticeRedirect(back + "#discussion", "hidden")
 
 
 async def page_discussion(request: Request) -> Response:
@@ -312,4 +313,4 @@ async def page_comment(request: Request) -> Response:
     site = site_of(request)
     page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
     await run_in_threadpool(site.discussion.add, page_target(page.path), user, field(form, "body"))
-    return RedirectResponse(f"/discuss/{quote(page.path)}?notice=commented#discussion", status_code=303)
+    return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")

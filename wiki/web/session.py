@@ -67,7 +67,8 @@ def require_csrf(request: Request, token: object) -> None:
         raise Forbidden(N_("The form has expired. Please try again."))
 
 
-def _secure(request: Request) -> bool:
+def secure_cookies(request: Request) -> bool:
+    """True when cookies must be marked Secure (the site's setting, or https)."""
     return site_of(request).settings.secure_cookies or request.url.scheme == "https"
 
 
@@ -80,7 +81,7 @@ def finish_response(request: Request, response: Response) -> None:
             new_visitor,
             httponly=True,
             samesite="lax",
-            secure=_secure(request),
+            secure=secure_cookies(request),
             path="/",
         )
     if new_visitor:
@@ -94,7 +95,9 @@ def sign_in(request: Request, response: Response, user: User) -> None:
     if old:
         accounts.end_session(old)
     session_id = accounts.start_session(user)
-    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=_secure(request), path="/")
+    response.set_cookie(
+        SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
+    )
     response.headers["Cache-Control"] = "no-store"
 
 
