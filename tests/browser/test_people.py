@@ -70,7 +70,7 @@ def test_every_page_type_meets_wcag_21_aa_in_both_languages(page: Page, live_wik
 
 
 def test_two_people_edit_at_once_and_the_second_combines_both(browser: Browser, live_wiki: str) -> None:
-    first, second = browser.new_context(), browser.new_context()
+    first, second = browser.new_context(locale="nl-NL"), browser.new_context(locale="nl-NL")
     anna, bob = first.new_page(), second.new_page()
     try:
         sign_in(anna, live_wiki, "redacteur")
@@ -162,7 +162,7 @@ def test_the_editor_extras_preview_toolbar_draft_and_leave_warning(page: Page, l
 
 
 def test_pages_fit_a_phone(browser: Browser, live_wiki: str) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, locale="nl-NL")
     phone = context.new_page()
     try:
         for name, path in {"home": "/", "page": f"/p/{PAGE}", "proposals": "/proposals"}.items():
