@@ -24,6 +24,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from wiki.config import DEFAULT_TIMEZONE
+from wiki.errors import Message
 
 LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
@@ -74,7 +75,10 @@ def current_language() -> str:
 
 
 def gettext(message: str) -> str:
-    """``message`` in the current language."""
+    """``message`` in the current language; a :class:`~wiki.errors.Message` is translated
+    as its template, then filled in with its values."""
+    if isinstance(message, Message):
+        return _TRANSLATIONS[_current.get()].gettext(message.template).format(**message.params)
     return _TRANSLATIONS[_current.get()].gettext(message)
 
 
