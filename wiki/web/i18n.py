@@ -121,17 +121,26 @@ def format_date(moment: datetime) -> str:
     return _format_date(moment, _current.get(), _zone.get())
 
 
-def format_signed(number: int | None) -> str:
-    """A change in size, written as the current language writes numbers, always with its sign."""
+def format_size_change(number: int | None) -> str:
+    """How much text a change added or removed, in words a reader needs no key for
+    ("1.094 tekens erbij"), the number written as the current language writes numbers."""
     if number is None:
         return ""
-    return _format_signed(number, _current.get())
+    return _format_size_change(number, _current.get())
 
 
 @functools.lru_cache(maxsize=4096)
-def _format_signed(number: int, language: str) -> str:
-    sign = "+" if number > 0 else "\u2212" if number < 0 else "\u00b1"
-    return sign + format_decimal(abs(number), locale=_locale(language))
+def _format_size_change(number: int, language: str) -> str:
+    # Cached per language: a history page shows 200 of these.
+    translations = _TRANSLATIONS[language]
+    if number == 0:
+        return translations.gettext("same length")
+    count = abs(number)
+    if number > 0:
+        words = translations.ngettext("%(num)s character added", "%(num)s characters added", count)
+    else:
+        words = translations.ngettext("%(num)s character removed", "%(num)s characters removed", count)
+    return words % {"num": format_decimal(count, locale=_locale(language))}
 
 
 def pick_language(cookie: str | None) -> str:
