@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD, Auth, csrf_from
+from tests.test_cli import run
 from wiki.errors import BadInput, NameTaken
 from wiki.models import Role
 from wiki.services.history import FORMER_AUTHOR
@@ -164,8 +165,6 @@ def test_reserved_names_are_refused_to_people(site: Site) -> None:
 def test_the_command_line_refuses_a_taken_display_name(
     site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.test_cli import run  # noqa: PLC0415 (one helper, shared)
-
     site.accounts.add_user("anna", PASSWORD, Role.EDITOR, display_name="Anna de Vries")
     db = ["--database", site.settings.database_url]
     argv = ["user", "add", "anna2", "--role", "editor", "--display-name", "Anna de Vriës", *db]
