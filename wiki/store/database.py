@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from wiki.errors import N_, BadInput, NameTaken
-from wiki.store.display_names import fold_display_name
+from wiki.store.display_names import SHOWN_NAME, display_name_taken, fold_display_name, held_name, pass_on, rename
 from wiki.store.sql_sqlite import SqliteBackend
 
 
@@ -93,14 +93,6 @@ class TokenRow:
 
 
 _USER_COLUMNS = "u.id, u.username, u.display_name, u.email, u.role, u.password_hash, u.disabled, u.pending"
-
-
-# A display name as others see it: with the username added when an account from before names
-# had to be unique shares it, so two people of the same name can be told apart.
-_SHOWN_NAME = (
-    "CASE WHEN EXISTS (SELECT 1 FROM users o WHERE o.display_fold = u.display_fold AND o.id <> u.id)"
-    " THEN u.display_name || ' (' || u.username || ')' ELSE u.display_name END"
-)
 
 
 def _user_row(row: tuple[Any, ...]) -> UserRow:
@@ -217,7 +209,7 @@ class Database:
         except self.backend.integrity_error:
             if self.user_by_name(username) is not None:
                 raise NameTaken(N_("The username '{username}' is taken.", username=username)) from None
-            raise _display_name_taken(display_name) from None
+            raise display_name_taken(display_name) from None
         return int(row[0])
 
     def _user(self, where: str, value: object, join: str = "") -> UserRow | None:
@@ -261,10 +253,10 @@ class Database:
         try:
             with self.backend.transaction() as transaction:
                 if display_name is not None:
-                    _rename(transaction, user_id, str(display_name))
+                    rename(transaction, user_id, str(display_name))
                 self._update_flags(transaction, user_id, fields)
         except self.backend.integrity_error:
-            raise _display_name_taken(str(display_name)) from None
+            raise display_name_taken(str(display_name)) from None
 
     @staticmethod
     def _update_flags(transaction: Transaction, user_id: int, fields: dict[str, object]) -> None:
@@ -283,10 +275,10 @@ class Database:
                 "INSERT INTO former_authors (commit_email) VALUES (?) ON CONFLICT (commit_email) DO NOTHING",
                 (commit_email,),
             )
-            held = _held_name(transaction, user_id)
+            held = held_name(transaction, user_id)
             transaction.execute("DELETE FROM users WHERE id = ?", (user_id,))
             if held is not None:
-                _pass_on(transaction, held)
+                pass_on(transaction, held)
 
     def former_authors(self) -> set[str]:
         """Commit addresses of deleted accounts."""
@@ -309,7 +301,7 @@ class Database:
     def comments(self, target: str | None = None) -> list[CommentRow]:
         """Comments on one target (or all), oldest first."""
         query = (
-            f"SELECT c.id, c.target, u.username, {_SHOWN_NAME}, c.body, c.created, c.hidden_reason,"  # noqa: S608
+            f"SELECT c.id, c.target, u.username, {SHOWN_NAME}, c.body, c.created, c.hidden_reason,"  # noqa: S608
             " c.hidden_by FROM comments c JOIN users u ON u.id = c.user_id"
         )
         rows = (
@@ -341,7 +333,7 @@ class Database:
     def supporters(self, proposal: int) -> list[tuple[str, str]]:
         """Username and display name of each supporter, in the order they supported."""
         rows = self._rows(
-            f"SELECT u.username, {_SHOWN_NAME} FROM supports s JOIN users u ON u.id = s.user_id"  # noqa: S608
+            f"SELECT u.username, {SHOWN_NAME} FROM supports s JOIN users u ON u.id = s.user_id"  # noqa: S608
             " WHERE s.proposal = ? ORDER BY s.created",
             (proposal,),
         )
@@ -472,39 +464,3 @@ class Database:
     def delete_session(self, id_hash: str) -> None:
         """End a session on the server."""
         self._write("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
-
-
-def _display_name_taken(display_name: str) -> NameTaken:
-    return NameTaken(N_("Someone else already uses the name '{name}'. Choose another name.", name=display_name))
-
-
-def _held_name(transaction: Transaction, user_id: int) -> str | None:
-    """The folded display name this account holds alone (not a numbered duplicate), or None."""
-    row = transaction.execute(
-        "SELECT display_fold FROM users WHERE id = ? AND display_duplicate = 0", (user_id,)
-    ).fetchone()
-    return None if row is None or row[0] is None else str(row[0])
-
-
-def _pass_on(transaction: Transaction, folded: str) -> None:
-    """The holder of ``folded`` left it: the oldest numbered duplicate, if any, holds it now,
-    so the index still refuses the name to newcomers."""
-    transaction.execute(
-        "UPDATE users SET display_duplicate = 0 WHERE id ="
-        " (SELECT min(id) FROM users WHERE display_fold = ? AND display_duplicate <> 0)",
-        (folded,),
-    )
-
-
-def _rename(transaction: Transaction, user_id: int, display_name: str) -> None:
-    """Give an account a new display name; a numbered duplicate only changing its case or
-    accents stays one, any other new name must be free (the unique index raises)."""
-    folded = fold_display_name(display_name)
-    held = _held_name(transaction, user_id)
-    transaction.execute(
-        "UPDATE users SET display_name = ?, display_fold = ?,"
-        " display_duplicate = CASE WHEN display_fold = ? THEN display_duplicate ELSE 0 END WHERE id = ?",
-        (display_name, folded, folded, user_id),
-    )
-    if held is not None and held != folded:
-        _pass_on(transaction, held)
