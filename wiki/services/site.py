@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki.config import Settings
-from wiki.errors import BadInput
+from wiki.errors import N_, BadInput
 from wiki.models import Author
 from wiki.names import page_name_of_file
-from wiki.services.accounts import AccountService
+from wiki.services.accounts import WIKI_AUTHOR_NAME, AccountService
 from wiki.services.clone import CloneService
 from wiki.services.discussion import DiscussionService
 from wiki.services.drafts import DraftService
@@ -30,7 +30,7 @@ from wiki.store.gitrepo import GitRepository
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
 
-SEED_AUTHOR = Author("Principles wiki", "wiki@users.wiki.invalid")
+SEED_AUTHOR = Author(WIKI_AUTHOR_NAME, "wiki@users.wiki.invalid")
 SEED_MESSAGE = "Start the wiki with the bundled principles"
 
 
@@ -77,7 +77,7 @@ def seed_files(content_dir: Path) -> dict[str, bytes]:
     for path in sorted(content_dir.rglob("*.md")):
         relative = path.relative_to(content_dir).as_posix()
         if page_name_of_file(relative) is None:
-            raise BadInput(f"{relative} is not a valid page name.")
+            raise BadInput(N_("{file} is not a valid page name.", file=relative))
         files[relative] = path.read_bytes()
     return files
 

@@ -91,9 +91,9 @@ async def account_action(request: Request) -> Response:
             response = NoticeRedirect("/", "account-deleted")
             sign_out(request, response)
             return response
-    except BadInput as error:
+    except (BadInput, NameTaken) as error:
         context = {"tokens": accounts.tokens(user.username), "new_token": None, "error": _(error.message)}
-        return render(request, "account.html", context, status=400)
+        return render(request, "account.html", context, status=error.status)
     raise BadInput(N_("Unknown action."))
 
 

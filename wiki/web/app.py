@@ -72,7 +72,7 @@ async def http_error(request: Request, error: Exception) -> Response:
     """Starlette's own errors (no such route, wrong method) in the wiki's shapes."""
     assert isinstance(error, HTTPException)
     known = _HTTP_ERRORS.get(error.status_code)
-    domain = known or WikiError(error.detail)
+    domain = known or WikiError(N_("This request could not be handled (error {status}).", status=error.status_code))
     domain.status = error.status_code
     domain.code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
     return await wiki_error(request, domain)

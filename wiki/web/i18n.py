@@ -25,6 +25,7 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from wiki.config import DEFAULT_TIMEZONE
+from wiki.errors import Message
 
 LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
 DEFAULT_LANGUAGE = "nl"
@@ -77,7 +78,10 @@ def current_language() -> str:
 
 
 def gettext(message: str) -> str:
-    """``message`` in the current language."""
+    """``message`` in the current language; a :class:`~wiki.errors.Message` is translated
+    as its template, then filled in with its values."""
+    if isinstance(message, Message):
+        return _TRANSLATIONS[_current.get()].gettext(message.template).format(**message.params)
     return _TRANSLATIONS[_current.get()].gettext(message)
 
 
@@ -120,17 +124,26 @@ def format_date(moment: datetime) -> str:
     return _format_date(moment, _current.get(), _zone.get())
 
 
-def format_signed(number: int | None) -> str:
-    """A change in size, written as the current language writes numbers, always with its sign."""
+def format_size_change(number: int | None) -> str:
+    """How much text a change added or removed, in words a reader needs no key for
+    ("1.094 tekens erbij"), the number written as the current language writes numbers."""
     if number is None:
         return ""
-    return _format_signed(number, _current.get())
+    return _format_size_change(number, _current.get())
 
 
 @functools.lru_cache(maxsize=4096)
-def _format_signed(number: int, language: str) -> str:
-    sign = "+" if number > 0 else "\u2212" if number < 0 else "\u00b1"
-    return sign + format_decimal(abs(number), locale=_locale(language))
+def _format_size_change(number: int, language: str) -> str:
+    # Cached per language: a history page shows 200 of these.
+    translations = _TRANSLATIONS[language]
+    if number == 0:
+        return translations.gettext("same length")
+    count = abs(number)
+    if number > 0:
+        words = translations.ngettext("%(num)s character added", "%(num)s characters added", count)
+    else:
+        words = translations.ngettext("%(num)s character removed", "%(num)s characters removed", count)
+    return words % {"num": format_decimal(count, locale=_locale(language))}
 
 
 def pick_language(cookie: str | None, accept_language: str | None = None) -> str:

@@ -57,7 +57,7 @@ def _environment() -> jinja2.Environment:
     env.filters["page_url"] = lambda name: "/p/" + quote(name)
     env.filters["edit_url"] = lambda name: "/edit/" + quote(name)
     env.filters["url_path"] = quote
-    env.filters["signed"] = i18n.format_signed
+    env.filters["size_change"] = i18n.format_size_change
     env.filters["short"] = lambda revision: revision[:8]
     env.filters["proposal_number"] = proposal_number
     env.filters["author"] = lambda name: i18n.gettext(name) if name == FORMER_AUTHOR else name
