@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from wiki import PROJECT_ROOT
-from wiki.web.session import site_of
+from wiki.web.session import public_base, site_of
 from wiki.web.templating import ENVIRONMENT
 
 _CSS = (PROJECT_ROOT / "static" / "wiki.css").read_text(encoding="utf-8")
@@ -36,8 +36,10 @@ async def site_zip(request: Request) -> Response:
     def page_html(title: str, number: int | None, html: str, root: str) -> str:
         return page_template.render(title=title, number=number, html=html, root=root)
 
+    source = public_base(request)
+
     def index_html(pages: list[tuple[str, str, int | None]]) -> str:
-        return index_template.render(pages=pages)
+        return index_template.render(pages=pages, source=source)
 
     data = await run_in_threadpool(site_of(request).export.site_zip, _version(request), page_html, index_html, _CSS)
     return _zip(data, "principes-site.zip")

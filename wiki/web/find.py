@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from wiki.errors import N_, BadInput
 from wiki.services.permissions import Action, require
-from wiki.web.session import current_user, site_of
+from wiki.web.session import current_user, public_base, site_of
 from wiki.web.templating import render
 
 
@@ -74,7 +74,7 @@ async def all_in_one(request: Request) -> Response:
 
 async def open_data(request: Request) -> Response:
     """How to take everything along: git clone, downloads, comments and supports."""
-    return render(request, "open_data.html", {"clone_url": str(request.base_url).rstrip("/") + "/wiki.git"})
+    return render(request, "open_data.html", {"clone_url": public_base(request) + "/wiki.git"})
 
 
 def _discussion_rows(request: Request) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
