@@ -108,7 +108,7 @@ class PageService:
         both None for a page that is no principle), so a reader can walk through them."""
         if page.number is None:
             return None, None
-        principles = [other for other in self.index.pages() if other.number is not None]
+        principles = self.index.principles()
         before = [other for other in principles if other.number is not None and other.number < page.number]
         after = [other for other in principles if other.number is not None and other.number > page.number]
         return (before[-1] if before else None), (after[0] if after else None)
