@@ -138,7 +138,7 @@ LEAST: dict[Action | str, Role | None] = {
     Action.RESTORE: Role.EDITOR,
     Action.RENAME: Role.EDITOR,
     Action.DELETE: Role.EDITOR,
-    Action.NAME_VERSION: Role.MAINTAINER,
+    Action.NAME_VERSION: Role.EDITOR,
 }
 
 

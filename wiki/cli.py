@@ -21,7 +21,11 @@ from wiki.web.app import create_app
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(repo=args.repo, database_url=args.database, remote=getattr(args, "remote", None))
+    """The settings, or a plain start-up error naming the setting that is wrong."""
+    try:
+        return Settings.from_env(repo=args.repo, database_url=args.database, remote=getattr(args, "remote", None))
+    except ValueError as error:
+        raise WikiError(str(error)) from None
 
 
 def _read_password(prompt: str) -> str:

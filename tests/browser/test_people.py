@@ -35,6 +35,10 @@ def test_every_page_type_meets_wcag_21_aa_in_both_languages(page: Page, live_wik
     page.goto(f"{live_wiki}/edit/{PAGE}")
     page.locator("#body").fill(page.locator("#body").input_value() + "\n\nExtra alinea.")
     page.locator("button[value=save]").click()
+    page.goto(f"{live_wiki}/versions")
+    page.locator("#display_name").fill("Versie 1.0")
+    page.locator("form.narrow-form button[type=submit]").click()
+    expect(page.locator(".notice")).to_be_visible()
     history = page.request.get(f"{live_wiki}/api/history/{PAGE}").json()["revisions"]
     older, newer = history[1]["revision"], history[0]["revision"]
     paths = {
@@ -46,7 +50,8 @@ def test_every_page_type_meets_wcag_21_aa_in_both_languages(page: Page, live_wik
         "account": "/account", "accounts": "/admin/accounts", "new-principle": "/proposals/new",
         "propose-change": f"/propose/{PAGE}", "rename": f"/rename/{PAGE}", "deleted": "/deleted", "poster": "/poster",
         "all": "/all", "open-data": "/open-data", "privacy": "/privacy", "accessibility": "/accessibility",
-        "not-found": "/p/bestaat-niet",
+        "not-found": "/p/bestaat-niet", "version-read": "/all?version=versie-1.0",
+        "version-poster": "/poster?version=versie-1.0&size=a3",
     }  # fmt: skip
     failures = {}
     for language in ("nl", "en"):
@@ -60,7 +65,13 @@ def test_every_page_type_meets_wcag_21_aa_in_both_languages(page: Page, live_wik
     page.locator("form.signout button").click()
     for language in ("nl", "en"):
         page.goto(f"{live_wiki}/lang/{language}?next=/")
-        for name, path in {"sign-in": "/signin", "sign-up": "/signup", "error-403": "/admin/accounts"}.items():
+        anonymous = {
+            "sign-in": "/signin",
+            "sign-up": "/signup",
+            "error-403": "/admin/accounts",
+            "page-anonymous": f"/p/{PAGE}",
+        }
+        for name, path in anonymous.items():
             page.goto(live_wiki + path)
             found = summarise(axe_violations(page))
             if found:

@@ -103,6 +103,16 @@ class PageService:
         self.refresh()
         return self.index.pages()
 
+    def neighbours(self, page: Page) -> tuple[PageSummary | None, PageSummary | None]:
+        """The principles just before and after ``page`` by number (None at either end, and
+        both None for a page that is no principle), so a reader can walk through them."""
+        if page.number is None:
+            return None, None
+        principles = self.index.principles()
+        before = [other for other in principles if other.number is not None and other.number < page.number]
+        after = [other for other in principles if other.number is not None and other.number > page.number]
+        return (before[-1] if before else None), (after[0] if after else None)
+
     def text_of_blob(self, blob: str) -> str:
         """The text of a blob, cached (a blob never changes)."""
         with self._texts_lock:

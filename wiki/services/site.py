@@ -20,6 +20,7 @@ from wiki.services.drafts import DraftService
 from wiki.services.export import ExportService
 from wiki.services.history import HistoryService
 from wiki.services.pages import PageService
+from wiki.services.poster import PosterService
 from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
@@ -48,6 +49,7 @@ class Site:
     discussion: DiscussionService
     search: SearchService
     export: ExportService
+    poster: PosterService
     clone: CloneService
     drafts: DraftService
     accounts: AccountService
@@ -123,16 +125,19 @@ def open_site(settings: Settings) -> Site:
     proposals = ProposalService(pages, database)
     versions = VersionService(pages)
     proposals.index_all_for_search()
+    history = HistoryService(pages, accounts.former_authors)
+    export = ExportService(pages, versions, renderer)
     return Site(
         settings=settings,
         repo=repo,
         index=index,
         pages=pages,
-        history=HistoryService(pages, accounts.former_authors),
+        history=history,
         versions=versions,
         proposals=proposals,
         search=SearchService(pages),
-        export=ExportService(pages, versions, renderer),
+        export=export,
+        poster=PosterService(export, history),
         clone=CloneService(repo),
         drafts=DraftService(database),
         discussion=DiscussionService(database, renderer),

@@ -203,6 +203,13 @@ class PageIndex:
         rows = self._db().execute(f"SELECT path, title, number, revision FROM pages {_ORDER}")  # noqa: S608
         return [PageSummary(path, title, number, revision) for path, title, number, revision in rows]
 
+    def principles(self) -> list[PageSummary]:
+        """The numbered pages in their order (a few, however many other pages there are)."""
+        rows = self._db().execute(
+            "SELECT path, title, number, revision FROM pages WHERE number IS NOT NULL ORDER BY number, path"
+        )
+        return [PageSummary(path, title, number, revision) for path, title, number, revision in rows]
+
     def get(self, name: str) -> tuple[PageSummary, str] | None:
         """The summary and blob id of one page, or None."""
         row = (

@@ -45,7 +45,7 @@ from wiki.web import (
 )
 from wiki.web.replicas import FollowOwnWrites
 from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
-from wiki.web.session import site_of
+from wiki.web.session import public_base, site_of
 from wiki.web.static import STATIC
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ async def security_txt(request: Request) -> Response:
     """RFC 9116: where to report a security problem."""
     settings = site_of(request).settings
     expires = iso_utc(datetime.now(UTC) + timedelta(days=180))
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     text = (
         f"Contact: {settings.security_contact}\nExpires: {expires}\nPreferred-Languages: nl, en\n"
         f"Canonical: {base}/.well-known/security.txt\n"

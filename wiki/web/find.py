@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from wiki.errors import N_, BadInput
 from wiki.services.permissions import Action, require
-from wiki.web.session import current_user, site_of
+from wiki.web.session import current_user, public_base, site_of
 from wiki.web.templating import render
 
 
@@ -61,20 +61,29 @@ async def _all_principles(request: Request) -> list[dict[str, object]]:
 
 
 async def poster(request: Request) -> Response:
-    """All principles, numbered, on one sheet (A4 and A3 print styles)."""
-    principles = [item["page"] for item in await _all_principles(request)]
-    size = request.query_params.get("size", "a4")
-    return render(request, "poster.html", {"principles": principles, "size": "a3" if size == "a3" else "a4"})
+    """Every principle with a short line and the wiki's address as a QR code, on one A4 or A3
+    sheet; of a named version with ``?version=versie-1.0``."""
+    version = request.query_params.get("version") or None
+    made = await run_in_threadpool(site_of(request).poster.poster, public_base(request) + "/", version)
+    size = "a3" if request.query_params.get("size") == "a3" else "a4"
+    return render(request, "poster.html", {"poster": made, "size": size, "version": version})
 
 
 async def all_in_one(request: Request) -> Response:
-    """Every principle with its text, to read in one go."""
-    return render(request, "all.html", {"items": await _all_principles(request)})
+    """Every principle with its text, to read in one go; as named in a version with
+    ``?version=versie-1.0``."""
+    tag = request.query_params.get("version")
+    if not tag:
+        return render(request, "all.html", {"items": await _all_principles(request), "version": None})
+    site = site_of(request)
+    version, principles = await run_in_threadpool(lambda: (site.versions.get(tag), site.export.principles_at(tag)))
+    items = [{"page": page, "html": html} for page, html in principles]
+    return render(request, "all.html", {"items": items, "version": version})
 
 
 async def open_data(request: Request) -> Response:
     """How to take everything along: git clone, downloads, comments and supports."""
-    return render(request, "open_data.html", {"clone_url": str(request.base_url).rstrip("/") + "/wiki.git"})
+    return render(request, "open_data.html", {"clone_url": public_base(request) + "/wiki.git"})
 
 
 def _discussion_rows(request: Request) -> tuple[list[dict[str, object]], list[dict[str, object]]]:

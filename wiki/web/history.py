@@ -118,7 +118,7 @@ async def deleted(request: Request) -> Response:
 
 
 async def versions(request: Request) -> Response:
-    """The named versions, and for maintainers a form to name the current state."""
+    """The named versions, and for editors a form to name the current state."""
     listed = await run_in_threadpool(site_of(request).versions.versions)
     can_name = allowed(current_user(request), Action.NAME_VERSION)
     return render(request, "versions.html", {"versions": listed, "can_name": can_name, "display_name": ""})

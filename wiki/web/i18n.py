@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_datetime_format, get_time_format, parse_pattern
+from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -122,6 +123,18 @@ def format_date(moment: datetime) -> str:
     """A date and time in the site's time zone, as a reader of the current language expects
     it (Babel's "medium")."""
     return _format_date(moment, _current.get(), _zone.get())
+
+
+def format_day(moment: datetime) -> str:
+    """A date without the time, in the site's time zone, written out ("1 december 2026")."""
+    return _format_day(moment, _current.get(), _zone.get())
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_day(moment: datetime, language: str, zone: str) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return babel_format_date(moment.astimezone(_zone_named(zone)), format="long", locale=_locale(language))
 
 
 def format_size_change(number: int | None) -> str:

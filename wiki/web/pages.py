@@ -116,7 +116,14 @@ async def view(request: Request) -> Response:
         }
         return render(request, "error.html", context, status=404)
     html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
-    backlinks = await run_in_threadpool(site.pages.backlinks, page) if not revision else []
+    # One trip for what surrounds the text: the pages linking here, the last change, the neighbours.
+    backlinks, last_change, (previous, following) = await run_in_threadpool(
+        lambda: (
+            site.pages.backlinks(page) if not revision else [],
+            site.history.revision_info(page.revision) if not revision else None,
+            site.pages.neighbours(page),
+        )
+    )
     headings = table_of_contents(html)
     user = current_user(request)
     if not revision and allowed(user, Action.EDIT):
@@ -129,6 +136,9 @@ async def view(request: Request) -> Response:
             "name": name,
             "html": html,
             "info": info,
+            "last_change": last_change,
+            "previous": previous,
+            "following": following,
             "backlinks": backlinks,
             "toc": headings if len(headings) >= 3 else [],
             "can_edit": allowed(user, Action.EDIT),

@@ -28,6 +28,13 @@ def site_of(request: Request) -> Site:
     return site
 
 
+def public_base(request: Request) -> str:
+    """The address people use, without a trailing slash: ``WIKI_PUBLIC_URL``, or else this
+    request's own (behind a proxy that rewrites the host, only the setting is right)."""
+    configured = site_of(request).settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def current_user(request: Request) -> User | None:
     """The signed-in person of this request (looked up once), or None."""
     cached = getattr(request.state, "user", _UNSET)

@@ -54,6 +54,7 @@ def _environment() -> jinja2.Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["date"] = i18n.format_date
+    env.filters["day"] = i18n.format_day
     env.filters["page_url"] = lambda name: "/p/" + quote(name)
     env.filters["edit_url"] = lambda name: "/edit/" + quote(name)
     env.filters["url_path"] = quote
