@@ -145,5 +145,11 @@
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = words.leave; return words.leave; }
   });
-  editors.forEach(function (editor) { editor.refresh(); });
+  /* After a "Preview" or "Review" without this script's help the answer's address ends in
+   * #preview or #review: the toolbar and the live preview moved that place while loading, so
+   * go there again once they are in. */
+  var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+  Promise.all(editors.map(function (editor) { return editor.refresh(); })).then(function () {
+    if (target) { target.scrollIntoView(); target.focus({ preventScroll: true }); }
+  });
 }());

@@ -49,13 +49,15 @@ def test_review_shows_the_word_diff_against_the_page_and_sends_nothing(
     auth.sign_in(Role.CONTRIBUTOR, "auteur")
     page = site.pages.get(PAGE)[0]
     first = page.body.strip().split("\n\n")[0]
-    body = page.body.replace(first, first + " Nieuwerwets.", 1)
+    body = page.body.replace(first, first + " Nieuwerwets.", 1).replace("\n", "\r\n")  # as browsers send it
     data = {"csrf_token": token(client), "title": page.title, "body": body, "base": page.revision, "action": "review"}
     response = client.post(f"/propose/{PAGE}", data=data)
     assert response.status_code == 200
     assert "Bekijk je wijziging" in response.text
     assert 'id="review"' in response.text
-    assert "Nieuwerwets" in response.text.split('id="review"')[1].split("<ins>")[1]
+    review = response.text.split('id="review"')[1].split("</section>")[0]
+    assert review.count("<ins>") == 1
+    assert "Nieuwerwets" in review.split("<ins>")[1]
     assert "Nieuwerwets." in response.context["body"]  # type: ignore[attr-defined]
     assert site.proposals.listing(None) == []
 

@@ -4,6 +4,7 @@ answer shows the preview once, scrolled into view."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
@@ -66,3 +67,24 @@ def test_without_javascript_the_preview_button_posts_and_shows_the_preview_once(
     expect(page.locator("#body")).to_have_value(body.input_value())
     assert body.input_value().endswith(ADDED)
     context.close()
+
+
+def test_a_proposed_change_has_the_editor_and_a_review_of_the_word_diff(page: Page, live_wiki: str) -> None:
+    sign_in(page, live_wiki)
+    page.goto(f"{live_wiki}/propose/{PAGE}")
+    expect(page.get_by_role("toolbar")).to_be_visible()
+    body = page.locator("#body")
+    body.fill(body.input_value() + "\n\n" + ADDED)
+    page.get_by_role("button", name="Voorbeeld", exact=True).click()
+    expect(page.locator(".preview")).to_have_count(1)
+    expect(page.locator(".preview")).to_contain_text(ADDED)
+    page.get_by_role("button", name="Bekijk je wijziging").click()
+    review = page.get_by_role("region", name="Jouw wijziging naast de pagina zoals die nu is")
+    expect(review.locator("ins")).to_contain_text(ADDED)
+    expect(review).to_be_in_viewport()
+    expect(page.locator("#body")).to_have_value(re.compile(re.escape(ADDED) + r"\s*$"))
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "propose-review-nl")
+    page.get_by_role("button", name="Voorstel indienen").click()
+    expect(page.locator(".notice")).to_be_visible()
+    assert "/proposals/" in page.url

@@ -14,9 +14,13 @@ from wiki.services.proposals import UpdateConflict
 
 
 def review(current_text: str | None, name: str, body: str) -> list[diff.Block]:
-    """The proposed ``body`` of page ``name`` against its current text (None: a new page)."""
+    """The proposed ``body`` of page ``name`` against its current text (None: a new page).
+
+    The body is compared as it will be saved: a browser sends a textarea's lines ending in
+    CR LF, and without this every paragraph would look changed.
+    """
     before = pagefile.parse(current_text, name).body if current_text else ""
-    return diff.compare(before, body)
+    return diff.compare(before, pagefile.normalise_text(body))
 
 
 @dataclass(frozen=True, slots=True)
