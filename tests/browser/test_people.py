@@ -30,7 +30,7 @@ def test_every_page_type_meets_wcag_21_aa_in_both_languages(page: Page, live_wik
     page.goto(f"{live_wiki}/proposals/new")
     page.locator("#title").fill("Toegankelijk voorstel")
     page.locator("#body").fill("Een tekst.")
-    page.locator("form.edit-form button[type=submit]").click()
+    page.locator("form.edit-form button[value=submit]").click()
     expect(page.locator(".notice")).to_be_visible()
     page.goto(f"{live_wiki}/edit/{PAGE}")
     page.locator("#body").fill(page.locator("#body").input_value() + "\n\nExtra alinea.")
@@ -49,6 +49,7 @@ def test_every_page_type_meets_wcag_21_aa_in_both_languages(page: Page, live_wik
         "changes": "/changes", "change": f"/change/{newer}", "versions": "/versions", "discussion": f"/discuss/{PAGE}",
         "account": "/account", "accounts": "/admin/accounts", "new-principle": "/proposals/new",
         "propose-change": f"/propose/{PAGE}", "rename": f"/rename/{PAGE}", "deleted": "/deleted", "poster": "/poster",
+        "delete": f"/delete/{PAGE}", "undo": f"/undo/{PAGE}?revision={newer}", "update": "/proposals/1/update",
         "all": "/all", "open-data": "/open-data", "privacy": "/privacy", "accessibility": "/accessibility",
         "not-found": "/p/bestaat-niet", "version-read": "/all?version=versie-1.0",
         "version-poster": "/poster?version=versie-1.0&size=a3",

@@ -55,6 +55,12 @@ def _summary(message: str, default: str) -> str:
     return " ".join(message.split())[:MAX_MESSAGE_LENGTH] or default
 
 
+def _with_reason(message: str, reason: str) -> str:
+    """The commit message ``message`` followed by the person's optional reason, on one line."""
+    reason = " ".join(reason.split())
+    return _summary(f"{message}: {reason}" if reason else message, message)
+
+
 @dataclass(frozen=True, slots=True)
 class EditRequest:
     """What a person sends to save a page."""
@@ -298,8 +304,9 @@ class PageService:
         blob = self.repo.blob_at(revision, page_file(self.index.path_at(name, seq)))
         return None if blob is None else self.text_of_blob(blob)
 
-    def restore(self, name: str, revision: str, author: Author, message: str = "") -> SaveResult:
-        """Put a page back as it was at ``revision``: a new commit, nothing rewritten."""
+    def restore(self, name: str, revision: str, author: Author, reason: str = "") -> SaveResult:
+        """Put a page back as it was at ``revision``: a new commit, nothing rewritten; the
+        person's optional ``reason`` follows the message."""
         name = page_name_or_not_found(name)
         old = self._text_at(name, revision)
         if old is None:
@@ -311,12 +318,13 @@ class PageService:
             found = self.index.get(name)
             if found is not None and self.text_of_blob(found[1]) == old:
                 return None
-            return Plan({file: data}, author, _summary(message, f"Restore {name} as of {revision[:10]}"))
+            return Plan({file: data}, author, _with_reason(f"Restore {name} as of {revision[:10]}", reason))
 
         return self._outcome(name, self._transaction(plan))
 
-    def undo(self, name: str, revision: str, author: Author, message: str = "") -> SaveResult:
-        """Take out one earlier change to a page, keeping everything after it (three-way).
+    def undo(self, name: str, revision: str, author: Author, reason: str = "") -> SaveResult:
+        """Take out one earlier change to a page, keeping everything after it (three-way);
+        the person's optional ``reason`` follows the message.
 
         ``EditConflict`` when later changes overlap it so it cannot be taken out cleanly.
         """
@@ -343,7 +351,7 @@ class PageService:
                 )
             if merged == current:
                 return None
-            return Plan({file: merged.encode("utf-8")}, author, _summary(message, f"Undo {revision[:10]} on {name}"))
+            return Plan({file: merged.encode("utf-8")}, author, _with_reason(f"Undo {revision[:10]} on {name}", reason))
 
         return self._outcome(name, self._transaction(plan))
 
@@ -380,8 +388,9 @@ class PageService:
         assert revision is not None
         return SaveResult(revision, False, False, True)
 
-    def undelete(self, name: str, author: Author, message: str = "") -> SaveResult:
-        """Bring back a deleted page as it was just before it was deleted."""
+    def undelete(self, name: str, author: Author, reason: str = "") -> SaveResult:
+        """Bring back a deleted page as it was just before it was deleted (with an optional
+        ``reason`` after the message)."""
         name = page_name_or_not_found(name)
         deleted = [row for row in self.index.deleted_pages() if row.path == name]
         if not deleted:
@@ -394,7 +403,7 @@ class PageService:
         def plan(head: str | None) -> Plan | None:
             if self.index.get(name) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
-            return Plan({page_file(name): data}, author, _summary(message, f"Restore deleted page {name}"))
+            return Plan({page_file(name): data}, author, _with_reason(f"Restore deleted page {name}", reason))
 
         return self._outcome(name, self._transaction(plan))
 

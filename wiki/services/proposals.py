@@ -115,6 +115,7 @@ class UpdateConflict:
     path: str
     ours: str
     main: str
+    base: str = ""
 
 
 class ProposalService:
@@ -467,7 +468,7 @@ class ProposalService:
             ours, theirs = self._text(proposal.head_revision, name), self._text(main, name)
             base = self._text(proposal.record.base_revision, name) or ""
             if ours is not None and theirs is not None and self.repo.merge_texts(base, theirs, ours) is None:
-                conflicts.append(UpdateConflict(name, ours, theirs))
+                conflicts.append(UpdateConflict(name, ours, theirs, base))
         return conflicts
 
     def update(self, proposal_id: int, user: User, resolved: dict[str, str] | None = None) -> Proposal:

@@ -32,9 +32,18 @@ async def restore(request: Request) -> Response:
     name = request.path_params["name"]
     site = site_of(request)
     result = await run_in_threadpool(
-        site.pages.restore, name, field(form, "revision"), commit_author(user), field(form, "message")
+        site.pages.restore, name, field(form, "revision"), commit_author(user), field(form, "reason")
     )
     return _to_page(name, "restored" if result.changed else "unchanged")
+
+
+async def undo_form(request: Request) -> Response:
+    """Ask before taking out a change, with room for an optional reason."""
+    require(current_user(request), Action.RESTORE)
+    site = site_of(request)
+    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
+    info = await run_in_threadpool(site.history.revision_info, request.query_params.get("revision", ""))
+    return render(request, "undo.html", {"page": page, "info": info})
 
 
 async def undo(request: Request) -> Response:
@@ -44,7 +53,7 @@ async def undo(request: Request) -> Response:
     site = site_of(request)
     try:
         result = await run_in_threadpool(
-            site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "message")
+            site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "reason")
         )
     except EditConflict as conflict:
         message = _(conflict.message)
@@ -91,9 +100,9 @@ async def delete(request: Request) -> Response:
 
 async def undelete(request: Request) -> Response:
     """Bring back a deleted page."""
-    _form, user = await checked_form(request, Action.RESTORE)
+    form, user = await checked_form(request, Action.RESTORE)
     name = request.path_params["name"]
-    await run_in_threadpool(site_of(request).pages.undelete, name, commit_author(user))
+    await run_in_threadpool(site_of(request).pages.undelete, name, commit_author(user), field(form, "reason"))
     return _to_page(name, "restored")
 
 

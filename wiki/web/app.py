@@ -186,6 +186,7 @@ ROUTES = [
     Route("/versions", actions.name_version, methods=["POST"]),
     Route("/versions/{tag}", history.since_version),
     Route("/restore/{name:path}", actions.restore, methods=["POST"]),
+    Route("/undo/{name:path}", actions.undo_form, methods=["GET"]),
     Route("/undo/{name:path}", actions.undo, methods=["POST"]),
     Route("/rename/{name:path}", actions.rename_form, methods=["GET"]),
     Route("/rename/{name:path}", actions.rename, methods=["POST"]),

@@ -328,7 +328,8 @@ async def preview(request: Request) -> Response:
 
 
 async def draft(request: Request) -> Response:
-    """Keep or discard the person's draft of a page (the editor saves it every few seconds)."""
+    """Keep or discard the person's draft of a page, or with ``kind=proposal`` of their proposed
+    change to it (the editor saves it every few seconds)."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     user = current_user(request)
@@ -336,8 +337,10 @@ async def draft(request: Request) -> Response:
         raise Unauthorized(N_("Sign in first."))
     name = request.path_params["name"]
     drafts = site_of(request).drafts
+    proposal = field(form, "kind") == "proposal"
     if field(form, "action") == "discard":
-        drafts.discard(user, name)
-        return RedirectResponse(f"/edit/{quote(name)}", status_code=303)
-    await run_in_threadpool(drafts.save, user, name, field(form, "title"), field(form, "body"), field(form, "base"))
+        drafts.discard(user, name, for_proposal=proposal)
+        return RedirectResponse(f"/{'propose' if proposal else 'edit'}/{quote(name)}", status_code=303)
+    title, body, base = field(form, "title"), field(form, "body"), field(form, "base")
+    await run_in_threadpool(lambda: drafts.save(user, name, title, body, base, for_proposal=proposal))
     return JSONResponse({"saved": True})

@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from wiki import PROJECT_ROOT
 from wiki.errors import N_
+from wiki.names import PAGE_NAME_RULE
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n, notices, targets
 from wiki.web.session import csrf_token, current_user, finish_response
@@ -66,6 +67,7 @@ def _environment() -> jinja2.Environment:
     env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC)
     env.filters["isodate"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC).isoformat()
     env.globals["static_url"] = STATIC.url
+    env.globals["page_name_rule"] = PAGE_NAME_RULE
     return env
 
 
