@@ -59,10 +59,18 @@ def _finder(terms: list[Term]) -> re.Pattern[str] | None:
     return re.compile("|".join(groups)) if groups else None
 
 
-def _matches(text: str, folded: str, terms: list[Term]) -> list[tuple[int, int, int]]:
-    """(start, end, term) of every match, in order."""
+@dataclass(frozen=True, slots=True)
+class _Found:
+    start: int
+    end: int
+    term: int
+    by_stem_only: bool
+
+
+def _matches(text: str, folded: str, terms: list[Term]) -> list[_Found]:
+    """Every match, in order."""
     finder = _finder(terms)
-    found: list[tuple[int, int, int]] = []
+    found: list[_Found] = []
     if finder is None:
         return found
     for match in finder.finditer(folded):
@@ -71,23 +79,27 @@ def _matches(text: str, folded: str, terms: list[Term]) -> list[tuple[int, int, 
         by_stem_only = term.stem is not None and not match.group().startswith(term.words[0])
         if by_stem_only and stem(text[match.start() : match.end()]) != term.stem:
             continue
-        found.append((match.start(), match.end(), number))
+        found.append(_Found(match.start(), match.end(), number, by_stem_only))
         if len(found) == _MAX_MATCHES:
             break
     return found
 
 
-def _best(found: list[tuple[int, int, int]]) -> int:
-    """Where the stretch of text with the most different terms begins (the earliest of equals)."""
-    best, best_count = 0, 0
-    for index, (start, _end, _term) in enumerate(found):
-        terms = set()
-        for other, _end_of_other, term in found[index:]:
-            if other >= start + _WINDOW_CHARS:
+def _best(found: list[_Found]) -> int:
+    """Where the stretch of text with the most different terms begins; of equals the one with
+    the most words as typed, best starting with one ("kans" shows "kansen" before "kan",
+    which only shares the stem)."""
+    best, best_score = 0, (0, 0, False)
+    for index, first in enumerate(found):
+        terms, exact = set(), 0
+        for other in found[index:]:
+            if other.start >= first.start + _WINDOW_CHARS:
                 break
-            terms.add(term)
-        if len(terms) > best_count:
-            best, best_count = start, len(terms)
+            terms.add(other.term)
+            exact += not other.by_stem_only
+        score = (len(terms), exact, not first.by_stem_only)
+        if score > best_score:
+            best, best_score = first.start, score
     return best
 
 
@@ -110,10 +122,10 @@ def snippet(text: str, terms: list[Term]) -> str:
     start, end = shown[0][0], tail.end() if tail else shown[-1][1]
     pieces = ["…" if _WORD.search(text, 0, start) else ""]
     position = start
-    for match_start, match_end, _term in found:
-        if position <= match_start < end:
-            stop = min(match_end, end)
-            pieces += [text[position:match_start], MARK_START, text[match_start:stop], MARK_END]
+    for match in found:
+        if position <= match.start < end:
+            stop = min(match.end, end)
+            pieces += [text[position : match.start], MARK_START, text[match.start : stop], MARK_END]
             position = stop
     pieces += [text[position:end], "…" if len(spans) > WINDOW else ""]
     return " ".join("".join(pieces).split())

@@ -183,7 +183,7 @@ def suggestions(connection: sqlite3.Connection, text: str) -> list[str]:
             choices.append([_quoted(part.text) if part.quoted else part.text])
         else:
             replaced = True
-            choices.append(difflib.get_close_matches(word, _vocabulary(connection, len(word)), _SUGGESTIONS, 0.7))
+            choices.append(difflib.get_close_matches(word, _vocabulary(connection, word), _SUGGESTIONS, 0.7))
     if not replaced or not all(choices):
         return []
     found: list[str] = []
@@ -203,11 +203,14 @@ def _known(connection: sqlite3.Connection, word: str) -> bool:
     return row is not None
 
 
-def _vocabulary(connection: sqlite3.Connection, length: int) -> list[str]:
-    """The words of titles and texts about as long as ``length`` (an edit or two away)."""
+def _vocabulary(connection: sqlite3.Connection, word: str) -> list[str]:
+    """The words of titles and texts that start with the letter ``word`` starts with and are
+    about as long (an edit or two away): a range of the index's word list, read in a few
+    milliseconds, where the whole list takes a tenth of a second on 2,000 pages."""
     rows = connection.execute(
-        "SELECT DISTINCT term FROM search_words WHERE col IN ('title', 'body') AND length(term) BETWEEN ? AND ?",
-        (length - 2, length + 2),
+        "SELECT DISTINCT term FROM search_words WHERE term >= ? AND term < ? AND col IN ('title', 'body')"
+        " AND length(term) BETWEEN ? AND ?",
+        (word[0], word[0] + "\U0010ffff", len(word) - 2, len(word) + 2),
     )
     return [str(row[0]) for row in rows]
 
