@@ -12,12 +12,15 @@ or algorithm stems differently, and then the index is built again.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
 
-import snowballstemmer  # type: ignore[import-untyped]
+# The package's own Python stemmer, by its module: ``snowballstemmer.stemmer()`` hands out
+# PyStemmer's instead when that happens to be installed, and the schema version would lie.
+from snowballstemmer.dutch_stemmer import DutchStemmer  # type: ignore[import-untyped]
 
 # The same split as FTS5's unicode61 tokenizer: runs of letters and digits.
 _WORD = re.compile(r"[^\W_]+")
@@ -38,7 +41,8 @@ class Stemmer:
 
 
 STEMMER = Stemmer("snowballstemmer", version("snowballstemmer"), "dutch")
-_stemmer = snowballstemmer.stemmer(STEMMER.algorithm)
+# A stemmer keeps its word in the object while it works: one per thread.
+_local = threading.local()
 
 
 def fold(word: str) -> str:
@@ -55,9 +59,12 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball stem of one word (lower case in; results cached: texts repeat their words)."""
-    return str(_stemmer.stemWord(word.casefold()))
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = DutchStemmer()
+    return str(stemmer.stemWord(word.casefold()))
 
 
 def stems(text: str) -> str:
     """A text's words replaced by their stems, in order (what the stem columns hold)."""
-    return " ".join(stem(word) for word in words(text))
+    return " ".join(map(stem, words(text)))
