@@ -168,6 +168,13 @@ def test_search_and_the_exported_site_opened_from_disk(page: Page, live_wiki: st
     expect(page.locator(".results mark").first).to_be_visible()
     assert summarise(axe_violations(page)) == []
     screenshot(page, "search-nl")
+    page.get_by_role("searchbox", name="Zoek in de principes en open voorstellen").fill("samenwerkng")
+    page.locator("form.search-form button").click()
+    expect(page.get_by_role("link", name="Stel een pagina voor met de titel “samenwerkng”")).to_be_visible()
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "search-suggestions-nl")
+    page.get_by_role("link", name="Zoek op samenwerking").click()
+    expect(page.locator(".results mark").first).to_have_text("samenwerking")
 
     with urllib.request.urlopen(live_wiki + "/export/site.zip") as response:  # noqa: S310 (loopback)
         zipfile.ZipFile(io.BytesIO(response.read())).extractall(tmp_path)

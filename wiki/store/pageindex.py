@@ -30,7 +30,7 @@ from wiki.store import textindex
 from wiki.store.gitrepo import GitRepository
 from wiki.store.sqlite_threads import ThreadConnections
 
-_SCHEMA_VERSION = "4"
+_SCHEMA_VERSION = "5"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
@@ -84,6 +84,12 @@ _DELETED = (
     " AND NOT EXISTS (SELECT 1 FROM changes r WHERE r.old_path = c.path AND r.seq >= c.seq)"
     " ORDER BY c.seq DESC"
 )
+
+
+def schema_version() -> str:
+    """What the file records: its tables' version and the search's (with the stemmer's name and
+    version), so a change to either builds the index again."""
+    return f"{_SCHEMA_VERSION}/{textindex.schema_version()}"
 
 
 def _prepare(connection: sqlite3.Connection) -> None:
@@ -169,13 +175,13 @@ class PageIndex:
         self.repo = repo
         self._connections = ThreadConnections(path, _prepare)
         connection = self._db()
-        if self._meta("schema") != _SCHEMA_VERSION:
+        if self._meta("schema") != schema_version():
             with connection:
-                for table in ("pages", "commits", "changes", "meta", "search", "search_rows", "links"):
+                for table in ("pages", "commits", "changes", "meta", *textindex.TABLES):
                     connection.execute(f"DROP TABLE IF EXISTS {table}")
             connection.executescript(_SCHEMA + textindex.SCHEMA)
             with connection:
-                self._set_meta("schema", _SCHEMA_VERSION)
+                self._set_meta("schema", schema_version())
 
     def _db(self) -> sqlite3.Connection:
         return self._connections.get()
@@ -489,6 +495,10 @@ class PageIndex:
     def search(self, text: str, limit: int = 20) -> list[textindex.Hit]:
         """Pages and open proposals matching ``text``, best first."""
         return textindex.search(self._db(), text, limit)
+
+    def search_suggestions(self, text: str) -> list[str]:
+        """Queries close to ``text`` made of the index's own words, for a search that found nothing."""
+        return textindex.suggestions(self._db(), text)
 
     @property
     def search_generation(self) -> str:

@@ -302,14 +302,16 @@ async def _conflict(request: Request, context: dict[str, Any], conflict: EditCon
 
 
 async def new_form(request: Request) -> Response:
-    """The form to create a page; ``?name=`` prefills the name (from a link to a missing page)."""
+    """The form to create a page; ``?name=`` prefills the name (from a link to a missing page),
+    ``?title=`` the title (from a search that found nothing)."""
     user = current_user(request)
     if user is None:
         return RedirectResponse(signin_url(request.url.path), status_code=303)
     if not allowed(user, Action.CREATE):
         return _not_allowed(request)
     name = request.query_params.get("name", "")
-    return render(request, "edit.html", _edit_context(name, "", "", "", None, creating=True))
+    title = request.query_params.get("title", "")[:200]
+    return render(request, "edit.html", _edit_context(name, title, "", "", None, creating=True))
 
 
 def error_page(request: Request, error: WikiError) -> Response:
