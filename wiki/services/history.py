@@ -197,6 +197,12 @@ class HistoryService:
             rows[0].revision if rows and before is not None else None,
         )
 
+    def only_version(self, name: str) -> Revision | None:
+        """The page's one revision when it has a single one (nothing to compare yet), else None;
+        ``NotFound`` for a page without history."""
+        window = self.page_history(name, 2)
+        return window.items[0] if len(window.items) == 1 else None
+
     def page_at(self, name: str, revision: str) -> Page:
         """The page as it was at ``revision`` (under the name it had then)."""
         name = page_name_or_not_found(name)
