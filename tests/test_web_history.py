@@ -257,3 +257,19 @@ def test_the_home_page_lets_feed_readers_discover_the_feeds(client: TestClient) 
     head = client.get("/").text.split("</head>")[0]
     links = re.findall(r'<link rel="alternate" type="application/atom\+xml" href="([^"]+)"', head)
     assert links == ["/atom/changes", "/atom/proposals"]
+
+
+def test_recent_changes_and_a_change_show_titles_and_short_ids(client: TestClient, site: Site) -> None:
+    revision = edit(site, "Met een titel.")
+    site.pages.save(EditRequest("weg", "---\ntitle: Tijdelijke pagina\n---\nKort.\n", None, "", ANNA))
+    gone = site.pages.delete("weg", ANNA).revision
+    changes = client.get("/changes").text
+    assert f'<a href="/p/{PAGE}" lang="nl">Bepaal je eigen grenzen</a>' in changes
+    assert f">{PAGE}</a>" not in changes
+    change = client.get(f"/change/{revision}").text
+    assert 'lang="nl">Bepaal je eigen grenzen</a>' in change
+    assert f"<code>{revision}</code>" not in change
+    assert f">{revision[:8]}</code>" in change
+    assert f'value="{revision}" readonly' in change  # the full id, to copy
+    deleted = client.get(f"/change/{gone}").text
+    assert '<span lang="nl">Tijdelijke pagina</span> <span class="tag">verwijderd</span>' in deleted

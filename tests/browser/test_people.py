@@ -3,6 +3,7 @@ editing at once, and a whole edit done with the keyboard alone."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Browser, Dialog, Page, expect
@@ -165,9 +166,13 @@ def test_pages_fit_a_phone(browser: Browser, live_wiki: str) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     phone = context.new_page()
     try:
-        for name, path in {"home": "/", "page": f"/p/{PAGE}", "proposals": "/proposals"}.items():
+        for name, path in {"home": "/", "page": f"/p/{PAGE}", "proposals": "/proposals", "changes": "/changes"}.items():
             phone.goto(live_wiki + path)
             assert phone.evaluate("document.documentElement.scrollWidth") <= 375, name
             screenshot(phone, f"{name}-phone-nl")
+        phone.locator("ol.changes a[href^='/change/']").first.click()
+        expect(phone.get_by_label("Volledige versiecode, om te kopiëren")).to_have_value(re.compile(r"^[0-9a-f]{40}$"))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "change"
+        screenshot(phone, "change-phone-nl")
     finally:
         context.close()
