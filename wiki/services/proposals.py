@@ -291,8 +291,13 @@ class ProposalService:
         *,
         principle: bool = False,
     ) -> Proposal:
-        """Propose changes to one or more pages (whole file texts) as a new branch off main."""
+        """Propose changes to one or more pages (whole file texts) as a new branch off main.
+
+        A ``principle`` proposal is exactly one new page, numbered when it is accepted.
+        """
         title, description = self._checked_title(title, description)
+        if principle:
+            changes = self._as_new_principle(changes)
         files = self._checked_changes(changes)
         author = commit_author(user)
         existing = [int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if ref.rsplit("/", 1)[-1].isdigit()]
@@ -331,10 +336,18 @@ class ProposalService:
         name = slugify(title)
         if not name:
             raise BadInput(N_("A proposal needs a title of at most 200 characters."))
-        if self.pages.index.get(name) is not None:
-            raise BadInput(N_("A page with this name exists already."))
         file_text = pagefile.compose(None, title, text)
         return self.create(user, title, why, [(name, file_text)], principle=True)
+
+    def _as_new_principle(self, changes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The one new page a principle proposal holds, without a ``number`` of its own: the
+        number is the next free one when it is accepted, not one its author picked."""
+        if len(changes) != 1:
+            raise BadInput(N_("A new principle is exactly one new page."))
+        name = check_page_name(changes[0][0])
+        if self.pages.index.get(name) is not None or self.pages.find_case_variant(name) is not None:
+            raise BadInput(N_("A page with this name exists already."))
+        return [(name, _without_number(name, changes[0][1]))]
 
     def _may_revise(self, user: User, record: Record) -> None:
         if record.status != OPEN:
@@ -344,12 +357,16 @@ class ProposalService:
 
     def revise(self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str) -> Proposal:
         """Add a revision (one commit) to an open proposal; 409 when its head moved since ``head``."""
-        files = self._checked_changes(changes)
         author = commit_author(user)
         with self.repo.writer():
             current, record_commit = self._refs(proposal_id)
             record = self._record_at(record_commit)
             self._may_revise(user, record)
+            if record.principle:
+                if any(check_page_name(name) not in record.paths for name, _text in changes):
+                    raise BadInput(N_("A new principle is exactly one new page."))
+                changes = [(name, _without_number(name, text)) for name, text in changes]
+            files = self._checked_changes(changes)
             if current != head:
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
@@ -500,6 +517,15 @@ class ProposalService:
             self._write_record(record, record_commit, f"Proposal #{proposal_id} brought up to date", author)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
+
+
+def _without_number(name: str, text: str) -> str:
+    """``text`` with any ``number`` taken out of its front matter."""
+    parsed = pagefile.parse(pagefile.normalise_text(text), name, strict=True)
+    if "number" not in parsed.meta:
+        return text
+    meta = {key: value for key, value in parsed.meta.items() if key != "number"}
+    return pagefile.with_meta(meta, parsed.body) if meta else parsed.body
 
 
 def _reason(reason: str) -> str:
