@@ -26,6 +26,7 @@ from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.services import diff
 from wiki.services.accounts import COMMIT_EMAIL_DOMAIN, commit_author
+from wiki.services.gittexts import without_trailer
 from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
@@ -123,6 +124,7 @@ class ProposalService:
     def __init__(self, pages: PageService, database: Database) -> None:
         self.pages = pages
         self.repo = pages.repo
+        self.texts = pages.texts
         self.database = database
         self._records: dict[str, Record] = {}
         self._mergeable: dict[tuple[str, str], bool] = {}
@@ -233,7 +235,8 @@ class ProposalService:
                 after = self._text(commit.revision, name)
                 if before != after:
                     diffs.append(self._path_diff(name, before, after))
-            revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, commit.message, diffs))
+            message = without_trailer(commit.message)
+            revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, message, diffs))
         return revisions
 
     # -- writing --------------------------------------------------------------------------
@@ -309,7 +312,7 @@ class ProposalService:
             while self.repo.ref(f"{RECORDS}{number}") or self.repo.ref(f"{BRANCHES}{number}"):
                 number = self.database.next_number("proposal", number + 1)
             tree = self.repo.build_tree(main, files)
-            commit = self.repo.write_commit(tree, [main], author, f"Proposal #{number}: {title}", int(time.time()))
+            commit = self.repo.write_commit(tree, [main], author, self.texts.proposal(number, title), int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{number}", commit, None):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             now = int(time.time())
@@ -327,7 +330,7 @@ class ProposalService:
                 principle=principle,
                 events=[{"status": OPEN, "by": author.name, "date": now, "reason": ""}],
             )
-            self._write_record(record, None, f"Proposal #{number} opened: {title}", author)
+            self._write_record(record, None, self.texts.proposal_opened(number, title), author)
         self.index_for_search(number)
         return self.get(number)
 
@@ -373,7 +376,7 @@ class ProposalService:
             if unchanged:
                 return self.get(proposal_id)
             tree = self.repo.build_tree(current, files)
-            summary = " ".join(message.split())[:MAX_MESSAGE_LENGTH] or f"Revise proposal #{proposal_id}"
+            summary = self.texts.revision(proposal_id, " ".join(message.split())[:MAX_MESSAGE_LENGTH])
             commit = self.repo.write_commit(tree, [current], author, summary, int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{proposal_id}", commit, current):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
@@ -381,7 +384,7 @@ class ProposalService:
             new_paths = [name for name in names if name not in record.paths]
             if new_paths:
                 record.paths += new_paths
-                self._write_record(record, record_commit, f"Proposal #{proposal_id}: pages added", author)
+                self._write_record(record, record_commit, self.texts.pages_added(proposal_id), author)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
@@ -396,7 +399,7 @@ class ProposalService:
             record.decision = {"by": author.name, "date": now, "reason": reason}
             if merge:
                 record.decision["merge"] = merge
-        self._write_record(record, record_commit, f"Proposal #{proposal_id} {status}: {reason}".strip(), author)
+        self._write_record(record, record_commit, self.texts.status(proposal_id, status, reason), author)
 
     def withdraw(self, proposal_id: int, user: User, reason: str = "") -> Proposal:
         """The author withdraws their open proposal; it stays readable."""
@@ -443,7 +446,7 @@ class ProposalService:
                 if tree is None:
                     raise NeedsUpdate(N_("This proposal no longer fits the current text: it needs an update first."))
                 tree = self._number_new_principles(record, tree)
-                message = f"Accept proposal #{proposal_id}: {record.title}\n\n{_reason(reason)}".strip()
+                message = self.texts.accept(proposal_id, record.title, _reason(reason))
                 merge = self.repo.write_commit(tree, [main, current], author, message, int(time.time()))
                 if self.repo.move_branch(merge, main):
                     break
@@ -509,12 +512,12 @@ class ProposalService:
                 texts = {page_file(name): (self._text(current, name) or "").encode("utf-8") for name in unresolved}
                 tree = self.repo.build_tree(main, {**texts, **files})
             commit = self.repo.write_commit(
-                tree, [current, main], author, f"Update proposal #{proposal_id} with main", int(time.time())
+                tree, [current, main], author, self.texts.update(proposal_id), int(time.time())
             )
             if not self.repo.move_ref(f"{BRANCHES}{proposal_id}", commit, current):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             record.base_revision = main
-            self._write_record(record, record_commit, f"Proposal #{proposal_id} brought up to date", author)
+            self._write_record(record, record_commit, self.texts.brought_up_to_date(proposal_id), author)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
