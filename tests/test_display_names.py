@@ -17,8 +17,9 @@ from tests.conftest import PASSWORD, Auth, csrf_from
 from tests.test_cli import run
 from wiki.errors import BadInput, NameTaken
 from wiki.models import Role
+from wiki.services.gittexts import wiki_author_names
 from wiki.services.history import FORMER_AUTHOR
-from wiki.services.site import SEED_AUTHOR, Site
+from wiki.services.site import Site
 from wiki.store.database import Database, open_database
 from wiki.store.display_names import fold_display_name
 
@@ -152,7 +153,13 @@ def test_reserved_names_are_refused_to_people(site: Site) -> None:
     with NL_CATALOG.open("rb") as handle:
         dutch = read_po(handle).get(FORMER_AUTHOR)
     assert dutch is not None
-    reserved = [SEED_AUTHOR.name, "principles WIKI", FORMER_AUTHOR, str(dutch.string), "Voormalig  Deelnemer"]
+    reserved = [
+        *sorted(wiki_author_names()),
+        "principles WIKI",
+        FORMER_AUTHOR,
+        str(dutch.string),
+        "Voormalig  Deelnemer",
+    ]
     for name in reserved:
         with pytest.raises(BadInput, match="is reserved"):
             site.accounts.add_user("iemand", PASSWORD, Role.EDITOR, display_name=name)

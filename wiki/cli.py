@@ -15,6 +15,7 @@ from wiki.config import Settings
 from wiki.errors import N_, WikiError
 from wiki.models import Role
 from wiki.services.accounts import AccountService
+from wiki.services.gittexts import GitTexts
 from wiki.services.site import open_repository
 from wiki.store.database import open_database
 from wiki.web.app import create_app
@@ -66,7 +67,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.path.exists():
         raise WikiError(N_("{path} exists already.", path=args.path))
-    open_repository(args.path, settings.content_dir).close()
+    open_repository(args.path, settings.content_dir, GitTexts(settings.language)).close()
     open_database(settings.database_url).close()
     print(f"Created {args.path} with the bundled pages, and the database {settings.database_url}.")
     return 0

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wiki import PROJECT_ROOT
+from wiki.catalogs import DEFAULT_LANGUAGE, LANGUAGES
 
 DEFAULT_REPO = Path("data/wiki.git")
 DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
@@ -90,6 +91,13 @@ class Settings:
             "help": "addresses or networks (comma-separated) whose X-Forwarded-For/-Proto are believed",
         },
     )
+    language: str = field(
+        default=DEFAULT_LANGUAGE,
+        metadata={
+            "env": "WIKI_LANGUAGE",
+            "help": "language of the texts the wiki writes into git (commit messages, its author name): nl or en",
+        },
+    )
 
     public_url: str = field(
         default="",
@@ -102,6 +110,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.signup not in SIGNUP_MODES:
             raise ValueError(f"WIKI_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {self.signup!r}")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"WIKI_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
         if self.remote.startswith("-"):
             raise ValueError(f"WIKI_REMOTE must be a path or URL, not {self.remote!r}")
         if self.fetch_interval <= 0:

@@ -153,7 +153,7 @@ def test_sign_up_propose_discuss_support_and_accept_a_new_principle(page: Page, 
     expect(page.locator(".principle-number")).to_have_text("Principle 11")
     page.get_by_role("link", name="History").click()
     expect(page.locator("table.history tbody tr")).to_have_count(1)
-    expect(page.locator("table.history")).to_contain_text("Accept proposal #1")
+    expect(page.locator("table.history")).to_contain_text("Voorstel #1 aannemen")
     page.get_by_role("link", name="Proposal #1 and its revisions").click()
     expect(page.locator(".revisions li")).to_have_count(1)
     expect(page.locator(".decision")).to_contain_text("Past bij de andere tien.")

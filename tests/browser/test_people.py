@@ -3,6 +3,7 @@ editing at once, and a whole edit done with the keyboard alone."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Browser, Dialog, Page, expect
@@ -177,9 +178,24 @@ def test_pages_fit_a_phone(browser: Browser, live_wiki: str) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, locale="nl-NL")
     phone = context.new_page()
     try:
-        for name, path in {"home": "/", "page": f"/p/{PAGE}", "proposals": "/proposals"}.items():
+        for name, path in {"home": "/", "page": f"/p/{PAGE}", "proposals": "/proposals", "changes": "/changes"}.items():
             phone.goto(live_wiki + path)
             assert phone.evaluate("document.documentElement.scrollWidth") <= 375, name
             screenshot(phone, f"{name}-phone-nl")
+        phone.locator("ol.changes a[href^='/change/']").first.click()
+        expect(phone.get_by_label("Volledige versiecode, om te kopiëren")).to_have_value(re.compile(r"^[0-9a-f]{40}$"))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "change"
+        assert summarise(axe_violations(phone)) == []
+        screenshot(phone, "change-phone-nl")
     finally:
         context.close()
+
+
+def test_a_page_with_one_version_says_there_is_nothing_to_compare(page: Page, live_wiki: str) -> None:
+    page.goto(f"{live_wiki}/history/over")
+    only = page.locator("input[name=to]").first.get_attribute("value")
+    page.goto(f"{live_wiki}/compare/over?to={only}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nog niets om te vergelijken")
+    assert summarise(axe_violations(page)) == []
+    page.get_by_role("link", name="Terug naar de geschiedenis").click()
+    expect(page).to_have_url(f"{live_wiki}/history/over")

@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts
 from wiki.models import Author, Role, User
+from wiki.services.gittexts import wiki_author_names
 from wiki.services.history import FORMER_AUTHOR
 from wiki.store.database import Database, TokenRow, UserRow
 from wiki.store.display_names import fold_display_name
@@ -31,10 +32,11 @@ _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
 COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
-WIKI_AUTHOR_NAME = "Principles wiki"  # the author of the pages the wiki starts with
 # Nobody may pose as the wiki itself or as the name erased accounts are shown under (in
 # every language the interface speaks: the Dutch is the catalog's translation of it).
-RESERVED_NAMES = frozenset(fold_display_name(name) for name in (WIKI_AUTHOR_NAME, FORMER_AUTHOR, "voormalig deelnemer"))
+RESERVED_NAMES = frozenset(
+    fold_display_name(name) for name in (*wiki_author_names(), FORMER_AUTHOR, "voormalig deelnemer")
+)
 
 
 @dataclass(frozen=True, slots=True)

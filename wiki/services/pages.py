@@ -22,6 +22,7 @@ from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
+from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
 from wiki.store.gitrepo import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
@@ -75,9 +76,10 @@ class EditRequest:
 class PageService:
     """Pages of one repository, read through the page index and written through git."""
 
-    def __init__(self, repo: GitRepository, index: PageIndex) -> None:
+    def __init__(self, repo: GitRepository, index: PageIndex, texts: GitTexts | None = None) -> None:
         self.repo = repo
         self.index = index
+        self.texts = texts or GitTexts()
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._texts_lock = Lock()
 
@@ -268,7 +270,7 @@ class PageService:
             new_text, outcome["merged"], outcome["created"] = self._resolve(name, file, text, base)
             if new_text is None:
                 return None
-            default = ("Create " if outcome["created"] else "Edit ") + name
+            default = self.texts.create(name) if outcome["created"] else self.texts.edit(name)
             return Plan({file: new_text.encode("utf-8")}, edit.author, _summary(edit.message, default))
 
         revision = self._transaction(plan)
@@ -318,7 +320,7 @@ class PageService:
             found = self.index.get(name)
             if found is not None and self.text_of_blob(found[1]) == old:
                 return None
-            return Plan({file: data}, author, _with_reason(f"Restore {name} as of {revision[:10]}", reason))
+            return Plan({file: data}, author, _with_reason(self.texts.restore(name, revision), reason))
 
         return self._outcome(name, self._transaction(plan))
 
@@ -351,7 +353,7 @@ class PageService:
                 )
             if merged == current:
                 return None
-            return Plan({file: merged.encode("utf-8")}, author, _with_reason(f"Undo {revision[:10]} on {name}", reason))
+            return Plan({file: merged.encode("utf-8")}, author, _with_reason(self.texts.undo(name, revision), reason))
 
         return self._outcome(name, self._transaction(plan))
 
@@ -371,7 +373,7 @@ class PageService:
                 raise NameTaken(N_("A page with this name exists, differing only in capitals."))
             data = self.repo.read_blob(blob)
             changes: dict[str, bytes | None] = {page_file(name): None, page_file(target): data}
-            default = f"Rename {name} to {target}"
+            default = self.texts.rename(name, target)
             return Plan(changes, author, _summary(message, default), rename_to=page_file(target))
 
         return self._outcome(target, self._transaction(plan))
@@ -382,7 +384,7 @@ class PageService:
 
         def plan(head: str | None) -> Plan | None:
             self._existing(name)
-            return Plan({page_file(name): None}, author, _summary(message, f"Delete {name}"))
+            return Plan({page_file(name): None}, author, _summary(message, self.texts.delete(name)))
 
         revision = self._transaction(plan)
         assert revision is not None
@@ -403,7 +405,7 @@ class PageService:
         def plan(head: str | None) -> Plan | None:
             if self.index.get(name) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
-            return Plan({page_file(name): data}, author, _with_reason(f"Restore deleted page {name}", reason))
+            return Plan({page_file(name): data}, author, _with_reason(self.texts.undelete(name), reason))
 
         return self._outcome(name, self._transaction(plan))
 

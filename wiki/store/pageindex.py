@@ -227,6 +227,17 @@ class PageIndex:
             return None
         return PageSummary(row[0], row[1], row[2], row[3]), row[4]
 
+    def titles(self, names: Iterable[str]) -> dict[str, str]:
+        """The title of each of ``names`` that is a page now (one query, for a list of changes)."""
+        wanted = sorted(set(names))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # below SQLite's limit on parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._db().execute(f"SELECT path, title FROM pages WHERE path IN ({marks})", chunk)  # noqa: S608
+            found.update((str(path), str(title)) for path, title in rows)
+        return found
+
     def same_but_for_case(self, name: str) -> str | None:
         """An existing page whose name equals ``name`` but for case, or None."""
         row = self._db().execute("SELECT path FROM pages WHERE fold = ? AND path != ?", (fold(name), name)).fetchone()

@@ -56,8 +56,8 @@ async def undo(request: Request) -> Response:
             site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "reason")
         )
     except EditConflict as conflict:
-        message = _(conflict.message)
-        return render(request, "error.html", {"status": 409, "message": message}, status=409)
+        context = {"status": 409, "message": _(conflict.message), "history_of": name}
+        return render(request, "error.html", context, status=409)
     return _to_page(name, "undone" if result.changed else "unchanged")
 
 

@@ -57,7 +57,10 @@ async def compare(request: Request) -> Response:
     name = request.path_params["name"]
     old, new = _query(request, "from"), _query(request, "to")
     if old is None or new is None:
-        raise NotFound(N_("Choose two revisions to compare."))
+        only = await run_in_threadpool(site.history.only_version, name)
+        if only is None:
+            raise NotFound(N_("Choose two revisions to compare."))
+        return render(request, "compare_one.html", {"name": name, "only": only})
     comparison, old_info, new_info = await run_in_threadpool(
         lambda: (site.history.compare(name, old, new), site.history.revision_info(old), site.history.revision_info(new))
     )

@@ -1,36 +1,30 @@
-"""Interface language: gettext catalogs (Babel) chosen per request.
+"""Interface language: gettext catalogs (Babel, see ``wiki.catalogs``) chosen per request.
 
-The catalogs are the ``.po`` files in ``wiki/locale``; they are compiled in
-memory at start-up, so no generated ``.mo`` file has to be kept in step.  The
-language of the current request lives in a context variable, so templates,
+The language of the current request lives in a context variable, so templates,
 error handlers and flash messages all translate without passing it around.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import math
-from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_datetime_format, get_time_format, parse_pattern
 from babel.dates import format_date as babel_format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from wiki import catalogs
 from wiki.config import DEFAULT_TIMEZONE
 from wiki.errors import Message
 
-LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
-DEFAULT_LANGUAGE = "nl"
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES = catalogs.LANGUAGES
+DEFAULT_LANGUAGE = catalogs.DEFAULT_LANGUAGE
+
 LANGUAGE_COOKIE = "wiki_lang"
 #: The request headers the language is chosen by, for ``Vary``.
 NEGOTIATED_BY = "Accept-Language, Cookie"
@@ -39,17 +33,7 @@ _current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 _zone: ContextVar[str] = ContextVar("zone", default=DEFAULT_TIMEZONE)
 
 
-def _load(language: str) -> Translations:
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
-
-
-_TRANSLATIONS: dict[str, Translations] = {language: _load(language) for language in LANGUAGES}
+_TRANSLATIONS: dict[str, Translations] = {language: catalogs.translations(language) for language in LANGUAGES}
 
 
 def set_language(language: str) -> None:

@@ -7,7 +7,6 @@ safe in exactly one place: ``page.html``'s ``|safe`` on ``html``).
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +19,7 @@ from starlette.templating import Jinja2Templates
 from wiki import PROJECT_ROOT
 from wiki.errors import N_
 from wiki.names import PAGE_NAME_RULE
+from wiki.services.gittexts import proposal_number
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n, notices, targets
 from wiki.web.session import csrf_token, current_user, finish_response
@@ -31,15 +31,6 @@ STATUS_LABELS = {
     "declined": N_("declined"),
     "withdrawn": N_("withdrawn"),
 }
-
-
-_ACCEPTED = re.compile(r"Accept proposal #(\d+)")
-
-
-def proposal_number(message: str) -> str | None:
-    """The proposal a merge commit accepted (its message starts "Accept proposal #N"), or None."""
-    match = _ACCEPTED.match(message)
-    return match.group(1) if match else None
 
 
 def _environment() -> jinja2.Environment:
