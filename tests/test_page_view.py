@@ -51,7 +51,7 @@ def test_anonymous_readers_are_invited_to_propose_a_change(client: TestClient, a
     anonymous = client.get("/p/neem-initiatief").text
     assert "Wil je iets veranderen?" in anonymous
     assert "Maak een account aan en stel een wijziging voor." in anonymous
-    assert '<a href="/signup">Maak een account aan</a>' in anonymous
+    assert '<a href="/signup">Account aanmaken</a>' in anonymous
     assert '<a href="/signin?next=/propose/neem-initiatief">' in anonymous
     auth.sign_in(Role.CONTRIBUTOR)
     signed_in = client.get("/p/neem-initiatief").text

@@ -26,7 +26,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings.from_env(repo=args.repo, database_url=args.database, remote=getattr(args, "remote", None))
     except ValueError as error:
-        raise WikiError(str(error)) from None
+        # Start-up errors are for the operator, in the settings' own (English) terms.
+        raise SystemExit(f"wiki: {error}") from None
 
 
 def _read_password(prompt: str) -> str:
