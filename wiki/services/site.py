@@ -15,6 +15,7 @@ from wiki.models import Author
 from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
 from wiki.services.clone import CloneService
+from wiki.services.conflicts import ConflictService
 from wiki.services.discussion import DiscussionService
 from wiki.services.drafts import DraftService
 from wiki.services.export import ExportService
@@ -42,6 +43,7 @@ class Site:
     repo: GitRepository
     index: PageIndex
     pages: PageService
+    conflicts: ConflictService
     history: HistoryService
     versions: VersionService
     proposals: ProposalService
@@ -122,13 +124,15 @@ def open_site(settings: Settings) -> Site:
     accounts = AccountService(database)
     proposals = ProposalService(pages, database)
     versions = VersionService(pages)
+    history = HistoryService(pages, accounts.former_authors)
     proposals.index_all_for_search()
     return Site(
         settings=settings,
         repo=repo,
         index=index,
         pages=pages,
-        history=HistoryService(pages, accounts.former_authors),
+        conflicts=ConflictService(pages, lambda revision: history.revision_info(revision).author),
+        history=history,
         versions=versions,
         proposals=proposals,
         search=SearchService(pages),
