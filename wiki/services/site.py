@@ -14,6 +14,7 @@ from wiki.errors import N_, BadInput
 from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
 from wiki.services.clone import CloneService
+from wiki.services.conflicts import ConflictService
 from wiki.services.discussion import DiscussionService
 from wiki.services.drafts import DraftService
 from wiki.services.export import ExportService
@@ -40,6 +41,7 @@ class Site:
     repo: GitRepository
     index: PageIndex
     pages: PageService
+    conflicts: ConflictService
     history: HistoryService
     versions: VersionService
     proposals: ProposalService
@@ -130,6 +132,7 @@ def open_site(settings: Settings) -> Site:
         repo=repo,
         index=index,
         pages=pages,
+        conflicts=ConflictService(pages, lambda revision: history.revision_info(revision).author),
         history=history,
         versions=versions,
         proposals=proposals,

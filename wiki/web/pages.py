@@ -1,4 +1,4 @@
-"""Pages for people: the list of principles, a page, editing, creating, conflicts.
+"""Pages for people: the list of principles, a page, editing, creating (conflicts: ``conflicts``).
 
 An edit form that cannot be saved (expired form, expired session, bad input,
 a conflict) always comes back with the person's text in it: nothing typed is
@@ -34,12 +34,11 @@ from wiki.errors import (
 )
 from wiki.models import User
 from wiki.names import is_page_name, slugify
-from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
-from wiki.web import readers
+from wiki.web import conflicts, readers
 from wiki.web.accounts import signin_url
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
@@ -237,6 +236,8 @@ async def _edit_submit(request: Request) -> Response:
     base = field(form, "base") or None
     section = field(form, "section")
     context = _edit_context(name, title, body, message, base, creating=creating, section=section)
+    if field(form, "conflict") and not creating:
+        return await conflicts.submit(request, form, name, _signed_in_for_form)
 
     def again(error: str, status: int, **extra: Any) -> Response:
         return render(request, "edit.html", {**context, "error": error, **extra}, status=status)
@@ -249,8 +250,8 @@ async def _edit_submit(request: Request) -> Response:
     if not allowed(user, Action.CREATE if creating else Action.EDIT):
         return again(_("Your role does not allow this. Ask a maintainer if you need it."), 403)
     site = site_of(request)
+    whole = body
     try:
-        whole = body
         if section.isdigit() and base:
             whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
         text = site.pages.text_from_form(name, base, title, whole)
@@ -262,7 +263,7 @@ async def _edit_submit(request: Request) -> Response:
     except EditConflict as conflict:
         if creating:
             return again(_("A page with this name exists already. Choose another name."), 409)
-        return await _conflict(request, context, conflict)
+        return await conflicts.show(request, context, conflict, whole)
     except NameTaken:
         return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
     except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable) as error:
@@ -272,33 +273,6 @@ async def _edit_submit(request: Request) -> Response:
     if not result.changed:
         key = "unchanged"
     return NoticeRedirect(f"/p/{quote(name)}", key)
-
-
-async def _conflict(request: Request, context: dict[str, Any], conflict: EditConflict) -> Response:
-    """The conflict page: the person's text, what changed meanwhile, and a form to combine both."""
-    site = site_of(request)
-    name = context["name"]
-    if conflict.current_body is None:  # the page was deleted meanwhile
-        return render(
-            request,
-            "edit.html",
-            {
-                **context,
-                "base": None,
-                "creating": True,
-                "error": _("This page was deleted while you were editing. Save to create it again."),
-            },
-            status=409,
-        )
-    before = await run_in_threadpool(site.pages.base_text, name, context["base"])
-    current = pagefile.parse(conflict.current_body, name)
-    changes = diff.compare(pagefile.parse(before, name).body if before else "", current.body)
-    return render(
-        request,
-        "conflict.html",
-        {**context, "base": conflict.current_revision, "current": current, "changes": changes},
-        status=409,
-    )
 
 
 async def new_form(request: Request) -> Response:
