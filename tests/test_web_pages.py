@@ -290,3 +290,9 @@ def test_anonymous_readers_get_cached_pages_with_an_etag_checked_against_head(
     signed_in = client.get(f"/p/{PAGE}")
     assert "etag" not in signed_in.headers
     assert signed_in.headers["cache-control"] == "no-store"
+
+
+def test_home_shows_each_principle_with_its_first_sentence(client: TestClient) -> None:
+    response = client.get("/")
+    item = response.text.split('href="/p/neem-initiatief"', 1)[1].split("</li>", 1)[0]
+    assert '<p class="principle-intro">Heb je een goed idee?</p>' in item

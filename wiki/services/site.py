@@ -19,6 +19,7 @@ from wiki.services.discussion import DiscussionService
 from wiki.services.drafts import DraftService
 from wiki.services.export import ExportService
 from wiki.services.history import HistoryService
+from wiki.services.home import HomeService
 from wiki.services.pages import PageService
 from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
@@ -42,6 +43,7 @@ class Site:
     repo: GitRepository
     index: PageIndex
     pages: PageService
+    home: HomeService
     history: HistoryService
     versions: VersionService
     proposals: ProposalService
@@ -128,6 +130,7 @@ def open_site(settings: Settings) -> Site:
         repo=repo,
         index=index,
         pages=pages,
+        home=HomeService(pages),
         history=HistoryService(pages, accounts.former_authors),
         versions=versions,
         proposals=proposals,
