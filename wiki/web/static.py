@@ -12,7 +12,8 @@ import hashlib
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -46,3 +47,9 @@ class HashedStaticFiles(StaticFiles):
 
 #: The project's static files, served under ``/static``.
 STATIC = HashedStaticFiles(PROJECT_ROOT / "static")
+
+
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``, which browsers ask for on their own (a feed, a JSON answer): the SVG icon,
+    so no request ends in a 404.  Pages link the icon by its hashed address themselves."""
+    return RedirectResponse(STATIC.url("favicon.svg"), status_code=302)
