@@ -44,7 +44,7 @@
    [words.link, function () { wrap("[", "](adres)", words.link); }]].forEach(function (item) {
     var button = document.createElement("button");
     button.type = "button";
-    button.className = "button";
+    button.className = "utrecht-button utrecht-button--secondary-action";
     button.textContent = item[0];
     button.addEventListener("click", item[1]);
     toolbar.appendChild(button);

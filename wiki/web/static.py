@@ -21,6 +21,10 @@ from wiki import PROJECT_ROOT
 
 FOREVER = "public, max-age=31536000, immutable"
 
+#: The style sheets every page links, in order: NL Design System's components (vendored, see
+#: static/vendor/README.md), the wiki's own design tokens for them, then the wiki's own layout.
+STYLESHEETS = ("vendor/nl-design-system.min.css", "tokens.css", "wiki.css")
+
 
 class HashedStaticFiles(StaticFiles):
     """``StaticFiles`` that knows each file's content hash (read once, at start-up)."""

@@ -22,7 +22,7 @@ from wiki.errors import N_
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n
 from wiki.web.session import csrf_token, current_user, finish_response
-from wiki.web.static import STATIC
+from wiki.web.static import STATIC, STYLESHEETS
 
 STATUS_LABELS = {
     "open": N_("open"),
@@ -65,6 +65,7 @@ def _environment() -> jinja2.Environment:
     env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC)
     env.filters["isodate"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC).isoformat()
     env.globals["static_url"] = STATIC.url
+    env.globals["stylesheets"] = STYLESHEETS
     return env
 
 
