@@ -121,10 +121,10 @@ def test_sign_in_and_edit_with_the_keyboard_alone(page: Page, live_wiki: str) ->
     page.keyboard.press("Enter")
     expect(page.locator(".notice")).to_be_visible()
     page.goto(f"{live_wiki}/p/{PAGE}")
-    edit = page.locator(".page-actions a.button")
+    edit = page.locator(".page-actions a.utrecht-button")
     for _ in range(40):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.classList.contains('button') && "
+        if page.evaluate("document.activeElement.classList.contains('utrecht-button') && "
                          "(document.activeElement.getAttribute('href') || '').startsWith('/edit/')"):  # fmt: skip
             break
     expect(edit).to_be_focused()
