@@ -89,10 +89,16 @@ class Auth:
     def __init__(self, site: Site, client: TestClient) -> None:
         self.site = site
         self.client = client
+        self.named: set[str] = set()
 
     def user(self, role: Role, username: str | None = None) -> User:
         name = username or f"{role.value}1"
-        return self.site.accounts.add_user(name, PASSWORD, role, display_name=f"{role.value.title()} Een")
+        # Display names are unique: a second account of a role is named after its username.
+        shown = f"{role.value.title()} Een"
+        if shown in self.named:
+            shown = f"{role.value.title()} {name.title()}"
+        self.named.add(shown)
+        return self.site.accounts.add_user(name, PASSWORD, role, display_name=shown)
 
     def sign_in(self, role: Role = Role.EDITOR, username: str | None = None) -> User:
         user = self.user(role, username)

@@ -64,7 +64,7 @@ def test_the_whole_life_of_a_proposal_through_the_api(client: TestClient, auth: 
     for _ in range(2):
         supported = client.post(f"/api/proposals/{number}/support", headers=other)
         assert supported.json()["supporters"] == 1
-    assert supported.json()["supported_by"] == ["Contributor Een"]
+    assert supported.json()["supported_by"] == ["Contributor Ander"]  # not the author's name: names are unique
     assert client.delete(f"/api/proposals/{number}/support", headers=other).json()["supporters"] == 0
     hidden = client.post(
         f"/api/proposals/{number}/comments/{comment.json()['id']}/hide", headers=maintainer, json={"reason": "Dubbel"}
@@ -123,3 +123,46 @@ def test_bad_proposal_requests(client: TestClient, auth: Auth) -> None:
         response = client.post("/api/proposals", headers=author, json=bad)
         assert response.status_code == 400, bad
         assert set(response.json()) == {"error", "message"}
+
+
+def test_a_new_principle_is_proposed_through_the_api_and_numbered_on_acceptance(
+    client: TestClient, auth: Auth, site: Site
+) -> None:
+    author = auth.token(Role.CONTRIBUTOR, "auteur")
+    maintainer = auth.token(Role.MAINTAINER, "beheerder")
+    text = "---\ntitle: Deel wat je weet\nnumber: 3\n---\nKennis groeit als je haar deelt.\n"
+    created = client.post(
+        "/api/proposals",
+        headers=author,
+        json={"title": "Deel wat je weet", "principle": True, "changes": [{"path": "deel-wat-je-weet", "body": text}]},
+    )
+    assert created.status_code == 201, created.text
+    proposal = created.json()
+    assert set(proposal) == KEYS
+    accepted = client.post(
+        f"/api/proposals/{proposal['id']}/accept",
+        headers=maintainer,
+        json={"reason": "Goed", "head_revision": proposal["head_revision"]},
+    )
+    assert accepted.status_code == 200, accepted.text
+    page = client.get("/api/pages/deel-wat-je-weet").json()
+    assert "number: 11" in page["body"]  # the next free number, not the 3 it asked for
+    numbers = [p["number"] for p in client.get("/api/pages").json()["pages"] if p["number"] is not None]
+    assert sorted(numbers) == list(range(1, 12))
+
+
+def test_a_proposed_principle_is_exactly_one_new_page(client: TestClient, auth: Auth) -> None:
+    author = auth.token(Role.CONTRIBUTOR, "auteur")
+    one = {"path": "nieuw", "body": "# Nieuw\n\nTekst.\n"}
+    for changes, says in [
+        ([{"path": PAGE, "body": "# Bestaat al\n\nTekst.\n"}], "A page with this name exists already."),
+        ([one, {"path": "nog-een", "body": "Tekst.\n"}], "A new principle is exactly one new page."),
+    ]:
+        response = client.post(
+            "/api/proposals", headers=author, json={"title": "Nieuw", "principle": True, "changes": changes}
+        )
+        assert response.status_code == 400
+        assert response.json() == {"error": "bad_request", "message": says}
+    wrong = client.post("/api/proposals", headers=author, json={"title": "N", "principle": "ja", "changes": [one]})
+    assert wrong.status_code == 400
+    assert client.get("/api/proposals").json() == {"proposals": []}

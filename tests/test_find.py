@@ -116,7 +116,7 @@ def test_long_pages_get_a_table_of_contents(client: TestClient, site: Site) -> N
 
 def test_poster_and_all_in_one(client: TestClient) -> None:
     poster = client.get("/poster?size=a3")
-    assert [p.number for p in poster.context["principles"]] == list(range(1, 11))  # type: ignore[attr-defined]
+    assert [line.number for line in poster.context["poster"].lines] == list(range(1, 11))  # type: ignore[attr-defined]
     assert re.search(r'href="/static/poster-a3.css\?v=[0-9a-f]{16}" media="print"', poster.text)
     assert client.get("/static/poster-a3.css").text.count("size: A3") == 1
     everything = client.get("/all")

@@ -28,7 +28,7 @@ def test_a_pages_history_is_newest_first_with_authors_and_sizes(site: Site) -> N
     second = edit(site, PAGE, "Tweede.", BOB, "Tweede")
     window = site.history.page_history(PAGE)
     assert [r.revision for r in window.items] == [second, first, seed]
-    assert [r.author for r in window.items] == ["Bob Jansen", "Anna de Vries", "Principles wiki"]
+    assert [r.author for r in window.items] == ["Bob Jansen", "Anna de Vries", "Principewiki"]
     assert [r.message for r in window.items][:2] == ["Tweede", "Eerste"]
     assert window.items[0].delta == len("\nTweede.\n")
     assert window.items[2].status == "A"
@@ -142,7 +142,7 @@ def test_blame_names_who_last_changed_each_paragraph(site: Site) -> None:
     blocks = site.history.blame(PAGE)
     assert blocks[-1].text == "Alinea van Bob."
     assert (blocks[-1].author, blocks[-1].revision) == ("Bob Jansen", revision)
-    assert blocks[0].author == "Principles wiki"
+    assert blocks[0].author == "Principewiki"
 
 
 def test_unknown_and_malformed_revisions_are_not_found(site: Site) -> None:

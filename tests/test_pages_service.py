@@ -65,7 +65,7 @@ def test_creating_a_page_and_names_that_differ_only_by_case(site: Site) -> None:
     result = site.pages.save(EditRequest("team/Notities", "# Notities\n", None, "", AUTHOR))
     assert result.created
     assert site.pages.get("team/Notities")[0].title == "Notities"
-    assert git(site.settings.repo, "log", "-1", "--format=%s").strip() == "Create team/Notities"
+    assert git(site.settings.repo, "log", "-1", "--format=%s").strip() == "team/Notities aanmaken"
     with pytest.raises(NameTaken):
         save(site, "team/notities", "x\n", None)
 

@@ -42,6 +42,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/versions", "POST"): (Action.NAME_VERSION, "/versions"),
     ("/versions/{tag}", "GET"): (Action.READ, "/versions/versie-1"),
     ("/restore/{name:path}", "POST"): (Action.RESTORE, f"/restore/{PAGE}"),
+    ("/undo/{name:path}", "GET"): (Action.RESTORE, f"/undo/{PAGE}?revision={{rev}}"),
     ("/undo/{name:path}", "POST"): (Action.RESTORE, f"/undo/{PAGE}"),
     ("/rename/{name:path}", "GET"): (Action.RENAME, f"/rename/{PAGE}"),
     ("/rename/{name:path}", "POST"): (Action.RENAME, f"/rename/{PAGE}"),
@@ -139,7 +140,7 @@ LEAST: dict[Action | str, Role | None] = {
     Action.RESTORE: Role.EDITOR,
     Action.RENAME: Role.EDITOR,
     Action.DELETE: Role.EDITOR,
-    Action.NAME_VERSION: Role.MAINTAINER,
+    Action.NAME_VERSION: Role.EDITOR,
 }
 
 

@@ -50,7 +50,7 @@ def save_edit(client: TestClient, text: str) -> None:
         message=text,
         action="save",
     )
-    assert location == f"/p/{PAGE}?notice=saved"
+    assert location == f"/p/{PAGE}"
 
 
 def test_sign_in_edit_comment_and_support_on_postgresql(client: TestClient, auth: Auth, site: Site) -> None:
@@ -60,7 +60,7 @@ def test_sign_in_edit_comment_and_support_on_postgresql(client: TestClient, auth
     assert "Een alinea, bewaard met PostgreSQL." in client.get(f"/p/{PAGE}").text
     post(client, f"/discuss/{PAGE}", body="Een voorbeeld uit mijn gemeente.")
     assert post(client, "/proposals/new", title="Deel wat je weet", body="Kennis groeit.", why="Ontbreekt.") == (
-        "/proposals/1?notice=proposed"
+        "/proposals/1"
     )
     post(client, "/proposals/1/comment", body="Zelf ook eens mee.")
     post(client, "/proposals/1/support", support="yes")

@@ -64,7 +64,7 @@ def test_revisions_need_the_head_they_were_based_on(site: Site, people: dict[str
         proposal.head_revision,
     )
     assert revised.head_revision != proposal.head_revision
-    assert [r.message for r in site.proposals.revisions(revised)] == ["Proposal #1: T", "Beter"]
+    assert [r.message for r in site.proposals.revisions(revised)] == ["Voorstel #1: T", "Beter"]
     with pytest.raises(ProposalMoved):
         site.proposals.revise(
             proposal.id, people["auteur"], [change_of(site, PAGE, "Derde.")], "", proposal.head_revision
@@ -97,8 +97,10 @@ def test_accepting_a_new_principle_merges_it_as_number_eleven(site: Site, people
     assert (page.title, page.number) == ("Deel wat je leert", 11)
     assert [p.number for p in site.pages.list_pages()][:11] == list(range(1, 12))
     message = git(site.settings.repo, "log", "-1", "--format=%s%n%b").strip()
-    assert message.startswith("Accept proposal #1: Deel wat je leert")
+    assert message.startswith("Voorstel #1 aannemen: Deel wat je leert")  # the site's language, Dutch
     assert "Goed idee" in message
+    trailers = git(site.settings.repo, "log", "-1", "--format=%(trailers:key=Voorstel,valueonly)").strip()
+    assert trailers == "1"
     history = site.history.page_history("deel-wat-je-leert").items
     assert history[0].revision == merge
     subprocess.run(["git", f"--git-dir={site.settings.repo}", "fsck", "--strict"], check=True, capture_output=True)

@@ -170,7 +170,8 @@ def test_addresses_with_other_query_parameters_are_answered_but_never_kept(clien
         junk = client.get(f"{PAGE}?fill={number}")
         assert junk.status_code == 200
         assert "etag" not in junk.headers
-    assert "etag" in client.get(f"{PAGE}?notice=saved").headers
+    assert "etag" not in client.get(f"{PAGE}?notice=saved").headers
+    assert "etag" in client.get(f"{PAGE}?revision=").headers
 
 
 def test_kept_pages_stay_within_their_byte_budget() -> None:

@@ -192,15 +192,16 @@ def test_editors_restore_undo_rename_delete_and_bring_back(client: TestClient, a
         assert response.status_code == 303, response.text
         return response.headers["location"]
 
-    assert post(f"/restore/{PAGE}", revision=seed.revision).endswith("notice=restored")
+    restored = client.get(post(f"/restore/{PAGE}", revision=seed.revision))
+    assert restored.context["notice"].startswith("De pagina is teruggezet")  # type: ignore[attr-defined]
     assert site.pages.get(PAGE)[0].text == seed.text
     assert post(f"/rename/{PAGE}", new_name="grenzen", message="Korter").startswith("/p/grenzen")
     old_address = client.get(f"/p/{PAGE}")
     assert old_address.status_code == 301
     assert old_address.headers["location"] == "/p/grenzen"
-    assert post("/delete/grenzen", message="Weg") == "/deleted?notice=deleted"
+    assert post("/delete/grenzen", message="Weg") == "/deleted"
     assert "grenzen" in client.get("/deleted").text
-    assert post("/undelete/grenzen") == "/p/grenzen?notice=restored"
+    assert post("/undelete/grenzen") == "/p/grenzen"
     assert client.get("/p/grenzen").status_code == 200
 
 
@@ -214,3 +215,62 @@ def test_maintainers_name_versions(client: TestClient, auth: Auth, site: Site) -
     assert [page.path for page in since.context["pages"]] == [PAGE]  # type: ignore[attr-defined]
     again = client.post("/versions", data={"csrf_token": token, "display_name": "Versie 1.0"})
     assert again.status_code == 409
+
+
+def test_undo_is_offered_only_where_it_can_work(client: TestClient, auth: Auth, site: Site) -> None:
+    """The creation row cannot be undone (restore a version instead), so it has no button."""
+    auth.sign_in(Role.EDITOR)
+    seed = site.pages.get(PAGE)[0].revision
+    later = edit(site, "Weg te halen.")
+    response = client.get(f"/history/{PAGE}")
+    forms = re.findall(r'<form method="post" action="/undo/[^"]+" id="(undo-\d+)" hidden>\s*.*?\s*'
+                       r'<input type="hidden" name="revision" value="(\w+)">', response.text)  # fmt: skip
+    assert [revision for _form, revision in forms] == [later]
+    assert seed not in [revision for _form, revision in forms]
+    buttons = re.findall(r'form="(undo-\d+)"', response.text)
+    assert buttons == [form for form, _revision in forms]
+
+
+def test_an_undo_that_cannot_work_leads_back_to_the_history(client: TestClient, auth: Auth, site: Site) -> None:
+    auth.sign_in(Role.EDITOR)
+    seed = site.pages.get(PAGE)[0].revision
+    token = csrf_from(client.get("/").text)
+    response = client.post(f"/undo/{PAGE}", data={"csrf_token": token, "revision": seed})
+    assert response.status_code == 409
+    assert f'href="/history/{PAGE}"' in response.text
+
+
+def test_comparing_a_page_with_one_version_says_so(client: TestClient, auth: Auth, site: Site) -> None:
+    site.pages.save(EditRequest("enkel", "---\ntitle: Enkel\n---\nEén versie.\n", None, "", ANNA))
+    history = client.get("/history/enkel")
+    assert "Gekozen versies vergelijken" not in history.text
+    assert "maar één versie" in history.text
+    only = history.context["window"].items[0].revision  # type: ignore[attr-defined]
+    response = client.get(f"/compare/enkel?to={only}")
+    assert response.status_code == 200
+    assert "maar één versie" in response.text
+    assert 'href="/history/enkel"' in response.text
+    edit(site, "Een tweede versie.")
+    assert client.get(f"/compare/{PAGE}?to={only}").status_code == 404  # two versions: choose both
+
+
+def test_the_home_page_lets_feed_readers_discover_the_feeds(client: TestClient) -> None:
+    head = client.get("/").text.split("</head>")[0]
+    links = re.findall(r'<link rel="alternate" type="application/atom\+xml" href="([^"]+)"', head)
+    assert links == ["/atom/changes", "/atom/proposals"]
+
+
+def test_recent_changes_and_a_change_show_titles_and_short_ids(client: TestClient, site: Site) -> None:
+    revision = edit(site, "Met een titel.")
+    site.pages.save(EditRequest("weg", "---\ntitle: Tijdelijke pagina\n---\nKort.\n", None, "", ANNA))
+    gone = site.pages.delete("weg", ANNA).revision
+    changes = client.get("/changes").text
+    assert f'<a href="/p/{PAGE}" lang="nl">Bepaal je eigen grenzen</a>' in changes
+    assert f">{PAGE}</a>" not in changes
+    change = client.get(f"/change/{revision}").text
+    assert 'lang="nl">Bepaal je eigen grenzen</a>' in change
+    assert f"<code>{revision}</code>" not in change
+    assert f">{revision[:8]}</code>" in change
+    assert f'value="{revision}" readonly' in change  # the full id, to copy
+    deleted = client.get(f"/change/{gone}").text
+    assert '<span lang="nl">Tijdelijke pagina</span> <span class="tag">verwijderd</span>' in deleted

@@ -12,23 +12,28 @@ from typing import Any
 import uvicorn
 
 from wiki.config import Settings
-from wiki.errors import WikiError
+from wiki.errors import N_, WikiError
 from wiki.models import Role
 from wiki.services.accounts import AccountService
+from wiki.services.gittexts import GitTexts
 from wiki.services.site import open_repository
 from wiki.store.database import open_database
 from wiki.web.app import create_app
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(repo=args.repo, database_url=args.database, remote=getattr(args, "remote", None))
+    """The settings, or a plain start-up error naming the setting that is wrong."""
+    try:
+        return Settings.from_env(repo=args.repo, database_url=args.database, remote=getattr(args, "remote", None))
+    except ValueError as error:
+        raise WikiError(str(error)) from None
 
 
 def _read_password(prompt: str) -> str:
     if sys.stdin.isatty():
         first = getpass.getpass(prompt)
         if getpass.getpass("Again: ") != first:
-            raise WikiError("The passwords differ.")
+            raise WikiError(N_("The passwords differ."))
         return first
     return sys.stdin.readline().rstrip("\n")
 
@@ -61,8 +66,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Create and seed a bare repository."""
     settings = _settings(args)
     if args.path.exists():
-        raise WikiError(f"{args.path} exists already.")
-    open_repository(args.path, settings.content_dir).close()
+        raise WikiError(N_("{path} exists already.", path=args.path))
+    open_repository(args.path, settings.content_dir, GitTexts(settings.language)).close()
     open_database(settings.database_url).close()
     print(f"Created {args.path} with the bundled pages, and the database {settings.database_url}.")
     return 0
@@ -124,7 +129,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     accounts = _accounts(args)
     ids = [row.id for row in accounts.tokens(args.name)] if args.all else [args.id]
     if not ids or ids == [None]:
-        raise WikiError("Give a token id or --all.")
+        raise WikiError(N_("Give a token id or --all."))
     for token_id in ids:
         accounts.revoke_token(args.name, token_id)
     print(f"Revoked {len(ids)} token(s) of {args.name}.")

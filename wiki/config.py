@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wiki import PROJECT_ROOT
+from wiki.catalogs import DEFAULT_LANGUAGE, LANGUAGES
 
 DEFAULT_REPO = Path("data/wiki.git")
 DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
@@ -89,10 +91,27 @@ class Settings:
             "help": "addresses or networks (comma-separated) whose X-Forwarded-For/-Proto are believed",
         },
     )
+    language: str = field(
+        default=DEFAULT_LANGUAGE,
+        metadata={
+            "env": "WIKI_LANGUAGE",
+            "help": "language of the texts the wiki writes into git (commit messages, its author name): nl or en",
+        },
+    )
+
+    public_url: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_PUBLIC_URL",
+            "help": "the address people use (https://host/path), for every absolute link; empty: the request's own",
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.signup not in SIGNUP_MODES:
             raise ValueError(f"WIKI_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {self.signup!r}")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"WIKI_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
         if self.remote.startswith("-"):
             raise ValueError(f"WIKI_REMOTE must be a path or URL, not {self.remote!r}")
         if self.fetch_interval <= 0:
@@ -103,6 +122,7 @@ class Settings:
             raise ValueError(
                 f"WIKI_TIMEZONE must name a time zone, such as {DEFAULT_TIMEZONE}, not {self.timezone!r}"
             ) from None
+        check_public_url(self.public_url)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -114,6 +134,23 @@ class Settings:
                 values[item.name] = _convert(item.type, raw)
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+def check_public_url(url: str) -> None:
+    """A public address is http(s) with a host, without query, fragment or password: links
+    are made by appending paths to it, so anything else would make broken links."""
+    if not url:
+        return
+    problem = f"WIKI_PUBLIC_URL must be an address such as https://wiki.example.nl, not {url!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise ValueError(problem)
+    if parts.query or parts.fragment or "?" in url or "#" in url or any(c.isspace() for c in url):
+        raise ValueError(f"{problem} (no query, fragment or spaces)")
 
 
 def _convert(kind: object, raw: str) -> object:

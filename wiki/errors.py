@@ -6,10 +6,29 @@ human message; views never catch them to build responses themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 
-def N_(message: str) -> str:
-    """Mark ``message`` for translation where it is defined; it is translated where shown."""
-    return message
+
+class Message(str):
+    """A message with ``{placeholders}`` and their values: as a string it reads filled in, in
+    English (the JSON API, logs, the command line); the web layer translates ``template``
+    first and fills it in after, so the values never have to be in the catalog."""
+
+    template: str
+    params: Mapping[str, object]
+
+    def __new__(cls, template: str, params: Mapping[str, object]) -> Message:
+        message = super().__new__(cls, template.format(**params))
+        message.template = template
+        message.params = dict(params)
+        return message
+
+
+def N_(message: str, **params: object) -> str:
+    """Mark ``message`` for translation where it is defined; it is translated where shown.
+
+    With ``params`` it is a :class:`Message` whose ``{name}`` placeholders they fill."""
+    return Message(message, params) if params else message
 
 
 class WikiError(Exception):

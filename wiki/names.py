@@ -39,6 +39,9 @@ _IGNORABLE = {
     "\ufeff",
 }
 _ALLOWED_PUNCTUATION = set("-_.")
+#: The characters a page name may hold, in words: the error for a wrong name and the hint
+#: on the forms that ask for one (rename, new page) show this one text.
+PAGE_NAME_RULE = N_("A page name may only contain letters, digits, '-', '_' and '.', with '/' between folders.")
 _WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
 
 
@@ -61,9 +64,7 @@ def _check_segment(segment: str) -> None:
             raise BadInput(N_("A page name may not contain invisible characters."))
         category = unicodedata.category(char)
         if category[0] not in "LNM" and char not in _ALLOWED_PUNCTUATION:
-            raise BadInput(
-                N_("A page name may only contain letters, digits, '-', '_' and '.', with '/' between folders.")
-            )
+            raise BadInput(PAGE_NAME_RULE)
     folded = segment.casefold()
     if folded.startswith(".git") or folded.startswith("git~") or folded == "git":
         raise BadInput(N_("A page name may not imitate git's own folder."))

@@ -71,3 +71,10 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     page.evaluate(AXE)
     violations: list[dict[str, Any]] = page.evaluate("o => axe.run(document, o).then(r => r.violations)", WCAG_21_AA)
     return violations
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Why: the site follows the browser's language; these tests read the Dutch interface, as a
+    Dutch public servant's browser asks for it."""
+    return {**browser_context_args, "locale": "nl-NL"}

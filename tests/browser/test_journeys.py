@@ -153,7 +153,7 @@ def test_sign_up_propose_discuss_support_and_accept_a_new_principle(page: Page, 
     expect(page.locator(".principle-number")).to_have_text("Principle 11")
     page.get_by_role("link", name="History").click()
     expect(page.locator("table.history tbody tr")).to_have_count(1)
-    expect(page.locator("table.history")).to_contain_text("Accept proposal #1")
+    expect(page.locator("table.history")).to_contain_text("Voorstel #1 aannemen")
     page.get_by_role("link", name="Proposal #1 and its revisions").click()
     expect(page.locator(".revisions li")).to_have_count(1)
     expect(page.locator(".decision")).to_contain_text("Past bij de andere tien.")
@@ -168,6 +168,13 @@ def test_search_and_the_exported_site_opened_from_disk(page: Page, live_wiki: st
     expect(page.locator(".results mark").first).to_be_visible()
     assert summarise(axe_violations(page)) == []
     screenshot(page, "search-nl")
+    page.get_by_role("searchbox", name="Zoek in de principes en open voorstellen").fill("samenwerkng")
+    page.locator("form.search-form button").click()
+    expect(page.get_by_role("link", name="Stel een pagina voor met de titel “samenwerkng”")).to_be_visible()
+    assert summarise(axe_violations(page)) == []
+    screenshot(page, "search-suggestions-nl")
+    page.get_by_role("link", name="Zoek op samenwerking").click()
+    expect(page.locator(".results mark").first).to_have_text("samenwerking")
 
     with urllib.request.urlopen(live_wiki + "/export/site.zip") as response:  # noqa: S310 (loopback)
         zipfile.ZipFile(io.BytesIO(response.read())).extractall(tmp_path)

@@ -3,6 +3,7 @@ editing at once, and a whole edit done with the keyboard alone."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Browser, Dialog, Page, expect
@@ -11,7 +12,12 @@ from tests.browser.conftest import axe_violations, screenshot
 from tests.conftest import PASSWORD
 
 PAGE = "wees-open-en-zichtbaar"
-SIGNED_OUT = {"sign-in": "/signin", "sign-up": "/signup", "error-403": "/admin/accounts"}
+SIGNED_OUT = {
+    "sign-in": "/signin",
+    "sign-up": "/signup",
+    "error-403": "/admin/accounts",
+    "page-anonymous": f"/p/{PAGE}",
+}
 
 
 def summarise(violations: list[dict[str, Any]]) -> list[str]:
@@ -32,11 +38,15 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
     page.goto(f"{base}/proposals/new")
     page.locator("#title").fill("Toegankelijk voorstel")
     page.locator("#body").fill("Een tekst.")
-    page.locator("form.edit-form button[type=submit]").click()
+    page.locator("form.edit-form button[value=submit]").click()
     expect(page.locator(".notice")).to_be_visible()
     page.goto(f"{base}/edit/{PAGE}")
     page.locator("#body").fill(page.locator("#body").input_value() + "\n\nExtra alinea.")
     page.locator("button[value=save]").click()
+    page.goto(f"{base}/versions")
+    page.locator("#display_name").fill("Versie 1.0")
+    page.locator("form.narrow-form button[type=submit]").click()
+    expect(page.locator(".notice")).to_be_visible()
     history = page.request.get(f"{base}/api/history/{PAGE}").json()["revisions"]
     older, newer = history[1]["revision"], history[0]["revision"]
     return {
@@ -47,8 +57,10 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
         "changes": "/changes", "change": f"/change/{newer}", "versions": "/versions", "discussion": f"/discuss/{PAGE}",
         "account": "/account", "accounts": "/admin/accounts", "new-principle": "/proposals/new",
         "propose-change": f"/propose/{PAGE}", "rename": f"/rename/{PAGE}", "deleted": "/deleted", "poster": "/poster",
+        "delete": f"/delete/{PAGE}", "undo": f"/undo/{PAGE}?revision={newer}", "update": "/proposals/1/update",
         "all": "/all", "open-data": "/open-data", "privacy": "/privacy", "accessibility": "/accessibility",
-        "not-found": "/p/bestaat-niet",
+        "not-found": "/p/bestaat-niet", "version-read": "/all?version=versie-1.0",
+        "version-poster": "/poster?version=versie-1.0&size=a3",
     }  # fmt: skip
 
 
@@ -76,7 +88,7 @@ def test_every_page_type_meets_wcag_21_aa_in_both_languages(page: Page, live_wik
 
 
 def test_two_people_edit_at_once_and_the_second_combines_both(browser: Browser, live_wiki: str) -> None:
-    first, second = browser.new_context(), browser.new_context()
+    first, second = browser.new_context(locale="nl-NL"), browser.new_context(locale="nl-NL")
     anna, bob = first.new_page(), second.new_page()
     try:
         sign_in(anna, live_wiki, "redacteur")
@@ -170,7 +182,7 @@ def test_the_editor_extras_preview_toolbar_draft_and_leave_warning(page: Page, l
 def test_nothing_scrolls_sideways_on_a_320_px_screen(browser: Browser, live_wiki: str) -> None:
     """WCAG 1.4.10: every page type fits 320 CSS pixels (the history and accounts tables stack,
     a 40-character revision id wraps)."""
-    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
+    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True, locale="nl-NL")
     phone = context.new_page()
     try:
         paths = every_page_type(phone, live_wiki)
@@ -193,7 +205,7 @@ def test_nothing_scrolls_sideways_on_a_320_px_screen(browser: Browser, live_wiki
 
 
 def test_pages_fit_a_phone(browser: Browser, live_wiki: str) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="nl-NL")
     phone = context.new_page()
     try:
         sign_in(phone, live_wiki, "beheerder")
@@ -204,6 +216,12 @@ def test_pages_fit_a_phone(browser: Browser, live_wiki: str) -> None:
                 phone.goto(live_wiki + path)
                 assert phone.evaluate("document.documentElement.scrollWidth") <= 390, name
                 screenshot(phone, f"{name}-phone-{language}")
+        phone.goto(f"{live_wiki}/lang/nl?next=/changes")
+        phone.locator("ol.changes a[href^='/change/']").first.click()
+        expect(phone.get_by_label("Volledige versiecode, om te kopiëren")).to_have_value(re.compile(r"^[0-9a-f]{40}$"))
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "change"
+        assert summarise(axe_violations(phone)) == []
+        screenshot(phone, "change-phone-nl")
     finally:
         context.close()
 
@@ -230,3 +248,13 @@ def test_the_header_has_at_most_two_rows_on_a_desktop_for_every_role(page: Page,
         if who:
             page.locator("form.signout button").click()
     assert {who: count for who, count in rows.items() if count > 2} == {}
+
+
+def test_a_page_with_one_version_says_there_is_nothing_to_compare(page: Page, live_wiki: str) -> None:
+    page.goto(f"{live_wiki}/history/over")
+    only = page.locator("input[name=to]").first.get_attribute("value")
+    page.goto(f"{live_wiki}/compare/over?to={only}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nog niets om te vergelijken")
+    assert summarise(axe_violations(page)) == []
+    page.get_by_role("link", name="Terug naar de geschiedenis").click()
+    expect(page).to_have_url(f"{live_wiki}/history/over")

@@ -22,13 +22,21 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts
 from wiki.models import Author, Role, User
+from wiki.services.gittexts import wiki_author_names
+from wiki.services.history import FORMER_AUTHOR
 from wiki.store.database import Database, TokenRow, UserRow
+from wiki.store.display_names import fold_display_name
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
 COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
+# Nobody may pose as the wiki itself or as the name erased accounts are shown under (in
+# every language the interface speaks: the Dutch is the catalog's translation of it).
+RESERVED_NAMES = frozenset(
+    fold_display_name(name) for name in (*wiki_author_names(), FORMER_AUTHOR, "voormalig deelnemer")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,17 @@ class SessionPolicy:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _checked_display_name(display_name: str) -> str:
+    """The name as stored (NFC, single spaces); ``BadInput`` when it is empty, too long,
+    holds invisible characters or is reserved.  Whether someone else has it the database decides."""
+    display_name = unicodedata.normalize("NFC", " ".join(display_name.split()))
+    if not display_name or len(display_name) > 80 or any(unicodedata.category(c)[0] == "C" for c in display_name):
+        raise BadInput(N_("A display name is at most 80 printable characters."))
+    if fold_display_name(display_name) in RESERVED_NAMES:
+        raise BadInput(N_("The name '{name}' is reserved for the wiki. Choose another name.", name=display_name))
+    return display_name
 
 
 def _to_user(row: UserRow) -> User:
@@ -98,18 +117,20 @@ class AccountService:
         *,
         pending: bool = False,
     ) -> User:
-        """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a taken name."""
+        """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a username
+        or display name someone has (display names compared without case, accents or extra spaces)."""
         if not _USERNAME.fullmatch(username):
             raise BadInput(
-                "A username is 3 to 40 letters, digits, '.', '_' or '-', starting and ending with a letter or digit."
+                N_(
+                    "A username is 3 to 40 letters, digits, '.', '_' or '-',"
+                    " starting and ending with a letter or digit."
+                )
             )
-        display_name = unicodedata.normalize("NFC", " ".join((display_name or username).split()))
-        if len(display_name) > 80 or any(unicodedata.category(c)[0] == "C" for c in display_name):
-            raise BadInput("A display name is at most 80 printable characters.")
+        display_name = _checked_display_name(display_name.strip() or username)
         if email and not _EMAIL.fullmatch(email):
-            raise BadInput("That is not an e-mail address.")
+            raise BadInput(N_("That is not an e-mail address."))
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise BadInput(f"A password has at least {MIN_PASSWORD_LENGTH} characters.")
+            raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
         user_id = self.db.add_user(username, display_name, email, role.value, self._hash(password), pending=pending)
         row = self.db.user_by_id(user_id)
         assert row is not None
@@ -119,7 +140,7 @@ class AccountService:
         """The account with this username; ``NotFound`` otherwise."""
         row = self.db.user_by_name(username)
         if row is None:
-            raise NotFound(f"No account named {username!r}.")
+            raise NotFound(N_("No account named '{username}'.", username=username))
         return _to_user(row)
 
     def authenticate(self, username: str, password: str, address: str = "") -> User | None:
@@ -192,15 +213,13 @@ class AccountService:
         if self.authenticate(user.username, current) is None:
             raise BadInput(N_("The current password is not right."))
         if len(new) < MIN_PASSWORD_LENGTH:
-            raise BadInput(N_("A password has at least 10 characters."))
+            raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
         self.db.set_password_hash(user.id, self._hash(new))
 
     def change_display_name(self, user: User, display_name: str) -> User:
-        """A person changes the name shown with their edits from now on."""
-        display_name = unicodedata.normalize("NFC", " ".join(display_name.split()))
-        if not display_name or len(display_name) > 80 or any(unicodedata.category(c)[0] == "C" for c in display_name):
-            raise BadInput(N_("A display name is at most 80 printable characters."))
-        self.db.update_user(user.id, display_name=display_name)
+        """A person changes the name shown with their edits from now on; ``NameTaken`` when
+        someone else has it."""
+        self.db.update_user(user.id, display_name=_checked_display_name(display_name))
         return self.get_user(user.username)
 
     def delete_account(self, user: User, password: str) -> None:
@@ -252,7 +271,7 @@ class AccountService:
     def revoke_token(self, username: str, token_id: int) -> None:
         """Revoke one token; ``NotFound`` when the account has no such token."""
         if not self.db.delete_token(token_id, username):
-            raise NotFound("No such token.")
+            raise NotFound(N_("No such token."))
 
     def user_for_token(self, token: str) -> User | None:
         """The enabled account owning ``token``, or None."""
@@ -296,3 +315,14 @@ class AccountService:
     def csrf_valid(self, anchor: str, token: str) -> bool:
         """True when ``token`` was issued for ``anchor``."""
         return bool(anchor) and hmac.compare_digest(self.csrf_token(anchor), token)
+
+    def seal(self, purpose: str, value: str) -> str:
+        """An HMAC of ``value`` for one ``purpose`` (such as a notice cookie), so the browser can
+        carry it and the site can trust it back; each purpose has its own key, derived from the
+        form-token key, so no signature made for one use passes for another."""
+        key = hmac.new(self._csrf_key, b"seal:" + purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+    def sealed(self, purpose: str, value: str, signature: str) -> bool:
+        """True when ``signature`` is ``seal(purpose, value)``."""
+        return hmac.compare_digest(self.seal(purpose, value), signature)

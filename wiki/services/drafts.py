@@ -2,7 +2,8 @@
 
 They survive signing out and an expired session, and are offered back at the
 next edit; a successful save removes them.  Personal data: in the database,
-erased with the account.
+erased with the account.  A proposed change to a page is kept apart from an edit of the
+same page: its key starts with ``PROPOSAL_KEY``, which no page name can.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from wiki.names import check_page_name
 from wiki.services.history import moment
 from wiki.services.pages import MAX_PAGE_BYTES
 from wiki.store.database import Database
+
+#: Starts the key of a draft proposal; ':' is not allowed in page names, so it never meets an edit's.
+PROPOSAL_KEY = "proposal:"
+
+
+def _key(page: str, for_proposal: bool) -> str:
+    return PROPOSAL_KEY + page if for_proposal else page
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,21 +42,22 @@ class DraftService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def save(self, user: User, page: str, title: str, body: str, base: str) -> None:
-        """Keep the person's current text of a page (replacing their earlier draft of it)."""
+    def save(self, user: User, page: str, title: str, body: str, base: str, *, for_proposal: bool = False) -> None:
+        """Keep the person's current text of a page, or of their proposed change to it
+        (replacing their earlier draft of it)."""
         name = check_page_name(page) if page else ""
         if len(body.encode("utf-8")) > MAX_PAGE_BYTES:
             raise TooLarge(N_("A page may be at most 1 MB."))
-        self.database.put_draft(user.id, name, title[:200], body, base[:40])
+        self.database.put_draft(user.id, _key(name, for_proposal), title[:200], body, base[:40])
 
-    def get(self, user: User, page: str) -> Draft | None:
-        """The person's draft of a page, if any."""
-        found = self.database.draft(user.id, page)
+    def get(self, user: User, page: str, *, for_proposal: bool = False) -> Draft | None:
+        """The person's draft of a page (or of a proposed change to it), if any."""
+        found = self.database.draft(user.id, _key(page, for_proposal))
         if found is None:
             return None
         title, body, base, saved = found
         return Draft(title, body, base, moment(int(saved)))
 
-    def discard(self, user: User, page: str) -> None:
-        """Forget the person's draft of a page."""
-        self.database.delete_draft(user.id, page)
+    def discard(self, user: User, page: str, *, for_proposal: bool = False) -> None:
+        """Forget the person's draft of a page (or of a proposed change to it)."""
+        self.database.delete_draft(user.id, _key(page, for_proposal))

@@ -64,6 +64,17 @@ class ExportService:
         exported.sort(key=lambda page: (page.number is None, page.number or 0, page.title.lower()))
         return commit, exported
 
+    def principles_at(self, version: str) -> list[tuple[ExportPage, str]]:
+        """The principles of the named version with their HTML, to read them as they were then
+        (wiki links go to the pages as they are now)."""
+        _commit, pages = self.pages_at(version)
+        resolve = self.pages.index.resolve_link
+        return [
+            (page, self.renderer.render(pagefile.parse(page.text, page.path).body, None, resolve))
+            for page in pages
+            if page.number is not None
+        ]
+
     def markdown_zip(self, version: str | None) -> bytes:
         """Every page as ``<name>.md`` with its front matter, in a zip."""
         _commit, pages = self.pages_at(version)

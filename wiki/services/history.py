@@ -54,13 +54,19 @@ class Revision:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One commit as recent changes shows it."""
+    """One commit as recent changes shows it: the pages it touched by name and, for people,
+    by title (a page deleted or renamed since keeps its name as its title)."""
 
     revision: str
     author: str
     date: datetime
     message: str
     paths: tuple[str, ...]
+    titles: tuple[str, ...] = ()
+
+    def pages(self) -> list[tuple[str, str]]:
+        """(name, title) of each page the commit touched."""
+        return [(path, self.titles[n] if n < len(self.titles) else path) for n, path in enumerate(self.paths)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +101,12 @@ class BlameBlock:
 
 @dataclass(frozen=True, slots=True)
 class PageDiff:
-    """What one commit did to one page."""
+    """What one commit did to one page, and the page's title in that commit (or before it,
+    for a deletion)."""
 
     change: FileChange
     blocks: list[diff.Block]
+    title: str = ""
 
 
 #: The name shown for the edits of a deleted account (translated where shown).
@@ -131,8 +139,14 @@ class HistoryService:
         author = self._author(row.author, row.email)
         return Revision(row.revision, row.path, author, moment(row.date), row.message, row.status, row.size, delta)
 
-    def _change(self, row: CommitRow) -> Change:
-        return Change(row.revision, self._author(row.author, row.email), moment(row.date), row.message, row.paths)
+    def _change(self, row: CommitRow, titles: dict[str, str] | None = None) -> Change:
+        named = tuple((titles or {}).get(path, path) for path in row.paths)
+        author = self._author(row.author, row.email)
+        return Change(row.revision, author, moment(row.date), row.message, row.paths, named)
+
+    def _changes(self, rows: list[CommitRow]) -> list[Change]:
+        titles = self.index.titles(path for row in rows for path in row.paths)
+        return [self._change(row, titles) for row in rows]
 
     def _seq(self, revision: str | None) -> int | None:
         if revision is None:
@@ -174,7 +188,11 @@ class HistoryService:
         """Commits for the whole wiki, newest first; by one author or about one page."""
         if page:
             history = self.page_history(page, limit, before, after)
-            items = [Change(r.revision, r.author, r.date, r.message, (r.path,)) for r in history.items]
+            titles = self.index.titles(r.path for r in history.items)
+            items = [
+                Change(r.revision, r.author, r.date, r.message, (r.path,), (titles.get(r.path, r.path),))
+                for r in history.items
+            ]
             if author:
                 items = [item for item in items if item.author == author]
             return Window(items, history.older, history.newer)
@@ -185,17 +203,23 @@ class HistoryService:
             more_newer = len(rows) > size
             rows = rows[-size:] if more_newer else rows
             return Window(
-                [self._change(row) for row in rows],
+                self._changes(rows),
                 rows[-1].revision if rows else None,
                 rows[0].revision if more_newer else None,
             )
         more = len(rows) > size
         rows = rows[:size]
         return Window(
-            [self._change(row) for row in rows],
+            self._changes(rows),
             rows[-1].revision if more else None,
             rows[0].revision if rows and before is not None else None,
         )
+
+    def only_version(self, name: str) -> Revision | None:
+        """The page's one revision when it has a single one (nothing to compare yet), else None;
+        ``NotFound`` for a page without history."""
+        window = self.page_history(name, 2)
+        return window.items[0] if len(window.items) == 1 else None
 
     def page_at(self, name: str, revision: str) -> Page:
         """The page as it was at ``revision`` (under the name it had then)."""
@@ -228,8 +252,10 @@ class HistoryService:
             new_text = self.pages.text_of_blob(file.blob) if file.blob else ""
             previous = None if file.status == "A" else self.index.previous_blob(file.path, row.seq)
             old_text = self.pages.text_of_blob(previous) if previous else ""
-            diffs.append(PageDiff(file, diff.compare(_body(old_text, file.path), _body(new_text, file.path))))
-        return self._change(row), diffs
+            blocks = diff.compare(_body(old_text, file.path), _body(new_text, file.path))
+            title = pagefile.parse(new_text or old_text, file.path).title if new_text or old_text else file.path
+            diffs.append(PageDiff(file, blocks, title))
+        return self._changes([row])[0], diffs
 
     def blame(self, name: str) -> list[BlameBlock]:
         """Each paragraph of the page now, with the change that last touched it."""

@@ -22,6 +22,7 @@ from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
+from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
 from wiki.store.gitrepo import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
@@ -55,6 +56,12 @@ def _summary(message: str, default: str) -> str:
     return " ".join(message.split())[:MAX_MESSAGE_LENGTH] or default
 
 
+def _with_reason(message: str, reason: str) -> str:
+    """The commit message ``message`` followed by the person's optional reason, on one line."""
+    reason = " ".join(reason.split())
+    return _summary(f"{message}: {reason}" if reason else message, message)
+
+
 @dataclass(frozen=True, slots=True)
 class EditRequest:
     """What a person sends to save a page."""
@@ -69,9 +76,10 @@ class EditRequest:
 class PageService:
     """Pages of one repository, read through the page index and written through git."""
 
-    def __init__(self, repo: GitRepository, index: PageIndex) -> None:
+    def __init__(self, repo: GitRepository, index: PageIndex, texts: GitTexts | None = None) -> None:
         self.repo = repo
         self.index = index
+        self.texts = texts or GitTexts()
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._texts_lock = Lock()
 
@@ -102,6 +110,16 @@ class PageService:
         """Every page, principles first in their order."""
         self.refresh()
         return self.index.pages()
+
+    def neighbours(self, page: Page) -> tuple[PageSummary | None, PageSummary | None]:
+        """The principles just before and after ``page`` by number (None at either end, and
+        both None for a page that is no principle), so a reader can walk through them."""
+        if page.number is None:
+            return None, None
+        principles = self.index.principles()
+        before = [other for other in principles if other.number is not None and other.number < page.number]
+        after = [other for other in principles if other.number is not None and other.number > page.number]
+        return (before[-1] if before else None), (after[0] if after else None)
 
     def text_of_blob(self, blob: str) -> str:
         """The text of a blob, cached (a blob never changes)."""
@@ -252,7 +270,7 @@ class PageService:
             new_text, outcome["merged"], outcome["created"] = self._resolve(name, file, text, base)
             if new_text is None:
                 return None
-            default = ("Create " if outcome["created"] else "Edit ") + name
+            default = self.texts.create(name) if outcome["created"] else self.texts.edit(name)
             return Plan({file: new_text.encode("utf-8")}, edit.author, _summary(edit.message, default))
 
         revision = self._transaction(plan)
@@ -288,8 +306,9 @@ class PageService:
         blob = self.repo.blob_at(revision, page_file(self.index.path_at(name, seq)))
         return None if blob is None else self.text_of_blob(blob)
 
-    def restore(self, name: str, revision: str, author: Author, message: str = "") -> SaveResult:
-        """Put a page back as it was at ``revision``: a new commit, nothing rewritten."""
+    def restore(self, name: str, revision: str, author: Author, reason: str = "") -> SaveResult:
+        """Put a page back as it was at ``revision``: a new commit, nothing rewritten; the
+        person's optional ``reason`` follows the message."""
         name = page_name_or_not_found(name)
         old = self._text_at(name, revision)
         if old is None:
@@ -301,12 +320,13 @@ class PageService:
             found = self.index.get(name)
             if found is not None and self.text_of_blob(found[1]) == old:
                 return None
-            return Plan({file: data}, author, _summary(message, f"Restore {name} as of {revision[:10]}"))
+            return Plan({file: data}, author, _with_reason(self.texts.restore(name, revision), reason))
 
         return self._outcome(name, self._transaction(plan))
 
-    def undo(self, name: str, revision: str, author: Author, message: str = "") -> SaveResult:
-        """Take out one earlier change to a page, keeping everything after it (three-way).
+    def undo(self, name: str, revision: str, author: Author, reason: str = "") -> SaveResult:
+        """Take out one earlier change to a page, keeping everything after it (three-way);
+        the person's optional ``reason`` follows the message.
 
         ``EditConflict`` when later changes overlap it so it cannot be taken out cleanly.
         """
@@ -333,7 +353,7 @@ class PageService:
                 )
             if merged == current:
                 return None
-            return Plan({file: merged.encode("utf-8")}, author, _summary(message, f"Undo {revision[:10]} on {name}"))
+            return Plan({file: merged.encode("utf-8")}, author, _with_reason(self.texts.undo(name, revision), reason))
 
         return self._outcome(name, self._transaction(plan))
 
@@ -353,7 +373,7 @@ class PageService:
                 raise NameTaken(N_("A page with this name exists, differing only in capitals."))
             data = self.repo.read_blob(blob)
             changes: dict[str, bytes | None] = {page_file(name): None, page_file(target): data}
-            default = f"Rename {name} to {target}"
+            default = self.texts.rename(name, target)
             return Plan(changes, author, _summary(message, default), rename_to=page_file(target))
 
         return self._outcome(target, self._transaction(plan))
@@ -364,14 +384,15 @@ class PageService:
 
         def plan(head: str | None) -> Plan | None:
             self._existing(name)
-            return Plan({page_file(name): None}, author, _summary(message, f"Delete {name}"))
+            return Plan({page_file(name): None}, author, _summary(message, self.texts.delete(name)))
 
         revision = self._transaction(plan)
         assert revision is not None
         return SaveResult(revision, False, False, True)
 
-    def undelete(self, name: str, author: Author, message: str = "") -> SaveResult:
-        """Bring back a deleted page as it was just before it was deleted."""
+    def undelete(self, name: str, author: Author, reason: str = "") -> SaveResult:
+        """Bring back a deleted page as it was just before it was deleted (with an optional
+        ``reason`` after the message)."""
         name = page_name_or_not_found(name)
         deleted = [row for row in self.index.deleted_pages() if row.path == name]
         if not deleted:
@@ -384,7 +405,7 @@ class PageService:
         def plan(head: str | None) -> Plan | None:
             if self.index.get(name) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
-            return Plan({page_file(name): data}, author, _summary(message, f"Restore deleted page {name}"))
+            return Plan({page_file(name): data}, author, _with_reason(self.texts.undelete(name), reason))
 
         return self._outcome(name, self._transaction(plan))
 

@@ -40,7 +40,7 @@ LEAST_ROLE: dict[Action, Role | None] = {
     Action.RENAME: Role.EDITOR,
     Action.DELETE: Role.EDITOR,
     Action.REVISE_ANY_PROPOSAL: Role.EDITOR,
-    Action.NAME_VERSION: Role.MAINTAINER,
+    Action.NAME_VERSION: Role.EDITOR,
     Action.DECIDE: Role.MAINTAINER,
     Action.HIDE_COMMENT: Role.MAINTAINER,
     Action.MANAGE_ACCOUNTS: Role.MAINTAINER,

@@ -26,6 +26,7 @@ from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.services import diff
 from wiki.services.accounts import COMMIT_EMAIL_DOMAIN, commit_author
+from wiki.services.gittexts import without_trailer
 from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
@@ -115,6 +116,7 @@ class UpdateConflict:
     path: str
     ours: str
     main: str
+    base: str = ""
 
 
 class ProposalService:
@@ -123,6 +125,7 @@ class ProposalService:
     def __init__(self, pages: PageService, database: Database) -> None:
         self.pages = pages
         self.repo = pages.repo
+        self.texts = pages.texts
         self.database = database
         self._records: dict[str, Record] = {}
         self._mergeable: dict[tuple[str, str], bool] = {}
@@ -233,7 +236,8 @@ class ProposalService:
                 after = self._text(commit.revision, name)
                 if before != after:
                     diffs.append(self._path_diff(name, before, after))
-            revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, commit.message, diffs))
+            message = without_trailer(commit.message)
+            revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, message, diffs))
         return revisions
 
     # -- writing --------------------------------------------------------------------------
@@ -291,8 +295,13 @@ class ProposalService:
         *,
         principle: bool = False,
     ) -> Proposal:
-        """Propose changes to one or more pages (whole file texts) as a new branch off main."""
+        """Propose changes to one or more pages (whole file texts) as a new branch off main.
+
+        A ``principle`` proposal is exactly one new page, numbered when it is accepted.
+        """
         title, description = self._checked_title(title, description)
+        if principle:
+            changes = self._as_new_principle(changes)
         files = self._checked_changes(changes)
         author = commit_author(user)
         existing = [int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if ref.rsplit("/", 1)[-1].isdigit()]
@@ -304,7 +313,7 @@ class ProposalService:
             while self.repo.ref(f"{RECORDS}{number}") or self.repo.ref(f"{BRANCHES}{number}"):
                 number = self.database.next_number("proposal", number + 1)
             tree = self.repo.build_tree(main, files)
-            commit = self.repo.write_commit(tree, [main], author, f"Proposal #{number}: {title}", int(time.time()))
+            commit = self.repo.write_commit(tree, [main], author, self.texts.proposal(number, title), int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{number}", commit, None):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             now = int(time.time())
@@ -322,7 +331,7 @@ class ProposalService:
                 principle=principle,
                 events=[{"status": OPEN, "by": author.name, "date": now, "reason": ""}],
             )
-            self._write_record(record, None, f"Proposal #{number} opened: {title}", author)
+            self._write_record(record, None, self.texts.proposal_opened(number, title), author)
         self.index_for_search(number)
         return self.get(number)
 
@@ -331,10 +340,18 @@ class ProposalService:
         name = slugify(title)
         if not name:
             raise BadInput(N_("A proposal needs a title of at most 200 characters."))
-        if self.pages.index.get(name) is not None:
-            raise BadInput(N_("A page with this name exists already."))
         file_text = pagefile.compose(None, title, text)
         return self.create(user, title, why, [(name, file_text)], principle=True)
+
+    def _as_new_principle(self, changes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The one new page a principle proposal holds, without a ``number`` of its own: the
+        number is the next free one when it is accepted, not one its author picked."""
+        if len(changes) != 1:
+            raise BadInput(N_("A new principle is exactly one new page."))
+        name = check_page_name(changes[0][0])
+        if self.pages.index.get(name) is not None or self.pages.find_case_variant(name) is not None:
+            raise BadInput(N_("A page with this name exists already."))
+        return [(name, _without_number(name, changes[0][1]))]
 
     def _may_revise(self, user: User, record: Record) -> None:
         if record.status != OPEN:
@@ -344,19 +361,23 @@ class ProposalService:
 
     def revise(self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str) -> Proposal:
         """Add a revision (one commit) to an open proposal; 409 when its head moved since ``head``."""
-        files = self._checked_changes(changes)
         author = commit_author(user)
         with self.repo.writer():
             current, record_commit = self._refs(proposal_id)
             record = self._record_at(record_commit)
             self._may_revise(user, record)
+            if record.principle:
+                if any(check_page_name(name) not in record.paths for name, _text in changes):
+                    raise BadInput(N_("A new principle is exactly one new page."))
+                changes = [(name, _without_number(name, text)) for name, text in changes]
+            files = self._checked_changes(changes)
             if current != head:
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
             if unchanged:
                 return self.get(proposal_id)
             tree = self.repo.build_tree(current, files)
-            summary = " ".join(message.split())[:MAX_MESSAGE_LENGTH] or f"Revise proposal #{proposal_id}"
+            summary = self.texts.revision(proposal_id, " ".join(message.split())[:MAX_MESSAGE_LENGTH])
             commit = self.repo.write_commit(tree, [current], author, summary, int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{proposal_id}", commit, current):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
@@ -364,7 +385,7 @@ class ProposalService:
             new_paths = [name for name in names if name not in record.paths]
             if new_paths:
                 record.paths += new_paths
-                self._write_record(record, record_commit, f"Proposal #{proposal_id}: pages added", author)
+                self._write_record(record, record_commit, self.texts.pages_added(proposal_id), author)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
@@ -379,7 +400,7 @@ class ProposalService:
             record.decision = {"by": author.name, "date": now, "reason": reason}
             if merge:
                 record.decision["merge"] = merge
-        self._write_record(record, record_commit, f"Proposal #{proposal_id} {status}: {reason}".strip(), author)
+        self._write_record(record, record_commit, self.texts.status(proposal_id, status, reason), author)
 
     def withdraw(self, proposal_id: int, user: User, reason: str = "") -> Proposal:
         """The author withdraws their open proposal; it stays readable."""
@@ -426,7 +447,7 @@ class ProposalService:
                 if tree is None:
                     raise NeedsUpdate(N_("This proposal no longer fits the current text: it needs an update first."))
                 tree = self._number_new_principles(record, tree)
-                message = f"Accept proposal #{proposal_id}: {record.title}\n\n{_reason(reason)}".strip()
+                message = self.texts.accept(proposal_id, record.title, _reason(reason))
                 merge = self.repo.write_commit(tree, [main, current], author, message, int(time.time()))
                 if self.repo.move_branch(merge, main):
                     break
@@ -467,7 +488,7 @@ class ProposalService:
             ours, theirs = self._text(proposal.head_revision, name), self._text(main, name)
             base = self._text(proposal.record.base_revision, name) or ""
             if ours is not None and theirs is not None and self.repo.merge_texts(base, theirs, ours) is None:
-                conflicts.append(UpdateConflict(name, ours, theirs))
+                conflicts.append(UpdateConflict(name, ours, theirs, base))
         return conflicts
 
     def update(self, proposal_id: int, user: User, resolved: dict[str, str] | None = None) -> Proposal:
@@ -492,14 +513,23 @@ class ProposalService:
                 texts = {page_file(name): (self._text(current, name) or "").encode("utf-8") for name in unresolved}
                 tree = self.repo.build_tree(main, {**texts, **files})
             commit = self.repo.write_commit(
-                tree, [current, main], author, f"Update proposal #{proposal_id} with main", int(time.time())
+                tree, [current, main], author, self.texts.update(proposal_id), int(time.time())
             )
             if not self.repo.move_ref(f"{BRANCHES}{proposal_id}", commit, current):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             record.base_revision = main
-            self._write_record(record, record_commit, f"Proposal #{proposal_id} brought up to date", author)
+            self._write_record(record, record_commit, self.texts.brought_up_to_date(proposal_id), author)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
+
+
+def _without_number(name: str, text: str) -> str:
+    """``text`` with any ``number`` taken out of its front matter."""
+    parsed = pagefile.parse(pagefile.normalise_text(text), name, strict=True)
+    if "number" not in parsed.meta:
+        return text
+    meta = {key: value for key, value in parsed.meta.items() if key != "number"}
+    return pagefile.with_meta(meta, parsed.body) if meta else parsed.body
 
 
 def _reason(reason: str) -> str:

@@ -25,7 +25,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
 
 from wiki.names import slugify
-from wiki.store.textindex import WIKI_LINK
+from wiki.store.plaintext import WIKI_LINK
 
 _SCHEMES = {"http", "https", "mailto", "tel"}
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):", re.IGNORECASE)

@@ -1,4 +1,5 @@
-"""Finding pages and open proposals: full-text search with snippets that are safe to show."""
+"""Finding pages and open proposals: full-text search with snippets that are safe to show, and
+other words to try when nothing was found."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from wiki.services.pages import PageService
-from wiki.store.textindex import MARK_END, MARK_START
+from wiki.store.snippets import MARK_END, MARK_START
 
 MAX_QUERY = 200
 
@@ -25,6 +26,15 @@ class SearchResult:
     snippet: str
 
 
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """What a search found; when it found nothing, ``suggestions`` holds queries to try instead
+    (made of words the wiki has, each finding something)."""
+
+    results: list[SearchResult]
+    suggestions: list[str]
+
+
 def safe_snippet(raw: str) -> str:
     """Escape everything, then turn the match markers into ``<mark>`` tags."""
     return html.escape(raw, quote=True).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
@@ -35,31 +45,39 @@ class SearchService:
 
     def __init__(self, pages: PageService) -> None:
         self.pages = pages
-        self._cache: OrderedDict[tuple[str, int, str], list[SearchResult]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, int, bool, str], Findings] = OrderedDict()
         self._lock = Lock()
 
     def search(self, query: str, limit: int = 10) -> list[SearchResult]:
-        """Results for what a person typed, best first; nothing for an empty query.
+        """Results for what a person typed, best first (cached as ``find`` is); nothing for an empty query."""
+        return self._find(query, limit, suggest=False).results
 
-        Results are cached until the index changes (a commit, or a proposal opened,
+    def find(self, query: str, limit: int = 10) -> Findings:
+        """Results for what a person typed, best first, and suggestions when there are none.
+
+        Both are cached until the index changes (a commit, or a proposal opened,
         revised or closed): the same question asked again costs a dictionary lookup.
         """
+        return self._find(query, limit, suggest=True)
+
+    def _find(self, query: str, limit: int, suggest: bool) -> Findings:
         query = " ".join(query.split())[:MAX_QUERY]
         if not query:
-            return []
+            return Findings([], [])
         self.pages.refresh()
-        key = (query.casefold(), limit, self.pages.index.search_generation)
+        key = (query.casefold(), limit, suggest, self.pages.index.search_generation)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
         results = self._search(query, limit)
+        findings = Findings(results, [] if results or not suggest else self.pages.index.search_suggestions(query))
         with self._lock:
-            self._cache[key] = results
+            self._cache[key] = findings
             if len(self._cache) > 1024:
                 self._cache.popitem(last=False)
-        return results
+        return findings
 
     def _search(self, query: str, limit: int) -> list[SearchResult]:
         results = []

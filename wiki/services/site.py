@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki.config import Settings
-from wiki.errors import BadInput
-from wiki.models import Author
+from wiki.errors import N_, BadInput
 from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
 from wiki.services.clone import CloneService
 from wiki.services.discussion import DiscussionService
 from wiki.services.drafts import DraftService
 from wiki.services.export import ExportService
+from wiki.services.gittexts import GitTexts
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
 from wiki.services.pages import PageService
+from wiki.services.poster import PosterService
 from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
@@ -30,9 +31,6 @@ from wiki.store.database import Database, open_database
 from wiki.store.gitrepo import GitRepository
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
-
-SEED_AUTHOR = Author("Principles wiki", "wiki@users.wiki.invalid")
-SEED_MESSAGE = "Start the wiki with the bundled principles"
 
 
 @dataclass
@@ -50,6 +48,7 @@ class Site:
     discussion: DiscussionService
     search: SearchService
     export: ExportService
+    poster: PosterService
     clone: CloneService
     drafts: DraftService
     accounts: AccountService
@@ -79,19 +78,19 @@ def seed_files(content_dir: Path) -> dict[str, bytes]:
     for path in sorted(content_dir.rglob("*.md")):
         relative = path.relative_to(content_dir).as_posix()
         if page_name_of_file(relative) is None:
-            raise BadInput(f"{relative} is not a valid page name.")
+            raise BadInput(N_("{file} is not a valid page name.", file=relative))
         files[relative] = path.read_bytes()
     return files
 
 
-def open_repository(path: Path, content_dir: Path) -> GitRepository:
+def open_repository(path: Path, content_dir: Path, texts: GitTexts) -> GitRepository:
     """Open the repository at ``path``, creating and seeding a bare one when it does not exist."""
     if path.exists():
         return GitRepository(path)
-    return GitRepository.create_bare(path, seed_files(content_dir), SEED_AUTHOR, SEED_MESSAGE)
+    return GitRepository.create_bare(path, seed_files(content_dir), texts.author, texts.seed())
 
 
-def open_replica(path: Path, content_dir: Path, remote: str) -> tuple[GitRepository, Replica]:
+def open_replica(path: Path, content_dir: Path, remote: str, texts: GitTexts) -> tuple[GitRepository, Replica]:
     """Open (or create) this instance's copy of the shared remote and bring it level.
 
     A new copy takes the remote's pages; only when the remote has none yet is it seeded
@@ -103,39 +102,43 @@ def open_replica(path: Path, content_dir: Path, remote: str) -> tuple[GitReposit
     repo.recover_stale_locks()
     replica.attach()
     if repo.head() is None:
-        repo.seed(seed_files(content_dir), SEED_AUTHOR, SEED_MESSAGE)
+        repo.seed(seed_files(content_dir), texts.author, texts.seed())
     return repo, replica
 
 
 def open_site(settings: Settings) -> Site:
     """Open (or create) the repository and database; recover stale locks; catch up the index."""
     replica = None
+    texts = GitTexts(settings.language)
     if settings.remote:
-        repo, replica = open_replica(settings.repo, settings.content_dir, settings.remote)
+        repo, replica = open_replica(settings.repo, settings.content_dir, settings.remote, texts)
     else:
-        repo = open_repository(settings.repo, settings.content_dir)
+        repo = open_repository(settings.repo, settings.content_dir, texts)
         repo.recover_stale_locks()
     index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo)
     with repo.writer():
         index.catch_up()
     database = open_database(settings.database_url)
-    pages = PageService(repo, index)
+    pages = PageService(repo, index, texts)
     renderer = Renderer()
     accounts = AccountService(database)
     proposals = ProposalService(pages, database)
     versions = VersionService(pages)
     proposals.index_all_for_search()
+    history = HistoryService(pages, accounts.former_authors)
+    export = ExportService(pages, versions, renderer)
     return Site(
         settings=settings,
         repo=repo,
         index=index,
         pages=pages,
         home=HomeService(pages),
-        history=HistoryService(pages, accounts.former_authors),
+        history=history,
         versions=versions,
         proposals=proposals,
         search=SearchService(pages),
-        export=ExportService(pages, versions, renderer),
+        export=export,
+        poster=PosterService(export, history),
         clone=CloneService(repo),
         drafts=DraftService(database),
         discussion=DiscussionService(database, renderer),

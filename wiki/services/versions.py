@@ -1,4 +1,4 @@
-"""Named versions: a maintainer names the current state ("Versie 1.0"), kept as an annotated tag.
+"""Named versions: an editor names the current state ("Versie 1.0"), kept as an annotated tag.
 
 The tag (``versie-1.0``) is a real git tag, so every clone has the versions;
 its message holds the display name.

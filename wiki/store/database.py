@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from wiki.errors import BadInput, NameTaken
+from wiki.errors import N_, BadInput, NameTaken
+from wiki.store.display_names import SHOWN_NAME, display_name_taken, fold_display_name, held_name, pass_on, rename
 from wiki.store.sql_sqlite import SqliteBackend
 
 
@@ -94,9 +95,6 @@ class TokenRow:
 _USER_COLUMNS = "u.id, u.username, u.display_name, u.email, u.role, u.password_hash, u.disabled, u.pending"
 
 
-_USER_COLUMNS = "u.id, u.username, u.display_name, u.email, u.role, u.password_hash, u.disabled, u.pending"
-
-
 def _user_row(row: tuple[Any, ...]) -> UserRow:
     return UserRow(
         int(row[0]),
@@ -128,7 +126,10 @@ def open_database(url: str) -> Database:
         return Database(SqliteBackend(Path(rest[1:])))
     # Only the scheme is repeated: the rest of a URL may hold a password.
     raise BadInput(
-        f"Unsupported database URL ({scheme}://...): use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/NAME."
+        N_(
+            "Unsupported database URL ({scheme}://...): use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/NAME.",
+            scheme=scheme,
+        )
     )
 
 
@@ -188,15 +189,27 @@ class Database:
         *,
         pending: bool = False,
     ) -> int:
-        """Insert an account; ``NameTaken`` when the username exists (in any case)."""
+        """Insert an account; ``NameTaken`` when the username exists (in any case) or someone
+        has the display name (folded: the unique index decides, so two at once cannot both)."""
         try:
             row = self._row(
-                "INSERT INTO users (username, display_name, email, role, password_hash, pending, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (username, display_name, email, role, password_hash, int(pending), time.time()),
+                "INSERT INTO users (username, display_name, display_fold, email, role, password_hash, pending, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    username,
+                    display_name,
+                    fold_display_name(display_name),
+                    email,
+                    role,
+                    password_hash,
+                    int(pending),
+                    time.time(),
+                ),
             )
         except self.backend.integrity_error:
-            raise NameTaken(f"The username {username!r} is taken.") from None
+            if self.user_by_name(username) is not None:
+                raise NameTaken(N_("The username '{username}' is taken.", username=username)) from None
+            raise display_name_taken(display_name) from None
         return int(row[0])
 
     def _user(self, where: str, value: object, join: str = "") -> UserRow | None:
@@ -233,16 +246,26 @@ class Database:
 
     def update_user(self, user_id: int, **fields: object) -> None:
         """Change some of ``display_name``, ``disabled``, ``pending``; their sessions end when
-        the account is disabled."""
+        the account is disabled; ``NameTaken`` when someone else has the display name."""
         allowed = {"display_name", "disabled", "pending"}
         assert set(fields) <= allowed
-        with self.backend.transaction() as transaction:
-            for name, value in fields.items():
-                # Flags are stored as 0/1 on both backends (PostgreSQL refuses a bool for an integer).
-                stored = int(value) if isinstance(value, bool) else value
-                transaction.execute(f"UPDATE users SET {name} = ? WHERE id = ?", (stored, user_id))  # noqa: S608
-            if fields.get("disabled"):
-                transaction.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+        display_name = fields.pop("display_name", None)
+        try:
+            with self.backend.transaction() as transaction:
+                if display_name is not None:
+                    rename(transaction, user_id, str(display_name))
+                self._update_flags(transaction, user_id, fields)
+        except self.backend.integrity_error:
+            raise display_name_taken(str(display_name)) from None
+
+    @staticmethod
+    def _update_flags(transaction: Transaction, user_id: int, fields: dict[str, object]) -> None:
+        for name, value in fields.items():
+            # Flags are stored as 0/1 on both backends (PostgreSQL refuses a bool for an integer).
+            stored = int(value) if isinstance(value, bool) else value
+            transaction.execute(f"UPDATE users SET {name} = ? WHERE id = ?", (stored, user_id))  # noqa: S608
+        if fields.get("disabled"):
+            transaction.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
     def delete_user(self, user_id: int, commit_email: str) -> None:
         """Erase an account with its sessions, tokens, comments, supports and drafts; remember only
@@ -252,7 +275,10 @@ class Database:
                 "INSERT INTO former_authors (commit_email) VALUES (?) ON CONFLICT (commit_email) DO NOTHING",
                 (commit_email,),
             )
+            held = held_name(transaction, user_id)
             transaction.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            if held is not None:
+                pass_on(transaction, held)
 
     def former_authors(self) -> set[str]:
         """Commit addresses of deleted accounts."""
@@ -275,7 +301,7 @@ class Database:
     def comments(self, target: str | None = None) -> list[CommentRow]:
         """Comments on one target (or all), oldest first."""
         query = (
-            "SELECT c.id, c.target, u.username, u.display_name, c.body, c.created, c.hidden_reason,"
+            f"SELECT c.id, c.target, u.username, {SHOWN_NAME}, c.body, c.created, c.hidden_reason,"  # noqa: S608
             " c.hidden_by FROM comments c JOIN users u ON u.id = c.user_id"
         )
         rows = (
@@ -307,7 +333,7 @@ class Database:
     def supporters(self, proposal: int) -> list[tuple[str, str]]:
         """Username and display name of each supporter, in the order they supported."""
         rows = self._rows(
-            "SELECT u.username, u.display_name FROM supports s JOIN users u ON u.id = s.user_id"
+            f"SELECT u.username, {SHOWN_NAME} FROM supports s JOIN users u ON u.id = s.user_id"  # noqa: S608
             " WHERE s.proposal = ? ORDER BY s.created",
             (proposal,),
         )

@@ -98,7 +98,7 @@ class GitRepository:
         try:
             probe = Repo(path)
         except Exception as error:
-            raise StoreUnavailable(f"{path} is not a git repository.") from error
+            raise StoreUnavailable(N_("{path} is not a git repository.", path=path)) from error
         try:
             self.git_dir = Path(probe.git_dir)
             self.common_dir = Path(probe.common_dir)
@@ -156,10 +156,10 @@ class GitRepository:
     def _read_head_ref(self) -> str:
         head = (self.git_dir / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref: "):
-            raise StoreUnavailable("HEAD is detached: the wiki serves the branch HEAD points to.")
+            raise StoreUnavailable(N_("HEAD is detached: the wiki serves the branch HEAD points to."))
         ref = head[5:].strip()
         if not _BRANCH.fullmatch(ref):
-            raise StoreUnavailable(f"HEAD points to {ref!r}, which is not a branch the wiki serves.")
+            raise StoreUnavailable(N_("HEAD points to '{ref}', which is not a branch the wiki serves.", ref=ref))
         return ref
 
     def close(self) -> None:
@@ -583,7 +583,7 @@ class GitRepository:
         if self.ref(name) != old:
             return False
         message = result.stderr.decode(errors="replace").strip()
-        raise StoreUnavailable(f"git could not move {name}: {message}")
+        raise StoreUnavailable(N_("git could not move {ref}: {reason}", ref=name, reason=message))
 
     def merge_tree(self, ours: str, theirs: str) -> str | None:
         """The tree of merging two commits without a checkout, or None when they conflict."""
@@ -716,7 +716,7 @@ class GitRepository:
             return result.stdout.decode("utf-8")
         if result.returncode > 0:
             return None
-        raise StoreUnavailable("git merge-file failed.")
+        raise StoreUnavailable(N_("git merge-file failed."))
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -741,7 +741,9 @@ class GitRepository:
     def _run(self, *args: str) -> bytes:
         result = subprocess.run(self._command(*args), capture_output=True, check=False)
         if result.returncode != 0:
-            raise StoreUnavailable(f"git {args[0]} failed: {result.stderr.decode(errors='replace')}")
+            raise StoreUnavailable(
+                N_("git {command} failed: {reason}", command=args[0], reason=result.stderr.decode(errors="replace"))
+            )
         return result.stdout
 
 

@@ -30,7 +30,7 @@ from wiki.store import textindex
 from wiki.store.gitrepo import GitRepository
 from wiki.store.sqlite_threads import ThreadConnections
 
-_SCHEMA_VERSION = "4"
+_SCHEMA_VERSION = "5"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
@@ -84,6 +84,12 @@ _DELETED = (
     " AND NOT EXISTS (SELECT 1 FROM changes r WHERE r.old_path = c.path AND r.seq >= c.seq)"
     " ORDER BY c.seq DESC"
 )
+
+
+def schema_version() -> str:
+    """What the file records: its tables' version and the search's (with the stemmer's name and
+    version), so a change to either builds the index again."""
+    return f"{_SCHEMA_VERSION}/{textindex.schema_version()}"
 
 
 def _prepare(connection: sqlite3.Connection) -> None:
@@ -169,13 +175,13 @@ class PageIndex:
         self.repo = repo
         self._connections = ThreadConnections(path, _prepare)
         connection = self._db()
-        if self._meta("schema") != _SCHEMA_VERSION:
+        if self._meta("schema") != schema_version():
             with connection:
-                for table in ("pages", "commits", "changes", "meta", "search", "search_rows", "links"):
+                for table in ("pages", "commits", "changes", "meta", *textindex.TABLES):
                     connection.execute(f"DROP TABLE IF EXISTS {table}")
             connection.executescript(_SCHEMA + textindex.SCHEMA)
             with connection:
-                self._set_meta("schema", _SCHEMA_VERSION)
+                self._set_meta("schema", schema_version())
 
     def _db(self) -> sqlite3.Connection:
         return self._connections.get()
@@ -203,6 +209,13 @@ class PageIndex:
         rows = self._db().execute(f"SELECT path, title, number, revision FROM pages {_ORDER}")  # noqa: S608
         return [PageSummary(path, title, number, revision) for path, title, number, revision in rows]
 
+    def principles(self) -> list[PageSummary]:
+        """The numbered pages in their order (a few, however many other pages there are)."""
+        rows = self._db().execute(
+            "SELECT path, title, number, revision FROM pages WHERE number IS NOT NULL ORDER BY number, path"
+        )
+        return [PageSummary(path, title, number, revision) for path, title, number, revision in rows]
+
     def get(self, name: str) -> tuple[PageSummary, str] | None:
         """The summary and blob id of one page, or None."""
         row = (
@@ -213,6 +226,17 @@ class PageIndex:
         if row is None:
             return None
         return PageSummary(row[0], row[1], row[2], row[3]), row[4]
+
+    def titles(self, names: Iterable[str]) -> dict[str, str]:
+        """The title of each of ``names`` that is a page now (one query, for a list of changes)."""
+        wanted = sorted(set(names))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # below SQLite's limit on parameters
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._db().execute(f"SELECT path, title FROM pages WHERE path IN ({marks})", chunk)  # noqa: S608
+            found.update((str(path), str(title)) for path, title in rows)
+        return found
 
     def same_but_for_case(self, name: str) -> str | None:
         """An existing page whose name equals ``name`` but for case, or None."""
@@ -482,6 +506,10 @@ class PageIndex:
     def search(self, text: str, limit: int = 20) -> list[textindex.Hit]:
         """Pages and open proposals matching ``text``, best first."""
         return textindex.search(self._db(), text, limit)
+
+    def search_suggestions(self, text: str) -> list[str]:
+        """Queries close to ``text`` made of the index's own words, for a search that found nothing."""
+        return textindex.suggestions(self._db(), text)
 
     @property
     def search_generation(self) -> str:

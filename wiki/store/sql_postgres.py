@@ -18,7 +18,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from wiki.errors import StoreUnavailable
+from wiki.errors import N_, StoreUnavailable
+from wiki.store.display_names import duplicates
 
 # Enough for the threads of one process; replicas each have their own pool.
 POOL_SIZE = 8
@@ -94,6 +95,34 @@ CREATE TABLE IF NOT EXISTS drafts (
 """
 
 
+def _fold_display_names(connection: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """Fold the display names not folded yet, then index them (see ``display_names``).
+
+    The columns are added only when missing: ``ALTER TABLE`` locks the table even when
+    it changes nothing, and other replicas are serving from it."""
+    present = connection.execute(
+        "SELECT 1 FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = 'users' AND column_name = 'display_fold'"
+    ).fetchone()
+    if present is None:  # databases made before display names had to be unique
+        connection.execute("ALTER TABLE users ADD COLUMN display_fold TEXT")
+        connection.execute("ALTER TABLE users ADD COLUMN display_duplicate BIGINT NOT NULL DEFAULT 0")
+    taken = connection.execute(
+        "SELECT display_fold FROM users WHERE display_fold IS NOT NULL AND display_duplicate = 0"
+    ).fetchall()
+    unfolded = connection.execute(
+        "SELECT id, display_name FROM users WHERE display_fold IS NULL ORDER BY id"
+    ).fetchall()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE users SET display_fold = %s, display_duplicate = %s WHERE id = %s",
+            duplicates(unfolded, (row[0] for row in taken)),
+        )
+    connection.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS users_display_fold ON users (display_fold, display_duplicate)"
+    )
+
+
 def placeholders(sql: str) -> str:
     """``sql`` with SQLite's ``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled).
 
@@ -127,8 +156,9 @@ class PostgresBackend:
             with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as connection:
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 connection.execute(_SCHEMA)
+                _fold_display_names(connection)
         except psycopg.OperationalError as error:  # libpq's message names the host, never the password
-            raise StoreUnavailable(f"The PostgreSQL database could not be opened: {error}") from None
+            raise StoreUnavailable(N_("The PostgreSQL database could not be opened: {reason}", reason=error)) from None
         self._pool = ConnectionPool(
             url,
             min_size=1,

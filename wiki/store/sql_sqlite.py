@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from wiki.store.display_names import duplicates
 from wiki.store.sqlite_threads import ThreadConnections
 
 _SCHEMA = """
@@ -83,6 +84,22 @@ def _migrate(connection: sqlite3.Connection) -> None:
     # lookups.  COLLATE NOCASE above already kept names unique up to (ASCII) case, which is
     # exactly what SQLite's lower() folds, so the index builds on every existing file.
     connection.execute("CREATE UNIQUE INDEX IF NOT EXISTS users_username_lower ON users (lower(username))")
+    if "display_fold" not in columns:  # databases made before display names had to be unique
+        connection.execute("ALTER TABLE users ADD COLUMN display_fold TEXT")
+        connection.execute("ALTER TABLE users ADD COLUMN display_duplicate INTEGER NOT NULL DEFAULT 0")
+    taken = connection.execute(
+        "SELECT display_fold FROM users WHERE display_fold IS NOT NULL AND display_duplicate = 0"
+    ).fetchall()
+    unfolded = connection.execute(
+        "SELECT id, display_name FROM users WHERE display_fold IS NULL ORDER BY id"
+    ).fetchall()
+    connection.executemany(
+        "UPDATE users SET display_fold = ?, display_duplicate = ? WHERE id = ?",
+        duplicates(unfolded, (row[0] for row in taken)),
+    )
+    connection.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS users_display_fold ON users (display_fold, display_duplicate)"
+    )
 
 
 def _prepare(connection: sqlite3.Connection) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from wiki.errors import N_, BadInput, Forbidden, NameTaken, Unauthorized
 from wiki.models import Role, User
 from wiki.services.permissions import Action, require
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, require_csrf, sign_in, sign_out, site_of
+from wiki.web.targets import local_target
 from wiki.web.templating import render
 
 
@@ -26,14 +28,17 @@ def _me(request: Request) -> User:
 async def signup_form(request: Request) -> Response:
     """The sign-up form (or why it is closed)."""
     mode = site_of(request).settings.signup
-    return render(request, "signup.html", {"mode": mode, "values": {}})
+    context = {"mode": mode, "values": {}, "next": local_target(request.query_params.get("next"))}
+    return render(request, "signup.html", context)
 
 
 async def signup(request: Request) -> Response:
-    """Create a contributor account; sign in at once, or wait for a maintainer's approval."""
+    """Create a contributor account; sign in at once and go back where the person was, or
+    wait for a maintainer's approval."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     site = site_of(request)
+    target = local_target(field(form, "next"))
     values = {key: field(form, key) for key in ("username", "display_name", "email")}
     try:
         user = await run_in_threadpool(
@@ -45,11 +50,11 @@ async def signup(request: Request) -> Response:
             site.settings.signup,
         )
     except (BadInput, NameTaken, Forbidden) as error:
-        context = {"mode": site.settings.signup, "values": values, "error": _(error.message)}
+        context = {"mode": site.settings.signup, "values": values, "next": target, "error": _(error.message)}
         return render(request, "signup.html", context, status=error.status)
     if site.settings.signup == "approval":
-        return RedirectResponse("/?notice=signup-pending", status_code=303)
-    response = RedirectResponse("/?notice=signed-up", status_code=303)
+        return NoticeRedirect("/", "signup-pending")
+    response = NoticeRedirect(target, "signed-up")
     sign_in(request, response, user)
     return response
 
@@ -71,24 +76,24 @@ async def account_action(request: Request) -> Response:
     try:
         if action == "name":
             await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
-            return RedirectResponse("/account?notice=account-saved", status_code=303)
+            return NoticeRedirect("/account", "account-saved")
         if action == "password":
             await run_in_threadpool(accounts.change_password, user, field(form, "current"), field(form, "new"))
-            return RedirectResponse("/account?notice=account-saved", status_code=303)
+            return NoticeRedirect("/account", "account-saved")
         if action == "token":
             token = await run_in_threadpool(accounts.create_token, user.username, field(form, "label"))
             return render(request, "account.html", {"tokens": accounts.tokens(user.username), "new_token": token})
         if action == "revoke" and field(form, "token_id").isdigit():
             accounts.revoke_token(user.username, int(field(form, "token_id")))
-            return RedirectResponse("/account?notice=account-saved", status_code=303)
+            return NoticeRedirect("/account", "account-saved")
         if action == "delete":
             await run_in_threadpool(accounts.delete_account, user, field(form, "password"))
-            response = RedirectResponse("/?notice=account-deleted", status_code=303)
+            response = NoticeRedirect("/", "account-deleted")
             sign_out(request, response)
             return response
-    except BadInput as error:
+    except (BadInput, NameTaken) as error:
         context = {"tokens": accounts.tokens(user.username), "new_token": None, "error": _(error.message)}
-        return render(request, "account.html", context, status=400)
+        return render(request, "account.html", context, status=error.status)
     raise BadInput(N_("Unknown action."))
 
 
@@ -120,7 +125,7 @@ async def admin_action(request: Request) -> Response:
         return render(request, "admin_accounts.html", context)
     else:
         raise BadInput(N_("Unknown action."))
-    return RedirectResponse("/admin/accounts?notice=account-saved", status_code=303)
+    return NoticeRedirect("/admin/accounts", "account-saved")
 
 
 async def privacy(request: Request) -> Response:

@@ -12,17 +12,10 @@ from wiki.errors import TooManyAttempts
 from wiki.web.forms import read_form
 from wiki.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import require_csrf, sign_in, sign_out, site_of
+from wiki.web.targets import local_target
 from wiki.web.templating import render
-
-
-def local_target(value: str | None, default: str = "/") -> str:
-    """``value`` when it is a path on this site, else ``default`` (no open redirects)."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
-        return default
-    if any(ord(char) < 32 for char in value):
-        return default
-    return value
 
 
 async def signin_form(request: Request) -> Response:
@@ -54,8 +47,7 @@ async def signin_submit(request: Request) -> Response:
             "error": _("The username or password is not right."),
         }
         return render(request, "signin.html", context, status=401)
-    separator = "&" if "?" in target else "?"
-    response = RedirectResponse(f"{target}{separator}notice=signed-in", status_code=303)
+    response = NoticeRedirect(target, "signed-in")
     sign_in(request, response, user)
     return response
 
@@ -64,7 +56,7 @@ async def signout(request: Request) -> Response:
     """End the session on the server."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
-    response = RedirectResponse("/?notice=signed-out", status_code=303)
+    response = NoticeRedirect("/", "signed-out")
     sign_out(request, response)
     return response
 

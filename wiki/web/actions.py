@@ -10,19 +10,20 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from wiki.errors import BadInput, EditConflict, NameTaken
 from wiki.services.accounts import commit_author
 from wiki.services.permissions import Action, require
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
 
 
 def _to_page(name: str, notice: str) -> Response:
-    return RedirectResponse(f"/p/{quote(name)}?notice={notice}", status_code=303)
+    return NoticeRedirect(f"/p/{quote(name)}", notice)
 
 
 async def restore(request: Request) -> Response:
@@ -31,9 +32,18 @@ async def restore(request: Request) -> Response:
     name = request.path_params["name"]
     site = site_of(request)
     result = await run_in_threadpool(
-        site.pages.restore, name, field(form, "revision"), commit_author(user), field(form, "message")
+        site.pages.restore, name, field(form, "revision"), commit_author(user), field(form, "reason")
     )
     return _to_page(name, "restored" if result.changed else "unchanged")
+
+
+async def undo_form(request: Request) -> Response:
+    """Ask before taking out a change, with room for an optional reason."""
+    require(current_user(request), Action.RESTORE)
+    site = site_of(request)
+    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
+    info = await run_in_threadpool(site.history.revision_info, request.query_params.get("revision", ""))
+    return render(request, "undo.html", {"page": page, "info": info})
 
 
 async def undo(request: Request) -> Response:
@@ -43,11 +53,11 @@ async def undo(request: Request) -> Response:
     site = site_of(request)
     try:
         result = await run_in_threadpool(
-            site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "message")
+            site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "reason")
         )
     except EditConflict as conflict:
-        message = _(conflict.message)
-        return render(request, "error.html", {"status": 409, "message": message}, status=409)
+        context = {"status": 409, "message": _(conflict.message), "history_of": name}
+        return render(request, "error.html", context, status=409)
     return _to_page(name, "undone" if result.changed else "unchanged")
 
 
@@ -85,14 +95,14 @@ async def delete(request: Request) -> Response:
     form, user = await checked_form(request, Action.DELETE)
     name = request.path_params["name"]
     await run_in_threadpool(site_of(request).pages.delete, name, commit_author(user), field(form, "message"))
-    return RedirectResponse("/deleted?notice=deleted", status_code=303)
+    return NoticeRedirect("/deleted", "deleted")
 
 
 async def undelete(request: Request) -> Response:
     """Bring back a deleted page."""
-    _form, user = await checked_form(request, Action.RESTORE)
+    form, user = await checked_form(request, Action.RESTORE)
     name = request.path_params["name"]
-    await run_in_threadpool(site_of(request).pages.undelete, name, commit_author(user))
+    await run_in_threadpool(site_of(request).pages.undelete, name, commit_author(user), field(form, "reason"))
     return _to_page(name, "restored")
 
 
@@ -112,4 +122,4 @@ async def name_version(request: Request) -> Response:
             "error": _(error.message),
         }
         return render(request, "versions.html", context, status=error.status)
-    return RedirectResponse(f"/versions?notice=version-named#{version.tag}", status_code=303)
+    return NoticeRedirect(f"/versions#{version.tag}", "version-named")

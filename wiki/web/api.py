@@ -66,7 +66,7 @@ def string(data: dict[str, Any], key: str, *, required: bool = False) -> str | N
     if value is None and not required:
         return None
     if not isinstance(value, str):
-        raise BadInput(f"'{key}' must be a string.")
+        raise BadInput(N_("'{key}' must be a string.", key=key))
     return value
 
 

@@ -83,12 +83,19 @@ async def _answer(request: Request, number: int, status: int = 200) -> Response:
 
 
 async def create(request: Request) -> Response:
-    """``POST /api/proposals`` -> 201 with the proposal (its ``id`` included)."""
+    """``POST /api/proposals`` -> 201 with the proposal (its ``id`` included); with
+    ``"principle": true``, a new principle (one new page, numbered on acceptance)."""
     user = _signed_in(request, Action.PROPOSE)
     data = await json_object(request)
     title = string(data, "title", required=True) or ""
     description = string(data, "description") or ""
-    proposal = await run_in_threadpool(site_of(request).proposals.create, user, title, description, _changes(data))
+    principle = data.get("principle", False)
+    if not isinstance(principle, bool):
+        raise BadInput(N_("'principle' must be true or false."))
+    changes = _changes(data)
+    proposal = await run_in_threadpool(
+        lambda: site_of(request).proposals.create(user, title, description, changes, principle=principle)
+    )
     return await _answer(request, proposal.id, 201)
 
 

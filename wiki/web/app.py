@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -44,7 +45,7 @@ from wiki.web import (
 )
 from wiki.web.replicas import FollowOwnWrites
 from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
-from wiki.web.session import site_of
+from wiki.web.session import public_base, site_of
 from wiki.web.static import STATIC, favicon
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ async def http_error(request: Request, error: Exception) -> Response:
     """Starlette's own errors (no such route, wrong method) in the wiki's shapes."""
     assert isinstance(error, HTTPException)
     known = _HTTP_ERRORS.get(error.status_code)
-    domain = known or WikiError(error.detail)
+    domain = known or WikiError(N_("This request could not be handled (error {status}).", status=error.status_code))
     domain.status = error.status_code
     domain.code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
     return await wiki_error(request, domain)
@@ -125,7 +126,7 @@ async def security_txt(request: Request) -> Response:
     """RFC 9116: where to report a security problem."""
     settings = site_of(request).settings
     expires = iso_utc(datetime.now(UTC) + timedelta(days=180))
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     text = (
         f"Contact: {settings.security_contact}\nExpires: {expires}\nPreferred-Languages: nl, en\n"
         f"Canonical: {base}/.well-known/security.txt\n"
@@ -134,19 +135,41 @@ async def security_txt(request: Request) -> Response:
 
 
 class Language:
-    """Sets the interface language of each request from the remembered choice, and the site's
-    time zone for its dates."""
+    """Sets the interface language of each request (the remembered choice, else what the
+    browser prefers) and the site's time zone for its dates; tells caches that answers
+    depend on both headers (``Vary``), static files aside (the same for everyone)."""
 
     def __init__(self, app: ASGIApp, timezone: str) -> None:
         self.app = app
         self.timezone = timezone
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            cookie = Request(scope).cookies.get(i18n.LANGUAGE_COOKIE)
-            i18n.set_language(i18n.pick_language(cookie))
-            i18n.set_timezone(self.timezone)
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        i18n.set_language(
+            i18n.pick_language(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language"))
+        )
+        i18n.set_timezone(self.timezone)
+        if scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_varied(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _vary(MutableHeaders(scope=message), i18n.NEGOTIATED_BY)
+            await send(message)
+
+        await self.app(scope, receive, send_varied)
+
+
+def _vary(headers: MutableHeaders, names: str) -> None:
+    """Add ``names`` to the response's ``Vary``, each once."""
+    present = [name.strip() for name in headers.get("vary", "").split(",") if name.strip()]
+    known = {name.lower() for name in present}
+    present += [name.strip() for name in names.split(",") if name.strip().lower() not in known]
+    headers["Vary"] = ", ".join(present)
 
 
 ROUTES = [
@@ -163,6 +186,7 @@ ROUTES = [
     Route("/versions", actions.name_version, methods=["POST"]),
     Route("/versions/{tag}", history.since_version),
     Route("/restore/{name:path}", actions.restore, methods=["POST"]),
+    Route("/undo/{name:path}", actions.undo_form, methods=["GET"]),
     Route("/undo/{name:path}", actions.undo, methods=["POST"]),
     Route("/rename/{name:path}", actions.rename_form, methods=["GET"]),
     Route("/rename/{name:path}", actions.rename, methods=["POST"]),
@@ -299,10 +323,10 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             Middleware(HeaderLimits),
             Middleware(FollowOwnWrites),
             Middleware(readers.ReaderFront, timezone=config.timezone),
+            Middleware(Language, timezone=config.timezone),
             Middleware(Compression),
             Middleware(ServerErrors),
             Middleware(BodyLimit, timeout=config.receive_timeout),
-            Middleware(Language, timezone=config.timezone),
         ],
         exception_handlers={WikiError: wiki_error, HTTPException: http_error},
         lifespan=lifespan,

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from wiki import PROJECT_ROOT
-from wiki.web.session import site_of
+from wiki.web.session import public_base, site_of
 from wiki.web.static import STYLESHEETS
 from wiki.web.templating import ENVIRONMENT
 
@@ -24,10 +24,15 @@ def _zip(data: bytes, filename: str) -> Response:
     return Response(data, media_type="application/zip", headers=headers)
 
 
+def _filename(kind: str, version: str | None) -> str:
+    """``principes-markdown.zip``, or with the version's tag (only [a-z0-9._-], checked by then)."""
+    return f"principes-{version}-{kind}.zip" if version else f"principes-{kind}.zip"
+
+
 async def markdown_zip(request: Request) -> Response:
     """``GET /export/markdown.zip[?version=versie-1.0]``: every page as Markdown with front matter."""
     data = await run_in_threadpool(site_of(request).export.markdown_zip, _version(request))
-    return _zip(data, "principes-markdown.zip")
+    return _zip(data, _filename("markdown", _version(request)))
 
 
 async def site_zip(request: Request) -> Response:
@@ -38,11 +43,13 @@ async def site_zip(request: Request) -> Response:
     def page_html(title: str, number: int | None, html: str, root: str) -> str:
         return page_template.render(title=title, number=number, html=html, root=root)
 
+    source = public_base(request)
+
     def index_html(pages: list[tuple[str, str, int | None]]) -> str:
-        return index_template.render(pages=pages)
+        return index_template.render(pages=pages, source=source)
 
     data = await run_in_threadpool(site_of(request).export.site_zip, _version(request), page_html, index_html, _CSS)
-    return _zip(data, "principes-site.zip")
+    return _zip(data, _filename("site", _version(request)))
 
 
 async def git_http(request: Request) -> Response:

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from wiki.services.history import Change, iso_utc, moment
 from wiki.web import i18n
 from wiki.web.i18n import gettext as _
-from wiki.web.session import site_of
+from wiki.web.session import public_base, site_of
 from wiki.web.templating import STATUS_LABELS
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -52,7 +52,7 @@ def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Elem
 
 def atom(request: Request, feed: Feed, entries: list[Entry]) -> Response:
     """An Atom document with the required elements on the feed and on every entry."""
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request)
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
     _text(root, "id", base + feed.path)

@@ -5,29 +5,53 @@ from __future__ import annotations
 import csv
 import io
 import json
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wiki.errors import N_, BadInput
-from wiki.services.permissions import Action, require
-from wiki.web.session import current_user, site_of
+from wiki.services.permissions import Action, allowed, require
+from wiki.web.accounts import signin_url
+from wiki.web.session import current_user, public_base, site_of
 from wiki.web.templating import render
 
 
 async def search_page(request: Request) -> Response:
-    """Search results for people."""
+    """Search results for people; when there are none, other words to try and a way to write
+    the page: create it (editors) or propose it (everyone else, signed in first)."""
     query = request.query_params.get("q", "")
     everything = request.query_params.get("all") == "1"
-    results = await run_in_threadpool(site_of(request).search.search, query, 50 if everything else 10)
-    return render(
-        request, "search.html", {"q": query, "results": results, "more": not everything and len(results) == 10}
-    )
+    found = await run_in_threadpool(site_of(request).search.find, query, 50 if everything else 10)
+    context = {
+        "q": query,
+        "results": found.results,
+        "suggestions": found.suggestions,
+        "more": not everything and len(found.results) == 10,
+        **_write_it(request, query if not found.results else ""),
+    }
+    return render(request, "search.html", context)
+
+
+def _write_it(request: Request, query: str) -> dict[str, str]:
+    """Links to write the page that was looked for: editors create it, others propose it (a
+    visitor signs in first)."""
+    title = " ".join(query.replace('"', " ").split())[:200]
+    if not title:
+        return {}
+    user = current_user(request)
+    if allowed(user, Action.CREATE):
+        return {"new_title": title, "create_url": "/new?title=" + quote(title, safe="")}
+    if user is not None and not allowed(user, Action.PROPOSE):
+        return {}
+    propose = "/proposals/new?title=" + quote(title, safe="")
+    return {"new_title": title, "propose_url": propose if user is not None else signin_url(propose)}
 
 
 async def search_api(request: Request) -> Response:
-    """``GET /api/search?q=...`` -> ``{"results": [{"kind", "path", "title", "snippet"}]}``."""
+    """``GET /api/search?q=...`` -> ``{"results": [{"kind", "path", "title", "snippet"}]}``; a snippet is
+    the page's plain text (no Markdown) as HTML in which only ``<mark>`` around matches is markup."""
     raw = request.query_params.get("limit", "10")
     if not raw.isdigit() or not 1 <= int(raw) <= 50:
         raise BadInput(N_("'limit' must be a whole number from 1 to 50."))
@@ -61,20 +85,29 @@ async def _all_principles(request: Request) -> list[dict[str, object]]:
 
 
 async def poster(request: Request) -> Response:
-    """All principles, numbered, on one sheet (A4 and A3 print styles)."""
-    principles = [item["page"] for item in await _all_principles(request)]
-    size = request.query_params.get("size", "a4")
-    return render(request, "poster.html", {"principles": principles, "size": "a3" if size == "a3" else "a4"})
+    """Every principle with a short line and the wiki's address as a QR code, on one A4 or A3
+    sheet; of a named version with ``?version=versie-1.0``."""
+    version = request.query_params.get("version") or None
+    made = await run_in_threadpool(site_of(request).poster.poster, public_base(request) + "/", version)
+    size = "a3" if request.query_params.get("size") == "a3" else "a4"
+    return render(request, "poster.html", {"poster": made, "size": size, "version": version})
 
 
 async def all_in_one(request: Request) -> Response:
-    """Every principle with its text, to read in one go."""
-    return render(request, "all.html", {"items": await _all_principles(request)})
+    """Every principle with its text, to read in one go; as named in a version with
+    ``?version=versie-1.0``."""
+    tag = request.query_params.get("version")
+    if not tag:
+        return render(request, "all.html", {"items": await _all_principles(request), "version": None})
+    site = site_of(request)
+    version, principles = await run_in_threadpool(lambda: (site.versions.get(tag), site.export.principles_at(tag)))
+    items = [{"page": page, "html": html} for page, html in principles]
+    return render(request, "all.html", {"items": items, "version": version})
 
 
 async def open_data(request: Request) -> Response:
     """How to take everything along: git clone, downloads, comments and supports."""
-    return render(request, "open_data.html", {"clone_url": str(request.base_url).rstrip("/") + "/wiki.git"})
+    return render(request, "open_data.html", {"clone_url": public_base(request) + "/wiki.git"})
 
 
 def _discussion_rows(request: Request) -> tuple[list[dict[str, object]], list[dict[str, object]]]:

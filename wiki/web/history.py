@@ -57,7 +57,10 @@ async def compare(request: Request) -> Response:
     name = request.path_params["name"]
     old, new = _query(request, "from"), _query(request, "to")
     if old is None or new is None:
-        raise NotFound(N_("Choose two revisions to compare."))
+        only = await run_in_threadpool(site.history.only_version, name)
+        if only is None:
+            raise NotFound(N_("Choose two revisions to compare."))
+        return render(request, "compare_one.html", {"name": name, "only": only})
     comparison, old_info, new_info = await run_in_threadpool(
         lambda: (site.history.compare(name, old, new), site.history.revision_info(old), site.history.revision_info(new))
     )
@@ -118,7 +121,7 @@ async def deleted(request: Request) -> Response:
 
 
 async def versions(request: Request) -> Response:
-    """The named versions, and for maintainers a form to name the current state."""
+    """The named versions, and for editors a form to name the current state."""
     listed = await run_in_threadpool(site_of(request).versions.versions)
     can_name = allowed(current_user(request), Action.NAME_VERSION)
     return render(request, "versions.html", {"versions": listed, "can_name": can_name, "display_name": ""})

@@ -1,50 +1,39 @@
-"""Interface language: gettext catalogs (Babel) chosen per request.
+"""Interface language: gettext catalogs (Babel, see ``wiki.catalogs``) chosen per request.
 
-The catalogs are the ``.po`` files in ``wiki/locale``; they are compiled in
-memory at start-up, so no generated ``.mo`` file has to be kept in step.  The
-language of the current request lives in a context variable, so templates,
+The language of the current request lives in a context variable, so templates,
 error handlers and flash messages all translate without passing it around.
 """
 
 from __future__ import annotations
 
 import functools
-import io
-from collections.abc import Mapping
+import math
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_datetime_format, get_time_format, parse_pattern
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from wiki import catalogs
 from wiki.config import DEFAULT_TIMEZONE
+from wiki.errors import Message
 
-LANGUAGES: Mapping[str, str] = {"nl": "Nederlands", "en": "English"}
-DEFAULT_LANGUAGE = "nl"
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES = catalogs.LANGUAGES
+DEFAULT_LANGUAGE = catalogs.DEFAULT_LANGUAGE
+
 LANGUAGE_COOKIE = "wiki_lang"
+#: The request headers the language is chosen by, for ``Vary``.
+NEGOTIATED_BY = "Accept-Language, Cookie"
 
 _current: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 _zone: ContextVar[str] = ContextVar("zone", default=DEFAULT_TIMEZONE)
 
 
-def _load(language: str) -> Translations:
-    po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
-
-
-_TRANSLATIONS: dict[str, Translations] = {language: _load(language) for language in LANGUAGES}
+_TRANSLATIONS: dict[str, Translations] = {language: catalogs.translations(language) for language in LANGUAGES}
 
 
 def set_language(language: str) -> None:
@@ -74,7 +63,10 @@ def current_language() -> str:
 
 
 def gettext(message: str) -> str:
-    """``message`` in the current language."""
+    """``message`` in the current language; a :class:`~wiki.errors.Message` is translated
+    as its template, then filled in with its values."""
+    if isinstance(message, Message):
+        return _TRANSLATIONS[_current.get()].gettext(message.template).format(**message.params)
     return _TRANSLATIONS[_current.get()].gettext(message)
 
 
@@ -117,19 +109,75 @@ def format_date(moment: datetime) -> str:
     return _format_date(moment, _current.get(), _zone.get())
 
 
-def format_signed(number: int | None) -> str:
-    """A change in size, written as the current language writes numbers, always with its sign."""
+def format_day(moment: datetime) -> str:
+    """A date without the time, in the site's time zone, written out ("1 december 2026")."""
+    return _format_day(moment, _current.get(), _zone.get())
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_day(moment: datetime, language: str, zone: str) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return babel_format_date(moment.astimezone(_zone_named(zone)), format="long", locale=_locale(language))
+
+
+def format_size_change(number: int | None) -> str:
+    """How much text a change added or removed, in words a reader needs no key for
+    ("1.094 tekens erbij"), the number written as the current language writes numbers."""
     if number is None:
         return ""
-    return _format_signed(number, _current.get())
+    return _format_size_change(number, _current.get())
 
 
 @functools.lru_cache(maxsize=4096)
-def _format_signed(number: int, language: str) -> str:
-    sign = "+" if number > 0 else "\u2212" if number < 0 else "\u00b1"
-    return sign + format_decimal(abs(number), locale=_locale(language))
+def _format_size_change(number: int, language: str) -> str:
+    # Cached per language: a history page shows 200 of these.
+    translations = _TRANSLATIONS[language]
+    if number == 0:
+        return translations.gettext("same length")
+    count = abs(number)
+    if number > 0:
+        words = translations.ngettext("%(num)s character added", "%(num)s characters added", count)
+    else:
+        words = translations.ngettext("%(num)s character removed", "%(num)s characters removed", count)
+    return words % {"num": format_decimal(count, locale=_locale(language))}
 
 
-def pick_language(cookie: str | None) -> str:
-    """The remembered choice, else Dutch: the site's default, whatever the browser says."""
-    return cookie if cookie is not None and cookie in LANGUAGES else DEFAULT_LANGUAGE
+def pick_language(cookie: str | None, accept_language: str | None = None) -> str:
+    """The language the person chose (the cookie) wins; until they choose, the browser's
+    preference (``Accept-Language``); Dutch when neither names a language the site has."""
+    if cookie is not None and cookie in LANGUAGES:
+        return cookie
+    return negotiate(accept_language[:_MAX_ACCEPT] if accept_language else "")
+
+
+_MAX_ACCEPT = 500  # a real header is far shorter; a longer one is read only this far
+
+
+@functools.lru_cache(maxsize=512)
+def negotiate(accept_language: str) -> str:
+    """The site's language an ``Accept-Language`` header prefers most (RFC 9110: weights,
+    ``en-GB`` meaning English, ``q=0`` meaning "not this", ``*`` meaning any other), else Dutch."""
+    ranges = [_weighed(item) for item in accept_language.split(",")]
+    named = {primary for primary, _weight in ranges}
+    others = [language for language in LANGUAGES if language not in named] or [DEFAULT_LANGUAGE]
+    wanted = [
+        (-weight, position, others[0] if primary == "*" else primary)
+        for position, (primary, weight) in enumerate(ranges)
+        if weight > 0 and (primary in LANGUAGES or primary == "*")
+    ]
+    return min(wanted)[2] if wanted else DEFAULT_LANGUAGE
+
+
+def _weighed(item: str) -> tuple[str, float]:
+    """One language range of the header: its primary subtag, lower case, and its weight."""
+    tag, _separator, parameters = item.partition(";")
+    weight = 1.0
+    for parameter in parameters.split(";"):
+        name, _equals, value = parameter.strip().partition("=")
+        if name.lower() == "q":
+            try:
+                weight = min(float(value), 1.0)
+            except ValueError:
+                weight = 0.0
+    return tag.strip().lower().split("-")[0], 0.0 if math.isnan(weight) else weight

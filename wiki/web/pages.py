@@ -43,6 +43,7 @@ from wiki.web import readers
 from wiki.web.accounts import signin_url
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
 
@@ -82,7 +83,7 @@ async def home(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers("revision", "notice")
+@readers.kept_for_readers("revision")
 async def view(request: Request) -> Response:
     """One page, now or at an earlier ``?revision=``, rendered from Markdown."""
     site = site_of(request)
@@ -116,7 +117,14 @@ async def view(request: Request) -> Response:
         }
         return render(request, "error.html", context, status=404)
     html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
-    backlinks = await run_in_threadpool(site.pages.backlinks, page) if not revision else []
+    # One trip for what surrounds the text: the pages linking here, the last change, the neighbours.
+    backlinks, last_change, (previous, following) = await run_in_threadpool(
+        lambda: (
+            site.pages.backlinks(page) if not revision else [],
+            site.history.revision_info(page.revision) if not revision else None,
+            site.pages.neighbours(page),
+        )
+    )
     headings = table_of_contents(html)
     user = current_user(request)
     if not revision and allowed(user, Action.EDIT):
@@ -129,6 +137,9 @@ async def view(request: Request) -> Response:
             "name": name,
             "html": html,
             "info": info,
+            "last_change": last_change,
+            "previous": previous,
+            "following": following,
             "backlinks": backlinks,
             "toc": headings if len(headings) >= 3 else [],
             "can_edit": allowed(user, Action.EDIT),
@@ -261,7 +272,7 @@ async def _edit_submit(request: Request) -> Response:
     key = "created" if result.created else "merged" if result.merged else "saved"
     if not result.changed:
         key = "unchanged"
-    return RedirectResponse(f"/p/{quote(name)}?notice={key}", status_code=303)
+    return NoticeRedirect(f"/p/{quote(name)}", key)
 
 
 async def _conflict(request: Request, context: dict[str, Any], conflict: EditConflict) -> Response:
@@ -292,14 +303,16 @@ async def _conflict(request: Request, context: dict[str, Any], conflict: EditCon
 
 
 async def new_form(request: Request) -> Response:
-    """The form to create a page; ``?name=`` prefills the name (from a link to a missing page)."""
+    """The form to create a page; ``?name=`` prefills the name (from a link to a missing page),
+    ``?title=`` the title (from a search that found nothing)."""
     user = current_user(request)
     if user is None:
         return RedirectResponse(signin_url(request.url.path), status_code=303)
     if not allowed(user, Action.CREATE):
         return _not_allowed(request)
     name = request.query_params.get("name", "")
-    return render(request, "edit.html", _edit_context(name, "", "", "", None, creating=True))
+    title = request.query_params.get("title", "")[:200]
+    return render(request, "edit.html", _edit_context(name, title, "", "", None, creating=True))
 
 
 def error_page(request: Request, error: WikiError) -> Response:
@@ -318,7 +331,8 @@ async def preview(request: Request) -> Response:
 
 
 async def draft(request: Request) -> Response:
-    """Keep or discard the person's draft of a page (the editor saves it every few seconds)."""
+    """Keep or discard the person's draft of a page, or with ``kind=proposal`` of their proposed
+    change to it (the editor saves it every few seconds)."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     user = current_user(request)
@@ -326,8 +340,10 @@ async def draft(request: Request) -> Response:
         raise Unauthorized(N_("Sign in first."))
     name = request.path_params["name"]
     drafts = site_of(request).drafts
+    proposal = field(form, "kind") == "proposal"
     if field(form, "action") == "discard":
-        drafts.discard(user, name)
-        return RedirectResponse(f"/edit/{quote(name)}", status_code=303)
-    await run_in_threadpool(drafts.save, user, name, field(form, "title"), field(form, "body"), field(form, "base"))
+        drafts.discard(user, name, for_proposal=proposal)
+        return RedirectResponse(f"/{'propose' if proposal else 'edit'}/{quote(name)}", status_code=303)
+    title, body, base = field(form, "title"), field(form, "body"), field(form, "base")
+    await run_in_threadpool(lambda: drafts.save(user, name, title, body, base, for_proposal=proposal))
     return JSONResponse({"saved": True})

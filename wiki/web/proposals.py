@@ -7,15 +7,20 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, TooLarge
+from wiki.models import Page
+from wiki.services import proposal_review
 from wiki.services.discussion import page_target, proposal_target
+from wiki.services.pages import MAX_PAGE_BYTES
 from wiki.services.permissions import Action, allowed, require
-from wiki.services.proposals import OPEN, STATUSES, Proposal
+from wiki.services.proposals import OPEN, STATUSES, PathDiff, Proposal
+from wiki.services.site import Site
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
 
@@ -29,7 +34,7 @@ def proposal_id(request: Request) -> int:
 
 
 def _to_proposal(number: int, notice: str) -> Response:
-    return RedirectResponse(f"/proposals/{number}?notice={notice}", status_code=303)
+    return NoticeRedirect(f"/proposals/{number}", notice)
 
 
 async def listing(request: Request) -> Response:
@@ -61,57 +66,67 @@ async def new_principle_form(request: Request) -> Response:
 
 
 async def new_principle(request: Request) -> Response:
-    """Propose a new principle: title, text and why."""
+    """Propose a new principle: title, text and why; or first see the text as it will look."""
     form, user = await checked_form(request, Action.PROPOSE)
     title, body, why = field(form, "title"), field(form, "body"), field(form, "why")
+    context: dict[str, Any] = {"title": title, "body": body, "why": why}
+    site = site_of(request)
+    if field(form, "action") == "preview":
+        preview = await run_in_threadpool(site.renderer.render, body[:MAX_PAGE_BYTES])
+        return render(request, "propose_principle.html", {**context, "preview": preview})
     try:
-        proposal = await run_in_threadpool(site_of(request).proposals.new_principle, user, title, body, why)
+        proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
     except (BadInput, TooLarge) as error:
-        context = {"title": title, "body": body, "why": why, "error": _(error.message)}
-        return render(request, "propose_principle.html", context, status=error.status)
+        return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=error.status)
     return _to_proposal(proposal.id, "proposed")
 
 
+def _change_context(page: Page, title: str, body: str, base: str, **typed: str) -> dict[str, Any]:
+    """The propose-a-change form's fields; ``typed`` holds ``proposal_title`` and ``why``."""
+    fields = {"title": title, "body": body, "base": base, "proposal_title": "", "why": "", **typed}
+    return {"page": page, "name": page.path, "draft": None, **fields}
+
+
 async def change_form(request: Request) -> Response:
-    """The form to propose a change to a page (like editing, but decided by others)."""
-    require(current_user(request), Action.PROPOSE)
-    page = (await run_in_threadpool(site_of(request).pages.get, request.path_params["name"]))[0]
-    context = {
-        "page": page,
-        "name": page.path,
-        "title": page.title,
-        "body": page.body,
-        "base": page.revision,
-        "proposal_title": "",
-        "why": "",
-    }
-    return render(request, "propose_change.html", context)
+    """The form to propose a change to a page (like editing, but decided by others); it offers
+    back the person's draft of this proposal, kept apart from a draft edit of the page."""
+    user = require(current_user(request), Action.PROPOSE)
+    site = site_of(request)
+    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
+    draft = await run_in_threadpool(lambda: site.drafts.get(user, page.path, for_proposal=True))
+    if draft is not None and request.query_params.get("draft") == "1":
+        context = _change_context(page, draft.title, draft.body, draft.base or page.revision)
+        return render(request, "propose_change.html", {**context, "draft_restored": True})
+    context = _change_context(page, page.title, page.body, page.revision)
+    return render(request, "propose_change.html", {**context, "draft": draft})
 
 
 async def propose_change(request: Request) -> Response:
-    """Save a proposed change to a page; also what an edit conflict offers instead of losing text."""
+    """Save a proposed change to a page, or first show it as it will look ("preview") or as
+    a word diff against the page now ("review"); also what an edit conflict offers instead
+    of losing text."""
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     name = request.path_params["name"]
     page = (await run_in_threadpool(site.pages.get, name))[0]
     title, body, base = field(form, "title"), field(form, "body"), field(form, "base") or page.revision
     why = field(form, "why") or field(form, "message")
-    proposal_title = " ".join(field(form, "proposal_title").split()) or _("Change to %(title)s") % {"title": page.title}
+    typed_title = " ".join(field(form, "proposal_title").split())
+    context = _change_context(page, title, body, base, proposal_title=typed_title, why=why)
+    action = field(form, "action")
     try:
         text = site.pages.text_from_form(name, base, title, body)
+        if action == "preview":
+            preview = await run_in_threadpool(site.renderer.render, body)
+            return render(request, "propose_change.html", {**context, "preview": preview})
+        if action == "review":
+            changes = await run_in_threadpool(proposal_review.review, page.text, name, body)
+            return render(request, "propose_change.html", {**context, "changes": changes})
+        proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
         proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
     except (BadInput, TooLarge) as error:
-        context = {
-            "page": page,
-            "name": name,
-            "title": title,
-            "body": body,
-            "base": base,
-            "proposal_title": proposal_title,
-            "why": why,
-            "error": _(error.message),
-        }
-        return render(request, "propose_change.html", context, status=error.status)
+        return render(request, "propose_change.html", {**context, "error": _(error.message)}, status=error.status)
+    await run_in_threadpool(lambda: site.drafts.discard(user, name, for_proposal=True))
     return _to_proposal(proposal.id, "proposed")
 
 
@@ -176,26 +191,39 @@ async def revise_form(request: Request) -> Response:
     return render(request, "proposal_revise.html", _revise_context(proposal, texts, ""))
 
 
+def _looked_at(action: str, site: Site, current: list[PathDiff], edited: list[tuple[str, str]]) -> dict[str, Any]:
+    """Per page, the preview ("preview") or the word diff against the page now ("review")."""
+    bodies = {name: pagefile.parse(text, name).body for name, text in edited}
+    if action == "preview":
+        return {"previews": [site.renderer.render(body) for body in bodies.values()]}
+    now = {change.path: change.current for change in current}
+    return {"reviews": [proposal_review.review(now.get(name), name, body) for name, body in bodies.items()]}
+
+
 async def revise(request: Request) -> Response:
-    """Save a revision: one commit on the proposal's branch."""
+    """Save a revision: one commit on the proposal's branch; or first look at it."""
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
     proposal = await run_in_threadpool(site.proposals.get, number)
+    current = await run_in_threadpool(site.proposals.changes, proposal)
     changes = []
     for index, name in enumerate(proposal.record.paths):
-        current = next((c.text for c in site.proposals.changes(proposal) if c.path == name), None)
-        previous = pagefile.parse(current, name) if current else None
+        text = next((c.text for c in current if c.path == name), None)
+        previous = pagefile.parse(text, name) if text else None
         title, body = field(form, f"title-{index}"), field(form, f"body-{index}")
         changes.append((name, pagefile.compose(previous, title or name, body)))
+    context = _revise_context(proposal, dict(changes), field(form, "message"))
+    action = field(form, "action")
+    if action in ("preview", "review"):
+        looked_at = await run_in_threadpool(_looked_at, action, site, current, changes)
+        return render(request, "proposal_revise.html", {**context, **looked_at})
     try:
         await run_in_threadpool(
             site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head")
         )
     except (BadInput, TooLarge) as error:
-        texts = dict(changes)
-        context = {**_revise_context(proposal, texts, field(form, "message")), "error": _(error.message)}
-        return render(request, "proposal_revise.html", context, status=error.status)
+        return render(request, "proposal_revise.html", {**context, "error": _(error.message)}, status=error.status)
     return _to_proposal(number, "revised")
 
 
@@ -206,7 +234,7 @@ async def comment(request: Request) -> Response:
     site = site_of(request)
     await run_in_threadpool(site.proposals.get, number)
     await run_in_threadpool(site.discussion.add, proposal_target(number), user, field(form, "body"))
-    return RedirectResponse(f"/proposals/{number}?notice=commented#discussion", status_code=303)
+    return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
 
 
 async def support(request: Request) -> Response:
@@ -246,33 +274,43 @@ async def withdraw(request: Request) -> Response:
     return _to_proposal(number, "withdrawn")
 
 
+async def _update_page(request: Request, proposal: Proposal, **extra: Any) -> Response:
+    """The pages that need combining: per page its title, what changed on the wiki and in the
+    proposal (so the overlap shows), and the proposal's text to combine them in."""
+    conflicts = await run_in_threadpool(site_of(request).proposals.update_conflicts, proposal.id)
+    overlaps = await run_in_threadpool(proposal_review.overlaps, conflicts)
+    status = extra.pop("status", 200)
+    context = {"proposal": proposal, "overlaps": overlaps, **extra}
+    return render(request, "proposal_update.html", context, status=status)
+
+
 async def update_form(request: Request) -> Response:
-    """Bring a proposal up to date with main: the pages that need combining, side by side."""
-    site = site_of(request)
+    """Bring a proposal up to date with main: the pages that need combining, with where they overlap."""
     require(current_user(request), Action.PROPOSE)
-    number = proposal_id(request)
-    proposal = await run_in_threadpool(site.proposals.get, number)
-    conflicts = await run_in_threadpool(site.proposals.update_conflicts, number)
-    return render(request, "proposal_update.html", {"proposal": proposal, "conflicts": conflicts})
+    proposal = await run_in_threadpool(site_of(request).proposals.get, proposal_id(request))
+    return await _update_page(request, proposal)
 
 
 async def update(request: Request) -> Response:
-    """Merge main into the proposal, with the texts the person combined where needed."""
+    """Merge main into the proposal, with the texts the person combined where needed (a title
+    and text per page; ``text-N``, a whole file, is still taken as it is)."""
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
     proposal = await run_in_threadpool(site.proposals.get, number)
-    resolved = {
-        name: field(form, f"text-{index}")
-        for index, name in enumerate(proposal.record.paths)
-        if isinstance(form.get(f"text-{index}"), str)
-    }
+    proposed = {c.path: c.text for c in await run_in_threadpool(site.proposals.changes, proposal)}
+    resolved = {}
+    for index, name in enumerate(proposal.record.paths):
+        if isinstance(form.get(f"text-{index}"), str):
+            resolved[name] = field(form, f"text-{index}")
+        elif isinstance(form.get(f"body-{index}"), str):
+            previous = pagefile.parse(proposed.get(name) or "", name)
+            title = field(form, f"title-{index}") or previous.title
+            resolved[name] = pagefile.compose(previous, title, field(form, f"body-{index}"))
     try:
         await run_in_threadpool(site.proposals.update, number, user, resolved or None)
     except EditConflict:
-        conflicts = await run_in_threadpool(site.proposals.update_conflicts, number)
-        context = {"proposal": proposal, "conflicts": conflicts, "error": _("Some pages still need combining.")}
-        return render(request, "proposal_update.html", context, status=409)
+        return await _update_page(request, proposal, error=_("Some pages still need combining."), status=409)
     return _to_proposal(number, "updated")
 
 
@@ -288,7 +326,7 @@ async def hide_comment(request: Request) -> Response:
     await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, field(form, "reason"))
     kind, _sep, rest = target.partition(":")
     back = f"/proposals/{rest}" if kind == "proposal" else f"/discuss/{quote(rest)}"
-    return RedirectResponse(back + "?notice=hidden#discussion", status_code=303)
+    return NoticeRedirect(back + "#discussion", "hidden")
 
 
 async def page_discussion(request: Request) -> Response:
@@ -312,4 +350,4 @@ async def page_comment(request: Request) -> Response:
     site = site_of(request)
     page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
     await run_in_threadpool(site.discussion.add, page_target(page.path), user, field(form, "body"))
-    return RedirectResponse(f"/discuss/{quote(page.path)}?notice=commented#discussion", status_code=303)
+    return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")

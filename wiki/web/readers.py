@@ -28,11 +28,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki import PROJECT_ROOT
 from wiki.web import i18n
+from wiki.web.notices import NOTICE_COOKIE
 from wiki.web.session import SESSION_COOKIE, site_of
 from wiki.web.static import STATIC
 
 _SESSION = SESSION_COOKIE.encode() + b"="
 _LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
+_NOTICE = NOTICE_COOKIE.encode() + b"="
 
 
 #: (address with its query, language, commit, accounts erased so far)
@@ -110,15 +112,16 @@ def kept_for_readers(*parameters: str) -> Callable[[View], View]:
     For views whose page depends on nothing else (a page, its history, a comparison,
     recent changes), so the next reader gets it from ``ReaderFront``, and a browser that
     has it gets 304.  Only addresses whose query uses just ``parameters`` are kept: any
-    other query would let anyone fill the cache with copies.  Anyone signed in gets a
-    page made for them, never kept.
+    other query would let anyone fill the cache with copies.  Anyone signed in, or with a
+    notice to see, gets a page made for them, never kept.
     """
     allowed = frozenset(parameters)
 
     def decorate(handler: View) -> View:
         @functools.wraps(handler)
         async def keeping(request: Request) -> Response:
-            if SESSION_COOKIE in request.cookies or not allowed.issuperset(request.query_params.keys()):
+            personal = SESSION_COOKIE in request.cookies or NOTICE_COOKIE in request.cookies
+            if personal or not allowed.issuperset(request.query_params.keys()):
                 return await handler(request)
             site = site_of(request)
             head = site.pages.head_if_current()
@@ -149,11 +152,12 @@ def _address(scope: Scope) -> str:
     return path + ("?" + query.decode("latin-1") if query else "")
 
 
-READER_HEADERS = {"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Encoding"}
+READER_HEADERS = {"Cache-Control": "no-cache", "Vary": f"{i18n.NEGOTIATED_BY}, Accept-Encoding"}
 
 
 class ReaderFront:
-    """Answers anonymous GETs of pages already in the ``ReaderCache``; passes the rest on."""
+    """Answers anonymous GETs of pages already in the ``ReaderCache``; passes the rest on,
+    among them requests with a notice to show (that page is made for its one reader)."""
 
     def __init__(self, app: ASGIApp, timezone: str) -> None:
         self.app = app
@@ -166,6 +170,7 @@ class ReaderFront:
         cookies = b""
         accepts_gzip = False
         match = None
+        accept_language = None
         for name, value in scope["headers"]:
             if name == b"cookie":
                 cookies += value + b";"
@@ -173,12 +178,16 @@ class ReaderFront:
                 accepts_gzip = b"gzip" in value
             elif name == b"if-none-match":
                 match = value
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
         site = scope["state"].get("site")
-        head = None if _SESSION in cookies or site is None else site.pages.head_if_current()
+        personal = _SESSION in cookies or _NOTICE in cookies
+        head = None if personal or site is None else site.pages.head_if_current()
         if head is None:
             await self.app(scope, receive, send)
             return
-        key = (_address(scope), i18n.pick_language(_cookie(cookies, _LANGUAGE)), head, site.accounts.erasures())
+        language = i18n.pick_language(_cookie(cookies, _LANGUAGE), accept_language)
+        key = (_address(scope), language, head, site.accounts.erasures())
         page = scope["state"]["reader_cache"].get(key)
         if page is None:  # not kept (or no longer): the view decides, 304 included
             await self.app(scope, receive, send)

@@ -28,6 +28,13 @@ def site_of(request: Request) -> Site:
     return site
 
 
+def public_base(request: Request) -> str:
+    """The address people use, without a trailing slash: ``WIKI_PUBLIC_URL``, or else this
+    request's own (behind a proxy that rewrites the host, only the setting is right)."""
+    configured = site_of(request).settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def current_user(request: Request) -> User | None:
     """The signed-in person of this request (looked up once), or None."""
     cached = getattr(request.state, "user", _UNSET)
@@ -67,7 +74,8 @@ def require_csrf(request: Request, token: object) -> None:
         raise Forbidden(N_("The form has expired. Please try again."))
 
 
-def _secure(request: Request) -> bool:
+def secure_cookies(request: Request) -> bool:
+    """True when cookies must be marked Secure (the site's setting, or https)."""
     return site_of(request).settings.secure_cookies or request.url.scheme == "https"
 
 
@@ -80,7 +88,7 @@ def finish_response(request: Request, response: Response) -> None:
             new_visitor,
             httponly=True,
             samesite="lax",
-            secure=_secure(request),
+            secure=secure_cookies(request),
             path="/",
         )
     if new_visitor:
@@ -94,7 +102,9 @@ def sign_in(request: Request, response: Response, user: User) -> None:
     if old:
         accounts.end_session(old)
     session_id = accounts.start_session(user)
-    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=_secure(request), path="/")
+    response.set_cookie(
+        SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
+    )
     response.headers["Cache-Control"] = "no-store"
 
 
