@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test test-fast lint typecheck browser-deps postgres-deps catalogs bench clean
+.PHONY: run test test-fast lint typecheck browser-deps postgres-deps catalogs vendor-css bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ postgres-deps:
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o wiki/locale/messages.pot .
 	$(BIN)/pybabel update -i wiki/locale/messages.pot -d wiki/locale --no-fuzzy-matching --omit-header --ignore-obsolete
+
+## Re-fetch the vendored NL Design System CSS at its pinned versions and check its sha256
+## (static/vendor/README.md; needs npm). `make vendor-css SHA256=` skips the check, to pin anew.
+vendor-css:
+	sh tools/vendor-css.sh
 
 ## Benchmarks (never part of make test): issue #7's targets in one run on a generated repository
 ## of 2,000 pages and 50,000 commits (our wiki, An Otter Wiki and a bare Starlette endpoint, saves

@@ -56,7 +56,7 @@
      [words.link, function () { wrap("[", "](adres)", words.link); }]].forEach(function (item) {
       var button = document.createElement("button");
       button.type = "button";
-      button.className = "button";
+      button.className = "utrecht-button utrecht-button--secondary-action";
       button.textContent = item[0];
       button.addEventListener("click", item[1]);
       toolbar.appendChild(button);
@@ -74,6 +74,7 @@
       section.id = "preview" + text.id.slice(4);
       section.tabIndex = -1;
       var heading = document.createElement("h2");
+      heading.className = "utrecht-heading-2";
       heading.id = section.id + "-heading";
       heading.textContent = words.preview;
       section.setAttribute("aria-labelledby", heading.id);

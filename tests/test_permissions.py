@@ -61,6 +61,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/lang/{language}", "GET"): (None, "/lang/en"),
     ("/healthz", "GET"): (Action.READ, "/healthz"),
     ("/.well-known/security.txt", "GET"): (None, "/.well-known/security.txt"),
+    ("/favicon.ico", "GET"): (None, "/favicon.ico"),
     ("/api/pages", "GET"): (Action.READ, "/api/pages"),
     ("/api/pages/{name:path}", "GET"): (Action.READ, f"/api/pages/{PAGE}"),
     ("/api/pages/{name:path}", "PUT"): (Action.EDIT, f"/api/pages/{PAGE}"),

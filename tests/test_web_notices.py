@@ -13,7 +13,7 @@ from wiki.web.app import create_app
 from wiki.web.notices import NOTICE_COOKIE
 
 PAGE = "/p/neem-initiatief"
-SAVED = '<p class="notice" role="status">Opgeslagen.</p>'
+SAVED = '<p class="notice utrecht-alert utrecht-alert--ok" role="status">Opgeslagen.</p>'
 
 
 def notice_of(client: TestClient, path: str) -> object:
@@ -43,7 +43,7 @@ def test_a_notice_in_the_address_shows_nothing(client: TestClient, auth: Auth) -
     client.get("/privacy")  # the sign-in notice is shown here
     page = client.get("/?notice=accepted")
     assert page.context["notice"] is None  # type: ignore[attr-defined]
-    assert 'class="notice"' not in page.text
+    assert 'class="notice ' not in page.text
 
 
 def test_after_an_action_the_notice_shows_once(client: TestClient, auth: Auth) -> None:
@@ -55,7 +55,7 @@ def test_after_an_action_the_notice_shows_once(client: TestClient, auth: Auth) -
     assert SAVED in shown.text
     assert shown.headers["cache-control"] == "no-store"
     again = client.get(location)
-    assert 'class="notice"' not in again.text
+    assert 'class="notice ' not in again.text
 
 
 def test_notices_show_after_signing_out_and_deleting_an_account(client: TestClient, auth: Auth) -> None:
@@ -100,9 +100,9 @@ def test_a_page_with_a_notice_is_never_served_to_another_reader(client: TestClie
         for _ in range(2):  # the first renders and keeps the new text, the second comes from memory
             page = other.get(PAGE)
             assert "Nog een alinea." in page.text
-            assert 'class="notice"' not in page.text
+            assert 'class="notice ' not in page.text
         assert kept.text != page.text
-        assert 'class="notice"' not in client.get(location).text
+        assert 'class="notice ' not in client.get(location).text
 
 
 def test_a_notice_waits_past_kept_pages_for_its_reader(client: TestClient, site: Site) -> None:

@@ -62,9 +62,11 @@ def test_deleting_asks_first_with_a_destructive_button(client: TestClient, auth:
     assert page.status_code == 200
     assert "Weet je het zeker?" in page.text
     assert "lijst van verwijderde pagina" in page.text
-    assert 'class="button danger">Ja, verwijder deze pagina</button>' in page.text
+    danger = "utrecht-button utrecht-button--primary-action utrecht-button--danger"
+    assert f'class="{danger}">Ja, verwijder deze pagina</button>' in page.text
     assert site.pages.get(PAGE)[0].path == PAGE  # asking deletes nothing
     assert post(client, f"/delete/{PAGE}") == "/deleted"
+    assert "terugzetten" in client.get("/deleted").context["notice"]  # type: ignore[attr-defined]
     assert client.get(f"/p/{PAGE}").status_code == 404
 
 

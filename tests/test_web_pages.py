@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, csrf_from, git
@@ -291,3 +293,23 @@ def test_anonymous_readers_get_cached_pages_with_an_etag_checked_against_head(
     signed_in = client.get(f"/p/{PAGE}")
     assert "etag" not in signed_in.headers
     assert signed_in.headers["cache-control"] == "no-store"
+
+
+def test_home_shows_each_principle_with_its_first_sentence(client: TestClient) -> None:
+    response = client.get("/")
+    item = response.text.split('href="/p/neem-initiatief"', 1)[1].split("</li>", 1)[0]
+    assert '<p class="principle-intro">Heb je een goed idee?</p>' in item
+
+
+def test_every_page_links_the_wikis_own_icon_and_favicon_ico_finds_it(client: TestClient) -> None:
+    page = client.get("/")
+    icon = re.search(
+        r'<link rel="icon" href="(/static/favicon\.svg\?v=[0-9a-f]{16})" type="image/svg\+xml">', page.text
+    )
+    assert icon is not None
+    answer = client.get("/favicon.ico", follow_redirects=False)
+    assert answer.status_code == 302
+    assert answer.headers["location"] == icon.group(1)
+    svg = client.get(icon.group(1))
+    assert svg.status_code == 200
+    assert svg.headers["content-type"].startswith("image/svg+xml")

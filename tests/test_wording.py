@@ -63,4 +63,4 @@ def test_pages_speak_without_jargon_in_dutch(client: TestClient) -> None:
     assert "Volg wijzigingen" in seen["/changes"]
     signup = client.get("/signup")
     assert csrf_from(signup.text)
-    assert "<h1>Account aanmaken</h1>" in signup.text
+    assert '<h1 class="utrecht-heading-1">Account aanmaken</h1>' in signup.text

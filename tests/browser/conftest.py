@@ -54,6 +54,7 @@ def live_wiki(tmp_path: Path) -> Iterator[str]:
     site = open_site(settings)
     site.accounts.add_user("redacteur", PASSWORD, Role.EDITOR, display_name="Rie Redacteur")
     site.accounts.add_user("beheerder", PASSWORD, Role.MAINTAINER, display_name="Bea Beheerder")
+    site.accounts.add_user("bijdrager", PASSWORD, Role.CONTRIBUTOR, display_name="Bo Bijdrager")
     site.close()
     with running_server(settings, tmp_path / "server.log") as base:
         yield base

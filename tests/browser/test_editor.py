@@ -53,7 +53,7 @@ def test_with_javascript_the_preview_appears_once_in_place_without_a_reload(page
 def test_without_javascript_the_preview_button_posts_and_shows_the_preview_once(
     browser: Browser, live_wiki: str
 ) -> None:
-    context = browser.new_context(java_script_enabled=False)
+    context = browser.new_context(java_script_enabled=False, locale="nl-NL")
     page = context.new_page()
     sign_in(page, live_wiki)
     page.goto(f"{live_wiki}/edit/{PAGE}")

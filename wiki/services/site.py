@@ -20,6 +20,7 @@ from wiki.services.drafts import DraftService
 from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
 from wiki.services.history import HistoryService
+from wiki.services.home import HomeService
 from wiki.services.pages import PageService
 from wiki.services.poster import PosterService
 from wiki.services.proposals import ProposalService
@@ -42,6 +43,7 @@ class Site:
     index: PageIndex
     pages: PageService
     conflicts: ConflictService
+    home: HomeService
     history: HistoryService
     versions: VersionService
     proposals: ProposalService
@@ -133,6 +135,7 @@ def open_site(settings: Settings) -> Site:
         index=index,
         pages=pages,
         conflicts=ConflictService(pages, lambda revision: history.revision_info(revision).author),
+        home=HomeService(pages),
         history=history,
         versions=versions,
         proposals=proposals,

@@ -46,7 +46,7 @@ from wiki.web import (
 from wiki.web.replicas import FollowOwnWrites
 from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
 from wiki.web.session import public_base, site_of
-from wiki.web.static import STATIC
+from wiki.web.static import STATIC, favicon
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +244,7 @@ ROUTES = [
     Route("/lang/{language}", accounts.choose_language),
     Route("/healthz", healthz),
     Route("/.well-known/security.txt", security_txt),
+    Route("/favicon.ico", favicon),
     Route("/api/pages", api.list_pages),
     Route("/api/pages/{name:path}", api.get_page, methods=["GET"]),
     Route("/api/pages/{name:path}", api.put_page, methods=["PUT"]),

@@ -8,9 +8,11 @@ from starlette.responses import Response, StreamingResponse
 
 from wiki import PROJECT_ROOT
 from wiki.web.session import public_base, site_of
+from wiki.web.static import STYLESHEETS
 from wiki.web.templating import ENVIRONMENT
 
-_CSS = (PROJECT_ROOT / "static" / "wiki.css").read_text(encoding="utf-8")
+#: The exported site's one style sheet: the site's sheets joined, so it looks the same offline.
+_CSS = "\n".join((PROJECT_ROOT / "static" / sheet).read_text(encoding="utf-8") for sheet in STYLESHEETS)
 
 
 def _version(request: Request) -> str | None:

@@ -67,14 +67,15 @@ def with_section_links(html: str, name: str, body: str) -> str:
 
 
 async def home(request: Request) -> Response:
-    """The principles in their order, then the other pages."""
-    pages = await run_in_threadpool(site_of(request).pages.list_pages)
+    """The principles in their order, each with its first sentence, then the other pages."""
+    listing = await run_in_threadpool(site_of(request).home.listing)
     return render(
         request,
         "home.html",
         {
-            "principles": [page for page in pages if page.number is not None],
-            "others": [page for page in pages if page.number is None],
+            "principles": listing.principles,
+            "intros": listing.intros,
+            "others": listing.others,
             "can_create": allowed(current_user(request), Action.CREATE),
             "can_propose": allowed(current_user(request), Action.PROPOSE),
         },

@@ -12,13 +12,18 @@ import hashlib
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from wiki import PROJECT_ROOT
 
 FOREVER = "public, max-age=31536000, immutable"
+
+#: The style sheets every page links, in order: NL Design System's components (vendored, see
+#: static/vendor/README.md), the wiki's own design tokens for them, then the wiki's own layout.
+STYLESHEETS = ("vendor/nl-design-system.min.css", "tokens.css", "wiki.css")
 
 
 class HashedStaticFiles(StaticFiles):
@@ -46,3 +51,9 @@ class HashedStaticFiles(StaticFiles):
 
 #: The project's static files, served under ``/static``.
 STATIC = HashedStaticFiles(PROJECT_ROOT / "static")
+
+
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``, which browsers ask for on their own (a feed, a JSON answer): the SVG icon,
+    so no request ends in a 404.  Pages link the icon by its hashed address themselves."""
+    return RedirectResponse(STATIC.url("favicon.svg"), status_code=302)

@@ -23,7 +23,7 @@ from wiki.services.gittexts import proposal_number
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n, notices, targets
 from wiki.web.session import csrf_token, current_user, finish_response
-from wiki.web.static import STATIC
+from wiki.web.static import STATIC, STYLESHEETS
 
 STATUS_LABELS = {
     "open": N_("open"),
@@ -58,6 +58,7 @@ def _environment() -> jinja2.Environment:
     env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC)
     env.filters["isodate"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC).isoformat()
     env.globals["static_url"] = STATIC.url
+    env.globals["stylesheets"] = STYLESHEETS
     env.globals["page_name_rule"] = PAGE_NAME_RULE
     return env
 
