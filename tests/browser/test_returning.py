@@ -14,7 +14,7 @@ def test_a_reader_signs_in_from_the_main_button_and_comes_back(page: Page, live_
     page.get_by_role("link", name="Stel een nieuw principe voor").click()
     main = page.locator("main")
     expect(main.locator("h1")).to_have_text("Log eerst in")
-    expect(main.get_by_role("link", name="Account maken")).to_be_visible()
+    expect(main.get_by_role("link", name="Account aanmaken")).to_be_visible()
     assert axe_violations(page) == []
     main.get_by_role("link", name="Inloggen").click()
     page.locator("#username").fill("redacteur")
