@@ -65,7 +65,13 @@ def _raise_sites() -> tuple[dict[str, RaiseSite], list[RaiseSite]]:
             for target in node.targets
             if isinstance(target, ast.Name) and (template := _marked(node.value, {})) is not None
         }
+        # An error made from a caught one (``except EditConflict as conflict: raise Overlapped(conflict,
+        # ...)``) carries that error's message, which was checked where it was made.
+        caught = {node.name for node in ast.walk(tree) if isinstance(node, ast.ExceptHandler) and node.name}
         for node in ast.walk(tree):
+            first = node.args[0] if isinstance(node, ast.Call) and node.args else None
+            if isinstance(first, ast.Name) and first.id in caught:
+                continue
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in classes):
                 continue
             site = RaiseSite(str(path.relative_to(PACKAGE)), node.lineno)

@@ -21,13 +21,17 @@ from wiki.store.database import open_database
 from wiki.web.app import create_app
 
 
+class SettingError(Exception):
+    """A setting the operator gave is wrong: said in the settings' own (English) terms, since it
+    is for whoever starts the wiki, not for its readers."""
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     """The settings, or a plain start-up error naming the setting that is wrong."""
     try:
         return Settings.from_env(repo=args.repo, database_url=args.database, remote=getattr(args, "remote", None))
     except ValueError as error:
-        # Start-up errors are for the operator, in the settings' own (English) terms.
-        raise SystemExit(f"wiki: {error}") from None
+        raise SettingError(str(error)) from None
 
 
 def _read_password(prompt: str) -> str:
@@ -240,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except WikiError as error:
         print(f"wiki: {error.message}", file=sys.stderr)
+        return 1
+    except SettingError as error:
+        print(f"wiki: {error}", file=sys.stderr)
         return 1
 
 
