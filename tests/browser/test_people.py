@@ -194,6 +194,7 @@ def test_nothing_scrolls_sideways_on_a_320_px_screen(browser: Browser, live_wiki
                 width = phone.evaluate("document.documentElement.scrollWidth")
                 if width > 320:
                     too_wide[f"{language} {name}"] = width
+        phone.locator("summary.site-menu__toggle").click()  # on a phone, sign-out sits behind "Menu"
         phone.locator("form.signout button").click()
         for name, path in SIGNED_OUT.items():
             phone.goto(live_wiki + path)
@@ -248,6 +249,42 @@ def test_the_header_has_at_most_two_rows_on_a_desktop_for_every_role(page: Page,
         if who:
             page.locator("form.signout button").click()
     assert {who: count for who, count in rows.items() if count > 2} == {}
+
+
+def test_the_header_stays_compact_on_a_phone_and_its_menu_opens_for_every_role(
+    browser: Browser, live_wiki: str
+) -> None:
+    """On a 390 px phone the person's links, the menu and search fold behind "Menu": the header is
+    at most two rows high (120 px) until it is opened, and then every link can be reached."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="nl-NL")
+    phone = context.new_page()
+    try:
+        heights, unreachable = {}, {}
+        for who in (None, "bijdrager", "redacteur", "beheerder"):
+            if who:
+                sign_in(phone, live_wiki, who)
+            for language in ("nl", "en"):
+                phone.goto(f"{live_wiki}/lang/{language}?next=/")
+                name = f"{who or 'anonymous'} {language}"
+                heights[name] = phone.locator("header.site-header").bounding_box()["height"]  # type: ignore[index]
+                toggle = phone.locator("summary.site-menu__toggle")
+                toggle.focus()
+                phone.keyboard.press("Enter")
+                links = ["/", "/proposals", "/changes", "/versions", "/p/over"]
+                hidden = [href for href in links if not phone.locator(f".site-nav a[href='{href}']").is_visible()]
+                if who and not phone.locator("header a.who").is_visible():
+                    hidden.append("account")
+                if not phone.locator("#site-search").is_visible():
+                    hidden.append("search")
+                if hidden:
+                    unreachable[name] = hidden
+            if who:
+                phone.locator("form.signout button").click()
+        assert {name: height for name, height in heights.items() if height > 120} == {}
+        assert unreachable == {}
+        assert summarise(axe_violations(phone)) == []
+    finally:
+        context.close()
 
 
 def test_a_page_with_one_version_says_there_is_nothing_to_compare(page: Page, live_wiki: str) -> None:
