@@ -17,8 +17,10 @@ from tests.conftest import PASSWORD, Auth, csrf_from
 from tests.test_cli import run
 from wiki.errors import BadInput, NameTaken
 from wiki.models import Role
+from wiki.services.accounts import commit_author
 from wiki.services.gittexts import wiki_author_names
 from wiki.services.history import FORMER_AUTHOR
+from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 from wiki.store.database import Database, open_database
 from wiki.store.display_names import fold_display_name
@@ -211,3 +213,35 @@ def test_a_name_change_to_a_taken_name_is_refused_in_dutch(client: TestClient, a
     assert response.status_code == 409
     assert "Iemand anders gebruikt de naam 'Anna de Vriës' al." in html.unescape(response.text)
     assert site.accounts.get_user(user.username).display_name == "Contributor Een"
+
+
+def test_history_changes_and_blame_tell_apart_two_accounts_of_one_name(client: TestClient, site: Site) -> None:
+    """Edits carry only a display name; when two accounts from before names had to be unique
+    share it, the history shows whose edit each was, and stops once one of them renames."""
+    _make_old_duplicates(
+        open_database(site.settings.database_url), [("anna", "Anna de Vries"), ("avries", "anna de vries")]
+    )
+    open_database(site.settings.database_url).close()  # opening migrates
+    page = "bepaal-je-eigen-grenzen"
+    revisions = {}
+    for username in ("anna", "avries"):
+        user = site.accounts.get_user(username)
+        current = site.pages.get(page)[0]
+        text = current.text + f"\nAlinea van {username}.\n"
+        request = EditRequest(page, text, current.revision, f"Door {username}", commit_author(user))
+        revisions[username] = site.pages.save(request).revision
+    shown = {"anna": "Anna de Vries (anna)", "avries": "anna de vries (avries)"}
+    history = html.unescape(client.get(f"/history/{page}").text)
+    changes = html.unescape(client.get("/changes").text)
+    blame = html.unescape(client.get(f"/blame/{page}").text)
+    for username, name in shown.items():
+        assert name in history
+        assert name in changes
+        assert name in blame
+        assert name in html.unescape(client.get(f"/change/{revisions[username]}").text)
+
+    # One of them takes another name: the old name is no longer shared, kept pages included.
+    site.accounts.change_display_name(site.accounts.get_user("avries"), "Anna Bakker")
+    history = html.unescape(client.get(f"/history/{page}").text)
+    assert "(anna)" not in history
+    assert "(avries)" not in history

@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -23,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts
 from wiki.models import Author, Role, User
 from wiki.services.gittexts import wiki_author_names
-from wiki.services.history import FORMER_AUTHOR
+from wiki.services.history import COMMIT_EMAIL_DOMAIN, FORMER_AUTHOR
 from wiki.store.database import Database, TokenRow, UserRow
 from wiki.store.display_names import fold_display_name
 
@@ -31,7 +32,6 @@ _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
-COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
 # Nobody may pose as the wiki itself or as the name erased accounts are shown under (in
 # every language the interface speaks: the Dutch is the catalog's translation of it).
 RESERVED_NAMES = frozenset(
@@ -91,7 +91,7 @@ class AccountService:
         self._hashing = threading.BoundedSemaphore(concurrent_hashes)
         self._dummy_hash = self._hash("not a password of anyone")
         self._csrf_key = db.secret("csrf", secrets.token_hex(32)).encode()
-        self._erasures = (0, -1.0)  # (count, monotonic time it was read)
+        self._erasures = (0, 0, -1.0)  # (erasures, accounts sharing a name, monotonic time read)
         self._former: tuple[int, frozenset[str]] = (-1, frozenset())
 
     def _hash(self, password: str) -> str:
@@ -220,6 +220,7 @@ class AccountService:
         """A person changes the name shown with their edits from now on; ``NameTaken`` when
         someone else has it."""
         self.db.update_user(user.id, display_name=_checked_display_name(display_name))
+        self._erasures = (0, 0, -1.0)  # it may no longer share its old name
         return self.get_user(user.username)
 
     def delete_account(self, user: User, password: str) -> None:
@@ -228,18 +229,34 @@ class AccountService:
         if self.authenticate(user.username, password) is None:
             raise BadInput(N_("The password is not right."))
         self.db.delete_user(user.id, commit_author(user).email)
-        self._erasures = (0, -1.0)
+        self._erasures = (0, 0, -1.0)
 
-    def erasures(self) -> int:
-        """How many accounts were ever erased: part of the key of every page kept for readers,
-        so none shows an erased name.  Read at most once a second (another replica's erasure
-        shows within a second); at once after an erasure here."""
-        count, read = self._erasures
+    def _read_names(self) -> tuple[int, int]:
+        """Erasures and accounts sharing a name, read at most once a second (another replica's
+        change shows within a second); at once after a change here."""
+        count, shared, read = self._erasures
         now = time.monotonic()
         if read < 0 or now - read > 1.0:
-            count = self.db.former_author_count()
-            self._erasures = (count, now)
-        return count
+            count, shared = self.db.former_author_count(), self.db.shared_name_count()
+            self._erasures = (count, shared, now)
+        return count, shared
+
+    def erasures(self) -> int:
+        """How many accounts were ever erased (edits of erased accounts show a neutral name)."""
+        return self._read_names()[0]
+
+    def names_edition(self) -> str:
+        """What the names on a page depend on besides its commit: erasures, and how many accounts
+        share a name (shown with their username).  Part of the key of every page kept for
+        readers, so none shows an erased name or a username no longer needed."""
+        count, shared = self._read_names()
+        return f"{count}.{shared}"
+
+    def shared_names(self, names: Collection[str]) -> frozenset[str]:
+        """Which of these display names (as commits carry them) two or more accounts share,
+        folded as sign-up compares them; one query for all of them."""
+        shared = self.db.shared_display_names({fold_display_name(name) for name in names})
+        return frozenset(name for name in names if fold_display_name(name) in shared)
 
     def former_authors(self) -> frozenset[str]:
         """Commit addresses of deleted accounts (their edits show under a neutral name); read

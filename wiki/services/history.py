@@ -8,7 +8,7 @@ and the texts being compared are read from git.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from wiki.models import FileChange, Page
 from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import diff
 from wiki.services.pages import PageService
+from wiki.store.gitrepo import BlameLine
 from wiki.store.pageindex import CommitRow, HistoryRow
 
 PAGE_SIZE = 50
@@ -111,6 +112,8 @@ class PageDiff:
 
 #: The name shown for the edits of a deleted account (translated where shown).
 FORMER_AUTHOR = N_("former participant")
+#: Commits carry ``username@COMMIT_EMAIL_DOMAIN``, an address that reaches nobody.
+COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
 
 
 def clamp_limit(value: int | None) -> int:
@@ -121,32 +124,54 @@ def clamp_limit(value: int | None) -> int:
 class HistoryService:
     """History read through the index of a ``PageService``."""
 
-    def __init__(self, pages: PageService, former_authors: Callable[[], AbstractSet[str]] = frozenset) -> None:
+    def __init__(
+        self,
+        pages: PageService,
+        former_authors: Callable[[], AbstractSet[str]] = frozenset,
+        shared_names: Callable[[Collection[str]], AbstractSet[str]] = lambda names: frozenset(),
+    ) -> None:
         self.pages = pages
         self.former_authors = former_authors
+        self.shared_names = shared_names
         self.index = pages.index
         self.repo = pages.repo
-        self._blame: OrderedDict[tuple[str, str], list[BlameBlock]] = OrderedDict()
+        self._blame: OrderedDict[tuple[str, str], list[tuple[str, str, str, str, int]]] = OrderedDict()
         self._blame_lock = Lock()
 
-    def _author(self, name: str, email: str) -> str:
-        return FORMER_AUTHOR if email in self.former_authors() else name
+    def _authors(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The name shown for each (name, address) a commit carries: a neutral one for erased
+        accounts, the username added when two accounts share the name.  One lookup for a
+        whole page of rows, not one per row."""
+        former = self.former_authors()
+        living = {(name, email) for name, email in identities if email not in former}
+        shared = self.shared_names({name for name, _email in living}) if living else frozenset()
+        shown = {}
+        for name, email in living:
+            username, _at, domain = email.rpartition("@")
+            known = name in shared and username and domain == COMMIT_EMAIL_DOMAIN
+            shown[(name, email)] = f"{name} ({username})" if known else name
+        return shown
 
-    def _revision(self, row: HistoryRow) -> Revision:
+    def _revisions(self, rows: list[HistoryRow]) -> list[Revision]:
+        shown = self._authors((row.author, row.email) for row in rows)
+        return [self._revision(row, shown.get((row.author, row.email), FORMER_AUTHOR)) for row in rows]
+
+    @staticmethod
+    def _revision(row: HistoryRow, author: str) -> Revision:
         delta = None if row.size is None or row.old_size is None else row.size - row.old_size
         if delta is None and row.status == "A":
             delta = row.size
-        author = self._author(row.author, row.email)
         return Revision(row.revision, row.path, author, moment(row.date), row.message, row.status, row.size, delta)
 
-    def _change(self, row: CommitRow, titles: dict[str, str] | None = None) -> Change:
-        named = tuple((titles or {}).get(path, path) for path in row.paths)
-        author = self._author(row.author, row.email)
-        return Change(row.revision, author, moment(row.date), row.message, row.paths, named)
-
-    def _changes(self, rows: list[CommitRow]) -> list[Change]:
-        titles = self.index.titles(path for row in rows for path in row.paths)
-        return [self._change(row, titles) for row in rows]
+    def _changes(self, rows: list[CommitRow], titled: bool = True) -> list[Change]:
+        titles = self.index.titles(path for row in rows for path in row.paths) if titled else {}
+        shown = self._authors((row.author, row.email) for row in rows)
+        changes = []
+        for row in rows:
+            named = tuple(titles.get(path, path) for path in row.paths)
+            author = shown.get((row.author, row.email), FORMER_AUTHOR)
+            changes.append(Change(row.revision, author, moment(row.date), row.message, row.paths, named))
+        return changes
 
     def _seq(self, revision: str | None) -> int | None:
         if revision is None:
@@ -160,6 +185,10 @@ class HistoryService:
         self, name: str, limit: int | None = None, before: str | None = None, after: str | None = None
     ) -> Window[Revision]:
         """A page's revisions, newest first, ``limit`` at a time, across renames."""
+        rows = self._history_rows(name, limit, before, after)
+        return Window(self._revisions(rows.items), rows.older, rows.newer)
+
+    def _history_rows(self, name: str, limit: int | None, before: str | None, after: str | None) -> Window[HistoryRow]:
         name = page_name_or_not_found(name)
         size = clamp_limit(limit)
         self.pages.refresh()
@@ -170,12 +199,12 @@ class HistoryService:
             more_newer = len(rows) > size
             rows = rows[-size:] if more_newer else rows
             older = rows[-1].revision if rows else None
-            return Window([self._revision(r) for r in rows], older, rows[0].revision if more_newer else None)
+            return Window(rows, older, rows[0].revision if more_newer else None)
         more_older = len(rows) > size
         rows = rows[:size]
         older = rows[-1].revision if more_older else None
         newer = rows[0].revision if rows and before is not None else None
-        return Window([self._revision(row) for row in rows], older, newer)
+        return Window(rows, older, newer)
 
     def recent_changes(
         self,
@@ -187,14 +216,13 @@ class HistoryService:
     ) -> Window[Change]:
         """Commits for the whole wiki, newest first; by one author or about one page."""
         if page:
-            history = self.page_history(page, limit, before, after)
-            titles = self.index.titles(r.path for r in history.items)
+            history = self._history_rows(page, limit, before, after)
+            by_author = [row for row in history.items if not author or row.author == author]
+            titles = self.index.titles(row.path for row in by_author)
             items = [
                 Change(r.revision, r.author, r.date, r.message, (r.path,), (titles.get(r.path, r.path),))
-                for r in history.items
+                for r in self._revisions(by_author)
             ]
-            if author:
-                items = [item for item in items if item.author == author]
             return Window(items, history.older, history.newer)
         size = clamp_limit(limit)
         self.pages.refresh()
@@ -233,7 +261,7 @@ class HistoryService:
         found = self.index.commit(check_revision(revision))
         if found is None:
             raise NotFound(N_("No such revision."))
-        return self._change(found[0])
+        return self._changes([found[0]], titled=False)[0]
 
     def compare(self, name: str, old: str, new: str) -> Comparison:
         """The changes between two versions of a page, word by word within paragraphs."""
@@ -263,36 +291,45 @@ class HistoryService:
         key = (page.revision, page.path)
         with self._blame_lock:
             cached = self._blame.get(key)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = self._blame_paragraphs(page)
+            with self._blame_lock:
+                self._blame[key] = cached
+                if len(self._blame) > 256:
+                    self._blame.popitem(last=False)
+        # Names are settled after the cache: an erasure or a rename changes them, not the commit.
+        shown = self._authors((author, email) for _text, _revision, author, email, _date in cached)
+        return [
+            BlameBlock(text, revision, shown.get((author, email), FORMER_AUTHOR), moment(date))
+            for text, revision, author, email, date in cached
+        ]
+
+    def _blame_paragraphs(self, page: Page) -> list[tuple[str, str, str, str, int]]:
+        """(text, revision, author, address, date) of each paragraph, from ``git blame``."""
         lines = self.repo.blame(page.revision, page_file(page.path))
         skip = page.text.count("\n", 0, len(page.text) - len(page.body))  # front matter lines
-        blocks: list[BlameBlock] = []
-        paragraph: list[tuple[str, str, str, int]] = []
+        blocks: list[tuple[str, str, str, str, int]] = []
+        paragraph: list[BlameLine] = []
 
         def close() -> None:
             if paragraph:
-                newest = max(paragraph, key=lambda line: line[3])
-                text = "\n".join(line[0] for line in paragraph)
-                blocks.append(BlameBlock(text, newest[1], newest[2], moment(newest[3])))
+                newest = max(paragraph, key=lambda line: line.date)
+                text = "\n".join(line.text for line in paragraph)
+                blocks.append((text, newest.revision, newest.author, newest.email, newest.date))
                 paragraph.clear()
 
         for line in lines[skip:]:
             if line.text.strip():
-                paragraph.append((line.text, line.revision, line.author, line.date))
+                paragraph.append(line)
             else:
                 close()
         close()
-        with self._blame_lock:
-            self._blame[key] = blocks
-            if len(self._blame) > 256:
-                self._blame.popitem(last=False)
         return blocks
 
     def deleted_pages(self) -> list[Revision]:
         """Pages that were deleted and not brought back, newest deletion first."""
         self.pages.refresh()
-        return [self._revision(row) for row in self.index.deleted_pages()]
+        return self._revisions(self.index.deleted_pages())
 
     def renamed_to(self, name: str) -> str | None:
         """The page's current name when it was renamed away from ``name``."""

@@ -25,9 +25,9 @@ from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, WikiErr
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.services import diff
-from wiki.services.accounts import COMMIT_EMAIL_DOMAIN, commit_author
+from wiki.services.accounts import commit_author
 from wiki.services.gittexts import without_trailer
-from wiki.services.history import FORMER_AUTHOR
+from wiki.services.history import COMMIT_EMAIL_DOMAIN, FORMER_AUTHOR
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
 

@@ -13,14 +13,22 @@ so a copy of the database opens no account.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from wiki.errors import N_, BadInput, NameTaken
-from wiki.store.display_names import SHOWN_NAME, display_name_taken, fold_display_name, held_name, pass_on, rename
+from wiki.store.display_names import (
+    SHARED,
+    SHOWN_NAME,
+    display_name_taken,
+    fold_display_name,
+    held_name,
+    pass_on,
+    rename,
+)
 from wiki.store.sql_sqlite import SqliteBackend
 
 
@@ -287,6 +295,24 @@ class Database:
     def former_author_count(self) -> int:
         """How many accounts were ever erased (it only grows)."""
         return int(self._rows("SELECT count(*) FROM former_authors")[0][0])
+
+    def shared_display_names(self, folded: Collection[str]) -> set[str]:
+        """Which of these folded display names two or more accounts hold (from before names had
+        to be unique), in one query for a whole page of rows."""
+        if not folded:
+            return set()
+        marks = ", ".join("?" * len(folded))
+        rows = self._rows(
+            f"SELECT display_fold FROM users WHERE display_fold IN ({marks})"  # noqa: S608
+            " GROUP BY display_fold HAVING count(*) > 1",
+            tuple(folded),
+        )
+        return {str(row[0]) for row in rows}
+
+    def shared_name_count(self) -> int:
+        """How many accounts share their display name with another: it only falls while the
+        wiki runs (nobody can take a held name), so it tells when shown names changed."""
+        return int(self._rows(f"SELECT count(*) FROM users u WHERE {SHARED}")[0][0])  # noqa: S608
 
     # -- comments and supports ------------------------------------------------------------
 

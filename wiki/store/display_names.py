@@ -19,12 +19,11 @@ from wiki.errors import N_, NameTaken
 if TYPE_CHECKING:
     from wiki.store.database import Transaction
 
-# A display name as others see it: with the username added when an account from before names
-# had to be unique shares it, so two people of the same name can be told apart.
-SHOWN_NAME = (
-    "CASE WHEN EXISTS (SELECT 1 FROM users o WHERE o.display_fold = u.display_fold AND o.id <> u.id)"
-    " THEN u.display_name || ' (' || u.username || ')' ELSE u.display_name END"
-)
+# Whether the account ``u`` shares its display name with an account from before names had to
+# be unique; a display name as others see it then has the username added, so two people of
+# the same name can be told apart.
+SHARED = "EXISTS (SELECT 1 FROM users o WHERE o.display_fold = u.display_fold AND o.id <> u.id)"
+SHOWN_NAME = f"CASE WHEN {SHARED} THEN u.display_name || ' (' || u.username || ')' ELSE u.display_name END"
 
 
 def fold_display_name(name: str) -> str:

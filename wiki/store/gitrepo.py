@@ -77,6 +77,7 @@ class BlameLine:
     author: str
     date: int
     text: str
+    email: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,20 +393,22 @@ class GitRepository:
         """Who last changed each line of ``path`` as of ``commit``, from ``git blame --porcelain``."""
         out = self._run("blame", "--porcelain", check_revision(commit), "--", path)
         lines: list[BlameLine] = []
-        known: dict[str, tuple[str, int]] = {}
-        sha, author, when = "", "", 0
+        known: dict[str, tuple[str, int, str]] = {}
+        sha, author, when, email = "", "", 0, ""
         for raw in out.split(b"\n"):
             if raw.startswith(b"\t"):
-                known.setdefault(sha, (author, when))
-                who, at = known[sha]
-                lines.append(BlameLine(sha, who, at, _decode(raw[1:])))
+                known.setdefault(sha, (author, when, email))
+                who, at, address = known[sha]
+                lines.append(BlameLine(sha, who, at, _decode(raw[1:]), address))
             elif raw.startswith(b"author "):
                 author = _decode(raw[7:])
+            elif raw.startswith(b"author-mail "):
+                email = _decode(raw[12:]).strip("<>")
             elif raw.startswith(b"author-time "):
                 when = int(raw[12:])
             elif len(raw) > 40 and raw[40:41] == b" " and all(c in b"0123456789abcdef" for c in raw[:40]):
                 sha = raw[:40].decode()
-                author, when = known.get(sha, ("", 0))
+                author, when, email = known.get(sha, ("", 0, ""))
         return lines
 
     def tags(self, prefix: str) -> list[TagRecord]:

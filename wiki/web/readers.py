@@ -2,7 +2,8 @@
 
 Most visitors read without signing in, and for them a page, its history, a
 comparison or the recent changes depend only on the address, the language, the
-commit the wiki is at, and which accounts were erased (their names must vanish).
+commit the wiki is at, which accounts were erased (their names must vanish) and how many share
+a display name (shown with their username).
 Views marked ``kept_for_readers`` store what they render for such a reader under
 exactly that key; ``ReaderFront`` answers the next reader of the same address
 from memory, with its ETag (304 when the browser has it) and a gzip copy made
@@ -38,7 +39,7 @@ _NOTICE = NOTICE_COOKIE.encode() + b"="
 
 
 #: (address with its query, language, commit, accounts erased so far)
-Key = tuple[str, str, str, int]
+Key = tuple[str, str, str, str]
 View = Callable[[Request], Awaitable[Response]]
 
 
@@ -88,8 +89,8 @@ class ReaderCache:
 def etag(key: Key, timezone: str) -> str:
     """The validator of a kept page (a browser keeps one per address): what else it depends on,
     including the release and the site's time zone, so an upgrade is not answered with 304."""
-    _address, language, head, erasures = key
-    return f'W/"{head[:20]}-{language}-{erasures}-{_edition(timezone)}"'
+    _address, language, head, names = key
+    return f'W/"{head[:20]}-{language}-{names}-{_edition(timezone)}"'
 
 
 @functools.cache
@@ -107,7 +108,7 @@ def _edition(timezone: str) -> str:
 
 
 def kept_for_readers(*parameters: str) -> Callable[[View], View]:
-    """Keep what a view answers anonymous readers, by address, language, commit and erasures.
+    """Keep what a view answers anonymous readers, by address, language, commit and names edition.
 
     For views whose page depends on nothing else (a page, its history, a comparison,
     recent changes), so the next reader gets it from ``ReaderFront``, and a browser that
@@ -127,7 +128,7 @@ def kept_for_readers(*parameters: str) -> Callable[[View], View]:
             head = site.pages.head_if_current()
             if head is None:
                 head = await run_in_threadpool(site.pages.current_head)
-            key = (_address(request.scope), i18n.current_language(), head, site.accounts.erasures())
+            key = (_address(request.scope), i18n.current_language(), head, site.accounts.names_edition())
             headers = {"ETag": etag(key, i18n.current_timezone()), **READER_HEADERS}
             if request.headers.get("if-none-match") == headers["ETag"]:
                 return Response(status_code=304, headers=headers)
@@ -187,7 +188,7 @@ class ReaderFront:
             await self.app(scope, receive, send)
             return
         language = i18n.pick_language(_cookie(cookies, _LANGUAGE), accept_language)
-        key = (_address(scope), language, head, site.accounts.erasures())
+        key = (_address(scope), language, head, site.accounts.names_edition())
         page = scope["state"]["reader_cache"].get(key)
         if page is None:  # not kept (or no longer): the view decides, 304 included
             await self.app(scope, receive, send)
