@@ -82,9 +82,9 @@ def test_an_old_revision_and_bad_revisions(client: TestClient, auth: Auth) -> No
     for bad in ["HEAD", "--all", "0" * 40, "abc", first["revision"] + ":x"]:
         response = client.get(f"/api/pages/{PAGE}", params={"revision": bad})
         assert response.status_code == 404
-        assert response.json() == {"error": "not_found", "message": "No such page."} or response.json() == {
+        assert response.json() == {"error": "not_found", "message": "Die pagina bestaat niet."} or response.json() == {
             "error": "not_found",
-            "message": "No such revision.",
+            "message": "Die versie bestaat niet.",
         }
 
 
@@ -122,7 +122,7 @@ def test_bad_requests_get_json_errors_and_change_nothing(client: TestClient, aut
 def test_unknown_api_routes_and_methods_answer_json(client: TestClient) -> None:
     assert client.get("/api/nergens").json()["error"] == "not_found"
     assert client.delete(f"/api/pages/{PAGE}").status_code == 405
-    assert client.get("/api/pages/bestaat-niet").json() == {"error": "not_found", "message": "No such page."}
+    assert client.get("/api/pages/bestaat-niet").json() == {"error": "not_found", "message": "Die pagina bestaat niet."}
 
 
 def test_healthz(client: TestClient) -> None:

@@ -159,7 +159,9 @@ def test_a_proposed_principle_is_exactly_one_new_page(client: TestClient, auth: 
         ([one, {"path": "nog-een", "body": "Tekst.\n"}], "A new principle is exactly one new page."),
     ]:
         response = client.post(
-            "/api/proposals", headers=author, json={"title": "Nieuw", "principle": True, "changes": changes}
+            "/api/proposals",
+            headers=author | {"Accept-Language": "en"},
+            json={"title": "Nieuw", "principle": True, "changes": changes},
         )
         assert response.status_code == 400
         assert response.json() == {"error": "bad_request", "message": says}

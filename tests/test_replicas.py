@@ -236,7 +236,7 @@ def test_a_single_instance_has_no_webhook(site: Site, client: TestClient) -> Non
     site.replication.hook_secret = SECRET
     response = client.post("/api/hooks/git", headers={"Authorization": f"Bearer {SECRET}"})
     assert response.status_code == 404
-    assert response.json()["message"] == "This wiki has no shared remote."
+    assert response.json()["message"] == "Deze wiki heeft geen gedeelde opslag."
 
 
 # -- two real servers and a git daemon ----------------------------------------------------
@@ -279,7 +279,7 @@ def git_daemon(base: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def api(base: str, path: str, token: str, body: dict[str, object] | None = None) -> tuple[int, dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept-Language": "en"}
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(base + path, data, headers, method="GET" if body is None else "PUT")  # noqa: S310
     try:

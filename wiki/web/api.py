@@ -18,6 +18,7 @@ from wiki.services.accounts import commit_author
 from wiki.services.history import iso_utc
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action, require
+from wiki.web.i18n import gettext
 from wiki.web.session import site_of
 
 
@@ -140,8 +141,9 @@ async def changes(request: Request) -> Response:
 
 
 def error_response(error: WikiError) -> JSONResponse:
-    """``{"error": CODE, "message": TEXT}``, plus the current page for a conflict."""
-    content: dict[str, Any] = {"error": error.code, "message": error.message}
+    """``{"error": CODE, "message": TEXT}``, plus the current page for a conflict; the code is
+    for scripts, the text for the person reading it, so it is in the request's language."""
+    content: dict[str, Any] = {"error": error.code, "message": gettext(error.message)}
     if isinstance(error, EditConflict):
         content["current_revision"] = error.current_revision
         content["current_body"] = error.current_body

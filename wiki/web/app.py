@@ -104,7 +104,7 @@ class ServerErrors:
             log.exception("unhandled error on %s", scope.get("path"))
             request = Request(scope, receive)
             if _is_api(request):
-                content = {"error": "internal", "message": "Something went wrong on our side."}
+                content = {"error": "internal", "message": i18n.gettext(N_("Something went wrong on our side."))}
                 response: Response = JSONResponse(content, status_code=500)
             else:
                 error = WikiError(N_("Something went wrong on our side."))
@@ -147,10 +147,7 @@ class Language:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        i18n.set_language(
-            i18n.pick_language(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language"))
-        )
+        i18n.set_language_of(Request(scope))
         i18n.set_timezone(self.timezone)
         if scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)

@@ -17,6 +17,7 @@ from babel.dates import DateTimePattern, get_date_format, get_datetime_format, g
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 from babel.support import Translations
+from starlette.requests import Request
 
 from wiki import catalogs
 from wiki.config import DEFAULT_TIMEZONE
@@ -39,6 +40,11 @@ _TRANSLATIONS: dict[str, Translations] = {language: catalogs.translations(langua
 def set_language(language: str) -> None:
     """Use ``language`` for the rest of this request."""
     _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def set_language_of(request: Request) -> None:
+    """Use the language ``request`` asks for (see :func:`pick_language`) for the rest of it."""
+    set_language(pick_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")))
 
 
 def set_timezone(name: str) -> None:

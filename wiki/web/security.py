@@ -7,12 +7,15 @@ pages, JSON, errors, static files and redirects.
 from __future__ import annotations
 
 import asyncio
+import json
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.errors import N_, RequestTimeout, TooLarge
+from wiki.web import i18n
 from wiki.web.session import SESSION_COOKIE
 
 CONTENT_SECURITY_POLICY = (
@@ -95,7 +98,9 @@ class HeaderLimits:
             headers = scope["headers"]
             size = sum(len(name) + len(value) + 4 for name, value in headers)
             if len(headers) > MAX_HEADERS or size > MAX_HEADER_BYTES:
-                body = b'{"error": "headers_too_large", "message": "Too many or too large request headers."}'
+                i18n.set_language_of(Request(scope))  # (the Language middleware comes after this one)
+                message = i18n.gettext(N_("Too many or too large request headers."))
+                body = json.dumps({"error": "headers_too_large", "message": message}).encode()
                 headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
                 await send({"type": "http.response.start", "status": 431, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
