@@ -140,3 +140,35 @@ def test_bring_up_to_date_shows_titles_and_where_the_texts_overlap(client: TestC
     proposed = site.proposals.changes(proposal)[0].text or ""
     assert "HOOFDLIJN en VOORSTEL" in proposed
     assert proposed.startswith(page.text.split("\n\n")[0])  # the front matter is kept as it was
+
+
+def test_a_draft_new_principle_is_offered_back_and_removed_once_sent(
+    client: TestClient, auth: Auth, site: Site
+) -> None:
+    user = auth.sign_in(Role.CONTRIBUTOR, "auteur")
+    form = client.get("/proposals/new").text
+    assert 'data-draft-url="/drafts/" data-draft-kind="principle"' in form
+    assert "?draft=1" not in form
+    fields = {"csrf_token": token(client), "title": "Deel wat je weet", "kind": "principle"}
+    assert client.post("/drafts/", data={**fields, "body": "Kennis groeit door te delen."}).json() == {"saved": True}
+    assert client.post(f"/drafts/{PAGE}", data={**fields, "body": "Als bewerking", "kind": ""}).json()
+    offered = client.get("/proposals/new")
+    assert 'href="/proposals/new?draft=1"' in offered.text
+    restored = client.get("/proposals/new", params={"draft": "1"})
+    assert restored.context["title"] == "Deel wat je weet"  # type: ignore[attr-defined]
+    assert restored.context["body"] == "Kennis groeit door te delen."  # type: ignore[attr-defined]
+    data = {"csrf_token": token(client), "title": "Deel wat je weet", "body": "Kennis groeit.", "why": "Mist."}
+    assert client.post("/proposals/new", data=data).status_code == 303
+    assert site.drafts.new_principle(user) is None
+    assert "?draft=1" not in client.get("/proposals/new").text
+    assert site.drafts.get(user, PAGE).body == "Als bewerking"  # type: ignore[union-attr]
+
+
+def test_a_draft_new_principle_can_be_thrown_away(client: TestClient, auth: Auth, site: Site) -> None:
+    user = auth.sign_in(Role.CONTRIBUTOR, "auteur")
+    fields = {"csrf_token": token(client), "title": "Iets", "body": "Tekst", "kind": "principle"}
+    client.post("/drafts/", data=fields)
+    thrown = client.post("/drafts/", data={**fields, "action": "discard"}, follow_redirects=False)
+    assert thrown.status_code == 303
+    assert thrown.headers["location"] == "/proposals/new"
+    assert site.drafts.new_principle(user) is None

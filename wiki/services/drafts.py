@@ -3,7 +3,8 @@
 They survive signing out and an expired session, and are offered back at the
 next edit; a successful save removes them.  Personal data: in the database,
 erased with the account.  A proposed change to a page is kept apart from an edit of the
-same page: its key starts with ``PROPOSAL_KEY``, which no page name can.
+same page: its key starts with ``PROPOSAL_KEY``, which no page name can; a proposed new
+principle, which has no page yet, is kept under ``NEW_PRINCIPLE_KEY``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from wiki.store.database import Database
 
 #: Starts the key of a draft proposal; ':' is not allowed in page names, so it never meets an edit's.
 PROPOSAL_KEY = "proposal:"
+#: The key of a person's draft proposal for a new principle (one at a time; ':' keeps it off page names).
+NEW_PRINCIPLE_KEY = "principle:new"
 
 
 def _key(page: str, for_proposal: bool) -> str:
@@ -52,12 +55,29 @@ class DraftService:
 
     def get(self, user: User, page: str, *, for_proposal: bool = False) -> Draft | None:
         """The person's draft of a page (or of a proposed change to it), if any."""
-        found = self.database.draft(user.id, _key(page, for_proposal))
-        if found is None:
-            return None
-        title, body, base, saved = found
-        return Draft(title, body, base, moment(int(saved)))
+        return self._draft(user, _key(page, for_proposal))
 
     def discard(self, user: User, page: str, *, for_proposal: bool = False) -> None:
         """Forget the person's draft of a page (or of a proposed change to it)."""
         self.database.delete_draft(user.id, _key(page, for_proposal))
+
+    def save_new_principle(self, user: User, title: str, body: str) -> None:
+        """Keep the person's unsent proposal for a new principle (replacing their earlier one)."""
+        if len(body.encode("utf-8")) > MAX_PAGE_BYTES:
+            raise TooLarge(N_("A page may be at most 1 MB."))
+        self.database.put_draft(user.id, NEW_PRINCIPLE_KEY, title[:200], body, "")
+
+    def new_principle(self, user: User) -> Draft | None:
+        """The person's unsent proposal for a new principle, if any."""
+        return self._draft(user, NEW_PRINCIPLE_KEY)
+
+    def discard_new_principle(self, user: User) -> None:
+        """Forget the person's unsent proposal for a new principle."""
+        self.database.delete_draft(user.id, NEW_PRINCIPLE_KEY)
+
+    def _draft(self, user: User, key: str) -> Draft | None:
+        found = self.database.draft(user.id, key)
+        if found is None:
+            return None
+        title, body, base, saved = found
+        return Draft(title, body, base, moment(int(saved)))

@@ -35,6 +35,7 @@ from wiki.errors import (
 from wiki.models import User
 from wiki.names import is_page_name, slugify
 from wiki.services.accounts import commit_author
+from wiki.services.drafts import DraftService
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.render import table_of_contents
@@ -314,10 +315,22 @@ async def draft(request: Request) -> Response:
         raise Unauthorized(N_("Sign in first."))
     name = request.path_params["name"]
     drafts = site_of(request).drafts
+    if field(form, "kind") == "principle":
+        return await _new_principle_draft(drafts, user, form)
     proposal = field(form, "kind") == "proposal"
     if field(form, "action") == "discard":
         drafts.discard(user, name, for_proposal=proposal)
         return RedirectResponse(f"/{'propose' if proposal else 'edit'}/{quote(name)}", status_code=303)
     title, body, base = field(form, "title"), field(form, "body"), field(form, "base")
     await run_in_threadpool(lambda: drafts.save(user, name, title, body, base, for_proposal=proposal))
+    return JSONResponse({"saved": True})
+
+
+async def _new_principle_draft(drafts: DraftService, user: User, form: FormData) -> Response:
+    """Keep or discard the person's unsent proposal for a new principle (it has no page name)."""
+    if field(form, "action") == "discard":
+        drafts.discard_new_principle(user)
+        return RedirectResponse("/proposals/new", status_code=303)
+    title, body = field(form, "title"), field(form, "body")
+    await run_in_threadpool(drafts.save_new_principle, user, title, body)
     return JSONResponse({"saved": True})

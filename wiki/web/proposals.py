@@ -59,10 +59,15 @@ async def listing(request: Request) -> Response:
 
 
 async def new_principle_form(request: Request) -> Response:
-    """The form to propose a new principle."""
-    require(current_user(request), Action.PROPOSE)
+    """The form to propose a new principle; it offers back the person's unsent one."""
+    user = require(current_user(request), Action.PROPOSE)
+    site = site_of(request)
+    draft = await run_in_threadpool(site.drafts.new_principle, user)
+    if draft is not None and request.query_params.get("draft") == "1":
+        context = {"title": draft.title, "body": draft.body, "why": "", "draft_restored": True}
+        return render(request, "propose_principle.html", context)
     title = request.query_params.get("title", "")[:200]
-    return render(request, "propose_principle.html", {"title": title, "body": "", "why": ""})
+    return render(request, "propose_principle.html", {"title": title, "body": "", "why": "", "draft": draft})
 
 
 async def new_principle(request: Request) -> Response:
@@ -78,6 +83,7 @@ async def new_principle(request: Request) -> Response:
         proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
     except (BadInput, TooLarge) as error:
         return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=error.status)
+    await run_in_threadpool(site.drafts.discard_new_principle, user)
     return _to_proposal(proposal.id, "proposed")
 
 
