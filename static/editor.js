@@ -128,14 +128,20 @@
   draftStatus.setAttribute("role", "status");
   form.appendChild(draftStatus);
   var draftTimer = null;
+  /* One draft for the form, or, where a form edits several pages (a proposal's revision), one
+   * per page: its text says which (data-draft-page) and its title field shares its suffix. */
   function keepDraft() {
     if (!form.dataset.draftUrl) { return; }
-    var title = form.querySelector("input[name=title]");
-    var base = form.querySelector("input[name=base]");
-    post(form.dataset.draftUrl, {
-      title: title ? title.value : "", body: editors[0].text.value, base: base ? base.value : "",
-      kind: form.dataset.draftKind || ""
-    }).then(function (response) { if (response.ok) { draftStatus.textContent = words.saved; } }).catch(function () {});
+    var base = form.querySelector("input[name=base]") || form.querySelector("input[name=head]");
+    var perPage = editors.filter(function (editor) { return editor.text.dataset.draftPage; });
+    (perPage.length ? perPage : [editors[0]]).forEach(function (editor) {
+      var page = editor.text.dataset.draftPage;
+      var title = form.querySelector("input[name=title" + (page ? editor.text.name.slice(4) : "") + "]");
+      post(form.dataset.draftUrl + (page ? encodeURI(page) : ""), {
+        title: title ? title.value : "", body: editor.text.value, base: base ? base.value : "",
+        kind: form.dataset.draftKind || "", proposal: form.dataset.draftProposal || ""
+      }).then(function (response) { if (response.ok) { draftStatus.textContent = words.saved; } }).catch(function () {});
+    });
   }
   form.addEventListener("input", function () {
     dirty = true;

@@ -172,3 +172,45 @@ def test_a_draft_new_principle_can_be_thrown_away(client: TestClient, auth: Auth
     assert thrown.status_code == 303
     assert thrown.headers["location"] == "/proposals/new"
     assert site.drafts.new_principle(user) is None
+
+
+def test_a_draft_revision_is_offered_back_and_removed_once_sent(client: TestClient, auth: Auth, site: Site) -> None:
+    user = auth.sign_in(Role.CONTRIBUTOR, "auteur")
+    number = propose(client, site, "Een nieuwe tekst.\n")
+    here = f"/proposals/{number}/revise"
+    form = client.get(here).text
+    assert f'data-draft-url="/drafts/" data-draft-kind="revise" data-draft-proposal="{number}"' in form
+    assert f'data-draft-page="{PAGE}"' in form
+    assert "?draft=1" not in form
+    head = site.proposals.get(int(number)).head_revision
+    fields = {"csrf_token": token(client), "title": "Ga voor resultaat", "base": head, "kind": "revise"}
+    saved = client.post(f"/drafts/{PAGE}", data={**fields, "body": "Herzien.", "proposal": number})
+    assert saved.json() == {"saved": True}
+    client.post(f"/drafts/{PAGE}", data={**fields, "body": "Als voorstel", "kind": "proposal"})
+    offered = client.get(here)
+    assert f'href="{here}?draft=1"' in offered.text
+    restored = client.get(here, params={"draft": "1"})
+    assert restored.context["pages"][0]["body"] == "Herzien."  # type: ignore[attr-defined]
+    assert restored.context["pages"][0]["title"] == "Ga voor resultaat"  # type: ignore[attr-defined]
+    assert "Je concept staat weer in het formulier" in restored.text
+    sent = {"csrf_token": token(client), "title-0": "Ga voor resultaat", "body-0": "Herzien.", "head": head}
+    assert client.post(here, data={**sent, "message": "Korter"}).status_code == 303
+    assert site.drafts.revision(user, int(number), [PAGE]) == {}
+    assert "?draft=1" not in client.get(here).text
+    assert site.drafts.get(user, PAGE, for_proposal=True).body == "Als voorstel"  # type: ignore[union-attr]
+
+
+def test_a_draft_revision_can_be_thrown_away(client: TestClient, auth: Auth, site: Site) -> None:
+    user = auth.sign_in(Role.CONTRIBUTOR, "auteur")
+    number = propose(client, site, "Een nieuwe tekst.\n")
+    fields = {"csrf_token": token(client), "title": "T", "body": "Tekst", "kind": "revise", "proposal": number}
+    client.post(f"/drafts/{PAGE}", data=fields)
+    client.post(f"/drafts/{PAGE}", data={**fields, "kind": ""})
+    discard = {**fields, "action": "discard", "page": PAGE}
+    thrown = client.post("/drafts/", data=discard, follow_redirects=False)
+    assert thrown.status_code == 303
+    assert thrown.headers["location"] == f"/proposals/{number}/revise"
+    assert site.drafts.revision(user, int(number), [PAGE]) == {}
+    assert site.drafts.get(user, PAGE) is not None
+    bad = client.post(f"/drafts/{PAGE}", data={**fields, "proposal": "x"})
+    assert bad.status_code == 400

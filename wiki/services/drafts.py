@@ -4,7 +4,8 @@ They survive signing out and an expired session, and are offered back at the
 next edit; a successful save removes them.  Personal data: in the database,
 erased with the account.  A proposed change to a page is kept apart from an edit of the
 same page: its key starts with ``PROPOSAL_KEY``, which no page name can; a proposed new
-principle, which has no page yet, is kept under ``NEW_PRINCIPLE_KEY``.
+principle, which has no page yet, is kept under ``NEW_PRINCIPLE_KEY``; a revision of an open
+proposal is kept per page, under ``REVISE_KEY`` with the proposal's number and the page name.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ from wiki.store.database import Database
 PROPOSAL_KEY = "proposal:"
 #: The key of a person's draft proposal for a new principle (one at a time; ':' keeps it off page names).
 NEW_PRINCIPLE_KEY = "principle:new"
+#: Starts the key of a draft revision of a proposal: ``revise:<proposal number>:<page>``.
+REVISE_KEY = "revise:"
 
 
 def _key(page: str, for_proposal: bool) -> str:
     return PROPOSAL_KEY + page if for_proposal else page
+
+
+def _revise_key(proposal: int, page: str) -> str:
+    return f"{REVISE_KEY}{proposal}:{page}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,24 @@ class DraftService:
     def discard_new_principle(self, user: User) -> None:
         """Forget the person's unsent proposal for a new principle."""
         self.database.delete_draft(user.id, NEW_PRINCIPLE_KEY)
+
+    def save_revision(self, user: User, proposal: int, page: str, title: str, body: str, *, head: str) -> None:
+        """Keep the person's unsent revision of one page of a proposal (replacing their earlier one);
+        ``head`` is the proposal's revision the form started from."""
+        name = check_page_name(page)
+        if len(body.encode("utf-8")) > MAX_PAGE_BYTES:
+            raise TooLarge(N_("A page may be at most 1 MB."))
+        self.database.put_draft(user.id, _revise_key(proposal, name), title[:200], body, head[:40])
+
+    def revision(self, user: User, proposal: int, pages: list[str]) -> dict[str, Draft]:
+        """The person's unsent revision of a proposal: a draft per page that has one."""
+        found = {page: self._draft(user, _revise_key(proposal, page)) for page in pages}
+        return {page: draft for page, draft in found.items() if draft is not None}
+
+    def discard_revision(self, user: User, proposal: int, pages: list[str]) -> None:
+        """Forget the person's unsent revision of these pages of a proposal."""
+        for page in pages:
+            self.database.delete_draft(user.id, _revise_key(proposal, page))
 
     def _draft(self, user: User, key: str) -> Draft | None:
         found = self.database.draft(user.id, key)

@@ -307,7 +307,8 @@ async def preview(request: Request) -> Response:
 
 async def draft(request: Request) -> Response:
     """Keep or discard the person's draft of a page, or with ``kind=proposal`` of their proposed
-    change to it (the editor saves it every few seconds)."""
+    change to it, with ``kind=revise`` of their revision of it in a proposal (the editor saves it
+    every few seconds)."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     user = current_user(request)
@@ -317,6 +318,8 @@ async def draft(request: Request) -> Response:
     drafts = site_of(request).drafts
     if field(form, "kind") == "principle":
         return await _new_principle_draft(drafts, user, form)
+    if field(form, "kind") == "revise":
+        return await _revision_draft(drafts, user, name, form)
     proposal = field(form, "kind") == "proposal"
     if field(form, "action") == "discard":
         drafts.discard(user, name, for_proposal=proposal)
@@ -333,4 +336,19 @@ async def _new_principle_draft(drafts: DraftService, user: User, form: FormData)
         return RedirectResponse("/proposals/new", status_code=303)
     title, body = field(form, "title"), field(form, "body")
     await run_in_threadpool(drafts.save_new_principle, user, title, body)
+    return JSONResponse({"saved": True})
+
+
+async def _revision_draft(drafts: DraftService, user: User, name: str, form: FormData) -> Response:
+    """Keep the person's unsent revision of one page of a proposal, or discard it for the
+    pages the form names (``page``, once per page)."""
+    number = field(form, "proposal")
+    if not number.isdigit() or len(number) > 9:
+        raise BadInput(N_("No such proposal."))
+    if field(form, "action") == "discard":
+        pages = [str(page) for page in form.getlist("page")]
+        await run_in_threadpool(drafts.discard_revision, user, int(number), pages)
+        return RedirectResponse(f"/proposals/{number}/revise", status_code=303)
+    title, body, head = field(form, "title"), field(form, "body"), field(form, "base")
+    await run_in_threadpool(drafts.save_revision, user, int(number), name, title, body, head=head)
     return JSONResponse({"saved": True})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, TooLarg
 from wiki.models import Page
 from wiki.services import proposal_review
 from wiki.services.discussion import page_target, proposal_target
+from wiki.services.drafts import Draft
 from wiki.services.pages import MAX_PAGE_BYTES
 from wiki.services.permissions import Action, allowed, require
 from wiki.services.proposals import OPEN, STATUSES, PathDiff, Proposal
@@ -187,14 +189,37 @@ def _revise_context(proposal: Proposal, texts: dict[str, str], message: str) -> 
 
 
 async def revise_form(request: Request) -> Response:
-    """The form to revise an open proposal (its author, or an editor)."""
+    """The form to revise an open proposal (its author, or an editor); it offers back the
+    person's unsent revision of it (a draft per page)."""
     site = site_of(request)
     user = require(current_user(request), Action.PROPOSE)
     proposal = await run_in_threadpool(site.proposals.get, proposal_id(request))
     if proposal.record.author_username != user.username and not allowed(user, Action.REVISE_ANY_PROPOSAL):
         raise Forbidden(N_("Only its author or an editor can change a proposal."))
     texts = {change.path: change.text or "" for change in site.proposals.changes(proposal)}
-    return render(request, "proposal_revise.html", _revise_context(proposal, texts, ""))
+    context = _revise_context(proposal, texts, "")
+    drafts = await run_in_threadpool(site.drafts.revision, user, proposal.id, list(proposal.record.paths))
+    if drafts and request.query_params.get("draft") == "1":
+        return render(request, "proposal_revise.html", {**context, **_restored(context, drafts)})
+    return render(request, "proposal_revise.html", {**context, "draft": max(drafts.values(), key=_saved, default=None)})
+
+
+def _saved(draft: Draft) -> datetime:
+    return draft.saved
+
+
+def _restored(context: dict[str, Any], drafts: dict[str, Draft]) -> dict[str, Any]:
+    """The revise form with the person's drafts in place of the pages they kept one of.  It
+    saves onto the proposal as it is now (an old head could never be saved), and says so when
+    the proposal was revised after the draft was kept."""
+    pages = [
+        {**page, "title": drafts[page["path"]].title, "body": drafts[page["path"]].body}
+        if page["path"] in drafts
+        else page
+        for page in context["pages"]
+    ]
+    outdated = any(draft.base != context["head"] for draft in drafts.values())
+    return {"pages": pages, "draft_restored": True, "draft_outdated": outdated}
 
 
 def _looked_at(action: str, site: Site, current: list[PathDiff], edited: list[tuple[str, str]]) -> dict[str, Any]:
@@ -230,6 +255,7 @@ async def revise(request: Request) -> Response:
         )
     except (BadInput, TooLarge) as error:
         return render(request, "proposal_revise.html", {**context, "error": _(error.message)}, status=error.status)
+    await run_in_threadpool(site.drafts.discard_revision, user, number, list(proposal.record.paths))
     return _to_proposal(number, "revised")
 
 
