@@ -14,7 +14,8 @@ OPENING = "Laat collega's"
 
 
 def test_both_peoples_words_survive_the_conflict_page(browser: Browser, live_wiki: str) -> None:
-    first, second = browser.new_context(), browser.new_context()
+    # Dutch, as the people this wiki is for: the checks read the Dutch interface.
+    first, second = browser.new_context(locale="nl-NL"), browser.new_context(locale="nl-NL")
     # Bob's browser runs no script: the site has none inline (strict CSP), so blocking its files
     # is enough (java_script_enabled=False hangs Debian's chromium under Playwright).
     second.route("**/*.js", lambda route: route.abort())
