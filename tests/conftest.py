@@ -17,6 +17,9 @@ from wiki.models import Role, User
 from wiki.services.site import Site, open_site
 from wiki.web.app import create_app
 
+# The per-backend store fixtures (``store_url``, ``opened``) the database tests share.
+pytest_plugins = ["tests.backends"]
+
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,28 +26,6 @@ class Clock:
 
     def time(self) -> float:
         return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Why: each test runs once per backend, on an empty database of its own."""
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("postgres_url"))
-    return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-
-
-@pytest.fixture
-def opened(url: str) -> Iterator[Callable[[], Database]]:
-    """Why: some tests need a second Database on the same data, as a second replica has."""
-    databases: list[Database] = []
-
-    def open_one() -> Database:
-        databases.append(open_database(url))
-        return databases[-1]
-
-    yield open_one
-    for database in databases:
-        database.close()
 
 
 @pytest.fixture
@@ -330,8 +308,8 @@ def test_one_draft_per_person_and_page(db: Database, clock: Clock) -> None:
 # -- opening ----------------------------------------------------------------------------------
 
 
-def test_the_store_answers_while_open_and_not_after_closing(url: str) -> None:
-    db = open_database(url)
+def test_the_store_answers_while_open_and_not_after_closing(store_url: str) -> None:
+    db = open_database(store_url)
     assert db.ping() is True
     db.close()
     assert db.ping() is False

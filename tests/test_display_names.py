@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,28 +26,6 @@ from wiki.store.database import Database, open_database
 from wiki.store.display_names import fold_display_name
 
 NL_CATALOG = Path(__file__).resolve().parent.parent / "wiki" / "locale" / "nl" / "LC_MESSAGES" / "messages.po"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Why: each test runs once per backend, on an empty database of its own."""
-    if request.param == "postgresql":
-        return str(request.getfixturevalue("postgres_url"))
-    return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-
-
-@pytest.fixture
-def opened(url: str) -> Iterator[Callable[[], Database]]:
-    """Why: a second Database on the same data is a second replica (or a reopened file)."""
-    databases: list[Database] = []
-
-    def open_one() -> Database:
-        databases.append(open_database(url))
-        return databases[-1]
-
-    yield open_one
-    for database in databases:
-        database.close()
 
 
 def add(db: Database, username: str, display_name: str) -> int:
