@@ -24,6 +24,7 @@ from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, WikiError
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
+from wiki.numbers import is_whole_number
 from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.gittexts import without_trailer
@@ -192,7 +193,7 @@ class ProposalService:
         for ref, commit in records.items():
             number = ref.rsplit("/", 1)[-1]
             head = heads.get(f"{BRANCHES}{number}")
-            if head is None or not number.isdigit():
+            if head is None or not is_whole_number(number):
                 continue
             record = self._record_at(commit)
             if status is None or record.status == status:
@@ -304,7 +305,9 @@ class ProposalService:
             changes = self._as_new_principle(changes)
         files = self._checked_changes(changes)
         author = commit_author(user)
-        existing = [int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if ref.rsplit("/", 1)[-1].isdigit()]
+        existing = [
+            int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if is_whole_number(ref.rsplit("/", 1)[-1])
+        ]
         with self.repo.writer():
             main = self.repo.head()
             if main is None:

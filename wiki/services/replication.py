@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Mapping
 
+from wiki.numbers import is_whole_number
 from wiki.services.pages import PageService
 from wiki.services.proposals import RECORDS, ProposalService
 from wiki.store.replica import Replica
@@ -67,7 +68,7 @@ class ReplicationService:
             self.pages.index.catch_up()
         for ref in refs:
             number = ref.removeprefix(RECORDS)
-            if ref.startswith(RECORDS) and number.isdigit():
+            if ref.startswith(RECORDS) and is_whole_number(number):
                 self.proposals.index_for_search(int(number))
 
     def authentic(self, headers: Mapping[str, str], body: bytes) -> bool:

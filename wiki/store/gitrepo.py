@@ -44,6 +44,7 @@ from gitdb.exc import BadName, BadObject
 from wiki.errors import N_, NotFound, StoreUnavailable, WorkTreeDirty
 from wiki.models import Author, CommitRecord, FileChange
 from wiki.names import check_revision
+from wiki.numbers import is_whole_number
 
 log = logging.getLogger(__name__)
 
@@ -379,7 +380,7 @@ class GitRepository:
         sizes = {}
         for line in result.stdout.decode().splitlines():
             name, _, size = line.partition(" ")
-            if size.isdigit():
+            if is_whole_number(size):
                 sizes[name] = int(size)
         return sizes
 

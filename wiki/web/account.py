@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from wiki.errors import N_, BadInput, Forbidden, NameTaken, Unauthorized
 from wiki.models import Role, User
+from wiki.numbers import is_whole_number
 from wiki.services.permissions import Action, require
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
@@ -83,7 +84,7 @@ async def account_action(request: Request) -> Response:
         if action == "token":
             token = await run_in_threadpool(accounts.create_token, user.username, field(form, "label"))
             return render(request, "account.html", {"tokens": accounts.tokens(user.username), "new_token": token})
-        if action == "revoke" and field(form, "token_id").isdigit():
+        if action == "revoke" and is_whole_number(field(form, "token_id")):
             accounts.revoke_token(user.username, int(field(form, "token_id")))
             return NoticeRedirect("/account", "account-saved")
         if action == "delete":

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from wiki.errors import N_, BadInput, EditConflict, Unauthorized, WikiError
 from wiki.models import User
+from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.history import iso_utc
 from wiki.services.pages import EditRequest
@@ -92,7 +93,7 @@ def _limit(request: Request) -> int | None:
     raw = request.query_params.get("limit")
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not is_whole_number(raw):
         raise BadInput(N_("'limit' must be a whole number."))
     return int(raw)
 

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from wiki.errors import N_, BadInput, Unauthorized
 from wiki.models import User
+from wiki.numbers import is_whole_number
 from wiki.services.discussion import Comment, proposal_target
 from wiki.services.history import iso_utc, moment
 from wiki.services.permissions import Action, require
@@ -154,7 +155,7 @@ async def hide_comment(request: Request) -> Response:
     user = _signed_in(request, Action.HIDE_COMMENT)
     number = proposal_id(request)
     raw = request.path_params["comment"]
-    if not raw.isdigit():
+    if not is_whole_number(raw):
         raise BadInput(N_("No such comment."))
     data = await json_object(request)
     site = site_of(request)

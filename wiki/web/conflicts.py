@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from wiki.errors import BadInput, EditConflict, NameTaken, StoreUnavailable, TooLarge, WorkTreeDirty
 from wiki.models import User
+from wiki.numbers import is_whole_number
 from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.conflicts import CHOICES, Attempt, ConflictView, Labels, Overlapped, Resolution, Unresolved
@@ -41,7 +42,7 @@ def _choices(form: FormData) -> dict[int, str]:
     found = {}
     for key, value in form.multi_items():
         number = key.removeprefix("choice-")
-        if number != key and number.isdigit() and len(number) <= 5 and value in CHOICES:
+        if number != key and is_whole_number(number) and len(number) <= 5 and value in CHOICES:
             found[int(number)] = str(value)
     return found
 

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wiki.errors import N_, BadInput
+from wiki.numbers import is_whole_number
 from wiki.services.permissions import Action, allowed, require
 from wiki.web.accounts import signin_url
 from wiki.web.session import current_user, public_base, site_of
@@ -53,7 +54,7 @@ async def search_api(request: Request) -> Response:
     """``GET /api/search?q=...`` -> ``{"results": [{"kind", "path", "title", "snippet"}]}``; a snippet is
     the page's plain text (no Markdown) as HTML in which only ``<mark>`` around matches is markup."""
     raw = request.query_params.get("limit", "10")
-    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+    if not is_whole_number(raw) or not 1 <= int(raw) <= 50:
         raise BadInput(N_("'limit' must be a whole number from 1 to 50."))
     results = await run_in_threadpool(site_of(request).search.search, request.query_params.get("q", ""), int(raw))
     items = []

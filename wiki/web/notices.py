@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from wiki.errors import N_
+from wiki.numbers import is_whole_number
 from wiki.web import i18n
 from wiki.web.session import secure_cookies, site_of
 
@@ -92,7 +93,7 @@ def take(request: Request) -> str | None:
     """The translated notice this request's cookie carries, when its seal is good and it has
     not expired; anything else in the cookie shows nothing."""
     parts = request.cookies.get(NOTICE_COOKIE, "").split(".")
-    if len(parts) != 3 or parts[0] not in NOTICES or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] not in NOTICES or not is_whole_number(parts[1]):
         return None
     key, expires, signature = parts
     if int(expires) < time.time() or not site_of(request).accounts.sealed(_PURPOSE, f"{key}.{expires}", signature):

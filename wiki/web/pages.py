@@ -34,6 +34,7 @@ from wiki.errors import (
 )
 from wiki.models import User
 from wiki.names import is_page_name, slugify
+from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.drafts import DraftService
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
@@ -170,7 +171,7 @@ async def edit_form(request: Request) -> Response:
         return render(request, "edit.html", context)
     section = request.query_params.get("section", "")
     body = page.body
-    if section.isdigit():
+    if is_whole_number(section):
         parts = pagefile.sections(page.body)
         if 0 < int(section) < len(parts):
             body = parts[int(section)]
@@ -254,7 +255,7 @@ async def _edit_submit(request: Request) -> Response:
     site = site_of(request)
     whole = body
     try:
-        if section.isdigit() and base:
+        if is_whole_number(section) and base:
             whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
         text = site.pages.text_from_form(name, base, title, whole)
         if field(form, "action") == "preview":
@@ -343,7 +344,7 @@ async def _revision_draft(drafts: DraftService, user: User, name: str, form: For
     """Keep the person's unsent revision of one page of a proposal, or discard it for the
     pages the form names (``page``, once per page)."""
     number = field(form, "proposal")
-    if not number.isdigit() or len(number) > 9:
+    if not is_whole_number(number) or len(number) > 9:
         raise BadInput(N_("No such proposal."))
     if field(form, "action") == "discard":
         pages = [str(page) for page in form.getlist("page")]

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, TooLarge
 from wiki.models import Page
+from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
 from wiki.services.discussion import page_target, proposal_target
 from wiki.services.drafts import Draft
@@ -30,7 +31,7 @@ from wiki.web.templating import render
 def proposal_id(request: Request) -> int:
     """The proposal number in the address; ``NotFound`` for anything but a plain integer."""
     raw = request.path_params["id"]
-    if not raw.isdigit() or len(raw) > 9:
+    if not is_whole_number(raw) or len(raw) > 9:
         raise NotFound(N_("No such proposal."))
     return int(raw)
 
@@ -353,7 +354,7 @@ async def hide_comment(request: Request) -> Response:
     if not (target.startswith("proposal:") or target.startswith("page:")):
         raise NotFound(N_("No such comment."))
     raw = request.path_params["comment"]
-    if not raw.isdigit():
+    if not is_whole_number(raw):
         raise NotFound(N_("No such comment."))
     await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, field(form, "reason"))
     kind, _sep, rest = target.partition(":")

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.errors import N_, RequestTimeout, TooLarge
+from wiki.numbers import is_whole_number
 from wiki.web import i18n
 from wiki.web.session import SESSION_COOKIE
 
@@ -127,7 +128,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        too_large = declared is not None and (not declared.isdigit() or int(declared) > self.limit)
+        too_large = declared is not None and (not is_whole_number(declared) or int(declared) > self.limit)
         received = 0
         body_done = False
 
