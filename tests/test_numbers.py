@@ -25,6 +25,6 @@ def test_a_superscript_digit_in_an_address_is_a_clear_answer_not_a_500(
 
 def test_a_notice_cookie_with_a_superscript_expiry_shows_nothing(client: TestClient) -> None:
     # A browser may send any byte in a cookie; "²" is one byte in Latin-1, as HTTP headers are read.
-    page = client.get("/", headers={"cookie": f"{NOTICE_COOKIE}=saved.²².x".encode("latin-1")})
+    page = client.get("/", headers={b"cookie": f"{NOTICE_COOKIE}=saved.²².x".encode("latin-1")})
     assert page.status_code == 200
     assert 'role="status"' not in page.text
