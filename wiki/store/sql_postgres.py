@@ -19,6 +19,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from wiki.errors import N_, StoreUnavailable
+from wiki.store import migrations
 from wiki.store.display_names import duplicates
 
 # Enough for the threads of one process; replicas each have their own pool.
@@ -157,6 +158,7 @@ class PostgresBackend:
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 connection.execute(_SCHEMA)
                 _fold_display_names(connection)
+                migrations.upgrade(_Transaction(connection), self.name)
         except psycopg.OperationalError as error:  # libpq's message names the host, never the password
             raise StoreUnavailable(N_("The PostgreSQL database could not be opened: {reason}", reason=error)) from None
         self._pool = ConnectionPool(

@@ -4,7 +4,8 @@ Only what SQLite does differently lives here; the statements themselves are in
 ``database.py`` and run unchanged on both backends.  The schema is the one
 databases made before PostgreSQL existed already have (``CREATE ... IF NOT
 EXISTS``), so an existing file opens and keeps working; what was added since is
-migrated in :func:`_migrate`.
+migrated in :func:`_migrate` (which brings every older file to schema version 1); changes
+since versions exist are the steps of ``migrations.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from wiki.store import migrations
 from wiki.store.display_names import duplicates
 from wiki.store.sqlite_threads import ThreadConnections
 
@@ -119,7 +121,11 @@ class SqliteBackend:
         self._connections = ThreadConnections(path, _prepare)
         with self.transaction() as connection:
             connection.executescript(_SCHEMA)
+            # IMMEDIATE: two processes starting on one file must not both read the old version
+            # and run the same step; the second waits for the first's commit, then finds nothing due.
+            connection.execute("BEGIN IMMEDIATE")
             _migrate(connection)
+            migrations.upgrade(connection, self.name)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,82 @@
+"""Schema versions: each release moves a database made by an earlier one forward, on start-up.
+
+Version 1 is the schema as it stood when versions were introduced: the ``CREATE ... IF NOT
+EXISTS`` statements and the column checks each backend runs before this module (which also
+bring databases from before version 1 up to it).  Every later change is one :class:`Step`
+in :data:`STEPS`, numbered, with the statements of each backend, so an upgrade never has
+to guess what a database holds.  All steps due run in the one transaction that records the
+new version: a step that fails leaves the database as it was, and the wiki refuses to start
+with the reason instead of serving from a half-migrated schema.
+
+A database whose version is newer than this code knows (an older release started after a
+newer one had migrated it) is refused too: the older code would not know its columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wiki.errors import N_, StoreUnavailable
+
+if TYPE_CHECKING:
+    from wiki.store.database import Transaction
+
+
+@dataclass(frozen=True)
+class Step:
+    """One schema change: ``sqlite`` and ``postgres`` hold each backend's statements (run in
+    order, without parameters); ``then`` moves data, with ``?`` statements both backends take."""
+
+    version: int
+    what: str
+    sqlite: tuple[str, ...] = ()
+    postgres: tuple[str, ...] = ()
+    then: Callable[[Transaction], None] | None = None
+
+
+# Version 2 onward; append, never edit a step that has been released.
+STEPS: tuple[Step, ...] = ()
+
+BASELINE = 1
+LATEST = STEPS[-1].version if STEPS else BASELINE
+
+_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+
+
+def current_version(transaction: Transaction) -> int | None:
+    """The version recorded in the database, or None before versions were recorded."""
+    transaction.execute(_TABLE)
+    row = transaction.execute("SELECT max(version) FROM schema_version").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def upgrade(transaction: Transaction, backend: str) -> int:
+    """Run every step newer than the database's version; the version it has now.
+
+    ``backend`` is ``sqlite`` or ``postgresql``; the caller holds the transaction (and, on
+    PostgreSQL, the lock that keeps replicas starting together from migrating twice)."""
+    version = current_version(transaction)
+    if version is None:  # made before versions were recorded: the baseline brought it to 1
+        transaction.execute("INSERT INTO schema_version (version) VALUES (?)", (BASELINE,))
+        version = BASELINE
+    if version > LATEST:
+        raise StoreUnavailable(
+            N_(
+                "The database was made by a newer version of the wiki (schema {found};"
+                " this version knows up to {known}). Start the newer version, or restore a backup.",
+                found=version,
+                known=LATEST,
+            )
+        )
+    for step in STEPS:
+        if step.version <= version:
+            continue
+        for statement in step.sqlite if backend == "sqlite" else step.postgres:
+            transaction.execute(statement)
+        if step.then is not None:
+            step.then(transaction)
+        transaction.execute("UPDATE schema_version SET version = ?", (step.version,))
+        version = step.version
+    return version
