@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "wiki" / "locale"
 
 
-def extracted(tmp_path: Path) -> set[str]:
-    """The strings in templates and code now, extracted as ``make catalogs`` does."""
+def extracted(tmp_path: Path, source: Path = ROOT) -> set[str]:
+    """The strings in the templates and code under ``source``, extracted as ``make catalogs`` does."""
     pot = tmp_path / "now.pot"
     subprocess.run(
         [
@@ -30,7 +30,7 @@ def extracted(tmp_path: Path) -> set[str]:
             "babel.messages.frontend",
             "extract",
             "-F",
-            "babel.cfg",
+            str(ROOT / "babel.cfg"),
             "-k",
             "N_",
             "--no-location",
@@ -38,7 +38,7 @@ def extracted(tmp_path: Path) -> set[str]:
             str(pot),
             ".",
         ],
-        cwd=ROOT,
+        cwd=source,
         check=True,
         capture_output=True,
     )
@@ -64,12 +64,11 @@ def test_every_dutch_string_is_translated_with_its_placeholders() -> None:
 
 
 def test_a_template_string_without_translation_is_caught(tmp_path: Path) -> None:
-    planted = ROOT / "templates" / "_planted_for_test.html"
+    """Why: the extraction must see templates; a planted one, in a folder of the test's own."""
+    planted = tmp_path / "site" / "templates" / "planted.html"
+    planted.parent.mkdir(parents=True)
     planted.write_text('{{ _("A sentence nobody translated") }}')
-    try:
-        assert "A sentence nobody translated" in extracted(tmp_path) - set(catalog("nl"))
-    finally:
-        planted.unlink()
+    assert "A sentence nobody translated" in extracted(tmp_path, tmp_path / "site") - set(catalog("nl"))
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
