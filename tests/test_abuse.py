@@ -133,4 +133,4 @@ def test_abuse_is_answered_and_normal_requests_keep_working(server: tuple[int, s
     assert figures["a 32 KB header"] in (400, 431)
     assert figures["5,000 multipart parts"] == 400
     assert figures["a body that pauses (timeout 1 s)"][0] == 408  # type: ignore[index]
-    assert healthy(port) > 0
+    assert healthy(port) < 1000  # answers 200 (checked inside), and within a second, after all of the above

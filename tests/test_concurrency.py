@@ -189,8 +189,13 @@ def test_accepting_proposals_while_four_writers_edit_main(site: Site) -> None:
         thread.join()
     print(f"\n8 accepts while 4 writers made {len(acknowledged)} edits: {outcomes.count('accepted')} accepted, "
           f"{outcomes.count('409')} answered 409")  # fmt: skip
-    assert sorted(set(outcomes)) in (["accepted"], ["409", "accepted"], ["409"])
+    assert set(outcomes) <= {"accepted", "409"}
     assert len(outcomes) == 8
+    assert "accepted" in outcomes  # a run where every accept lost to the writers shows nothing
+    # A 409 changed nothing: the same accept, tried again once the writers are done, lands.
+    for proposal in proposals:
+        if site.proposals.get(proposal.id).record.status != "accepted":
+            site.proposals.accept(proposal.id, maintainer, "ja", proposal.head_revision)
     assert_history_holds(site.settings.repo, acknowledged, [f"{name}.md" for name in names])
     for proposal in proposals:
         if site.proposals.get(proposal.id).record.status == "accepted":

@@ -82,4 +82,5 @@ def test_error_pages_lead_back_only_to_this_site(client: TestClient) -> None:
     elsewhere = client.get("/p/no-such-page", headers={"Referer": "http://evil.example/changes"})
     assert "http://evil.example/changes" not in elsewhere.text
     assert "/changes" not in links(elsewhere.text)
+    assert "Terug naar de pagina waar je was" in missing.text
     assert "Terug naar de pagina waar je was" not in client.get("/p/no-such-page").text

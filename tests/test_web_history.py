@@ -242,6 +242,9 @@ def test_comparing_a_page_with_one_version_says_so(client: TestClient, auth: Aut
     site.pages.save(EditRequest("enkel", "---\ntitle: Enkel\n---\nEén versie.\n", None, "", ANNA))
     history = client.get("/history/enkel")
     assert "Gekozen versies vergelijken" not in history.text
+    first = site.pages.save(EditRequest("dubbel", "---\ntitle: Dubbel\n---\nEen.\n", None, "", ANNA))
+    site.pages.save(EditRequest("dubbel", "---\ntitle: Dubbel\n---\nTwee.\n", first.revision, "", ANNA))
+    assert "Gekozen versies vergelijken" in client.get("/history/dubbel").text  # the label is still this
     assert "maar één versie" in history.text
     only = history.context["window"].items[0].revision  # type: ignore[attr-defined]
     response = client.get(f"/compare/enkel?to={only}")

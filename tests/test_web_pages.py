@@ -173,7 +173,13 @@ def test_anonymous_people_are_sent_to_sign_in(client: TestClient) -> None:
     response = client.get(f"/edit/{PAGE}")
     assert response.status_code == 303
     assert response.headers["location"] == f"/signin?next=/edit/{PAGE}"
-    assert "Bewerken" not in client.get(f"/p/{PAGE}").text
+    # The link itself, not its label: a renamed label must not make this pass.
+    assert f'href="/edit/{PAGE}"' not in client.get(f"/p/{PAGE}").text
+
+
+def test_editors_see_the_edit_link_that_anonymous_people_do_not(client: TestClient, auth: Auth) -> None:
+    auth.sign_in(Role.EDITOR)
+    assert f'href="/edit/{PAGE}"' in client.get(f"/p/{PAGE}").text
 
 
 def test_an_editor_creates_a_page_in_a_folder(client: TestClient, auth: Auth, site: Site) -> None:
