@@ -124,6 +124,25 @@ def test_recent_changes_filter_by_author_and_page(site: Site) -> None:
     assert site.history.recent_changes(page=PAGE).items[0].revision == a
 
 
+def test_one_authors_changes_to_a_page_page_through_without_empty_pages(site: Site) -> None:
+    """Bob's edits are buried under Anna's: each page of "Bob on this page" is full of Bob's."""
+    bobs = []
+    for n in range(4):
+        bobs.append(edit(site, PAGE, f"Bob {n}.", BOB))
+        for m in range(3):
+            edit(site, PAGE, f"Anna {n}.{m}.", ANNA)
+    first = site.history.recent_changes(limit=2, author="Bob Jansen", page=PAGE)
+    assert [c.revision for c in first.items] == bobs[:1:-1]
+    assert first.older is not None
+    second = site.history.recent_changes(limit=2, before=first.older, author="Bob Jansen", page=PAGE)
+    assert [c.revision for c in second.items] == bobs[1::-1]
+    assert second.older is None
+    assert second.newer is not None
+    back = site.history.recent_changes(limit=2, after=second.newer, author="Bob Jansen", page=PAGE)
+    assert [c.revision for c in back.items] == bobs[:1:-1]
+    assert site.history.recent_changes(author="Niemand", page=PAGE).items == []
+
+
 def test_compare_marks_words_within_the_changed_paragraph(site: Site) -> None:
     page = site.pages.get(PAGE)[0]
     new = site.pages.save(

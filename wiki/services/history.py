@@ -13,7 +13,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Lock
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from wiki import pagefile
 from wiki.errors import N_, NotFound
@@ -188,23 +188,16 @@ class HistoryService:
         rows = self._history_rows(name, limit, before, after)
         return Window(self._revisions(rows.items), rows.older, rows.newer)
 
-    def _history_rows(self, name: str, limit: int | None, before: str | None, after: str | None) -> Window[HistoryRow]:
+    def _history_rows(
+        self, name: str, limit: int | None, before: str | None, after: str | None, author: str | None = None
+    ) -> Window[HistoryRow]:
         name = page_name_or_not_found(name)
         size = clamp_limit(limit)
         self.pages.refresh()
-        rows = self.index.history(name, size + 1, before=self._seq(before), after=self._seq(after))
-        if not rows and before is None and after is None:
+        rows = self.index.history(name, size + 1, before=self._seq(before), after=self._seq(after), author=author)
+        if not rows and before is None and after is None and (not author or not self.index.history(name, 1)):
             raise NotFound(N_("No such page."))
-        if after is not None:
-            more_newer = len(rows) > size
-            rows = rows[-size:] if more_newer else rows
-            older = rows[-1].revision if rows else None
-            return Window(rows, older, rows[0].revision if more_newer else None)
-        more_older = len(rows) > size
-        rows = rows[:size]
-        older = rows[-1].revision if more_older else None
-        newer = rows[0].revision if rows and before is not None else None
-        return Window(rows, older, newer)
+        return _window(rows, size, before, after)
 
     def recent_changes(
         self,
@@ -216,32 +209,19 @@ class HistoryService:
     ) -> Window[Change]:
         """Commits for the whole wiki, newest first; by one author or about one page."""
         if page:
-            history = self._history_rows(page, limit, before, after)
-            by_author = [row for row in history.items if not author or row.author == author]
-            titles = self.index.titles(row.path for row in by_author)
+            history = self._history_rows(page, limit, before, after, author or None)
+            titles = self.index.titles(row.path for row in history.items)
             items = [
                 Change(r.revision, r.author, r.date, r.message, (r.path,), (titles.get(r.path, r.path),))
-                for r in self._revisions(by_author)
+                for r in self._revisions(history.items)
             ]
             return Window(items, history.older, history.newer)
         size = clamp_limit(limit)
         self.pages.refresh()
-        rows = self.index.recent(size + 1, self._seq(before), author or None, self._seq(after))
-        if after is not None:
-            more_newer = len(rows) > size
-            rows = rows[-size:] if more_newer else rows
-            return Window(
-                self._changes(rows),
-                rows[-1].revision if rows else None,
-                rows[0].revision if more_newer else None,
-            )
-        more = len(rows) > size
-        rows = rows[:size]
-        return Window(
-            self._changes(rows),
-            rows[-1].revision if more else None,
-            rows[0].revision if rows and before is not None else None,
+        window = _window(
+            self.index.recent(size + 1, self._seq(before), author or None, self._seq(after)), size, before, after
         )
+        return Window(self._changes(window.items), window.older, window.newer)
 
     def only_version(self, name: str) -> Revision | None:
         """The page's one revision when it has a single one (nothing to compare yet), else None;
@@ -334,6 +314,28 @@ class HistoryService:
     def renamed_to(self, name: str) -> str | None:
         """The page's current name when it was renamed away from ``name``."""
         return self.index.renamed_to(name)
+
+
+class _Row(Protocol):
+    @property
+    def revision(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Row)
+
+
+def _window(rows: list[R], size: int, before: str | None, after: str | None) -> Window[R]:
+    """One page of ``rows`` (fetched newest first, one more than ``size`` to know whether
+    there is more) with its cursors; with ``after`` the rows are the oldest after it."""
+    if after is not None:
+        more_newer = len(rows) > size
+        rows = rows[-size:] if more_newer else rows
+        return Window(rows, rows[-1].revision if rows else None, rows[0].revision if more_newer else None)
+    more_older = len(rows) > size
+    rows = rows[:size]
+    return Window(
+        rows, rows[-1].revision if more_older else None, rows[0].revision if rows and before is not None else None
+    )
 
 
 def _body(text: str, name: str) -> str:

@@ -274,26 +274,33 @@ class PageIndex:
         segments.append((path, 0, upper))
         return segments
 
-    def history(self, name: str, limit: int, before: int | None = None, after: int | None = None) -> list[HistoryRow]:
-        """Changes to a page, newest first, following it across renames.
+    def history(
+        self, name: str, limit: int, before: int | None = None, after: int | None = None, author: str | None = None
+    ) -> list[HistoryRow]:
+        """Changes to a page, newest first, following it across renames; only ``author``'s when given.
 
         ``before``/``after`` are ``seq`` bounds (exclusive) for paging; with ``after``
-        the rows returned are the ``limit`` oldest after it (still newest first).
+        the rows returned are the ``limit`` oldest after it (still newest first).  The
+        author is matched here, before the limit, so a page of results is never emptied
+        by a filter applied after paging.
         """
         rows: list[HistoryRow] = []
         newest_first = after is None
         segments = self._segments(name) if newest_first else list(reversed(self._segments(name)))
         query = (
             _HISTORY
-            + " WHERE c.path = ? AND c.seq BETWEEN ? AND ? ORDER BY c.seq "
+            + " WHERE c.path = ? AND c.seq BETWEEN ? AND ?"
+            + (" AND m.author = ?" if author else "")
+            + " ORDER BY c.seq "
             + ("DESC LIMIT ?" if newest_first else "ASC LIMIT ?")
         )
+        by = (author,) if author else ()
         for path, lowest, highest in segments:
             high = min(highest, before - 1) if before is not None else highest
             low = max(lowest, after + 1) if after is not None else lowest
             if low > high:
                 continue
-            found = self._db().execute(query, (path, low, high, limit - len(rows)))
+            found = self._db().execute(query, (path, low, high, *by, limit - len(rows)))
             rows += [HistoryRow(*row) for row in found]
             if len(rows) >= limit:
                 break
