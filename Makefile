@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test test-fast lint typecheck browser-deps postgres-deps catalogs vendor-css bench clean
+.PHONY: run test test-fast lint typecheck wheel-check browser-deps postgres-deps catalogs vendor-css bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/wiki serve --host 127.0.0.1 --port 8000
 
 ## Everything the suite needs, then all of it: lint, types, unit, HTTP, concurrency, browser.
-test: $(STAMP) browser-deps postgres-deps lint typecheck
+test: $(STAMP) browser-deps postgres-deps lint typecheck wheel-check
 	$(BIN)/pytest
 
 ## The quick loop: no browser, crash or load tests.
@@ -31,6 +31,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## Build the wheel, install it in a fresh virtualenv outside the checkout and serve from there.
+wheel-check: $(STAMP)
+	PYTHON=$(BIN)/python .ci/wheel-check
 
 ## Debian's chromium for the browser tests (root with apt only; elsewhere they skip, or fail under CI=true).
 browser-deps:

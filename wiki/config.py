@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from wiki import PROJECT_ROOT
 from wiki.catalogs import DEFAULT_LANGUAGE, LANGUAGES
+from wiki.resources import folder
 
 DEFAULT_REPO = Path("data/wiki.git")
 DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
@@ -36,7 +36,7 @@ class Settings:
         },
     )
     content_dir: Path = field(
-        default=PROJECT_ROOT / "content",
+        default=folder("content"),
         metadata={"env": "WIKI_CONTENT", "help": "pages a new repository is seeded with"},
     )
     signup: str = field(

@@ -6,13 +6,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from wiki import PROJECT_ROOT
+from wiki.resources import folder
 from wiki.web.session import public_base, site_of
 from wiki.web.static import STYLESHEETS
 from wiki.web.templating import ENVIRONMENT
 
 #: The exported site's one style sheet: the site's sheets joined, so it looks the same offline.
-_CSS = "\n".join((PROJECT_ROOT / "static" / sheet).read_text(encoding="utf-8") for sheet in STYLESHEETS)
+_CSS = "\n".join((folder("static") / sheet).read_text(encoding="utf-8") for sheet in STYLESHEETS)
 
 
 def _version(request: Request) -> str | None:

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wiki import PROJECT_ROOT
+from wiki.resources import code_folders
 from wiki.web import i18n
 from wiki.web.notices import NOTICE_COOKIE
 from wiki.web.session import SESSION_COOKIE, site_of
@@ -100,10 +100,10 @@ def _edition(timezone: str) -> str:
     shown in."""
     digest = hashlib.sha256(timezone.encode())
     digest.update(repr(sorted(STATIC.hashes.items())).encode())
-    for folder in (PROJECT_ROOT / "wiki", PROJECT_ROOT / "templates"):
+    for folder in code_folders():
         for path in sorted(folder.rglob("*")):
             if path.suffix in {".py", ".po", ".html"}:
-                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+                digest.update(path.relative_to(folder.parent).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:10]
 
 

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from wiki import PROJECT_ROOT
+from wiki.resources import folder
 
 FOREVER = "public, max-age=31536000, immutable"
 
@@ -50,7 +50,7 @@ class HashedStaticFiles(StaticFiles):
 
 
 #: The project's static files, served under ``/static``.
-STATIC = HashedStaticFiles(PROJECT_ROOT / "static")
+STATIC = HashedStaticFiles(folder("static"))
 
 
 async def favicon(request: Request) -> Response:

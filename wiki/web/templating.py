@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from wiki import PROJECT_ROOT
 from wiki.errors import N_
 from wiki.names import PAGE_NAME_RULE
+from wiki.resources import folder
 from wiki.services.gittexts import proposal_number
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n, notices, targets
@@ -35,7 +35,7 @@ STATUS_LABELS = {
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "templates"),
+        loader=jinja2.FileSystemLoader(folder("templates")),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
