@@ -128,7 +128,12 @@ def test_every_vector_in_pages_and_titles_stays_inert_in_the_export(client: Test
 def test_every_exported_page_carries_its_own_csp_and_loads_nothing_from_elsewhere(
     client: TestClient, site: Site
 ) -> None:
-    save(site, "plaatjes", "![logo](https://evil.invalid/logo.png) ![punt](data:image/png;base64,iVBORw0KGgo=)\n")
+    save(
+        site,
+        "plaatjes",
+        "![logo](https://evil.invalid/logo.png) ![punt](data:image/png;base64,iVBORw0KGgo=)\n\n"
+        "[![knop](https://evil.invalid/knop.png)](https://example.nl/)\n",
+    )
     files = exported(client)
     for name, html in files.items():
         if not name.endswith(".html"):
@@ -140,6 +145,7 @@ def test_every_exported_page_carries_its_own_csp_and_loads_nothing_from_elsewher
     page = files["principes/p/plaatjes.html"]
     assert '<a href="https://evil.invalid/logo.png">logo</a>' in page
     assert '<img src="data:image/png;base64,iVBORw0KGgo=" alt="punt" />' in page
+    assert '<a href="https://example.nl/">knop</a>' in page
     assert "url(http" not in files["principes/style.css"]
     assert "@import" not in files["principes/style.css"]
 
@@ -167,3 +173,11 @@ def test_a_named_version_exports_as_safely(client: TestClient, site: Site) -> No
     assert "principes/p/a.html" in files
     assert dangers(files) == {}
     assert broken_links(files) == []
+
+
+def test_links_the_export_cannot_hold_go_to_the_web_or_to_its_index(client: TestClient, site: Site) -> None:
+    save(site, "team/links", "[a](//example.nl/pad) [b](/history/a) [c](../../buiten) [d](mailto:a@example.nl)\n")
+    page = exported(client)["principes/p/team/links.html"]
+    assert '<a href="https://example.nl/pad">a</a>' in page
+    assert '<a href="../../index.html">b</a> <a href="../../index.html">c</a>' in page
+    assert '<a href="mailto:a@example.nl">d</a>' in page

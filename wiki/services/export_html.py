@@ -72,16 +72,22 @@ class _Links:
 
     def rewrite(self, children: list[Token]) -> list[Token]:
         rewritten: list[Token] = []
+        in_link = 0
         for token in children:
             if token.type == "link_open":
+                in_link += 1
                 href = token.attrGet("href")
                 if isinstance(href, str):
                     token.attrSet("href", self.href(href))
                 rewritten.append(token)
+            elif token.type == "link_close":
+                in_link -= 1
+                rewritten.append(token)
             elif token.type == "wikilink":
                 rewritten += self.wikilink(token)
             elif token.type == "image" and not str(token.attrGet("src") or "").lower().startswith("data:"):
-                rewritten += self.image_as_link(token)
+                # Inside a link the image's text alone, so no link ends up inside another.
+                rewritten += [Token("text", "", 0, content=token.content)] if in_link else self.image_as_link(token)
             else:
                 rewritten.append(token)
         return rewritten
