@@ -135,8 +135,10 @@ def test_markdown_and_site_exports_of_now_and_of_a_version(client: TestClient, s
     then = zipfile.ZipFile(io.BytesIO(client.get("/export/markdown.zip?version=versie-1.0").content))
     assert "Na versie 1.0." not in then.read("principes/neem-initiatief.md").decode()
     site_zip = zipfile.ZipFile(io.BytesIO(client.get("/export/site.zip").content))
-    assert {"principes/index.html", "principes/style.css", "principes/neem-initiatief.html"} <= set(site_zip.namelist())
-    html = site_zip.read("principes/wees-open-en-zichtbaar.html").decode()
+    assert {"principes/index.html", "principes/style.css", "principes/p/neem-initiatief.html"} <= set(
+        site_zip.namelist()
+    )
+    html = site_zip.read("principes/p/wees-open-en-zichtbaar.html").decode()
     assert 'href="zorg-dat-anderen-mee-kunnen-doen.html"' in html
     assert 'href="/' not in html
     assert client.get("/export/site.zip?version=versie-9").status_code == 404

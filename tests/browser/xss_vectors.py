@@ -45,8 +45,21 @@ TEMPLATES = [
     "#{xss(101)}",
 ]
 WIKI = ['[[x" onmouseover="xss(110)]]', "[[javascript:xss(111)|a]]", "[[<img src=x onerror=xss(112)>]]"]
+#: Markup percent-encoded into a link's fragment, query, path, image or wiki link: inert unless someone
+#: (the static-site export did) decodes it and writes it back; page ``a`` exists in the hostile wikis.
+#: The image "from elsewhere" is on a port browsers refuse, so even a page that fetched it reaches nothing.
+ENCODED = [
+    "[a](a#%22%3E%3Cimg%20src=x%20onerror=xss(120)%3E)", "[a](/p/a#%22%3E%3Cimg%20src=x%20onerror=xss(121)%3E)",
+    "[a](a?q=%22%3E%3Cimg%20src=x%20onerror=xss(122)%3E)", "[a](a%22%3E%3Cimg%20src=x%20onerror=xss(123)%3E)",
+    "[a](a#%22%20onmouseover=%22xss(124))", "[a](../a#%27%20onmouseover=%27xss(125))",
+    "[a](nope#%22%3E%3Cscript%3Exss(126)%3C/script%3E)", "[a](a#%2522%253E%253Csvg%2520onload=xss(127)%253E)",
+    "[a](/p/a?%22%3E%3Csvg%20onload=xss(128)%3E#%22%3E)", "![a](x#%22%3E%3Cimg%20src=x%20onerror=xss(129)%3E)",
+    "[[a#%22%3E%3Cimg src=x onerror=xss(130)%3E]]", "[[a|%22%3E%3Cimg src=x onerror=xss(131)%3E]]",
+    "[a][r4]\n\n[r4]: a#%22%3E%3Cimg%20src=x%20onerror=xss(132)%3E",
+    "![%22%3E%3Cimg src=x onerror=xss(133)%3E](https://127.0.0.1:9/x.png)",
+]  # fmt: skip
 
-BASE = RAW_TAGS + SCHEMES + REFERENCES + AUTOLINKS + BREAKOUTS + FENCES + MXSS + DOUBLE + TEMPLATES + WIKI
+BASE = RAW_TAGS + SCHEMES + REFERENCES + AUTOLINKS + BREAKOUTS + FENCES + MXSS + DOUBLE + TEMPLATES + WIKI + ENCODED
 CONTEXTS = ["{}", "- {}", "| a |\n|---|\n| {} |", "## {}", "> {}"]
 VECTORS = [context.format(vector) for vector in BASE for context in CONTEXTS]
 #: One-line vectors, for titles, summaries, names and search queries.

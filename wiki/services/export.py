@@ -4,22 +4,20 @@ that works opened from disk; of the current version or of a named version."""
 from __future__ import annotations
 
 import io
-import posixpath
-import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from wiki import pagefile
 from wiki.errors import N_, NotFound
 from wiki.names import page_name_of_file
+from wiki.services.export_html import ExportHtml, page_file, root_of
 from wiki.services.pages import PageService
 from wiki.services.render import Renderer
 from wiki.services.versions import VersionService
 from wiki.store.textindex import fold
 
-_HREF = re.compile(r'href="([^"]*)"')
 #: Renders one exported HTML page: (title, number, body HTML, relative path to the site root).
 PageTemplate = Callable[[str, int | None, str, str], str]
 IndexTemplate = Callable[[list[tuple[str, str, int | None]]], str]
@@ -42,6 +40,7 @@ class ExportService:
         self.pages = pages
         self.versions = versions
         self.renderer = renderer
+        self.export_html = ExportHtml()
 
     def pages_at(self, version: str | None) -> tuple[str, list[ExportPage]]:
         """The commit and the pages of the current version, or of the named version ``version``."""
@@ -85,8 +84,9 @@ class ExportService:
         return buffer.getvalue()
 
     def site_zip(self, version: str | None, page_html: PageTemplate, index_html: IndexTemplate, css: str) -> bytes:
-        """A static site: ``index.html``, one HTML file per page and a style sheet, all linked
-        relatively so it works opened from disk."""
+        """A static site: ``index.html`` and a style sheet, one HTML file per page under ``p/``
+        (so no page name can stand for the index), all linked relatively so it works opened from
+        disk; ``export_html`` says why it is safe there."""
         _commit, pages = self.pages_at(version)
         names = {page.path for page in pages}
         titles = {fold(page.title): page.path for page in pages}
@@ -99,40 +99,11 @@ class ExportService:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("principes/style.css", css)
-            archive.writestr("principes/index.html", index_html([(p.path + ".html", p.title, p.number) for p in pages]))
+            listed = [(quote(page_file(p.path)), p.title, p.number) for p in pages]
+            archive.writestr("principes/index.html", index_html(listed))
             for page in pages:
                 body = pagefile.parse(page.text, page.path).body
-                html = self.renderer.render(body, None, resolve)
-                root = "../" * page.path.count("/")
-                html = _HREF.sub(_href_rewriter(page.path, names), html)
-                archive.writestr(f"principes/{page.path}.html", page_html(page.title, page.number, html, root))
+                html = self.export_html.render(body, page.path, names, resolve)
+                html_file = page_html(page.title, page.number, html, root_of(page.path))
+                archive.writestr(f"principes/{page_file(page.path)}", html_file)
         return buffer.getvalue()
-
-
-def _href_rewriter(source: str, names: set[str]) -> Callable[[re.Match[str]], str]:
-    def rewrite(match: re.Match[str]) -> str:
-        return f'href="{_local_href(match.group(1), source, names)}"'
-
-    return rewrite
-
-
-def _local_href(href: str, source: str, names: set[str]) -> str:
-    """A link inside the exported site: ``/p/x`` and relative page links become relative ``.html`` files."""
-    if href.startswith("/p/"):
-        target = unquote(href[3:])
-    elif href.startswith(("#", "mailto:", "tel:", "http:", "https:")) or ":" in href.split("/", 1)[0]:
-        return href
-    else:
-        path, _sep, fragment = unquote(href).partition("#")
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(source), path)) if path else ""
-        if not target:
-            return href
-        href_fragment = f"#{fragment}" if fragment else ""
-        return _relative(source, target, names) + href_fragment
-    return _relative(source, target, names)
-
-
-def _relative(source: str, target: str, names: set[str]) -> str:
-    if target not in names:
-        return "index.html" if "/" not in source else "../" * source.count("/") + "index.html"
-    return quote(posixpath.relpath(target + ".html", posixpath.dirname(source) or "."))

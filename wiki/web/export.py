@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from wiki.resources import folder
+from wiki.services.export_html import EXPORT_CONTENT_SECURITY_POLICY
 from wiki.web.session import public_base, site_of
 from wiki.web.static import STYLESHEETS
 from wiki.web.templating import ENVIRONMENT
@@ -41,12 +42,14 @@ async def site_zip(request: Request) -> Response:
     index_template = ENVIRONMENT.get_template("export_index.html")
 
     def page_html(title: str, number: int | None, html: str, root: str) -> str:
-        return page_template.render(title=title, number=number, html=html, root=root)
+        return page_template.render(
+            title=title, number=number, html=html, root=root, csp=EXPORT_CONTENT_SECURITY_POLICY
+        )
 
     source = public_base(request)
 
     def index_html(pages: list[tuple[str, str, int | None]]) -> str:
-        return index_template.render(pages=pages, source=source)
+        return index_template.render(pages=pages, source=source, csp=EXPORT_CONTENT_SECURITY_POLICY)
 
     data = await run_in_threadpool(site_of(request).export.site_zip, _version(request), page_html, index_html, _CSS)
     return _zip(data, _filename("site", _version(request)))
