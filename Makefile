@@ -5,13 +5,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test test-fast lint typecheck wheel-check browser-deps postgres-deps catalogs vendor-css bench clean
+.PHONY: run test test-fast lint typecheck wheel-check lock browser-deps postgres-deps catalogs vendor-css bench clean
 
-$(STAMP): pyproject.toml
+# Every package at the version and hash of requirements.lock, then the wiki itself from the checkout.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## Refresh requirements.lock from the pins in pyproject.toml (after changing one), with hashes.
+lock:
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/pip uninstall --quiet --yes pip-tools
 
 ## Serve the wiki on the bundled principles at http://127.0.0.1:8000
 run: $(STAMP)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -75,3 +77,23 @@ def test_serve_from_another_folder_creates_data_and_finds_the_content(tmp_path: 
     assert git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
     assert len(git(repo, "rev-list", "HEAD").split()) == 1
     assert (tmp_path / "data" / "wiki.sqlite3").exists()
+
+
+def _pins(requirements: list[str]) -> dict[str, str]:
+    pins = {}
+    for requirement in requirements:
+        name, _, version = requirement.partition("==")
+        pins[re.sub(r"[-_.]+", "-", name.split("[")[0].strip().lower())] = version.strip()
+    return pins
+
+
+def test_the_lock_file_installs_every_pin_of_pyproject_at_its_version() -> None:
+    """Why: ``make run`` and ``make test`` install from requirements.lock, so a pin changed in
+    pyproject.toml without ``make lock`` would silently not apply."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = _pins(project["dependencies"] + project["optional-dependencies"]["dev"])
+    lines = (ROOT / "requirements.lock").read_text().splitlines()
+    locked = _pins([line.rstrip(" \\") for line in lines if "==" in line and not line.startswith((" ", "#"))])
+    assert {name: locked.get(name) for name in wanted} == wanted, "run `make lock`"
+    hashed = [line for line in lines if "==" in line and not line.startswith((" ", "#"))]
+    assert all(line.endswith("\\") for line in hashed), "every locked package carries its hashes"
