@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+from starlette.testclient import TestClient
 
-from tests.conftest import PASSWORD, git
+from tests.conftest import PASSWORD, Auth, csrf_from, git
 from wiki.errors import BadInput, Forbidden, NameTaken
 from wiki.models import Role, User
 from wiki.services.accounts import AccountService, check_new_username, commit_author, username_allowed
@@ -206,3 +207,34 @@ def test_an_older_record_with_only_a_username_is_read_through_the_identities(sit
     site.accounts.delete_account(author, PASSWORD)
     assert "schrijver@users.wiki.invalid" in accounts.former_authors()
     assert site.proposals.get(proposal.id).record.author == FORMER_AUTHOR
+
+
+def test_maintainers_see_which_existing_usernames_break_the_rule(client: TestClient, auth: Auth, site: Site) -> None:
+    _legacy_look_alike(site.accounts.db, f"victim{KELVIN}", "Victim Nep")
+    _legacy_look_alike(site.accounts.db, "admin", "Oude Beheerder")
+    auth.sign_in(Role.MAINTAINER)
+    page = client.get("/admin/accounts", headers={"Accept-Language": "nl"})
+    assert page.status_code == 200
+    notice = page.text[page.text.index("Deze gebruikersnamen mochten") :]
+    notice = notice[: notice.index("</ul>")]
+    assert f"victim{KELVIN}" in notice
+    assert "<strong>admin</strong>" in notice
+    assert "maintainer1" not in notice
+    # The old accounts keep working: a maintainer can still act on them.
+    response = client.post(
+        f"/admin/accounts/victim{KELVIN}",
+        data={"csrf_token": csrf_from(page.text), "action": "disable"},
+    )
+    assert response.status_code == 303
+    assert site.accounts.get_user(f"victim{KELVIN}").disabled
+    assert not site.accounts.get_user("maintainer1").disabled
+
+
+def test_the_privacy_page_says_what_a_copy_keeps_after_an_erasure(client: TestClient) -> None:
+    dutch = client.get("/privacy", headers={"Accept-Language": "nl"}).text
+    assert "ook een kopie die is gemaakt nadat je je account verwijderde" in dutch
+    assert "u12@users.wiki.invalid" in dutch
+    assert "niet terug te lezen" in dutch  # only a keyed hash of the username
+    english = client.get("/privacy", headers={"Accept-Language": "en"}).text
+    assert "also copies made after you deleted your account" in english
+    assert "Copies of the history made before keep your chosen name" not in english

@@ -81,6 +81,15 @@ class SessionPolicy:
     failure_window: float = 15 * 60
 
 
+@dataclass(frozen=True, slots=True)
+class AccountList:
+    """Every account for maintainers, waiting ones first, and the usernames that break the
+    rule for new accounts (made before it: they keep working, maintainers should know)."""
+
+    users: list[tuple[User, bool]]
+    irregular: list[str]
+
+
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
@@ -240,6 +249,11 @@ class AccountService:
     def users(self) -> list[tuple[User, bool]]:
         """Every account with whether it waits for approval, waiting ones first."""
         return [(_to_user(row), row.pending) for row in self.db.users()]
+
+    def listing(self) -> AccountList:
+        """Every account (as ``users``) with the usernames breaking today's rule."""
+        users = self.users()
+        return AccountList(users, [user.username for user, _waiting in users if not username_allowed(user.username)])
 
     def approve(self, username: str) -> User:
         """Let a waiting account in."""
