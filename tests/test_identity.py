@@ -116,6 +116,10 @@ def test_a_look_alike_account_never_shares_the_real_persons_identity(site: Site)
     # Erasing the look-alike leaves the real person's history alone.
     with site.accounts.db.backend.transaction() as transaction:  # its password was never set through the service
         transaction.execute("UPDATE users SET password_hash = ? WHERE id = ?", (site.accounts._hash(PASSWORD), fake.id))
+    # An account from before the rule keeps working: it signs in under its own name.
+    signed_in = site.accounts.authenticate(f"victim{KELVIN}", PASSWORD)
+    assert signed_in is not None
+    assert signed_in.id == fake.id
     site.accounts.delete_account(fake, PASSWORD)
     authors = [change.author for change in site.history.recent_changes(limit=2).items]
     assert authors == [FORMER_AUTHOR, "Victim"]

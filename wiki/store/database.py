@@ -320,7 +320,7 @@ class Database:
         return {str(row[0]) for row in self._rows("SELECT commit_email FROM former_authors")}
 
     def former_author_count(self) -> int:
-        """How many accounts were ever erased (it only grows)."""
+        """How many commit addresses erasures marked (one or two per erasure; it only grows)."""
         return int(self._rows("SELECT count(*) FROM former_authors")[0][0])
 
     def shared_display_names(self, folded: Collection[str]) -> set[str]:
