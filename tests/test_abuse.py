@@ -45,7 +45,7 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[in
     monkeypatch.setenv("WIKI_RECEIVE_TIMEOUT", "1")
     settings = Settings(repo=tmp_path / "wiki.git", database_url=f"sqlite:///{tmp_path / 'wiki.sqlite3'}")
     site = open_site(settings)
-    token = site.accounts.create_token(site.accounts.add_user("beheer", PASSWORD, Role.MAINTAINER).username)
+    token = site.accounts.create_token(site.accounts.add_user("beheerder", PASSWORD, Role.MAINTAINER).username)
     site.close()
     with running_server(settings, tmp_path / "server.log") as base:
         yield int(base.rsplit(":", 1)[1]), token

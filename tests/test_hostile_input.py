@@ -59,9 +59,9 @@ def snapshot(folder: Path, skip: Path) -> set[str]:
 
 def test_six_hundred_names_through_create_read_rename_and_delete(client: TestClient, auth: Auth, site: Site,
                                                                   tmp_path: Path) -> None:  # fmt: skip
-    headers = auth.token(Role.MAINTAINER, "beheer")
+    headers = auth.token(Role.MAINTAINER, "beheerder")
     auth.sign_in(Role.MAINTAINER)
-    maintainer = commit_author(site.accounts.get_user("beheer"))
+    maintainer = commit_author(site.accounts.get_user("beheerder"))
     repo = site.settings.repo
     before = snapshot(tmp_path, repo)
     statuses: dict[int, int] = {}
@@ -96,10 +96,10 @@ def test_option_like_values_never_reach_git_as_options(template: str, client: Te
                                                        tmp_path: Path) -> None:  # fmt: skip
     canary = f"canary-{abs(hash(template))}"
     value = template.format(canary=canary)
-    headers = auth.token(Role.MAINTAINER, "beheer")
+    headers = auth.token(Role.MAINTAINER, "beheerder")
     auth.sign_in(Role.MAINTAINER)
     page = site.pages.get("neem-initiatief")[0]
-    proposal = site.proposals.create(site.accounts.get_user("beheer"), "T", "", [("over", "# Over\n")])
+    proposal = site.proposals.create(site.accounts.get_user("beheerder"), "T", "", [("over", "# Over\n")])
     q = quote(value, safe="")
     reads = [f"/api/pages/neem-initiatief?revision={q}", f"/p/neem-initiatief?revision={q}",
              f"/source/neem-initiatief?revision={q}", f"/api/history/neem-initiatief?before={q}",

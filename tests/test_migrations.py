@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.postgres import Cluster
-from wiki.errors import StoreUnavailable
+from wiki.errors import NameTaken, StoreUnavailable
 from wiki.store import migrations
 from wiki.store.database import Database, open_database
 
@@ -83,6 +83,38 @@ def test_a_version_1_database_opens_at_the_latest_version_with_every_row(old_url
         assert database.next_number("proposals", 1) == 3
         new = database.add_user("nieuw", "Nieuw Iemand", "nieuw@example.org", "contributor", "x")
         assert new > max(user.id for user in names.values())
+    finally:
+        database.close()
+
+
+def test_version_2_maps_old_identities_folds_usernames_and_keeps_erased_names_unavailable(old_url: str) -> None:
+    database = open_database(old_url)
+    try:
+        names = {user.username: user for user in database.users()}
+        old = [f"{name.lower()}@users.wiki.invalid" for name in names]
+        assert database.commit_owners(old) == {
+            f"{name.lower()}@users.wiki.invalid": user.id for name, user in names.items()
+        }
+        assert database.commit_owners([f"u{names['cor_'].id}@users.wiki.invalid"]) == {
+            f"u{names['cor_'].id}@users.wiki.invalid": names["cor_"].id
+        }
+        with database.backend.transaction() as transaction:
+            folded = dict(transaction.execute("SELECT username, username_fold FROM users").fetchall())
+        assert folded["Bert.Jansen"] == "bert.jansen"
+        assert folded["dirk-1"] == "dirk-1"
+        found = database.user_by_name("BERT.JANSEN")
+        assert found is not None
+        assert found.username == "Bert.Jansen"
+        # 'weg' was erased in version 1: its name stays taken, though only a hash of it is kept.
+        for again in ("weg", "WEG"):
+            with pytest.raises(NameTaken):
+                database.add_user(again, f"Weer {again}", "", "contributor", "x")
+        # Erasing an old account marks its old address and its new one, nobody else's.
+        database.delete_user(names["anna"].id)
+        former = database.former_authors()
+        assert {"anna@users.wiki.invalid", f"u{names['anna'].id}@users.wiki.invalid"} <= former
+        assert "anna2@users.wiki.invalid" not in former
+        assert database.commit_owners(["anna@users.wiki.invalid"]) == {}
     finally:
         database.close()
 

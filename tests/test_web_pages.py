@@ -49,7 +49,7 @@ def test_a_page_is_rendered_from_markdown_in_dutch(client: TestClient) -> None:
 
 
 def test_an_editor_saves_and_the_commit_carries_author_and_summary(client: TestClient, auth: Auth, site: Site) -> None:
-    auth.sign_in(Role.EDITOR)
+    editor = auth.sign_in(Role.EDITOR)
     form = edit_form(client)
     form["body"] = form["body"] + "\nEen nieuwe alinea van de redactie.\n"
     form["message"] = "Alinea toegevoegd"
@@ -60,7 +60,8 @@ def test_an_editor_saves_and_the_commit_carries_author_and_summary(client: TestC
     assert "Een nieuwe alinea van de redactie." in page.text
     assert page.context["notice"] == "Opgeslagen."  # type: ignore[attr-defined]
     log = git(site.settings.repo, "log", "-1", "--format=%an|%ae|%s")
-    assert log.strip() == "Editor Een|editor1@users.wiki.invalid|Alinea toegevoegd"
+    # The address is the account's id, not its username (issue 14: usernames can look alike).
+    assert log.strip() == f"Editor Een|u{editor.id}@users.wiki.invalid|Alinea toegevoegd"
     front = git(site.settings.repo, "show", f"HEAD:{PAGE}.md").splitlines()[:4]
     assert front == ["---", "title: Neem initiatief", "number: 8", "---"]
 

@@ -23,12 +23,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts
 from wiki.models import Author, Role, User
-from wiki.services.gittexts import wiki_author_names
-from wiki.services.history import COMMIT_EMAIL_DOMAIN, FORMER_AUTHOR
+from wiki.services.gittexts import WIKI_EMAIL, wiki_author_names
+from wiki.services.history import FORMER_AUTHOR
 from wiki.store.database import Database, TokenRow, UserRow
 from wiki.store.display_names import fold_display_name
+from wiki.store.identities import commit_email, fold_username
 
-_USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]", re.IGNORECASE)
+# ASCII only, spelled out: with re.IGNORECASE a class like [a-z] also takes the KELVIN SIGN
+# and the dotless i, and \w takes any letter; re.ASCII keeps both from widening.
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9]", re.ASCII)
+# ``u`` and digits is the form of commit addresses (u12@users.wiki.invalid is account 12).
+_ACCOUNT_ADDRESS_FORM = re.compile(r"u[0-9]+", re.ASCII)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
@@ -36,6 +41,31 @@ TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
 # every language the interface speaks: the Dutch is the catalog's translation of it).
 RESERVED_NAMES = frozenset(
     fold_display_name(name) for name in (*wiki_author_names(), FORMER_AUTHOR, "voormalig deelnemer")
+)
+# Usernames nobody may take (folded): the wiki's own identity and names that look official.
+RESERVED_USERNAMES = frozenset(
+    fold_username(joined.join(name.split()))
+    for name in (
+        WIKI_EMAIL.partition("@")[0],
+        *wiki_author_names(),
+        FORMER_AUTHOR,
+        "voormalig deelnemer",
+        "wiki",
+        "admin",
+        "administrator",
+        "maintainer",
+        "beheer",
+        "system",
+        "root",
+        "anonymous",
+        "anoniem",
+        "support",
+        "noreply",
+        "no-reply",
+        "postmaster",
+        "webmaster",
+    )
+    for joined in ("", ".", "-", "_")
 )
 
 
@@ -49,6 +79,15 @@ class SessionPolicy:
     failures_per_account: int = 5
     failures_per_address: int = 30
     failure_window: float = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class AccountList:
+    """Every account for maintainers, waiting ones first, and the usernames that break the
+    rule for new accounts (made before it: they keep working, maintainers should know)."""
+
+    users: list[tuple[User, bool]]
+    irregular: list[str]
 
 
 def _digest(value: str) -> str:
@@ -66,13 +105,42 @@ def _checked_display_name(display_name: str) -> str:
     return display_name
 
 
+def username_allowed(username: str) -> bool:
+    """Whether ``username`` keeps the rule for new accounts: 3 to 40 ASCII letters, digits,
+    '.', '_' or '-', starting and ending with a letter or digit, not reserved (compared
+    folded) and not of the form commit addresses take (``u`` and digits).  Accounts made
+    before the rule keep working; maintainers see which break it."""
+    return (
+        username.isascii()
+        and _USERNAME.fullmatch(username) is not None
+        and fold_username(username) not in RESERVED_USERNAMES
+        and _ACCOUNT_ADDRESS_FORM.fullmatch(fold_username(username)) is None
+    )
+
+
+def check_new_username(username: str) -> str:
+    """``username`` when a new account may have it; ``BadInput`` saying why not.  The one
+    check of every way an account is made (sign-up, maintainers, the command line)."""
+    if not username.isascii() or _USERNAME.fullmatch(username) is None:
+        raise BadInput(
+            N_(
+                "A username is 3 to 40 letters a-z, digits, '.', '_' or '-',"
+                " starting and ending with a letter or digit."
+            )
+        )
+    if not username_allowed(username):
+        raise BadInput(N_("The name '{name}' is reserved for the wiki. Choose another name.", name=username))
+    return username
+
+
 def _to_user(row: UserRow) -> User:
     return User(row.id, row.username, row.display_name, row.email, Role(row.role), row.disabled or row.pending)
 
 
 def commit_author(user: User) -> Author:
-    """The identity written into commits: display name and a non-personal address."""
-    return Author(user.display_name, f"{user.username.lower()}@{COMMIT_EMAIL_DOMAIN}")
+    """The identity written into commits: display name and a non-personal address made of
+    the account id, so no two accounts ever share one (usernames can look alike)."""
+    return Author(user.display_name, commit_email(user.id))
 
 
 class AccountService:
@@ -119,13 +187,7 @@ class AccountService:
     ) -> User:
         """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a username
         or display name someone has (display names compared without case, accents or extra spaces)."""
-        if not _USERNAME.fullmatch(username):
-            raise BadInput(
-                N_(
-                    "A username is 3 to 40 letters, digits, '.', '_' or '-',"
-                    " starting and ending with a letter or digit."
-                )
-            )
+        check_new_username(username)
         display_name = _checked_display_name(display_name.strip() or username)
         if email and not _EMAIL.fullmatch(email):
             raise BadInput(N_("That is not an e-mail address."))
@@ -188,6 +250,11 @@ class AccountService:
         """Every account with whether it waits for approval, waiting ones first."""
         return [(_to_user(row), row.pending) for row in self.db.users()]
 
+    def listing(self) -> AccountList:
+        """Every account (as ``users``) with the usernames breaking today's rule."""
+        users = self.users()
+        return AccountList(users, [user.username for user, _waiting in users if not username_allowed(user.username)])
+
     def approve(self, username: str) -> User:
         """Let a waiting account in."""
         user = self.get_user(username)
@@ -228,7 +295,7 @@ class AccountService:
         are shown under a neutral name."""
         if self.authenticate(user.username, password) is None:
             raise BadInput(N_("The password is not right."))
-        self.db.delete_user(user.id, commit_author(user).email)
+        self.db.delete_user(user.id)
         self._erasures = (0, 0, -1.0)
 
     def _read_names(self) -> tuple[int, int]:
@@ -257,6 +324,13 @@ class AccountService:
         folded as sign-up compares them; one query for all of them."""
         shared = self.db.shared_display_names({fold_display_name(name) for name in names})
         return frozenset(name for name in names if fold_display_name(name) in shared)
+
+    def usernames_of(self, emails: Collection[str]) -> dict[str, str]:
+        """The username of the account each commit address stands for (by account id, old
+        username addresses through the mapping made when addresses became ids)."""
+        owners = self.db.commit_owners(emails)
+        rows = {user_id: self.db.user_by_id(user_id) for user_id in set(owners.values())}
+        return {email: row.username for email, user_id in owners.items() if (row := rows[user_id]) is not None}
 
     def former_authors(self) -> frozenset[str]:
         """Commit addresses of deleted accounts (their edits show under a neutral name); read

@@ -8,7 +8,7 @@ and the texts being compared are read from git.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +22,7 @@ from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import diff
 from wiki.services.pages import PageService
 from wiki.store.gitrepo import BlameLine
+from wiki.store.identities import COMMIT_EMAIL_DOMAIN
 from wiki.store.pageindex import CommitRow, HistoryRow
 
 PAGE_SIZE = 50
@@ -112,8 +113,7 @@ class PageDiff:
 
 #: The name shown for the edits of a deleted account (translated where shown).
 FORMER_AUTHOR = N_("former participant")
-#: Commits carry ``username@COMMIT_EMAIL_DOMAIN``, an address that reaches nobody.
-COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"
+__all__ = ["COMMIT_EMAIL_DOMAIN", "FORMER_AUTHOR", "HistoryService"]
 
 
 def clamp_limit(value: int | None) -> int:
@@ -129,10 +129,12 @@ class HistoryService:
         pages: PageService,
         former_authors: Callable[[], AbstractSet[str]] = frozenset,
         shared_names: Callable[[Collection[str]], AbstractSet[str]] = lambda names: frozenset(),
+        usernames: Callable[[Collection[str]], Mapping[str, str]] = lambda emails: {},
     ) -> None:
         self.pages = pages
         self.former_authors = former_authors
         self.shared_names = shared_names
+        self.usernames = usernames
         self.index = pages.index
         self.repo = pages.repo
         self._blame: OrderedDict[tuple[str, str], list[tuple[str, str, str, str, int]]] = OrderedDict()
@@ -140,16 +142,17 @@ class HistoryService:
 
     def _authors(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The name shown for each (name, address) a commit carries: a neutral one for erased
-        accounts, the username added when two accounts share the name.  One lookup for a
-        whole page of rows, not one per row."""
+        accounts, the username of the account the address stands for added when two accounts
+        share the name.  One lookup for a whole page of rows, not one per row."""
         former = self.former_authors()
         living = {(name, email) for name, email in identities if email not in former}
         shared = self.shared_names({name for name, _email in living}) if living else frozenset()
+        sharing = {email for name, email in living if name in shared and email.endswith("@" + COMMIT_EMAIL_DOMAIN)}
+        usernames = self.usernames(sharing) if sharing else {}
         shown = {}
         for name, email in living:
-            username, _at, domain = email.rpartition("@")
-            known = name in shared and username and domain == COMMIT_EMAIL_DOMAIN
-            shown[(name, email)] = f"{name} ({username})" if known else name
+            username = usernames.get(email)
+            shown[(name, email)] = f"{name} ({username})" if email in sharing and username else name
         return shown
 
     def _revisions(self, rows: list[HistoryRow]) -> list[Revision]:

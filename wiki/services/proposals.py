@@ -28,9 +28,10 @@ from wiki.numbers import is_whole_number
 from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.gittexts import without_trailer
-from wiki.services.history import COMMIT_EMAIL_DOMAIN, FORMER_AUTHOR
+from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
+from wiki.store.identities import commit_email, old_commit_email
 
 BRANCHES = "refs/heads/proposals/"
 RECORDS = "refs/meta/proposals/"
@@ -57,17 +58,22 @@ class NeedsUpdate(WikiError):
 
 @dataclass
 class Record:
-    """What git keeps about a proposal besides its content."""
+    """What git keeps about a proposal besides its content.
+
+    Its author is an account id (``author_id``); records written before ids named the
+    username (``author_username``), which is read through the mapping of old identities to
+    accounts and left out once the record is written again with the id."""
 
     id: int
     title: str
     description: str
     author: str
-    author_username: str
     created: int
     base_revision: str
     origin_revision: str
     paths: list[str]
+    author_id: int | None = None
+    author_username: str = ""
     principle: bool = False
     status: str = OPEN
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -142,15 +148,30 @@ class ProposalService:
         blob = self.repo.blob_at(commit, RECORD_FILE)
         if blob is None:
             raise NotFound(N_("No such proposal."))
-        record = Record(**json.loads(self.repo.read_blob(blob)))
+        record = self._with_author_id(Record(**json.loads(self.repo.read_blob(blob))))
         with self._lock:
             self._records[commit] = record
         return self._shown(record)
 
+    def _with_author_id(self, record: Record) -> Record:
+        """An older record (``author_username`` only) with the id of the account its username
+        address was mapped to; unchanged when none was (the account was erased, or never
+        existed here): then nobody is its author, whoever has the name now."""
+        if record.author_id is not None or not record.author_username:
+            return record
+        address = old_commit_email(record.author_username)
+        owner = self.database.commit_owners([address]).get(address)
+        return record if owner is None else replace(record, author_id=owner, author_username="")
+
+    def _author_address(self, record: Record) -> str:
+        if record.author_id is not None:
+            return commit_email(record.author_id)
+        return old_commit_email(record.author_username)
+
     def _shown(self, record: Record) -> Record:
         """A copy to work on, with a neutral author name once the author deleted their account."""
         author = record.author
-        if f"{record.author_username.lower()}@{COMMIT_EMAIL_DOMAIN}" in self.database.former_authors():
+        if self._author_address(record) in self.database.former_authors():
             author = FORMER_AUTHOR
         return replace(record, author=author, paths=list(record.paths), events=list(record.events))
 
@@ -262,7 +283,10 @@ class ProposalService:
 
     def _write_record(self, record: Record, old: str | None, message: str, author: Author) -> None:
         """Commit the record on its ref (compare-and-swap); hold the writer lock."""
-        data = json.dumps(asdict(record), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
+        fields = asdict(record)
+        if not fields["author_username"]:  # written with the id: no username in the clone
+            del fields["author_username"]
+        data = json.dumps(fields, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
         tree = self.repo.build_tree(None, {RECORD_FILE: data})
         commit = self.repo.write_commit(tree, [old] if old else [], author, message, int(time.time()))
         if not self.repo.move_ref(f"{RECORDS}{record.id}", commit, old):
@@ -326,7 +350,7 @@ class ProposalService:
                 title=title,
                 description=description,
                 author=author.name,
-                author_username=user.username,
+                author_id=user.id,
                 created=now,
                 base_revision=main,
                 origin_revision=main,
@@ -359,7 +383,7 @@ class ProposalService:
     def _may_revise(self, user: User, record: Record) -> None:
         if record.status != OPEN:
             raise Forbidden(N_("Only open proposals can be changed."))
-        if user.username != record.author_username and not user.can(Role.EDITOR):
+        if not is_author(user, record) and not user.can(Role.EDITOR):
             raise Forbidden(N_("Only its author or an editor can change a proposal."))
 
     def revise(self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str) -> Proposal:
@@ -411,7 +435,7 @@ class ProposalService:
             record = self.get(proposal_id).record
             if record.status != OPEN:
                 raise Forbidden(N_("Only open proposals can be changed."))
-            if user.username != record.author_username:
+            if not is_author(user, record):
                 raise Forbidden(N_("Only its author can withdraw a proposal."))
             self._set_status(proposal_id, user, WITHDRAWN, _reason(reason))
         self.index_for_search(proposal_id)
@@ -524,6 +548,12 @@ class ProposalService:
             self._write_record(record, record_commit, self.texts.brought_up_to_date(proposal_id), author)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
+
+
+def is_author(user: User | None, record: Record) -> bool:
+    """Whether ``user`` is the account that made the proposal (by account id, never by name:
+    a name can come back, an id cannot)."""
+    return user is not None and record.author_id is not None and user.id == record.author_id
 
 
 def _without_number(name: str, text: str) -> str:

@@ -127,7 +127,7 @@ def open_site(settings: Settings) -> Site:
     proposals = ProposalService(pages, database)
     versions = VersionService(pages)
     proposals.index_all_for_search()
-    history = HistoryService(pages, accounts.former_authors, accounts.shared_names)
+    history = HistoryService(pages, accounts.former_authors, accounts.shared_names, accounts.usernames_of)
     export = ExportService(pages, versions, renderer)
     return Site(
         settings=settings,

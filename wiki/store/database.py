@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from wiki.errors import N_, BadInput, NameTaken
+from wiki.store import identities
 from wiki.store.display_names import (
     SHARED,
     SHOWN_NAME,
@@ -116,6 +117,10 @@ def _user_row(row: tuple[Any, ...]) -> UserRow:
     )
 
 
+def _username_taken(username: str) -> NameTaken:
+    return NameTaken(N_("The username '{username}' is taken.", username=username))
+
+
 def open_database(url: str) -> Database:
     """Open (creating the schema when missing) the database ``url`` names.
 
@@ -197,28 +202,35 @@ class Database:
         *,
         pending: bool = False,
     ) -> int:
-        """Insert an account; ``NameTaken`` when the username exists (in any case) or someone
-        has the display name (folded: the unique index decides, so two at once cannot both)."""
+        """Insert an account; ``NameTaken`` when the username exists or was erased (both
+        folded) or someone has the display name (folded: the unique indexes decide, so two at
+        once cannot both).  Its id is new: never an erased account's (its commits' address)."""
         try:
-            row = self._row(
-                "INSERT INTO users (username, display_name, display_fold, email, role, password_hash, pending, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (
-                    username,
-                    display_name,
-                    fold_display_name(display_name),
-                    email,
-                    role,
-                    password_hash,
-                    int(pending),
-                    time.time(),
-                ),
-            )
+            with self.backend.transaction() as transaction:
+                if identities.username_erased(transaction, username):
+                    raise _username_taken(username)
+                user_id = identities.next_account_id(transaction)
+                transaction.execute(
+                    "INSERT INTO users (id, username, username_fold, display_name, display_fold, email, role,"
+                    " password_hash, pending, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        user_id,
+                        username,
+                        identities.fold_username(username),
+                        display_name,
+                        fold_display_name(display_name),
+                        email,
+                        role,
+                        password_hash,
+                        int(pending),
+                        time.time(),
+                    ),
+                )
         except self.backend.integrity_error:
             if self.user_by_name(username) is not None:
-                raise NameTaken(N_("The username '{username}' is taken.", username=username)) from None
+                raise _username_taken(username) from None
             raise display_name_taken(display_name) from None
-        return int(row[0])
+        return user_id
 
     def _user(self, where: str, value: object, join: str = "") -> UserRow | None:
         # ``where`` and ``join`` are constants of this module; values are always parameters.
@@ -226,8 +238,15 @@ class Database:
         return None if row is None else _user_row(row)
 
     def user_by_name(self, username: str) -> UserRow | None:
-        """The account with this username (case-insensitive), or None."""
-        return self._user("lower(u.username) = lower(?)", username)
+        """The account with this username (folded as sign-up compares them), or None; an
+        account from before names were folded that shares its folded name is found by its
+        exact name."""
+        row = self._row(
+            f"SELECT {_USER_COLUMNS} FROM users u WHERE u.username = ? OR u.username_fold = ?"  # noqa: S608
+            " ORDER BY CASE WHEN u.username = ? THEN 0 ELSE 1 END LIMIT 1",
+            (username, identities.fold_username(username), username),
+        )
+        return None if row is None else _user_row(row)
 
     def user_by_id(self, user_id: int) -> UserRow | None:
         """The account with this id, or None."""
@@ -275,25 +294,33 @@ class Database:
         if fields.get("disabled"):
             transaction.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
-    def delete_user(self, user_id: int, commit_email: str) -> None:
-        """Erase an account with its sessions, tokens, comments, supports and drafts; remember only
-        the non-personal commit address, so its edits show under a neutral name."""
+    def delete_user(self, user_id: int) -> None:
+        """Erase an account with its sessions, tokens, comments, supports and drafts; remember
+        only its commit addresses (its edits show under a neutral name) and a keyed hash of
+        its username (nobody takes the name again)."""
         with self.backend.transaction() as transaction:
-            transaction.execute(
-                "INSERT INTO former_authors (commit_email) VALUES (?) ON CONFLICT (commit_email) DO NOTHING",
-                (commit_email,),
-            )
+            row = transaction.execute("SELECT username FROM users WHERE id = ?", (user_id,)).fetchone()
+            if row is None:
+                return
+            identities.erase(transaction, user_id, str(row[0]))
             held = held_name(transaction, user_id)
             transaction.execute("DELETE FROM users WHERE id = ?", (user_id,))
             if held is not None:
                 pass_on(transaction, held)
+
+    def commit_owners(self, emails: Collection[str]) -> dict[str, int]:
+        """The account id each of these commit addresses stands for (``u<id>`` or an older
+        username address mapped to its account); addresses of no account are left out."""
+        with self.backend.transaction() as transaction:
+            found = {email: identities.owner(transaction, email) for email in emails}
+        return {email: user_id for email, user_id in found.items() if user_id is not None}
 
     def former_authors(self) -> set[str]:
         """Commit addresses of deleted accounts."""
         return {str(row[0]) for row in self._rows("SELECT commit_email FROM former_authors")}
 
     def former_author_count(self) -> int:
-        """How many accounts were ever erased (it only grows)."""
+        """How many commit addresses erasures marked (one or two per erasure; it only grows)."""
         return int(self._rows("SELECT count(*) FROM former_authors")[0][0])
 
     def shared_display_names(self, folded: Collection[str]) -> set[str]:

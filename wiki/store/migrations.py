@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wiki.errors import N_, StoreUnavailable
+from wiki.store import identities
 
 if TYPE_CHECKING:
     from wiki.store.database import Transaction
@@ -37,7 +38,31 @@ class Step:
 
 
 # Version 2 onward; append, never edit a step that has been released.
-STEPS: tuple[Step, ...] = ()
+STEPS: tuple[Step, ...] = (
+    Step(
+        2,
+        "One name, one person: usernames unique after NFKC and case folding; commits addressed by"
+        " account id, with the old username addresses mapped to their accounts; keyed hashes of"
+        " erased usernames, so nobody takes one again.",
+        sqlite=(
+            "ALTER TABLE users ADD COLUMN username_fold TEXT",
+            "CREATE UNIQUE INDEX users_username_fold ON users (username_fold)",
+            "CREATE TABLE identities (commit_email TEXT PRIMARY KEY,"
+            " user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE)",
+            "CREATE INDEX identities_user ON identities (user_id)",
+            "CREATE TABLE erased_usernames (digest TEXT PRIMARY KEY)",
+        ),
+        postgres=(
+            "ALTER TABLE users ADD COLUMN username_fold TEXT",
+            "CREATE UNIQUE INDEX users_username_fold ON users (username_fold)",
+            "CREATE TABLE identities (commit_email TEXT PRIMARY KEY,"
+            " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE)",
+            "CREATE INDEX identities_user ON identities (user_id)",
+            "CREATE TABLE erased_usernames (digest TEXT PRIMARY KEY)",
+        ),
+        then=identities.migrate,
+    ),
+)
 
 BASELINE = 1
 LATEST = STEPS[-1].version if STEPS else BASELINE

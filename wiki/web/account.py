@@ -101,8 +101,9 @@ async def account_action(request: Request) -> Response:
 async def admin_accounts(request: Request) -> Response:
     """Maintainers: every account, waiting ones first."""
     require(current_user(request), Action.MANAGE_ACCOUNTS)
-    users = await run_in_threadpool(site_of(request).accounts.users)
-    return render(request, "admin_accounts.html", {"users": users, "roles": list(Role), "password": None})
+    listing = await run_in_threadpool(site_of(request).accounts.listing)
+    context = {"users": listing.users, "irregular": listing.irregular, "roles": list(Role), "password": None}
+    return render(request, "admin_accounts.html", context)
 
 
 async def admin_action(request: Request) -> Response:
@@ -121,8 +122,13 @@ async def admin_action(request: Request) -> Response:
         accounts.set_disabled(username, disabled=action == "disable")
     elif action == "reset":
         password = await run_in_threadpool(accounts.reset_password, username)
-        users = await run_in_threadpool(accounts.users)
-        context = {"users": users, "roles": list(Role), "password": (username, password)}
+        listing = await run_in_threadpool(accounts.listing)
+        context = {
+            "users": listing.users,
+            "irregular": listing.irregular,
+            "roles": list(Role),
+            "password": (username, password),
+        }
         return render(request, "admin_accounts.html", context)
     else:
         raise BadInput(N_("Unknown action."))

@@ -19,7 +19,7 @@ from wiki.services.discussion import page_target, proposal_target
 from wiki.services.drafts import Draft
 from wiki.services.pages import MAX_PAGE_BYTES
 from wiki.services.permissions import Action, allowed, require
-from wiki.services.proposals import OPEN, STATUSES, PathDiff, Proposal
+from wiki.services.proposals import OPEN, STATUSES, PathDiff, Proposal, is_author
 from wiki.services.site import Site
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
@@ -155,11 +155,7 @@ async def show(request: Request) -> Response:
     supporters = site.discussion.supporters(number)
     record = proposal.record
     is_open = record.status == OPEN
-    may_revise = (
-        is_open
-        and user is not None
-        and (user.username == record.author_username or allowed(user, Action.REVISE_ANY_PROPOSAL))
-    )
+    may_revise = is_open and user is not None and (is_author(user, record) or allowed(user, Action.REVISE_ANY_PROPOSAL))
     context: dict[str, Any] = {
         "proposal": proposal,
         "record": record,
@@ -175,7 +171,7 @@ async def show(request: Request) -> Response:
         "can_hide": allowed(user, Action.HIDE_COMMENT),
         "can_decide": is_open and allowed(user, Action.DECIDE),
         "can_revise": may_revise,
-        "can_withdraw": is_open and user is not None and user.username == record.author_username,
+        "can_withdraw": is_open and is_author(user, record),
         "comment_target": proposal_target(number),
     }
     return render(request, "proposal.html", context)
@@ -195,7 +191,7 @@ async def revise_form(request: Request) -> Response:
     site = site_of(request)
     user = require(current_user(request), Action.PROPOSE)
     proposal = await run_in_threadpool(site.proposals.get, proposal_id(request))
-    if proposal.record.author_username != user.username and not allowed(user, Action.REVISE_ANY_PROPOSAL):
+    if not is_author(user, proposal.record) and not allowed(user, Action.REVISE_ANY_PROPOSAL):
         raise Forbidden(N_("Only its author or an editor can change a proposal."))
     texts = {change.path: change.text or "" for change in site.proposals.changes(proposal)}
     context = _revise_context(proposal, texts, "")
