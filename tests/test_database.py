@@ -252,40 +252,40 @@ def test_concurrent_counting_from_two_replicas_never_repeats_a_number(opened: Ca
 # -- sign-in throttling -----------------------------------------------------------------------
 
 
-def test_failed_sign_ins_count_within_a_window_and_start_over_after_it(db: Database, clock: Clock) -> None:
-    for _ in range(3):
-        db.add_failure("user:anna", 60)
-    db.add_failure("addr:192.0.2.1", 60)
-    assert (db.failures("user:anna", 60), db.failures("addr:192.0.2.1", 60)) == (3, 1)
+def test_sign_in_attempts_count_within_a_window_and_start_over_after_it(db: Database, clock: Clock) -> None:
+    assert [db.count_attempt("user:anna", 60) for _ in range(3)] == [1, 2, 3]
+    assert db.count_attempt("addr:192.0.2.1", 60) == 1
     clock.now += 60
-    assert db.failures("user:anna", 60) == 3
-    clock.now += 1
-    assert db.failures("user:anna", 60) == 0  # the window passed
-    db.add_failure("user:anna", 60)
-    assert db.failures("user:anna", 60) == 1  # a new window, counted from now
+    assert db.count_attempt("user:anna", 60) == 4
+    clock.now += 61
+    assert db.count_attempt("user:anna", 60) == 1  # the window passed: a new one, counted from now
     clock.now += 59
-    db.add_failure("user:anna", 60)
-    assert db.failures("user:anna", 60) == 2
+    assert db.count_attempt("user:anna", 60) == 2
+    db.uncount_attempt("user:anna")
+    assert db.count_attempt("user:anna", 60) == 2
     db.clear_failures("user:anna")
-    assert db.failures("user:anna", 60) == 0
-    assert db.failures("addr:192.0.2.1", 600) == 1  # other keys keep theirs
+    db.uncount_attempt("user:anna")  # nothing to take back: never below zero
+    assert db.count_attempt("user:anna", 60) == 1
+    assert db.count_attempt("addr:192.0.2.1", 600) == 2  # other keys keep theirs
 
 
-def test_failures_counted_at_once_from_two_replicas_are_all_counted(opened: Callable[[], Database]) -> None:
+def test_attempts_counted_at_once_from_two_replicas_each_get_their_own_number(
+    opened: Callable[[], Database],
+) -> None:
     replicas = [opened(), opened()]
     start = threading.Barrier(8)
+    numbers: list[int] = []
 
-    def fail(db: Database) -> None:
+    def attempt(db: Database) -> None:
         start.wait()
-        for _ in range(10):
-            db.add_failure("user:anna", 900)
+        numbers.extend(db.count_attempt("user:anna", 900) for _ in range(10))
 
-    threads = [threading.Thread(target=fail, args=(replicas[i % 2],)) for i in range(8)]
+    threads = [threading.Thread(target=attempt, args=(replicas[i % 2],)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert replicas[0].failures("user:anna", 900) == 80
+    assert sorted(numbers) == list(range(1, 81))
 
 
 # -- drafts -----------------------------------------------------------------------------------

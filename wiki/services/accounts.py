@@ -152,16 +152,21 @@ class AccountService:
         """
         keys = [f"user:{username.casefold()}"] + ([f"addr:{address}"] if address else [])
         limits = [self.policy.failures_per_account] + ([self.policy.failures_per_address] if address else [])
-        if any(
-            self.db.failures(key, self.policy.failure_window) >= limit for key, limit in zip(keys, limits, strict=True)
-        ):
-            raise TooManyAttempts(N_("Too many failed attempts. Wait a quarter of an hour and try again."))
+        # Each attempt is counted before its password is tried, and the count decides (one
+        # statement per key): guesses sent at once each see the others, so at most the limit
+        # of them are tried.  What turns out not to be a failure is taken back.
+        counted: list[str] = []
+        for key, limit in zip(keys, limits, strict=True):
+            counted.append(key)
+            if self.db.count_attempt(key, self.policy.failure_window) > limit:
+                for done in counted:
+                    self.db.uncount_attempt(done)
+                raise TooManyAttempts(N_("Too many failed attempts. Wait a quarter of an hour and try again."))
         user = self._check_password(username, password)
-        if user is None:
-            for key in keys:
-                self.db.add_failure(key, self.policy.failure_window)
-        else:
+        if user is not None:
             self.db.clear_failures(keys[0])
+            for key in keys[1:]:  # an address shared by many (an office) keeps counting only failures
+                self.db.uncount_attempt(key)
         return user
 
     def _check_password(self, username: str, password: str) -> User | None:

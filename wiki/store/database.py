@@ -387,25 +387,27 @@ class Database:
 
     # -- sign-in throttling ----------------------------------------------------------------
 
-    def failures(self, key: str, window: float) -> int:
-        """How many failed sign-ins ``key`` (an account or an address) had in the last ``window`` seconds."""
-        row = self._row("SELECT count, first FROM signin_failures WHERE key = ?", (key,))
-        if row is None or time.time() - float(row[1]) > window:
-            return 0
-        return int(row[0])
+    def count_attempt(self, key: str, window: float) -> int:
+        """Count one sign-in attempt for ``key`` (an account or an address) and return how many
+        it has in the current window, this one included; a window that has passed starts over.
 
-    def add_failure(self, key: str, window: float) -> None:
-        """Count one failed sign-in for ``key``, starting a new window when the old one passed.
-
-        One statement, so failures counted by several processes at once are all counted."""
-        self._write(
+        The count and the answer are one statement: a throttle that read first and counted
+        after let 40 guesses sent at once all be tried, since each read the same old count."""
+        row = self._row(
             "INSERT INTO signin_failures (key, count, first) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
             " count = CASE WHEN excluded.first - signin_failures.first > ? THEN 1"
             " ELSE signin_failures.count + 1 END,"
             " first = CASE WHEN excluded.first - signin_failures.first > ? THEN excluded.first"
-            " ELSE signin_failures.first END",
+            " ELSE signin_failures.first END"
+            " RETURNING count",
             (key, time.time(), float(window), float(window)),
         )
+        return int(row[0])
+
+    def uncount_attempt(self, key: str) -> None:
+        """Take back one counted attempt that turned out not to be a failure (it was refused
+        before the password was tried, or the password was right)."""
+        self._write("UPDATE signin_failures SET count = count - 1 WHERE key = ? AND count > 0", (key,))
 
     def clear_failures(self, key: str) -> None:
         """Forget the failures of ``key`` (after a successful sign-in)."""
