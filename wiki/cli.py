@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import uvicorn
 from wiki.config import Settings
 from wiki.errors import N_, WikiError
 from wiki.models import Role
-from wiki.services.accounts import AccountService
+from wiki.services.accounts import TOKEN_LIFETIMES, AccountService
 from wiki.services.gittexts import GitTexts
 from wiki.services.site import open_repository
 from wiki.store.database import open_database
@@ -125,27 +126,35 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     """Print a new personal API token."""
-    print(_accounts(args).create_token(args.name, args.label or ""))
+    print(_accounts(args).create_token(args.name, args.label or "", args.days))
     return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     """Revoke a token by its id (``wiki token list`` shows them), or all of an account's tokens."""
     accounts = _accounts(args)
-    ids = [row.id for row in accounts.tokens(args.name)] if args.all else [args.id]
-    if not ids or ids == [None]:
+    if args.all:
+        count = accounts.revoke_all_tokens(args.name)
+    elif args.id is not None:
+        accounts.revoke_token(args.name, args.id)
+        count = 1
+    else:
         raise WikiError(N_("Give a token id or --all."))
-    for token_id in ids:
-        accounts.revoke_token(args.name, token_id)
-    print(f"Revoked {len(ids)} token(s) of {args.name}.")
+    print(f"Revoked {count} token(s) of {args.name}.")
     return 0
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:
     """List an account's tokens (never the tokens themselves)."""
     for row in _accounts(args).tokens(args.name):
-        print(f"{row.id}\t{row.label}")
+        expires = "never expires" if row.expires is None else f"expires {_day(row.expires)}"
+        used = "never used" if row.last_used is None else f"last used {_day(row.last_used)}"
+        print(f"{row.id}\t{row.label}\t{expires}\t{used}")
     return 0
+
+
+def _day(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).date().isoformat()
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -224,6 +233,12 @@ def _token_commands(commands: Any) -> None:
     _common(create)
     create.add_argument("name", help="username")
     create.add_argument("--label", help="what the token is for")
+    create.add_argument(
+        "--days",
+        type=int,
+        choices=[days for days in TOKEN_LIFETIMES if days],
+        help="valid for this many days (default: until revoked)",
+    )
     create.set_defaults(run=cmd_token_create)
     revoke = _sub(token_actions, "revoke", "revoke a token by id, or all of an account's tokens")
     _common(revoke)

@@ -37,7 +37,15 @@ class Step:
 
 
 # Version 2 onward; append, never edit a step that has been released.
-STEPS: tuple[Step, ...] = ()
+STEPS: tuple[Step, ...] = (
+    # Numbered 2 on its branch only; issue 14's merge makes it 3 (usernames take 2).
+    Step(
+        2,
+        "tokens may expire: tokens.expires (a time, or NULL for a token that never does)",
+        sqlite=("ALTER TABLE tokens ADD COLUMN expires REAL",),
+        postgres=("ALTER TABLE tokens ADD COLUMN expires DOUBLE PRECISION",),
+    ),
+)
 
 BASELINE = 1
 LATEST = STEPS[-1].version if STEPS else BASELINE
