@@ -15,6 +15,7 @@ import uvicorn
 from wiki.config import Settings
 from wiki.errors import N_, WikiError
 from wiki.models import Role
+from wiki.services import backup
 from wiki.services.accounts import TOKEN_LIFETIMES, AccountService
 from wiki.services.gittexts import GitTexts
 from wiki.services.site import open_repository
@@ -76,6 +77,20 @@ def cmd_init(args: argparse.Namespace) -> int:
     open_repository(args.path, settings.content_dir, GitTexts(settings.language)).close()
     open_database(settings.database_url).close()
     print(f"Created {args.path} with the bundled pages, and the database {settings.database_url}.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the repository and the database into a new folder while the wiki serves."""
+    made = backup.backup(_settings(args), args.directory)
+    print(f"Backed up {made.refs} ref(s) (HEAD {made.head[:12]}) and the {made.database} database to {made.directory}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Bring a backup back into a new repository and database (stop the wiki first)."""
+    restored = backup.restore(_settings(args), args.directory, force=args.force)
+    print(f"Restored {restored.refs} ref(s) (HEAD {restored.head[:12]}) and the {restored.database} database.")
     return 0
 
 
@@ -191,9 +206,24 @@ def parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(run=cmd_init, repo=None)
 
+    _backup_commands(commands)
     _user_commands(commands)
     _token_commands(commands)
     return main
+
+
+def _backup_commands(commands: Any) -> None:
+    made = _sub(commands, "backup", "copy the repository and the database into a new folder, while the wiki serves")
+    _common(made)
+    made.add_argument("directory", type=Path, help="a new or empty folder for the backup")
+    made.set_defaults(run=cmd_backup)
+    back = _sub(commands, "restore", "bring a backup back into a new repository and database (stop the wiki first)")
+    _common(back)
+    back.add_argument("directory", type=Path, help="a folder 'wiki backup' wrote")
+    back.add_argument(
+        "--force", action="store_true", help="overwrite a repository or a database that holds data (it is lost)"
+    )
+    back.set_defaults(run=cmd_restore)
 
 
 def _user_commands(commands: Any) -> None:

@@ -58,6 +58,10 @@ class Backend(Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
 
+    def backup(self, target: Path) -> None: ...
+
+    def restore(self, source: Path) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -174,6 +178,22 @@ class Database:
     def close(self) -> None:
         """Close every connection."""
         self.backend.close()
+
+    def holds_data(self) -> bool:
+        """True when any account, comment, support, draft or counter is stored: a database a
+        restore must not overwrite unless told to."""
+        tables = ("users", "comments", "supports", "drafts", "counters", "former_authors")
+        return any(self._row(f"SELECT 1 FROM {table} LIMIT 1") is not None for table in tables)  # noqa: S608
+
+    def backup(self, target: Path) -> None:
+        """Write a consistent copy of the whole database to the new file ``target`` (SQLite's
+        online backup, or pg_dump), while others go on reading and writing."""
+        self.backend.backup(target)
+
+    def restore(self, source: Path) -> None:
+        """Replace everything stored by the copy ``source`` that :meth:`backup` wrote on the
+        same kind of database."""
+        self.backend.restore(source)
 
     def ping(self) -> bool:
         """True when the database answers a query."""
