@@ -111,7 +111,7 @@ def test_deleting_an_account_erases_all_that_is_personal(db: Database) -> None:
     db.delete_user(anna)
 
     assert db.user_by_name("anna") is None
-    assert db.user_by_token("token-hash") is None
+    assert db.token_owner("token-hash") is None
     assert db.tokens("anna") == []
     assert db.session("s1") is None
     assert [comment.body for comment in db.comments()] == ["Van Bob"]
@@ -145,14 +145,14 @@ def test_tokens_are_listed_newest_first_and_revoked_only_by_their_owner(db: Data
         (first, "nightly", "anna"),
     ]
     assert db.tokens("anna")[0].last_used is None
-    owner = db.user_by_token("hash-1")
+    owner = db.token_owner("hash-1")
     assert owner is not None
-    assert owner.username == "anna"
-    assert db.user_by_token("unknown") is None
+    assert (owner.user.username, owner.token_id, owner.expires, owner.last_used) == ("anna", first, None, None)
+    assert db.token_owner("unknown") is None
     assert db.delete_token(first, "bob") is False
     assert db.delete_token(first, "Anna") is True
     assert db.delete_token(first, "anna") is False
-    assert db.user_by_token("hash-1") is None
+    assert db.token_owner("hash-1") is None
     assert [token.label for token in db.tokens("anna")] == ["laptop"]
 
 
@@ -170,14 +170,36 @@ def test_a_session_knows_its_account_start_and_last_activity(db: Database, clock
     assert db.session("s1") is None
 
 
-def test_sessions_end_together(db: Database) -> None:
+def test_a_token_keeps_its_expiry_and_its_last_use_is_written_at_most_once_a_minute(db: Database, clock: Clock) -> None:
+    anna = add(db)
+    token = db.add_token(anna, "hash-1", "nightly", expires=NOW + 30 * 86400)
+    db.touch_token(token, NOW, 60)
+    db.touch_token(token, NOW + 59, 60)  # within the minute: not written again
+    assert [(row.expires, row.last_used) for row in db.tokens("anna")] == [(NOW + 30 * 86400, NOW)]
+    db.touch_token(token, NOW + 60, 60)
+    owner = db.token_owner("hash-1")
+    assert owner is not None
+    assert (owner.expires, owner.last_used) == (NOW + 30 * 86400, NOW + 60)
+
+
+def test_a_new_password_ends_every_other_session_and_a_reset_ends_sessions_and_tokens(db: Database) -> None:
     anna, bob = add(db, "anna"), add(db, "bob")
-    db.add_session("a1", anna)
-    db.add_session("a2", anna)
+    for session in ("a1", "a2", "a3"):
+        db.add_session(session, anna)
     db.add_session("b1", bob)
-    db.end_sessions(anna)
-    assert (db.session("a1"), db.session("a2")) == (None, None)
+    db.add_token(anna, "anna-token", "script")
+    db.add_token(bob, "bob-token", "script")
+    db.change_password_hash(anna, "new hash", keep_session="a2")
+    assert [db.session(s) is not None for s in ("a1", "a2", "a3", "b1")] == [False, True, False, True]
+    assert db.token_owner("anna-token") is not None  # her own change keeps her scripts working
+    db.reset_password_hash(anna, "reset hash")
+    assert (db.session("a2"), db.token_owner("anna-token")) == (None, None)
+    found = db.user_by_id(anna)
+    assert found is not None
+    assert found.password_hash == "reset hash"
     assert db.session("b1") is not None
+    assert db.token_owner("bob-token") is not None
+    assert db.delete_tokens(anna) == 0
 
 
 # -- secrets, comments, supports ---------------------------------------------------------------
@@ -259,40 +281,40 @@ def test_concurrent_counting_from_two_replicas_never_repeats_a_number(opened: Ca
 # -- sign-in throttling -----------------------------------------------------------------------
 
 
-def test_failed_sign_ins_count_within_a_window_and_start_over_after_it(db: Database, clock: Clock) -> None:
-    for _ in range(3):
-        db.add_failure("user:anna", 60)
-    db.add_failure("addr:192.0.2.1", 60)
-    assert (db.failures("user:anna", 60), db.failures("addr:192.0.2.1", 60)) == (3, 1)
+def test_sign_in_attempts_count_within_a_window_and_start_over_after_it(db: Database, clock: Clock) -> None:
+    assert [db.count_attempt("user:anna", 60) for _ in range(3)] == [1, 2, 3]
+    assert db.count_attempt("addr:192.0.2.1", 60) == 1
     clock.now += 60
-    assert db.failures("user:anna", 60) == 3
-    clock.now += 1
-    assert db.failures("user:anna", 60) == 0  # the window passed
-    db.add_failure("user:anna", 60)
-    assert db.failures("user:anna", 60) == 1  # a new window, counted from now
+    assert db.count_attempt("user:anna", 60) == 4
+    clock.now += 61
+    assert db.count_attempt("user:anna", 60) == 1  # the window passed: a new one, counted from now
     clock.now += 59
-    db.add_failure("user:anna", 60)
-    assert db.failures("user:anna", 60) == 2
+    assert db.count_attempt("user:anna", 60) == 2
+    db.uncount_attempt("user:anna")
+    assert db.count_attempt("user:anna", 60) == 2
     db.clear_failures("user:anna")
-    assert db.failures("user:anna", 60) == 0
-    assert db.failures("addr:192.0.2.1", 600) == 1  # other keys keep theirs
+    db.uncount_attempt("user:anna")  # nothing to take back: never below zero
+    assert db.count_attempt("user:anna", 60) == 1
+    assert db.count_attempt("addr:192.0.2.1", 600) == 2  # other keys keep theirs
 
 
-def test_failures_counted_at_once_from_two_replicas_are_all_counted(opened: Callable[[], Database]) -> None:
+def test_attempts_counted_at_once_from_two_replicas_each_get_their_own_number(
+    opened: Callable[[], Database],
+) -> None:
     replicas = [opened(), opened()]
     start = threading.Barrier(8)
+    numbers: list[int] = []
 
-    def fail(db: Database) -> None:
+    def attempt(db: Database) -> None:
         start.wait()
-        for _ in range(10):
-            db.add_failure("user:anna", 900)
+        numbers.extend(db.count_attempt("user:anna", 900) for _ in range(10))
 
-    threads = [threading.Thread(target=fail, args=(replicas[i % 2],)) for i in range(8)]
+    threads = [threading.Thread(target=attempt, args=(replicas[i % 2],)) for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert replicas[0].failures("user:anna", 900) == 80
+    assert sorted(numbers) == list(range(1, 81))
 
 
 # -- drafts -----------------------------------------------------------------------------------

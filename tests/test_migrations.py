@@ -11,9 +11,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from tests.postgres import Cluster
 from wiki.errors import NameTaken, StoreUnavailable
+from wiki.services import accounts as accounts_module
+from wiki.services.accounts import AccountService
 from wiki.store import migrations
 from wiki.store.database import Database, open_database
 
@@ -167,3 +170,23 @@ def test_steps_are_numbered_one_after_another_and_each_says_what_it_does() -> No
     for step in migrations.STEPS:
         assert step.what, step
         assert step.sqlite or step.postgres or step.then is not None, step
+
+
+def test_a_token_from_version_1_never_expires_and_keeps_working(old_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = open_database(old_url)
+    try:
+        assert [(token.label, token.expires) for token in database.tokens("anna")] == [("laptop", None)]
+        # The fixture's token is the digest of "token-anna", made before tokens had a prefix.
+        monkeypatch.setattr(accounts_module, "TOKEN_PREFIX", "token-")
+        accounts = AccountService(database, PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+        user = accounts.user_for_token("token-anna")
+        assert user is not None
+        assert user.username == "anna"
+        assert database.tokens("anna")[0].last_used is not None  # its use is noted from now on
+        database.add_token(user.id, "new-hash", "phone", expires=2_000_000_000.0)
+        assert {token.label: token.expires for token in database.tokens("anna")} == {
+            "laptop": None,
+            "phone": 2_000_000_000.0,
+        }
+    finally:
+        database.close()

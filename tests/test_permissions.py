@@ -96,6 +96,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/account", "POST"): (SIGNED_IN, "/account"),
     ("/admin/accounts", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts"),
     ("/admin/accounts/{username}", "POST"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur"),
+    ("/admin/accounts/{username}/tokens", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur/tokens"),
     ("/privacy", "GET"): (None, "/privacy"),
     ("/accessibility", "GET"): (None, "/accessibility"),
     ("/preview", "POST"): (SIGNED_IN, "/preview"),

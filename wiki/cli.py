@@ -6,6 +6,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ import uvicorn
 from wiki.config import Settings
 from wiki.errors import N_, WikiError
 from wiki.models import Role
-from wiki.services.accounts import AccountService
+from wiki.services import backup
+from wiki.services.accounts import TOKEN_LIFETIMES, AccountService
 from wiki.services.gittexts import GitTexts
 from wiki.services.site import open_repository
 from wiki.store.database import open_database
@@ -78,6 +80,20 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the repository and the database into a new folder while the wiki serves."""
+    made = backup.backup(_settings(args), args.directory)
+    print(f"Backed up {made.refs} ref(s) (HEAD {made.head[:12]}) and the {made.database} database to {made.directory}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Bring a backup back into a new repository and database (stop the wiki first)."""
+    restored = backup.restore(_settings(args), args.directory, force=args.force)
+    print(f"Restored {restored.refs} ref(s) (HEAD {restored.head[:12]}) and the {restored.database} database.")
+    return 0
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
     """Create an account; the password comes from standard input or a prompt."""
     password = _read_password(f"Password for {args.name}: ")
@@ -125,27 +141,35 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 def cmd_token_create(args: argparse.Namespace) -> int:
     """Print a new personal API token."""
-    print(_accounts(args).create_token(args.name, args.label or ""))
+    print(_accounts(args).create_token(args.name, args.label or "", args.days))
     return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     """Revoke a token by its id (``wiki token list`` shows them), or all of an account's tokens."""
     accounts = _accounts(args)
-    ids = [row.id for row in accounts.tokens(args.name)] if args.all else [args.id]
-    if not ids or ids == [None]:
+    if args.all:
+        count = accounts.revoke_all_tokens(args.name)
+    elif args.id is not None:
+        accounts.revoke_token(args.name, args.id)
+        count = 1
+    else:
         raise WikiError(N_("Give a token id or --all."))
-    for token_id in ids:
-        accounts.revoke_token(args.name, token_id)
-    print(f"Revoked {len(ids)} token(s) of {args.name}.")
+    print(f"Revoked {count} token(s) of {args.name}.")
     return 0
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:
     """List an account's tokens (never the tokens themselves)."""
     for row in _accounts(args).tokens(args.name):
-        print(f"{row.id}\t{row.label}")
+        expires = "never expires" if row.expires is None else f"expires {_day(row.expires)}"
+        used = "never used" if row.last_used is None else f"last used {_day(row.last_used)}"
+        print(f"{row.id}\t{row.label}\t{expires}\t{used}")
     return 0
+
+
+def _day(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).date().isoformat()
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -182,9 +206,24 @@ def parser() -> argparse.ArgumentParser:
     )
     init.set_defaults(run=cmd_init, repo=None)
 
+    _backup_commands(commands)
     _user_commands(commands)
     _token_commands(commands)
     return main
+
+
+def _backup_commands(commands: Any) -> None:
+    made = _sub(commands, "backup", "copy the repository and the database into a new folder, while the wiki serves")
+    _common(made)
+    made.add_argument("directory", type=Path, help="a new or empty folder for the backup")
+    made.set_defaults(run=cmd_backup)
+    back = _sub(commands, "restore", "bring a backup back into a new repository and database (stop the wiki first)")
+    _common(back)
+    back.add_argument("directory", type=Path, help="a folder 'wiki backup' wrote")
+    back.add_argument(
+        "--force", action="store_true", help="overwrite a repository or a database that holds data (it is lost)"
+    )
+    back.set_defaults(run=cmd_restore)
 
 
 def _user_commands(commands: Any) -> None:
@@ -224,6 +263,12 @@ def _token_commands(commands: Any) -> None:
     _common(create)
     create.add_argument("name", help="username")
     create.add_argument("--label", help="what the token is for")
+    create.add_argument(
+        "--days",
+        type=int,
+        choices=[days for days in TOKEN_LIFETIMES if days],
+        help="valid for this many days (default: until revoked)",
+    )
     create.set_defaults(run=cmd_token_create)
     revoke = _sub(token_actions, "revoke", "revoke a token by id, or all of an account's tokens")
     _common(revoke)

@@ -47,6 +47,10 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
     page.locator("#display_name").fill("Versie 1.0")
     page.locator("form.narrow-form button[type=submit]").click()
     expect(page.locator(".notice")).to_be_visible()
+    page.goto(f"{base}/account")
+    page.locator("#label").fill("nachtelijk script")
+    page.locator("form:has(#label) button[type=submit]").click()
+    expect(page.locator(".notice code")).to_be_visible()
     history = page.request.get(f"{base}/api/history/{PAGE}").json()["revisions"]
     older, newer = history[1]["revision"], history[0]["revision"]
     return {
@@ -55,7 +59,8 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
         "compare-side": f"/compare/{PAGE}?from={older}&to={newer}&view=side",
         "blame": f"/blame/{PAGE}", "proposals": "/proposals", "proposal": "/proposals/1", "search": "/search?q=open",
         "changes": "/changes", "change": f"/change/{newer}", "versions": "/versions", "discussion": f"/discuss/{PAGE}",
-        "account": "/account", "accounts": "/admin/accounts", "new-principle": "/proposals/new",
+        "account": "/account", "accounts": "/admin/accounts", "tokens": "/admin/accounts/beheerder/tokens",
+        "new-principle": "/proposals/new",
         "propose-change": f"/propose/{PAGE}", "rename": f"/rename/{PAGE}", "deleted": "/deleted", "poster": "/poster",
         "delete": f"/delete/{PAGE}", "undo": f"/undo/{PAGE}?revision={newer}", "update": "/proposals/1/update",
         "all": "/all", "open-data": "/open-data", "privacy": "/privacy", "accessibility": "/accessibility",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts
+from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts, Unauthorized
 from wiki.models import Author, Role, User
 from wiki.services.gittexts import WIKI_EMAIL, wiki_author_names
 from wiki.services.history import FORMER_AUTHOR
@@ -37,6 +37,12 @@ _ACCOUNT_ADDRESS_FORM = re.compile(r"u[0-9]+", re.ASCII)
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
+# How long a new token may be valid, in days; None: until it is revoked.
+TOKEN_LIFETIMES: tuple[int | None, ...] = (None, 30, 90, 365)
+# A token's last use is written at most this often (seconds): a script calling many times a
+# second costs one write a minute, and "last used" needs no finer grain.
+TOKEN_USE_INTERVAL = 60.0
+DAY = 86400.0
 # Nobody may pose as the wiki itself or as the name erased accounts are shown under (in
 # every language the interface speaks: the Dutch is the catalog's translation of it).
 RESERVED_NAMES = frozenset(
@@ -214,16 +220,21 @@ class AccountService:
         """
         keys = [f"user:{username.casefold()}"] + ([f"addr:{address}"] if address else [])
         limits = [self.policy.failures_per_account] + ([self.policy.failures_per_address] if address else [])
-        if any(
-            self.db.failures(key, self.policy.failure_window) >= limit for key, limit in zip(keys, limits, strict=True)
-        ):
-            raise TooManyAttempts(N_("Too many failed attempts. Wait a quarter of an hour and try again."))
+        # Each attempt is counted before its password is tried, and the count decides (one
+        # statement per key): guesses sent at once each see the others, so at most the limit
+        # of them are tried.  What turns out not to be a failure is taken back.
+        counted: list[str] = []
+        for key, limit in zip(keys, limits, strict=True):
+            counted.append(key)
+            if self.db.count_attempt(key, self.policy.failure_window) > limit:
+                for done in counted:
+                    self.db.uncount_attempt(done)
+                raise TooManyAttempts(N_("Too many failed attempts. Wait a quarter of an hour and try again."))
         user = self._check_password(username, password)
-        if user is None:
-            for key in keys:
-                self.db.add_failure(key, self.policy.failure_window)
-        else:
+        if user is not None:
             self.db.clear_failures(keys[0])
+            for key in keys[1:]:  # an address shared by many (an office) keeps counting only failures
+                self.db.uncount_attempt(key)
         return user
 
     def _check_password(self, username: str, password: str) -> User | None:
@@ -268,20 +279,22 @@ class AccountService:
         return self.get_user(username)
 
     def reset_password(self, username: str) -> str:
-        """Give an account a new random password (shown once to the maintainer); its sessions end."""
+        """Give an account a new random password (shown once to the maintainer); all its
+        sessions end and all its tokens are revoked: a reset is for an account someone else
+        may hold, and a token made with the old password would keep them in."""
         user = self.get_user(username)
         password = secrets.token_urlsafe(12)
-        self.db.set_password_hash(user.id, self._hash(password))
-        self.db.end_sessions(user.id)
+        self.db.reset_password_hash(user.id, self._hash(password))
         return password
 
-    def change_password(self, user: User, current: str, new: str) -> None:
-        """A person changes their own password, proving the current one."""
+    def change_password(self, user: User, current: str, new: str, session_id: str = "") -> None:
+        """A person changes their own password, proving the current one; every other session
+        of theirs ends (someone who learnt the old one is signed out), ``session_id`` goes on."""
         if self.authenticate(user.username, current) is None:
             raise BadInput(N_("The current password is not right."))
         if len(new) < MIN_PASSWORD_LENGTH:
             raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
-        self.db.set_password_hash(user.id, self._hash(new))
+        self.db.change_password_hash(user.id, self._hash(new), _digest(session_id) if session_id else "")
 
     def change_display_name(self, user: User, display_name: str) -> User:
         """A person changes the name shown with their edits from now on; ``NameTaken`` when
@@ -348,11 +361,15 @@ class AccountService:
 
     # -- tokens ---------------------------------------------------------------------------
 
-    def create_token(self, username: str, label: str = "") -> str:
-        """A new personal API token for an account; shown once, stored only as a hash."""
+    def create_token(self, username: str, label: str = "", days: int | None = None) -> str:
+        """A new personal API token for an account, valid for ``days`` (one of
+        ``TOKEN_LIFETIMES``; None: until revoked); shown once, stored only as a hash."""
+        if days not in TOKEN_LIFETIMES:
+            raise BadInput(N_("A token is valid for 30, 90 or 365 days, or until you revoke it."))
         user = self.get_user(username)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        self.db.add_token(user.id, _digest(token), label.strip()[:100] or "token")
+        expires = None if days is None else time.time() + days * DAY
+        self.db.add_token(user.id, _digest(token), label.strip()[:100] or "token", expires)
         return token
 
     def tokens(self, username: str) -> list[TokenRow]:
@@ -364,12 +381,24 @@ class AccountService:
         if not self.db.delete_token(token_id, username):
             raise NotFound(N_("No such token."))
 
+    def revoke_all_tokens(self, username: str) -> int:
+        """Revoke every token of an account (a maintainer's, or ``wiki token revoke --all``); how many."""
+        return self.db.delete_tokens(self.get_user(username).id)
+
     def user_for_token(self, token: str) -> User | None:
-        """The enabled account owning ``token``, or None."""
+        """The enabled account owning ``token``, or None; ``Unauthorized`` with the reason
+        when the token has expired.  Notes the use (at most once a minute per token)."""
         if not token.startswith(TOKEN_PREFIX):
             return None
-        row = self.db.user_by_token(_digest(token))
-        return None if row is None or row.disabled else _to_user(row)
+        found = self.db.token_owner(_digest(token))
+        if found is None or found.user.disabled:
+            return None
+        now = time.time()
+        if found.expires is not None and now >= found.expires:
+            raise Unauthorized(N_("This token has expired. Make a new one on your account page."))
+        if found.last_used is None or now - found.last_used >= TOKEN_USE_INTERVAL:
+            self.db.touch_token(found.token_id, now, TOKEN_USE_INTERVAL)
+        return _to_user(found.user)
 
     # -- sessions -------------------------------------------------------------------------
 

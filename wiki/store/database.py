@@ -59,6 +59,10 @@ class Backend(Protocol):
 
     def transaction(self) -> AbstractContextManager[Transaction]: ...
 
+    def backup(self, target: Path) -> None: ...
+
+    def restore(self, source: Path) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -98,6 +102,17 @@ class TokenRow:
     username: str
     label: str
     created: float
+    last_used: float | None
+    expires: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenOwner:
+    """The account a token opens, with what decides whether it still may."""
+
+    user: UserRow
+    token_id: int
+    expires: float | None
     last_used: float | None
 
 
@@ -168,6 +183,25 @@ class Database:
     def close(self) -> None:
         """Close every connection."""
         self.backend.close()
+
+    def holds_data(self) -> bool:
+        """True when any account, comment, support, draft or counter is stored: a database a
+        restore must not overwrite unless told to."""
+        tables = ("users", "comments", "supports", "drafts", "former_authors", "identities", "erased_usernames")
+        if any(self._row(f"SELECT 1 FROM {table} LIMIT 1") is not None for table in tables):  # noqa: S608
+            return True
+        # A new database starts its counters at 0 (the account counter is made by a migration).
+        return self._row("SELECT 1 FROM counters WHERE value > 0 LIMIT 1") is not None
+
+    def backup(self, target: Path) -> None:
+        """Write a consistent copy of the whole database to the new file ``target`` (SQLite's
+        online backup, or pg_dump), while others go on reading and writing."""
+        self.backend.backup(target)
+
+    def restore(self, source: Path) -> None:
+        """Replace everything stored by the copy ``source`` that :meth:`backup` wrote on the
+        same kind of database."""
+        self.backend.restore(source)
 
     def ping(self) -> bool:
         """True when the database answers a query."""
@@ -256,9 +290,21 @@ class Database:
         """Replace an account's password hash (a rehash or a new password)."""
         self._write("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
-    def end_sessions(self, user_id: int) -> None:
-        """End every session of an account."""
-        self._write("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+    def change_password_hash(self, user_id: int, password_hash: str, keep_session: str) -> None:
+        """A person's own new password: every other session of theirs ends with it (one that
+        someone else started with the old password among them); ``keep_session`` (the hash of
+        the session that changed it) goes on."""
+        with self.backend.transaction() as transaction:
+            transaction.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            transaction.execute("DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", (user_id, keep_session))
+
+    def reset_password_hash(self, user_id: int, password_hash: str) -> None:
+        """A maintainer's reset: the new password, and every session and token of the account
+        ends, so whoever held the old password (or a token made with it) is out at once."""
+        with self.backend.transaction() as transaction:
+            transaction.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            transaction.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+            transaction.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
 
     def set_role(self, user_id: int, role: str) -> None:
         """Change an account's role and end its sessions, so the new role applies at once."""
@@ -414,25 +460,27 @@ class Database:
 
     # -- sign-in throttling ----------------------------------------------------------------
 
-    def failures(self, key: str, window: float) -> int:
-        """How many failed sign-ins ``key`` (an account or an address) had in the last ``window`` seconds."""
-        row = self._row("SELECT count, first FROM signin_failures WHERE key = ?", (key,))
-        if row is None or time.time() - float(row[1]) > window:
-            return 0
-        return int(row[0])
+    def count_attempt(self, key: str, window: float) -> int:
+        """Count one sign-in attempt for ``key`` (an account or an address) and return how many
+        it has in the current window, this one included; a window that has passed starts over.
 
-    def add_failure(self, key: str, window: float) -> None:
-        """Count one failed sign-in for ``key``, starting a new window when the old one passed.
-
-        One statement, so failures counted by several processes at once are all counted."""
-        self._write(
+        The count and the answer are one statement: a throttle that read first and counted
+        after let 40 guesses sent at once all be tried, since each read the same old count."""
+        row = self._row(
             "INSERT INTO signin_failures (key, count, first) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
             " count = CASE WHEN excluded.first - signin_failures.first > ? THEN 1"
             " ELSE signin_failures.count + 1 END,"
             " first = CASE WHEN excluded.first - signin_failures.first > ? THEN excluded.first"
-            " ELSE signin_failures.first END",
+            " ELSE signin_failures.first END"
+            " RETURNING count",
             (key, time.time(), float(window), float(window)),
         )
+        return int(row[0])
+
+    def uncount_attempt(self, key: str) -> None:
+        """Take back one counted attempt that turned out not to be a failure (it was refused
+        before the password was tried, or the password was right)."""
+        self._write("UPDATE signin_failures SET count = count - 1 WHERE key = ? AND count > 0", (key,))
 
     def clear_failures(self, key: str) -> None:
         """Forget the failures of ``key`` (after a successful sign-in)."""
@@ -460,22 +508,43 @@ class Database:
 
     # -- tokens ---------------------------------------------------------------------------
 
-    def add_token(self, user_id: int, token_hash: str, label: str) -> int:
-        """Store the hash of a new API token."""
+    def add_token(self, user_id: int, token_hash: str, label: str, expires: float | None = None) -> int:
+        """Store the hash of a new API token, valid until ``expires`` (None: until revoked)."""
         row = self._row(
-            "INSERT INTO tokens (user_id, token_hash, label, created) VALUES (?, ?, ?, ?) RETURNING id",
-            (user_id, token_hash, label, time.time()),
+            "INSERT INTO tokens (user_id, token_hash, label, created, expires) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (user_id, token_hash, label, time.time(), expires),
         )
         return int(row[0])
 
-    def user_by_token(self, token_hash: str) -> UserRow | None:
-        """The account owning the token with this hash, or None."""
-        return self._user("t.token_hash = ?", token_hash, "JOIN tokens t ON t.user_id = u.id")
+    def token_owner(self, token_hash: str) -> TokenOwner | None:
+        """The account owning the token with this hash, with the token's id, expiry and last use."""
+        row = self._row(
+            f"SELECT {_USER_COLUMNS}, t.id, t.expires, t.last_used FROM tokens t"  # noqa: S608
+            " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+            (token_hash,),
+        )
+        if row is None:
+            return None
+        expires, last_used = row[9], row[10]
+        return TokenOwner(
+            _user_row(row),
+            int(row[8]),
+            None if expires is None else float(expires),
+            None if last_used is None else float(last_used),
+        )
+
+    def touch_token(self, token_id: int, now: float, interval: float) -> None:
+        """Record that a token was used at ``now``, unless that was recorded less than
+        ``interval`` seconds ago (by this or another replica): one write a minute at most."""
+        self._write(
+            "UPDATE tokens SET last_used = ? WHERE id = ? AND (last_used IS NULL OR last_used <= ?)",
+            (now, token_id, now - interval),
+        )
 
     def tokens(self, username: str) -> list[TokenRow]:
         """The tokens of an account, newest first."""
         rows = self._rows(
-            "SELECT t.id, u.username, t.label, t.created, t.last_used FROM tokens t"
+            "SELECT t.id, u.username, t.label, t.created, t.last_used, t.expires FROM tokens t"
             " JOIN users u ON u.id = t.user_id WHERE lower(u.username) = lower(?) ORDER BY t.id DESC",
             (username,),
         )
@@ -488,6 +557,10 @@ class Database:
             (token_id, username),
         )
         return changed > 0
+
+    def delete_tokens(self, user_id: int) -> int:
+        """Revoke every token of an account; how many there were."""
+        return self._write("DELETE FROM tokens WHERE user_id = ?", (user_id,))
 
     # -- sessions -------------------------------------------------------------------------
 

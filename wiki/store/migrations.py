@@ -62,6 +62,12 @@ STEPS: tuple[Step, ...] = (
         ),
         then=identities.migrate,
     ),
+    Step(
+        3,
+        "tokens may expire: tokens.expires (a time, or NULL for a token that never does)",
+        sqlite=("ALTER TABLE tokens ADD COLUMN expires REAL",),
+        postgres=("ALTER TABLE tokens ADD COLUMN expires DOUBLE PRECISION",),
+    ),
 )
 
 BASELINE = 1

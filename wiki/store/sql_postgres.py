@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from wiki.errors import N_, StoreUnavailable
-from wiki.store import migrations
+from wiki.store import migrations, tools
 from wiki.store.display_names import duplicates
 
 # Enough for the threads of one process; replicas each have their own pool.
@@ -161,6 +162,7 @@ class PostgresBackend:
                 migrations.upgrade(_Transaction(connection), self.name)
         except psycopg.OperationalError as error:  # libpq's message names the host, never the password
             raise StoreUnavailable(N_("The PostgreSQL database could not be opened: {reason}", reason=error)) from None
+        self._url = url
         self._pool = ConnectionPool(
             url,
             min_size=1,
@@ -176,6 +178,14 @@ class PostgresBackend:
         """A pooled connection; what it writes is committed at the end, or rolled back on an error."""
         with self._pool.connection() as connection:
             yield _Transaction(connection)
+
+    def backup(self, target: Path) -> None:
+        """Dump the whole database to ``target`` with pg_dump (one consistent snapshot)."""
+        tools.pg_dump(self._url, target)
+
+    def restore(self, source: Path) -> None:
+        """Replace the wiki's tables by those of the dump ``source``, in one transaction."""
+        tools.pg_restore(self._url, source)
 
     def close(self) -> None:
         """Close the pool and its connections."""

@@ -134,6 +134,23 @@ class SqliteBackend:
         with connection:
             yield connection
 
+    def backup(self, target: Path) -> None:
+        """Copy the whole database to the new file ``target`` with SQLite's online backup:
+        one step under one read lock, so the copy is one moment even while others write."""
+        copy = sqlite3.connect(target)
+        try:
+            self._connections.get().backup(copy)
+        finally:
+            copy.close()
+
+    def restore(self, source: Path) -> None:
+        """Replace every table by those of the backup file ``source`` (made by :meth:`backup`)."""
+        original = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            original.backup(self._connections.get())
+        finally:
+            original.close()
+
     def close(self) -> None:
         """Close every thread's connection."""
         self._connections.close()

@@ -3,6 +3,10 @@ maintainers the accounts list (roles, approval, disabling, password resets)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from urllib.parse import quote
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,11 +14,12 @@ from starlette.responses import Response
 from wiki.errors import N_, BadInput, Forbidden, NameTaken, Unauthorized
 from wiki.models import Role, User
 from wiki.numbers import is_whole_number
+from wiki.services.accounts import TOKEN_LIFETIMES
 from wiki.services.permissions import Action, require
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
-from wiki.web.session import current_user, require_csrf, sign_in, sign_out, site_of
+from wiki.web.session import SESSION_COOKIE, current_user, require_csrf, sign_in, sign_out, site_of
 from wiki.web.targets import local_target
 from wiki.web.templating import render
 
@@ -60,11 +65,30 @@ async def signup(request: Request) -> Response:
     return response
 
 
+def _lifetime(value: str) -> int | None:
+    """The days a new token is valid from the form (empty: until revoked); ``BadInput``
+    for anything but one of ``TOKEN_LIFETIMES``."""
+    if not value:
+        return None
+    if is_whole_number(value) and int(value) in TOKEN_LIFETIMES:
+        return int(value)
+    raise BadInput(N_("A token is valid for 30, 90 or 365 days, or until you revoke it."))
+
+
+def _account_context(tokens: Sequence[object], new_token: str | None) -> dict[str, object]:
+    return {
+        "tokens": tokens,
+        "new_token": new_token,
+        "lifetimes": [days for days in TOKEN_LIFETIMES if days],
+        "now": time.time(),
+    }
+
+
 async def account_page(request: Request) -> Response:
     """One's own account: name, password, tokens, deletion."""
     user = _me(request)
-    tokens = site_of(request).accounts.tokens(user.username)
-    return render(request, "account.html", {"tokens": tokens, "new_token": None})
+    tokens = await run_in_threadpool(site_of(request).accounts.tokens, user.username)
+    return render(request, "account.html", _account_context(tokens, None))
 
 
 async def account_action(request: Request) -> Response:
@@ -79,13 +103,18 @@ async def account_action(request: Request) -> Response:
             await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
             return NoticeRedirect("/account", "account-saved")
         if action == "password":
-            await run_in_threadpool(accounts.change_password, user, field(form, "current"), field(form, "new"))
+            session_id = request.cookies.get(SESSION_COOKIE, "")
+            await run_in_threadpool(
+                accounts.change_password, user, field(form, "current"), field(form, "new"), session_id
+            )
             return NoticeRedirect("/account", "account-saved")
         if action == "token":
-            token = await run_in_threadpool(accounts.create_token, user.username, field(form, "label"))
-            return render(request, "account.html", {"tokens": accounts.tokens(user.username), "new_token": token})
+            days = _lifetime(field(form, "days"))
+            token = await run_in_threadpool(accounts.create_token, user.username, field(form, "label"), days)
+            tokens = await run_in_threadpool(accounts.tokens, user.username)
+            return render(request, "account.html", _account_context(tokens, token))
         if action == "revoke" and is_whole_number(field(form, "token_id")):
-            accounts.revoke_token(user.username, int(field(form, "token_id")))
+            await run_in_threadpool(accounts.revoke_token, user.username, int(field(form, "token_id")))
             return NoticeRedirect("/account", "account-saved")
         if action == "delete":
             await run_in_threadpool(accounts.delete_account, user, field(form, "password"))
@@ -93,7 +122,8 @@ async def account_action(request: Request) -> Response:
             sign_out(request, response)
             return response
     except (BadInput, NameTaken) as error:
-        context = {"tokens": accounts.tokens(user.username), "new_token": None, "error": _(error.message)}
+        tokens = await run_in_threadpool(accounts.tokens, user.username)
+        context = {**_account_context(tokens, None), "error": _(error.message)}
         return render(request, "account.html", context, status=error.status)
     raise BadInput(N_("Unknown action."))
 
@@ -106,8 +136,19 @@ async def admin_accounts(request: Request) -> Response:
     return render(request, "admin_accounts.html", context)
 
 
+async def admin_tokens(request: Request) -> Response:
+    """Maintainers: one account's tokens, each with its dates and a way to revoke it."""
+    require(current_user(request), Action.MANAGE_ACCOUNTS)
+    accounts = site_of(request).accounts
+    username = request.path_params["username"]
+    account = await run_in_threadpool(accounts.get_user, username)
+    tokens = await run_in_threadpool(accounts.tokens, account.username)
+    return render(request, "admin_tokens.html", {"account": account, "tokens": tokens, "now": time.time()})
+
+
 async def admin_action(request: Request) -> Response:
-    """Maintainers: approve, change a role, disable or enable, reset a password."""
+    """Maintainers: approve, change a role, disable or enable, reset a password (which ends
+    the account's sessions and revokes its tokens), revoke one token or all."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     require(current_user(request), Action.MANAGE_ACCOUNTS)
@@ -130,6 +171,12 @@ async def admin_action(request: Request) -> Response:
             "password": (username, password),
         }
         return render(request, "admin_accounts.html", context)
+    elif action == "revoke-token" and is_whole_number(field(form, "token_id")):
+        await run_in_threadpool(accounts.revoke_token, username, int(field(form, "token_id")))
+        return NoticeRedirect(f"/admin/accounts/{quote(username)}/tokens", "account-saved")
+    elif action == "revoke-tokens":
+        await run_in_threadpool(accounts.revoke_all_tokens, username)
+        return NoticeRedirect(f"/admin/accounts/{quote(username)}/tokens", "account-saved")
     else:
         raise BadInput(N_("Unknown action."))
     return NoticeRedirect("/admin/accounts", "account-saved")

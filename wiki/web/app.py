@@ -214,6 +214,7 @@ ROUTES = [
     Route("/account", account.account_action, methods=["POST"]),
     Route("/admin/accounts", account.admin_accounts, methods=["GET"]),
     Route("/admin/accounts/{username}", account.admin_action, methods=["POST"]),
+    Route("/admin/accounts/{username}/tokens", account.admin_tokens, methods=["GET"]),
     Route("/privacy", account.privacy),
     Route("/accessibility", account.accessibility),
     Route("/atom/proposals", feeds.proposals_feed),
