@@ -70,6 +70,11 @@ class NotFound(WikiError):
     status = 404
 
 
+class PathClash(BadInput):
+    """A page's file would take the place of a folder, or a folder the place of a file, so
+    what was there would vanish from the repository; nothing is written (400)."""
+
+
 class NameTaken(WikiError):
     """A page name collides with an existing one, possibly only by case (409)."""
 

@@ -22,6 +22,7 @@ from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
+from wiki.services import pagepaths
 from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
 from wiki.store.gitrepo import GitRepository, clean_message, identity
@@ -176,9 +177,10 @@ class PageService:
         self.refresh()
         return self.index.broken_links()
 
-    def find_case_variant(self, name: str) -> str | None:
-        """An existing page whose name differs from ``name`` only by case."""
-        return self.index.same_but_for_case(name)
+    def check_room(self, commit: str | None, name: str, *, moving_from: str | None = None) -> None:
+        """``PathClash`` or ``NameTaken`` unless a page ``name`` fits in ``commit`` (see
+        ``pagepaths.check_room``): the one check for every way a page comes to be."""
+        pagepaths.check_room(self.repo, commit, name, moving_from=moving_from)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -267,7 +269,7 @@ class PageService:
         outcome = {"merged": False, "created": False}
 
         def plan(head: str | None) -> Plan | None:
-            new_text, outcome["merged"], outcome["created"] = self._resolve(name, file, text, base)
+            new_text, outcome["merged"], outcome["created"] = self._resolve(head, name, file, text, base)
             if new_text is None:
                 return None
             default = self.texts.create(name) if outcome["created"] else self.texts.edit(name)
@@ -320,6 +322,8 @@ class PageService:
             found = self.index.get(name)
             if found is not None and self.text_of_blob(found[1]) == old:
                 return None
+            if found is None:
+                self.check_room(head, name)
             return Plan({file: data}, author, _with_reason(self.texts.restore(name, revision), reason))
 
         return self._outcome(name, self._transaction(plan))
@@ -368,9 +372,7 @@ class PageService:
             _summary_row, blob = self._existing(name)
             if self.index.get(target) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
-            other = self.index.same_but_for_case(target)
-            if other is not None and other != name:
-                raise NameTaken(N_("A page with this name exists, differing only in capitals."))
+            self.check_room(head, target, moving_from=name)
             data = self.repo.read_blob(blob)
             changes: dict[str, bytes | None] = {page_file(name): None, page_file(target): data}
             default = self.texts.rename(name, target)
@@ -405,6 +407,7 @@ class PageService:
         def plan(head: str | None) -> Plan | None:
             if self.index.get(name) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
+            self.check_room(head, name)
             return Plan({page_file(name): data}, author, _with_reason(self.texts.undelete(name), reason))
 
         return self._outcome(name, self._transaction(plan))
@@ -414,15 +417,15 @@ class PageService:
             return SaveResult(revision, False, False, True)
         return SaveResult(self._existing(name)[0].revision, False, False, False)
 
-    def _resolve(self, name: str, file: str, text: str, base: str | None) -> tuple[str | None, bool, bool]:
+    def _resolve(
+        self, head: str | None, name: str, file: str, text: str, base: str | None
+    ) -> tuple[str | None, bool, bool]:
         """The text to commit (None: nothing changes), whether it merged, whether it creates."""
         found = self.index.get(name)
         if found is None:
             if base is not None and self.repo.blob_at(base, file) is not None:
                 raise EditConflict(N_("The page was deleted after you started editing."), None, None)
-            other = self.index.same_but_for_case(name)
-            if other is not None:
-                raise NameTaken(N_("A page with this name exists, differing only in capitals."))
+            self.check_room(head, name)
             return text, False, True
         summary, current_blob = found
         current = self.text_of_blob(current_blob)

@@ -21,7 +21,7 @@ from threading import Lock
 from typing import Any
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, WikiError
+from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, PathClash, WikiError
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
@@ -29,6 +29,7 @@ from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.gittexts import without_trailer
 from wiki.services.history import COMMIT_EMAIL_DOMAIN, FORMER_AUTHOR
+from wiki.services.pagepaths import check_together
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
 
@@ -276,7 +277,17 @@ class ProposalService:
             valid = check_page_name(name)
             checked = self.pages.checked_text(valid, text)
             files[page_file(valid)] = checked.encode("utf-8")
+        check_together(page_name_of_file(path) or path for path in files)
         return files
+
+    def _check_new_pages(self, commit: str, files: dict[str, bytes], others: list[str]) -> None:
+        """The name checks an edit makes, for the pages ``files`` adds to ``commit``, and with
+        ``others`` (the pages the proposal holds already) for case variants among its own pages."""
+        names = [page_name_of_file(path) or path for path in files]
+        check_together([*others, *(name for name in names if name not in others)])
+        for path, name in zip(files, names, strict=True):
+            if self.repo.blob_at(commit, path) is None:
+                self.pages.check_room(commit, name)
 
     @staticmethod
     def _checked_title(title: str, description: str) -> tuple[str, str]:
@@ -315,6 +326,7 @@ class ProposalService:
             number = self.database.next_number("proposal", max(existing, default=0) + 1)
             while self.repo.ref(f"{RECORDS}{number}") or self.repo.ref(f"{BRANCHES}{number}"):
                 number = self.database.next_number("proposal", number + 1)
+            self._check_new_pages(main, files, [])
             tree = self.repo.build_tree(main, files)
             commit = self.repo.write_commit(tree, [main], author, self.texts.proposal(number, title), int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{number}", commit, None):
@@ -352,7 +364,7 @@ class ProposalService:
         if len(changes) != 1:
             raise BadInput(N_("A new principle is exactly one new page."))
         name = check_page_name(changes[0][0])
-        if self.pages.index.get(name) is not None or self.pages.find_case_variant(name) is not None:
+        if self.pages.index.get(name) is not None:
             raise BadInput(N_("A page with this name exists already."))
         return [(name, _without_number(name, changes[0][1]))]
 
@@ -379,6 +391,7 @@ class ProposalService:
             unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
             if unchanged:
                 return self.get(proposal_id)
+            self._check_new_pages(current, files, record.paths)
             tree = self.repo.build_tree(current, files)
             summary = self.texts.revision(proposal_id, " ".join(message.split())[:MAX_MESSAGE_LENGTH])
             commit = self.repo.write_commit(tree, [current], author, summary, int(time.time()))
@@ -449,6 +462,7 @@ class ProposalService:
                 tree = self.repo.merge_tree(main, current)
                 if tree is None:
                     raise NeedsUpdate(N_("This proposal no longer fits the current text: it needs an update first."))
+                self._check_merge(main, tree, record)
                 tree = self._number_new_principles(record, tree)
                 message = self.texts.accept(proposal_id, record.title, _reason(reason))
                 merge = self.repo.write_commit(tree, [main, current], author, message, int(time.time()))
@@ -458,6 +472,17 @@ class ProposalService:
             self._set_status(proposal_id, user, ACCEPTED, _reason(reason), merge)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
+
+    def _check_merge(self, main: str, tree: str, record: Record) -> None:
+        """Refuse a merge that would change anything but the proposal's own pages, or add a
+        page that no longer fits main (a case variant or folder made since it was proposed):
+        a proposal that looked like "a new page" once deleted a principle when accepted."""
+        files = {page_file(check_page_name(name)): b"" for name in record.paths}
+        self._check_new_pages(main, files, [])
+        if any(path not in files for path in self.repo.changed_paths(main, tree)):
+            raise PathClash(
+                N_("This proposal would change or remove pages it does not name, so it cannot be accepted.")
+            )
 
     def _number_new_principles(self, record: Record, tree: str) -> str:
         """Give a proposed new principle the next free number, in the merged tree."""

@@ -41,7 +41,7 @@ from gitdb import IStream
 from gitdb.db import LooseObjectDB
 from gitdb.exc import BadName, BadObject
 
-from wiki.errors import N_, NotFound, StoreUnavailable, WorkTreeDirty
+from wiki.errors import N_, NotFound, PathClash, StoreUnavailable, WorkTreeDirty
 from wiki.models import Author, CommitRecord, FileChange
 from wiki.names import check_revision
 from wiki.numbers import is_whole_number
@@ -314,6 +314,27 @@ class GitRepository:
                 return None
         return sha
 
+    def folders_along(self, commit: str, path: str) -> list[dict[str, bool]]:
+        """What a file at ``path`` would sit next to in ``commit``: the entries (name: whether
+        it is a folder) of the root and of each folder on the way that exists as a folder."""
+        levels = []
+        sha: str | None = self._tree_of(commit)
+        for part in path.split("/"):
+            if sha is None:
+                break
+            entries = {name: (binsha.hex(), mode == TREE_MODE) for binsha, mode, name in self._tree_entries(sha)}
+            levels.append({name: is_tree for name, (_sha, is_tree) in entries.items()})
+            found = entries.get(part)
+            sha = found[0] if found is not None and found[1] else None
+        return levels
+
+    def changed_paths(self, old: str, new: str) -> list[str]:
+        """The files that differ between two commits or trees (no rename detection)."""
+        out = self._run(
+            "diff-tree", "-r", "-z", "--no-renames", "--name-only", check_revision(old), check_revision(new)
+        )
+        return [_decode(path) for path in out.split(b"\0") if path]
+
     def list_files(self, commit: str) -> dict[str, str]:
         """Every file in ``commit``'s tree with its blob id."""
         out = self._run("ls-tree", "-r", "-z", "--full-tree", check_revision(commit))
@@ -487,6 +508,12 @@ class GitRepository:
     ) -> str:
         """Write the tree of ``base_commit`` (or ``base_tree``) with ``changes`` applied
         (None deletes a file).  Only the folders along changed paths get new trees.
+
+        A file never silently becomes a folder nor a folder a file: writing ``a/b`` where
+        ``a`` is a file, or ``a`` where ``a`` is a folder, would drop what was there (a page
+        named ``victim.md/child`` once made the page ``victim.md`` vanish).  The plan must say
+        so itself, by deleting the file ``a`` or every file under the folder ``a``; otherwise
+        ``PathClash`` and nothing is written that a ref points to.
         """
         root = self._tree_of(base_commit) if base_commit else base_tree
         nested: dict[str, object] = {}
@@ -494,26 +521,38 @@ class GitRepository:
             node = nested
             *folders, leaf = path.split("/")
             for folder in folders:
-                node = node.setdefault(folder, {})  # type: ignore[assignment]
+                node = node.setdefault(folder + "/", {})  # type: ignore[assignment]
             node[leaf] = data
-        return self._write_tree(root, nested) or self._store(b"tree", b"")
+        return self._write_tree(root, nested, "") or self._store(b"tree", b"")
 
-    def _write_tree(self, tree: str | None, changes: dict[str, object]) -> str | None:
+    def _write_tree(self, tree: str | None, changes: dict[str, object], prefix: str) -> str | None:
+        """Apply ``changes`` (files by name, folders by name and ``/``) to ``tree``: deletions
+        first, then folders, then files, so a plan that deletes what it replaces may replace it."""
         entries = {name: (binsha, mode) for binsha, mode, name in (self._tree_entries(tree) if tree else [])}
         for name, change in changes.items():
-            if isinstance(change, dict):
-                current = entries.get(name)
-                subtree = current[0].hex() if current and current[1] == TREE_MODE else None
-                written = self._write_tree(subtree, change)
-                if written is None:
-                    entries.pop(name, None)
-                else:
-                    entries[name] = (bytes.fromhex(written), TREE_MODE)
-            elif change is None:
+            if change is None:
+                entries.pop(name, None)
+        for key, change in changes.items():
+            if not key.endswith("/"):
+                continue
+            name = key[:-1]
+            assert isinstance(change, dict)
+            current = entries.get(name)
+            if current is not None and current[1] != TREE_MODE:
+                raise PathClash(N_("'{path}' is a file; it cannot become a folder.", path=prefix + name))
+            written = self._write_tree(current[0].hex() if current else None, change, f"{prefix}{name}/")
+            if written is None:
                 entries.pop(name, None)
             else:
-                assert isinstance(change, bytes)
-                entries[name] = (bytes.fromhex(self._store(b"blob", change)), BLOB_MODE)
+                entries[name] = (bytes.fromhex(written), TREE_MODE)
+        for name, change in changes.items():
+            if name.endswith("/") or change is None:
+                continue
+            assert isinstance(change, bytes)
+            current = entries.get(name)
+            if current is not None and current[1] == TREE_MODE:
+                raise PathClash(N_("'{path}' is a folder; it cannot become a file.", path=prefix + name))
+            entries[name] = (bytes.fromhex(self._store(b"blob", change)), BLOB_MODE)
         if not entries:
             return None
         ordered = sorted(

@@ -238,11 +238,6 @@ class PageIndex:
             found.update((str(path), str(title)) for path, title in rows)
         return found
 
-    def same_but_for_case(self, name: str) -> str | None:
-        """An existing page whose name equals ``name`` but for case, or None."""
-        row = self._db().execute("SELECT path FROM pages WHERE fold = ? AND path != ?", (fold(name), name)).fetchone()
-        return None if row is None else str(row[0])
-
     # -- history --------------------------------------------------------------------------
 
     def seq_of(self, revision: str) -> int | None:
