@@ -12,6 +12,7 @@ redone on the new head, never dropped.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
+from wiki.errors import N_, BadInput, DiskFull, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
 from wiki.services import pagepaths
@@ -27,6 +28,8 @@ from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
 from wiki.store.gitrepo import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
+
+log = logging.getLogger(__name__)
 
 MAX_PAGE_BYTES = 1_000_000
 MAX_MESSAGE_LENGTH = 500
@@ -89,12 +92,16 @@ class PageService:
     def refresh(self) -> None:
         """Catch the index up when the branch moved from outside the wiki.
 
-        Never waits: when a writer is busy, it updates the index itself.
+        Never waits: when a writer is busy, it updates the index itself.  On a full disk the
+        index stays as it was (one transaction, never half-updated) and catches up later.
         """
         if self.repo.head() != self.index.indexed_head:
             with self.repo.writer(blocking=False) as acquired:
                 if acquired:
-                    self.index.catch_up()
+                    try:
+                        self.index.catch_up()
+                    except DiskFull:  # readers keep the pages as they were; saves say why they fail
+                        log.warning("the page index cannot catch up: the disk is full")
 
     def head_if_current(self) -> str | None:
         """The commit the index reflects when it is the branch head (a ref file and one SQLite
@@ -233,7 +240,10 @@ class PageService:
                     changes = tuple(self._file_change(head, path, data, planned) for path, data in files.items())
                     kept = tuple(change for change in changes if change is not None)
                     record = CommitRecord(revision, who.name, who.email, when, clean_message(planned.message), kept)
-                    self.index.record_commit(head, record)
+                    try:
+                        self.index.record_commit(head, record)
+                    except DiskFull:  # the commit is safe in git; the index catches up once there is room
+                        log.warning("saved %s, but the page index could not record it: the disk is full", revision)
                     return revision
 
     def _file_change(self, head: str | None, path: str, data: bytes | None, plan: Plan) -> FileChange | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import io
@@ -41,7 +42,7 @@ from gitdb import IStream
 from gitdb.db import LooseObjectDB
 from gitdb.exc import BadName, BadObject
 
-from wiki.errors import N_, NotFound, PathClash, StoreUnavailable, WorkTreeDirty
+from wiki.errors import N_, DiskFull, NotFound, PathClash, StoreUnavailable, WorkTreeDirty, is_disk_full
 from wiki.models import Author, CommitRecord, FileChange
 from wiki.names import check_revision
 from wiki.numbers import is_whole_number
@@ -68,6 +69,9 @@ _CRUD = re.compile(r"[<>\n\r\0]")
 # A record separator no commit message of the wiki's contains (it strips control characters).
 _LOG_MARK = b"\x01\x02\x03"
 _LOG_FORMAT = "%x01%x02%x03%H%x00%an%x00%ae%x00%ct%x00%B%x00"
+# git's errors in English whatever the server's locale, so a full disk is recognised.
+_C_LOCALE = {**os.environ, "LC_ALL": "C"}
+_NO_ROOM = (os.strerror(errno.ENOSPC).encode(), os.strerror(errno.EDQUOT).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,31 +481,47 @@ class GitRepository:
             # The object was in a pack already (an undo brings an old text back), and a
             # ``git gc`` running beside us removed the new loose copy as it was written.
             return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data, usedforsecurity=False).hexdigest()
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            # gitdb leaves its temporary file behind when the object's folder cannot be made;
+            # we hold the writer lock, so no other writer's temporary file is there.
+            for leftover in (self.common_dir / "objects").glob("obj*"):
+                leftover.unlink(missing_ok=True)
+            self._unsynced.clear()
+            raise DiskFull from error
         sha = stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else str(stream.hexsha)
         self._unsynced.append(sha)
         return sha
 
     def _sync_objects(self) -> None:
-        """fsync every object written since the last branch move, and their folders.
+        """fsync every object written since the last branch move, and their folders; a full
+        disk (which may surface only here) is ``DiskFull``, and the branch does not move."""
+        try:
+            self._fsync_unsynced()
+        except OSError as error:
+            if is_disk_full(error):
+                raise DiskFull from error
+            raise
+        finally:
+            self._unsynced.clear()
 
-        A loose object that is gone was packed by a concurrent ``git gc`` (which removes
+    def _fsync_unsynced(self) -> None:
+        """A loose object that is gone was packed by a concurrent ``git gc`` (which removes
         loose copies only of packed objects, and unreachable ones only when weeks old); git
         syncs its packs itself."""
         objects = self.common_dir / "objects"
         folders = set()
-        try:
-            for sha in self._unsynced:
-                path = objects / sha[:2] / sha[2:]
-                with contextlib.suppress(FileNotFoundError):
-                    _fsync(path)
-                    folders.add(path.parent)
-            for folder in folders:
-                with contextlib.suppress(FileNotFoundError):  # emptied and removed by the same gc
-                    _fsync(folder)
-            if folders:
-                _fsync(objects)
-        finally:
-            self._unsynced.clear()
+        for sha in self._unsynced:
+            path = objects / sha[:2] / sha[2:]
+            with contextlib.suppress(FileNotFoundError):
+                _fsync(path)
+                folders.add(path.parent)
+        for folder in folders:
+            with contextlib.suppress(FileNotFoundError):  # emptied and removed by the same gc
+                _fsync(folder)
+        if folders:
+            _fsync(objects)
 
     def build_tree(
         self, base_commit: str | None, changes: Mapping[str, bytes | None], *, base_tree: str | None = None
@@ -617,7 +637,7 @@ class GitRepository:
             *("-c", "core.filesRefLockTimeout=2000", "update-ref", "-m", "wiki", "--end-of-options"),
             *(name, check_revision(new), expected),
         ]
-        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
+        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False, env=_C_LOCALE)
         if result.returncode == 0:
             self._moves += 1
             if self._moves % _MAINTAIN_EVERY == 0:
@@ -625,6 +645,8 @@ class GitRepository:
             return True
         if self.ref(name) != old:
             return False
+        if _says_disk_full(result.stderr):
+            raise DiskFull
         message = result.stderr.decode(errors="replace").strip()
         raise StoreUnavailable(N_("git could not move {ref}: {reason}", ref=name, reason=message))
 
@@ -782,12 +804,19 @@ class GitRepository:
         return subprocess.run(command, capture_output=True, check=False, timeout=timeout, env=environment)
 
     def _run(self, *args: str) -> bytes:
-        result = subprocess.run(self._command(*args), capture_output=True, check=False)
+        result = subprocess.run(self._command(*args), capture_output=True, check=False, env=_C_LOCALE)
         if result.returncode != 0:
+            if _says_disk_full(result.stderr):
+                raise DiskFull
             raise StoreUnavailable(
                 N_("git {command} failed: {reason}", command=args[0], reason=result.stderr.decode(errors="replace"))
             )
         return result.stdout
+
+
+def _says_disk_full(stderr: bytes) -> bool:
+    """True when git failed for want of room (its messages end in the C library's text)."""
+    return any(reason in stderr for reason in _NO_ROOM)
 
 
 def identity(author: Author) -> Author:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wiki import pagefile
+from wiki.errors import DiskFull
 from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
 from wiki.store import textindex
@@ -102,6 +104,19 @@ def _prepare(connection: sqlite3.Connection) -> None:
 
 _ORDER = "ORDER BY number IS NULL, number, title COLLATE NOCASE, path"
 _MAX_RENAMES = 100
+
+
+@contextmanager
+def _writing(connection: sqlite3.Connection) -> Iterator[None]:
+    """One transaction; a full disk is ``DiskFull``, and SQLite rolls the whole transaction
+    back, so the index is never half-updated (it catches up from git once there is room)."""
+    try:
+        with connection:
+            yield
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode == sqlite3.SQLITE_FULL:
+            raise DiskFull from error
+        raise
 
 
 def fold(name: str) -> str:
@@ -431,7 +446,7 @@ class PageIndex:
 
     def _clear(self) -> None:
         connection = self._db()
-        with connection:
+        with _writing(connection):
             for table in ("pages", "commits", "changes"):
                 connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
             textindex.clear(connection, "page")
@@ -442,7 +457,7 @@ class PageIndex:
         """Record ``commits`` (oldest first) and set the pages table to their end state."""
         connection = self._db()
         final: dict[str, tuple[str, str] | None] = {}
-        with connection:
+        with _writing(connection):
             for commit in commits:
                 cursor = connection.execute(
                     "INSERT INTO commits (revision, author, email, date, message) VALUES (?, ?, ?, ?, ?)",
@@ -514,7 +529,7 @@ class PageIndex:
     def set_proposal(self, number: int, title: str, body: str | None) -> None:
         """Index an open proposal's title and text for search, or drop it (``body`` None)."""
         connection = self._db()
-        with connection:
+        with _writing(connection):
             self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             if body is None:
                 textindex.remove(connection, "proposal", str(number))
@@ -524,7 +539,7 @@ class PageIndex:
     def clear_proposals(self) -> None:
         """Forget every proposal in the search index (before indexing the open ones again)."""
         connection = self._db()
-        with connection:
+        with _writing(connection):
             self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             textindex.clear(connection, "proposal")
 
