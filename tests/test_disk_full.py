@@ -168,3 +168,32 @@ def test_whatever_room_is_left_a_save_is_either_kept_whole_or_refused_whole(
     assert site.pages.current_head() == site.repo.head()
     shown = client.get(f"/p/{PAGE}").text
     assert all(line in shown for line in kept)
+
+
+class TestEverythingOnTheSmallDisk:
+    """The accounts database on the small disk too: signing in, reading and saving still
+    answer clearly."""
+
+    @pytest.fixture
+    def settings(self, small_disk: Path) -> Settings:
+        """Why: the repository and the accounts database both on the disk that fills up."""
+        return Settings(repo=small_disk / "wiki.git", database_url=f"sqlite:///{small_disk / 'wiki.sqlite3'}")
+
+    def test_saves_are_refused_clearly_and_readers_are_served(
+        self, client: TestClient, auth: Auth, site: Site, small_disk: Path
+    ) -> None:
+        auth.sign_in(Role.EDITOR)
+        filler = fill(small_disk)
+        before = state(site)
+        form = edit_form(client)
+        refused = client.post(f"/edit/{PAGE}", data=form | {"body": form["body"] + "\nVol.\n"})
+        assert refused.status_code == 507
+        assert FULL in refused.text
+        assert client.get(f"/p/{PAGE}").status_code == 200
+        assert state(site) == before
+        fsck(site)
+        filler.unlink()
+        assert (
+            client.post(f"/edit/{PAGE}", data=edit_form(client) | {"body": form["body"] + "\nRuimte.\n"}).status_code
+            == 303
+        )

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wiki import pagefile
-from wiki.errors import DiskFull
 from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
 from wiki.store import textindex
@@ -104,19 +102,6 @@ def _prepare(connection: sqlite3.Connection) -> None:
 
 _ORDER = "ORDER BY number IS NULL, number, title COLLATE NOCASE, path"
 _MAX_RENAMES = 100
-
-
-@contextmanager
-def _writing(connection: sqlite3.Connection) -> Iterator[None]:
-    """One transaction; a full disk is ``DiskFull``, and SQLite rolls the whole transaction
-    back, so the index is never half-updated (it catches up from git once there is room)."""
-    try:
-        with connection:
-            yield
-    except sqlite3.OperationalError as error:
-        if error.sqlite_errorcode == sqlite3.SQLITE_FULL:
-            raise DiskFull from error
-        raise
 
 
 def fold(name: str) -> str:
@@ -445,8 +430,7 @@ class PageIndex:
         self._apply([commit], commit.revision)
 
     def _clear(self) -> None:
-        connection = self._db()
-        with _writing(connection):
+        with self._connections.transaction() as connection:
             for table in ("pages", "commits", "changes"):
                 connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
             textindex.clear(connection, "page")
@@ -455,9 +439,8 @@ class PageIndex:
 
     def _apply(self, commits: list[CommitRecord], head: str) -> None:
         """Record ``commits`` (oldest first) and set the pages table to their end state."""
-        connection = self._db()
         final: dict[str, tuple[str, str] | None] = {}
-        with _writing(connection):
+        with self._connections.transaction() as connection:
             for commit in commits:
                 cursor = connection.execute(
                     "INSERT INTO commits (revision, author, email, date, message) VALUES (?, ?, ?, ?, ?)",
@@ -528,8 +511,7 @@ class PageIndex:
 
     def set_proposal(self, number: int, title: str, body: str | None) -> None:
         """Index an open proposal's title and text for search, or drop it (``body`` None)."""
-        connection = self._db()
-        with _writing(connection):
+        with self._connections.transaction() as connection:
             self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             if body is None:
                 textindex.remove(connection, "proposal", str(number))
@@ -538,8 +520,7 @@ class PageIndex:
 
     def clear_proposals(self) -> None:
         """Forget every proposal in the search index (before indexing the open ones again)."""
-        connection = self._db()
-        with _writing(connection):
+        with self._connections.transaction() as connection:
             self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             textindex.clear(connection, "proposal")
 
