@@ -15,13 +15,14 @@ Comments and supports are personal data and live in the database (``discussion``
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
 from threading import Lock
 from typing import Any
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, PathClash, WikiError
+from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFound, PathClash, WikiError
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
@@ -32,6 +33,8 @@ from wiki.services.history import COMMIT_EMAIL_DOMAIN, FORMER_AUTHOR
 from wiki.services.pagepaths import check_together
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
+
+log = logging.getLogger(__name__)
 
 BRANCHES = "refs/heads/proposals/"
 RECORDS = "refs/meta/proposals/"
@@ -248,12 +251,14 @@ class ProposalService:
         """Put an open proposal's title, description and texts in the search index (or take a closed one out)."""
         proposal = self.get(proposal_id)
         record = proposal.record
-        if record.status != OPEN:
-            self.pages.index.set_proposal(record.id, record.title, None)
-            return
-        texts = [self._text(proposal.head_revision, name) or "" for name in record.paths]
-        body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
-        self.pages.index.set_proposal(record.id, record.title, body)
+        body = None
+        if record.status == OPEN:
+            texts = [self._text(proposal.head_revision, name) or "" for name in record.paths]
+            body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
+        try:
+            self.pages.index.set_proposal(record.id, record.title, body)
+        except DiskFull:  # the proposal is saved in git; the search index is rebuilt at start-up
+            log.warning("proposal %d is saved, but the search index could not take it: the disk is full", record.id)
 
     def index_all_for_search(self) -> None:
         """Index every open proposal again (at start-up: the search index is derived data)."""
