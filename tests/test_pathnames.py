@@ -280,3 +280,23 @@ def test_a_proposal_that_would_delete_a_page_it_does_not_name_is_not_accepted(
     assert "Daarom kan het niet worden aangenomen" in accepted.json()["message"]
     assert state(site) == before
     assert git(site.settings.repo, "cat-file", "-t", f"main:{VICTIM}.md").strip() == "blob"
+
+
+def test_the_new_principle_form_refuses_a_look_alike_of_a_page_pushed_from_outside(
+    client: TestClient, auth: Auth, site: Site
+) -> None:
+    outside_commit(site, {"Goed-Idee.md": b"---\ntitle: Goed idee\n---\nAl hier.\n"})
+    auth.sign_in(Role.CONTRIBUTOR)
+    form = {
+        "csrf_token": csrf_from(client.get("/proposals/new").text),
+        "title": "Goed idee",
+        "body": "Tekst.",
+        "why": "W",
+    }
+    before = state(site)
+    response = client.post("/proposals/new", data=form)
+    assert response.status_code == 409
+    assert CAPITALS in response.context["error"]  # type: ignore[attr-defined]
+    assert response.context["body"] == "Tekst."  # type: ignore[attr-defined]  # the text is kept
+    assert site.repo.refs("refs/heads/proposals/") == {}
+    assert state(site) == before
