@@ -282,16 +282,15 @@ class ProposalService:
             valid = check_page_name(name)
             checked = self.pages.checked_text(valid, text)
             files[page_file(valid)] = checked.encode("utf-8")
-        check_together(page_name_of_file(path) or path for path in files)
         return files
 
-    def _check_new_pages(self, commit: str, files: dict[str, bytes], others: list[str]) -> None:
-        """The name checks an edit makes, for the pages ``files`` adds to ``commit``, and with
-        ``others`` (the pages the proposal holds already) for case variants among its own pages."""
-        names = [page_name_of_file(path) or path for path in files]
+    def _check_new_pages(self, commit: str, names: list[str], others: list[str]) -> None:
+        """The name checks an edit makes, for the pages among ``names`` that ``commit`` does not
+        have yet, and with ``others`` (the pages the proposal holds already) for case variants
+        among the proposal's own pages."""
         check_together([*others, *(name for name in names if name not in others)])
-        for path, name in zip(files, names, strict=True):
-            if self.repo.blob_at(commit, path) is None:
+        for name in names:
+            if self.repo.blob_at(commit, page_file(name)) is None:
                 self.pages.check_room(commit, name)
 
     @staticmethod
@@ -331,7 +330,7 @@ class ProposalService:
             number = self.database.next_number("proposal", max(existing, default=0) + 1)
             while self.repo.ref(f"{RECORDS}{number}") or self.repo.ref(f"{BRANCHES}{number}"):
                 number = self.database.next_number("proposal", number + 1)
-            self._check_new_pages(main, files, [])
+            self._check_new_pages(main, [page_name_of_file(path) or path for path in files], [])
             tree = self.repo.build_tree(main, files)
             commit = self.repo.write_commit(tree, [main], author, self.texts.proposal(number, title), int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{number}", commit, None):
@@ -396,7 +395,7 @@ class ProposalService:
             unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
             if unchanged:
                 return self.get(proposal_id)
-            self._check_new_pages(current, files, record.paths)
+            self._check_new_pages(current, [page_name_of_file(path) or path for path in files], record.paths)
             tree = self.repo.build_tree(current, files)
             summary = self.texts.revision(proposal_id, " ".join(message.split())[:MAX_MESSAGE_LENGTH])
             commit = self.repo.write_commit(tree, [current], author, summary, int(time.time()))
@@ -482,8 +481,9 @@ class ProposalService:
         """Refuse a merge that would change anything but the proposal's own pages, or add a
         page that no longer fits main (a case variant or folder made since it was proposed):
         a proposal that looked like "a new page" once deleted a principle when accepted."""
-        files = {page_file(check_page_name(name)): b"" for name in record.paths}
-        self._check_new_pages(main, files, [])
+        names = [check_page_name(name) for name in record.paths]
+        self._check_new_pages(main, names, [])
+        files = {page_file(name) for name in names}
         if any(path not in files for path in self.repo.changed_paths(main, tree)):
             raise PathClash(
                 N_("This proposal would change or remove pages it does not name, so it cannot be accepted.")
