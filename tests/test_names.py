@@ -77,6 +77,7 @@ def test_no_accepted_name_escapes_the_repository(text: str) -> None:
     assert posixpath.normpath(name) == name
     assert ".." not in name.split("/")
     assert all(part and not part.lower().startswith(".git") for part in name.split("/"))
+    assert not any(part.casefold().endswith(".md") for part in name.split("/"))  # no folder is named like a page
     assert len(name.encode()) <= 200
 
 

@@ -6,6 +6,7 @@ human message; views never catch them to build responses themselves.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 
 
@@ -70,6 +71,11 @@ class NotFound(WikiError):
     status = 404
 
 
+class PathClash(BadInput):
+    """A page's file would take the place of a folder, or a folder the place of a file, so
+    what was there would vanish from the repository; nothing is written (400)."""
+
+
 class NameTaken(WikiError):
     """A page name collides with an existing one, possibly only by case (409)."""
 
@@ -111,6 +117,27 @@ class StoreUnavailable(WikiError):
 
     code = "unavailable"
     status = 503
+
+
+class DiskFull(StoreUnavailable):
+    """The disk holding the repository is full (or over quota): nothing was saved, what was
+    saved before is intact, and saving works again once there is room (507)."""
+
+    code = "insufficient_storage"
+    status = 507
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_(
+                "The wiki's disk is full, so your change was not saved. Nothing saved before is lost. "
+                "Try again later; if it keeps happening, tell a maintainer."
+            )
+        )
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True for the errors a write raises when the disk or the person's quota is full."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 class TooManyAttempts(WikiError):

@@ -70,6 +70,11 @@ def _check_segment(segment: str) -> None:
         raise BadInput(N_("A page name may not imitate git's own folder."))
     if _WINDOWS_RESERVED.fullmatch(segment):
         raise BadInput(N_("This page name is reserved on some systems; choose another."))
+    if folded.endswith(PAGE_SUFFIX):
+        # Every page file ends in ".md" and no folder may: so a folder can never take the
+        # place of a page's file (``victim.md/child`` made ``victim.md`` a folder), and a
+        # page's file never takes the place of a folder.
+        raise BadInput(N_("A part of a page name may not end in '.md'; the wiki adds it to the file itself."))
 
 
 def check_page_name(value: str) -> str:
@@ -77,7 +82,8 @@ def check_page_name(value: str) -> str:
 
     Rules: letters, digits, ``-``, ``_`` and ``.`` in parts separated by ``/``;
     no part starts with ``.`` or ``-`` (so no ``..``, no hidden files, nothing git
-    could read as an option); nothing that imitates ``.git``; at most 200 bytes.
+    could read as an option); nothing that imitates ``.git``; no part ends in ``.md``
+    (so folders and page files never share a name); at most 200 bytes.
     """
     name = unicodedata.normalize("NFC", value)
     if not name:

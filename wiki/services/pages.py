@@ -12,6 +12,7 @@ redone on the new head, never dropped.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,13 +20,16 @@ from dataclasses import dataclass
 from threading import Lock
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, NameTaken, NotFound, TooLarge
+from wiki.errors import N_, BadInput, DiskFull, EditConflict, NameTaken, NotFound, TooLarge
 from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
+from wiki.services import pagepaths
 from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
 from wiki.store.gitrepo import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
+
+log = logging.getLogger(__name__)
 
 MAX_PAGE_BYTES = 1_000_000
 MAX_MESSAGE_LENGTH = 500
@@ -88,12 +92,16 @@ class PageService:
     def refresh(self) -> None:
         """Catch the index up when the branch moved from outside the wiki.
 
-        Never waits: when a writer is busy, it updates the index itself.
+        Never waits: when a writer is busy, it updates the index itself.  On a full disk the
+        index stays as it was (one transaction, never half-updated) and catches up later.
         """
         if self.repo.head() != self.index.indexed_head:
             with self.repo.writer(blocking=False) as acquired:
                 if acquired:
-                    self.index.catch_up()
+                    try:
+                        self.index.catch_up()
+                    except DiskFull:  # readers keep the pages as they were; saves say why they fail
+                        log.warning("the page index cannot catch up: the disk is full")
 
     def head_if_current(self) -> str | None:
         """The commit the index reflects when it is the branch head (a ref file and one SQLite
@@ -176,9 +184,10 @@ class PageService:
         self.refresh()
         return self.index.broken_links()
 
-    def find_case_variant(self, name: str) -> str | None:
-        """An existing page whose name differs from ``name`` only by case."""
-        return self.index.same_but_for_case(name)
+    def check_room(self, commit: str | None, name: str, *, moving_from: str | None = None) -> None:
+        """``PathClash`` or ``NameTaken`` unless a page ``name`` fits in ``commit`` (see
+        ``pagepaths.check_room``): the one check for every way a page comes to be."""
+        pagepaths.check_room(self.repo, commit, name, moving_from=moving_from)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -231,7 +240,10 @@ class PageService:
                     changes = tuple(self._file_change(head, path, data, planned) for path, data in files.items())
                     kept = tuple(change for change in changes if change is not None)
                     record = CommitRecord(revision, who.name, who.email, when, clean_message(planned.message), kept)
-                    self.index.record_commit(head, record)
+                    try:
+                        self.index.record_commit(head, record)
+                    except DiskFull:  # the commit is safe in git; the index catches up once there is room
+                        log.warning("saved %s, but the page index could not record it: the disk is full", revision)
                     return revision
 
     def _file_change(self, head: str | None, path: str, data: bytes | None, plan: Plan) -> FileChange | None:
@@ -267,7 +279,7 @@ class PageService:
         outcome = {"merged": False, "created": False}
 
         def plan(head: str | None) -> Plan | None:
-            new_text, outcome["merged"], outcome["created"] = self._resolve(name, file, text, base)
+            new_text, outcome["merged"], outcome["created"] = self._resolve(head, name, file, text, base)
             if new_text is None:
                 return None
             default = self.texts.create(name) if outcome["created"] else self.texts.edit(name)
@@ -320,6 +332,8 @@ class PageService:
             found = self.index.get(name)
             if found is not None and self.text_of_blob(found[1]) == old:
                 return None
+            if found is None:
+                self.check_room(head, name)
             return Plan({file: data}, author, _with_reason(self.texts.restore(name, revision), reason))
 
         return self._outcome(name, self._transaction(plan))
@@ -368,9 +382,7 @@ class PageService:
             _summary_row, blob = self._existing(name)
             if self.index.get(target) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
-            other = self.index.same_but_for_case(target)
-            if other is not None and other != name:
-                raise NameTaken(N_("A page with this name exists, differing only in capitals."))
+            self.check_room(head, target, moving_from=name)
             data = self.repo.read_blob(blob)
             changes: dict[str, bytes | None] = {page_file(name): None, page_file(target): data}
             default = self.texts.rename(name, target)
@@ -405,6 +417,7 @@ class PageService:
         def plan(head: str | None) -> Plan | None:
             if self.index.get(name) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
+            self.check_room(head, name)
             return Plan({page_file(name): data}, author, _with_reason(self.texts.undelete(name), reason))
 
         return self._outcome(name, self._transaction(plan))
@@ -414,15 +427,15 @@ class PageService:
             return SaveResult(revision, False, False, True)
         return SaveResult(self._existing(name)[0].revision, False, False, False)
 
-    def _resolve(self, name: str, file: str, text: str, base: str | None) -> tuple[str | None, bool, bool]:
+    def _resolve(
+        self, head: str | None, name: str, file: str, text: str, base: str | None
+    ) -> tuple[str | None, bool, bool]:
         """The text to commit (None: nothing changes), whether it merged, whether it creates."""
         found = self.index.get(name)
         if found is None:
             if base is not None and self.repo.blob_at(base, file) is not None:
                 raise EditConflict(N_("The page was deleted after you started editing."), None, None)
-            other = self.index.same_but_for_case(name)
-            if other is not None:
-                raise NameTaken(N_("A page with this name exists, differing only in capitals."))
+            self.check_room(head, name)
             return text, False, True
         summary, current_blob = found
         current = self.text_of_blob(current_blob)

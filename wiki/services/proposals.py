@@ -15,13 +15,14 @@ Comments and supports are personal data and live in the database (``discussion``
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
 from threading import Lock
 from typing import Any
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, WikiError
+from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFound, PathClash, WikiError
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
@@ -29,9 +30,12 @@ from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.gittexts import without_trailer
 from wiki.services.history import FORMER_AUTHOR
+from wiki.services.pagepaths import check_together
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
 from wiki.store.identities import commit_email, old_commit_email
+
+log = logging.getLogger(__name__)
 
 BRANCHES = "refs/heads/proposals/"
 RECORDS = "refs/meta/proposals/"
@@ -268,12 +272,14 @@ class ProposalService:
         """Put an open proposal's title, description and texts in the search index (or take a closed one out)."""
         proposal = self.get(proposal_id)
         record = proposal.record
-        if record.status != OPEN:
-            self.pages.index.set_proposal(record.id, record.title, None)
-            return
-        texts = [self._text(proposal.head_revision, name) or "" for name in record.paths]
-        body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
-        self.pages.index.set_proposal(record.id, record.title, body)
+        body = None
+        if record.status == OPEN:
+            texts = [self._text(proposal.head_revision, name) or "" for name in record.paths]
+            body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
+        try:
+            self.pages.index.set_proposal(record.id, record.title, body)
+        except DiskFull:  # the proposal is saved in git; the search index is rebuilt at start-up
+            log.warning("proposal %d is saved, but the search index could not take it: the disk is full", record.id)
 
     def index_all_for_search(self) -> None:
         """Index every open proposal again (at start-up: the search index is derived data)."""
@@ -301,6 +307,15 @@ class ProposalService:
             checked = self.pages.checked_text(valid, text)
             files[page_file(valid)] = checked.encode("utf-8")
         return files
+
+    def _check_new_pages(self, commit: str, names: list[str], others: list[str]) -> None:
+        """The name checks an edit makes, for the pages among ``names`` that ``commit`` does not
+        have yet, and with ``others`` (the pages the proposal holds already) for case variants
+        among the proposal's own pages."""
+        check_together([*others, *(name for name in names if name not in others)])
+        for name in names:
+            if self.repo.blob_at(commit, page_file(name)) is None:
+                self.pages.check_room(commit, name)
 
     @staticmethod
     def _checked_title(title: str, description: str) -> tuple[str, str]:
@@ -339,6 +354,7 @@ class ProposalService:
             number = self.database.next_number("proposal", max(existing, default=0) + 1)
             while self.repo.ref(f"{RECORDS}{number}") or self.repo.ref(f"{BRANCHES}{number}"):
                 number = self.database.next_number("proposal", number + 1)
+            self._check_new_pages(main, [page_name_of_file(path) or path for path in files], [])
             tree = self.repo.build_tree(main, files)
             commit = self.repo.write_commit(tree, [main], author, self.texts.proposal(number, title), int(time.time()))
             if not self.repo.move_ref(f"{BRANCHES}{number}", commit, None):
@@ -376,7 +392,7 @@ class ProposalService:
         if len(changes) != 1:
             raise BadInput(N_("A new principle is exactly one new page."))
         name = check_page_name(changes[0][0])
-        if self.pages.index.get(name) is not None or self.pages.find_case_variant(name) is not None:
+        if self.pages.index.get(name) is not None:
             raise BadInput(N_("A page with this name exists already."))
         return [(name, _without_number(name, changes[0][1]))]
 
@@ -403,6 +419,7 @@ class ProposalService:
             unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
             if unchanged:
                 return self.get(proposal_id)
+            self._check_new_pages(current, [page_name_of_file(path) or path for path in files], record.paths)
             tree = self.repo.build_tree(current, files)
             summary = self.texts.revision(proposal_id, " ".join(message.split())[:MAX_MESSAGE_LENGTH])
             commit = self.repo.write_commit(tree, [current], author, summary, int(time.time()))
@@ -473,6 +490,7 @@ class ProposalService:
                 tree = self.repo.merge_tree(main, current)
                 if tree is None:
                     raise NeedsUpdate(N_("This proposal no longer fits the current text: it needs an update first."))
+                self._check_merge(main, tree, record)
                 tree = self._number_new_principles(record, tree)
                 message = self.texts.accept(proposal_id, record.title, _reason(reason))
                 merge = self.repo.write_commit(tree, [main, current], author, message, int(time.time()))
@@ -482,6 +500,18 @@ class ProposalService:
             self._set_status(proposal_id, user, ACCEPTED, _reason(reason), merge)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
+
+    def _check_merge(self, main: str, tree: str, record: Record) -> None:
+        """Refuse a merge that would change anything but the proposal's own pages, or add a
+        page that no longer fits main (a case variant or folder made since it was proposed):
+        a proposal that looked like "a new page" once deleted a principle when accepted."""
+        names = [check_page_name(name) for name in record.paths]
+        self._check_new_pages(main, names, [])
+        files = {page_file(name) for name in names}
+        if any(path not in files for path in self.repo.changed_paths(main, tree)):
+            raise PathClash(
+                N_("This proposal would change or remove pages it does not name, so it cannot be accepted.")
+            )
 
     def _number_new_principles(self, record: Record, tree: str) -> str:
         """Give a proposed new principle the next free number, in the merged tree."""

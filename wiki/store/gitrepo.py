@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import io
@@ -29,6 +30,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,7 +43,7 @@ from gitdb import IStream
 from gitdb.db import LooseObjectDB
 from gitdb.exc import BadName, BadObject
 
-from wiki.errors import N_, NotFound, StoreUnavailable, WorkTreeDirty
+from wiki.errors import N_, DiskFull, NotFound, PathClash, StoreUnavailable, WorkTreeDirty, is_disk_full
 from wiki.models import Author, CommitRecord, FileChange
 from wiki.names import check_revision
 from wiki.numbers import is_whole_number
@@ -54,6 +56,7 @@ _BRANCH = re.compile(r"refs/heads/[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
 # The refs the wiki itself reads and moves: branches, proposal records, tags.
 _REF = re.compile(r"refs/(heads|meta|tags)(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){1,4}")
 _READERS = 4
+_TREES_KEPT = 16
 _DELTA_CACHE = "16m"
 _LOCK_GRACE_SECONDS = 1.0
 _STOP_SECONDS = 10.0
@@ -68,6 +71,9 @@ _CRUD = re.compile(r"[<>\n\r\0]")
 # A record separator no commit message of the wiki's contains (it strips control characters).
 _LOG_MARK = b"\x01\x02\x03"
 _LOG_FORMAT = "%x01%x02%x03%H%x00%an%x00%ae%x00%ct%x00%B%x00"
+# git's errors in English whatever the server's locale, so a full disk is recognised.
+_C_LOCALE = {**os.environ, "LC_ALL": "C"}
+_NO_ROOM = (os.strerror(errno.ENOSPC).encode(), os.strerror(errno.EDQUOT).encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,8 @@ class GitRepository:
         self._generation = 0
         self._reader_lock = threading.Lock()
         self._loose = LooseObjectDB(str(self.common_dir / "objects"))
+        self._trees: OrderedDict[str, tuple[tuple[bytes, int, str], ...]] = OrderedDict()
+        self._trees_lock = threading.Lock()
         self._thread_lock = threading.Lock()
         self._flock_fd = os.open(self.common_dir / "wiki-writer.flock", os.O_RDWR | os.O_CREAT, 0o644)
         self._unsynced: list[str] = []
@@ -286,8 +294,20 @@ class GitRepository:
         data = self._read_object(check_revision(commit), b"commit")
         return data[5:45].decode("ascii")
 
-    def _tree_entries(self, tree: str) -> list[tuple[bytes, int, str]]:
-        return list(tree_entries_from_data(self._read_object(tree, b"tree")))
+    def _tree_entries(self, tree: str) -> tuple[tuple[bytes, int, str], ...]:
+        """A tree's entries, kept for the few trees read last (a tree never changes): parsing a
+        root of 2,000 pages takes 10 ms, and each save and name check reads the root."""
+        with self._trees_lock:
+            cached = self._trees.get(tree)
+            if cached is not None:
+                self._trees.move_to_end(tree)
+                return cached
+        entries = tuple(tree_entries_from_data(self._read_object(tree, b"tree")))
+        with self._trees_lock:
+            self._trees[tree] = entries
+            if len(self._trees) > _TREES_KEPT:
+                self._trees.popitem(last=False)
+        return entries
 
     def commit_exists(self, commit: str) -> bool:
         """True when ``commit`` names a commit in this repository."""
@@ -313,6 +333,27 @@ class GitRepository:
             else:
                 return None
         return sha
+
+    def folders_along(self, commit: str, path: str) -> list[dict[str, bool]]:
+        """What a file at ``path`` would sit next to in ``commit``: the entries (name: whether
+        it is a folder) of the root and of each folder on the way that exists as a folder."""
+        levels = []
+        sha: str | None = self._tree_of(commit)
+        for part in path.split("/"):
+            if sha is None:
+                break
+            entries = {name: (binsha.hex(), mode == TREE_MODE) for binsha, mode, name in self._tree_entries(sha)}
+            levels.append({name: is_tree for name, (_sha, is_tree) in entries.items()})
+            found = entries.get(part)
+            sha = found[0] if found is not None and found[1] else None
+        return levels
+
+    def changed_paths(self, old: str, new: str) -> list[str]:
+        """The files that differ between two commits or trees (no rename detection)."""
+        out = self._run(
+            "diff-tree", "-r", "-z", "--no-renames", "--name-only", check_revision(old), check_revision(new)
+        )
+        return [_decode(path) for path in out.split(b"\0") if path]
 
     def list_files(self, commit: str) -> dict[str, str]:
         """Every file in ``commit``'s tree with its blob id."""
@@ -456,37 +497,59 @@ class GitRepository:
             # The object was in a pack already (an undo brings an old text back), and a
             # ``git gc`` running beside us removed the new loose copy as it was written.
             return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data, usedforsecurity=False).hexdigest()
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            # gitdb leaves its temporary file behind when the object's folder cannot be made;
+            # we hold the writer lock, so no other writer's temporary file is there.
+            for leftover in (self.common_dir / "objects").glob("obj*"):
+                leftover.unlink(missing_ok=True)
+            self._unsynced.clear()
+            raise DiskFull from error
         sha = stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else str(stream.hexsha)
         self._unsynced.append(sha)
         return sha
 
     def _sync_objects(self) -> None:
-        """fsync every object written since the last branch move, and their folders.
+        """fsync every object written since the last branch move, and their folders; a full
+        disk (which may surface only here) is ``DiskFull``, and the branch does not move."""
+        try:
+            self._fsync_unsynced()
+        except OSError as error:
+            if is_disk_full(error):
+                raise DiskFull from error
+            raise
+        finally:
+            self._unsynced.clear()
 
-        A loose object that is gone was packed by a concurrent ``git gc`` (which removes
+    def _fsync_unsynced(self) -> None:
+        """A loose object that is gone was packed by a concurrent ``git gc`` (which removes
         loose copies only of packed objects, and unreachable ones only when weeks old); git
         syncs its packs itself."""
         objects = self.common_dir / "objects"
         folders = set()
-        try:
-            for sha in self._unsynced:
-                path = objects / sha[:2] / sha[2:]
-                with contextlib.suppress(FileNotFoundError):
-                    _fsync(path)
-                    folders.add(path.parent)
-            for folder in folders:
-                with contextlib.suppress(FileNotFoundError):  # emptied and removed by the same gc
-                    _fsync(folder)
-            if folders:
-                _fsync(objects)
-        finally:
-            self._unsynced.clear()
+        for sha in self._unsynced:
+            path = objects / sha[:2] / sha[2:]
+            with contextlib.suppress(FileNotFoundError):
+                _fsync(path)
+                folders.add(path.parent)
+        for folder in folders:
+            with contextlib.suppress(FileNotFoundError):  # emptied and removed by the same gc
+                _fsync(folder)
+        if folders:
+            _fsync(objects)
 
     def build_tree(
         self, base_commit: str | None, changes: Mapping[str, bytes | None], *, base_tree: str | None = None
     ) -> str:
         """Write the tree of ``base_commit`` (or ``base_tree``) with ``changes`` applied
         (None deletes a file).  Only the folders along changed paths get new trees.
+
+        A file never silently becomes a folder nor a folder a file: writing ``a/b`` where
+        ``a`` is a file, or ``a`` where ``a`` is a folder, would drop what was there (a page
+        named ``victim.md/child`` once made the page ``victim.md`` vanish).  The plan must say
+        so itself, by deleting the file ``a`` or every file under the folder ``a``; otherwise
+        ``PathClash`` and nothing is written that a ref points to.
         """
         root = self._tree_of(base_commit) if base_commit else base_tree
         nested: dict[str, object] = {}
@@ -494,26 +557,38 @@ class GitRepository:
             node = nested
             *folders, leaf = path.split("/")
             for folder in folders:
-                node = node.setdefault(folder, {})  # type: ignore[assignment]
+                node = node.setdefault(folder + "/", {})  # type: ignore[assignment]
             node[leaf] = data
-        return self._write_tree(root, nested) or self._store(b"tree", b"")
+        return self._write_tree(root, nested, "") or self._store(b"tree", b"")
 
-    def _write_tree(self, tree: str | None, changes: dict[str, object]) -> str | None:
+    def _write_tree(self, tree: str | None, changes: dict[str, object], prefix: str) -> str | None:
+        """Apply ``changes`` (files by name, folders by name and ``/``) to ``tree``: deletions
+        first, then folders, then files, so a plan that deletes what it replaces may replace it."""
         entries = {name: (binsha, mode) for binsha, mode, name in (self._tree_entries(tree) if tree else [])}
         for name, change in changes.items():
-            if isinstance(change, dict):
-                current = entries.get(name)
-                subtree = current[0].hex() if current and current[1] == TREE_MODE else None
-                written = self._write_tree(subtree, change)
-                if written is None:
-                    entries.pop(name, None)
-                else:
-                    entries[name] = (bytes.fromhex(written), TREE_MODE)
-            elif change is None:
+            if change is None:
+                entries.pop(name, None)
+        for key, change in changes.items():
+            if not key.endswith("/"):
+                continue
+            name = key[:-1]
+            assert isinstance(change, dict)
+            current = entries.get(name)
+            if current is not None and current[1] != TREE_MODE:
+                raise PathClash(N_("'{path}' is a file; it cannot become a folder.", path=prefix + name))
+            written = self._write_tree(current[0].hex() if current else None, change, f"{prefix}{name}/")
+            if written is None:
                 entries.pop(name, None)
             else:
-                assert isinstance(change, bytes)
-                entries[name] = (bytes.fromhex(self._store(b"blob", change)), BLOB_MODE)
+                entries[name] = (bytes.fromhex(written), TREE_MODE)
+        for name, change in changes.items():
+            if name.endswith("/") or change is None:
+                continue
+            assert isinstance(change, bytes)
+            current = entries.get(name)
+            if current is not None and current[1] == TREE_MODE:
+                raise PathClash(N_("'{path}' is a folder; it cannot become a file.", path=prefix + name))
+            entries[name] = (bytes.fromhex(self._store(b"blob", change)), BLOB_MODE)
         if not entries:
             return None
         ordered = sorted(
@@ -578,7 +653,7 @@ class GitRepository:
             *("-c", "core.filesRefLockTimeout=2000", "update-ref", "-m", "wiki", "--end-of-options"),
             *(name, check_revision(new), expected),
         ]
-        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False)
+        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False, env=_C_LOCALE)
         if result.returncode == 0:
             self._moves += 1
             if self._moves % _MAINTAIN_EVERY == 0:
@@ -586,6 +661,8 @@ class GitRepository:
             return True
         if self.ref(name) != old:
             return False
+        if _says_disk_full(result.stderr):
+            raise DiskFull
         message = result.stderr.decode(errors="replace").strip()
         raise StoreUnavailable(N_("git could not move {ref}: {reason}", ref=name, reason=message))
 
@@ -743,12 +820,19 @@ class GitRepository:
         return subprocess.run(command, capture_output=True, check=False, timeout=timeout, env=environment)
 
     def _run(self, *args: str) -> bytes:
-        result = subprocess.run(self._command(*args), capture_output=True, check=False)
+        result = subprocess.run(self._command(*args), capture_output=True, check=False, env=_C_LOCALE)
         if result.returncode != 0:
+            if _says_disk_full(result.stderr):
+                raise DiskFull
             raise StoreUnavailable(
                 N_("git {command} failed: {reason}", command=args[0], reason=result.stderr.decode(errors="replace"))
             )
         return result.stdout
+
+
+def _says_disk_full(stderr: bytes) -> bool:
+    """True when git failed for want of room (its messages end in the C library's text)."""
+    return any(reason in stderr for reason in _NO_ROOM)
 
 
 def identity(author: Author) -> Author:

@@ -238,11 +238,6 @@ class PageIndex:
             found.update((str(path), str(title)) for path, title in rows)
         return found
 
-    def same_but_for_case(self, name: str) -> str | None:
-        """An existing page whose name equals ``name`` but for case, or None."""
-        row = self._db().execute("SELECT path FROM pages WHERE fold = ? AND path != ?", (fold(name), name)).fetchone()
-        return None if row is None else str(row[0])
-
     # -- history --------------------------------------------------------------------------
 
     def seq_of(self, revision: str) -> int | None:
@@ -442,8 +437,7 @@ class PageIndex:
         self._apply([commit], commit.revision)
 
     def _clear(self) -> None:
-        connection = self._db()
-        with connection:
+        with self._connections.transaction() as connection:
             for table in ("pages", "commits", "changes"):
                 connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
             textindex.clear(connection, "page")
@@ -452,9 +446,8 @@ class PageIndex:
 
     def _apply(self, commits: list[CommitRecord], head: str) -> None:
         """Record ``commits`` (oldest first) and set the pages table to their end state."""
-        connection = self._db()
         final: dict[str, tuple[str, str] | None] = {}
-        with connection:
+        with self._connections.transaction() as connection:
             for commit in commits:
                 cursor = connection.execute(
                     "INSERT INTO commits (revision, author, email, date, message) VALUES (?, ?, ?, ?, ?)",
@@ -525,8 +518,7 @@ class PageIndex:
 
     def set_proposal(self, number: int, title: str, body: str | None) -> None:
         """Index an open proposal's title and text for search, or drop it (``body`` None)."""
-        connection = self._db()
-        with connection:
+        with self._connections.transaction() as connection:
             self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             if body is None:
                 textindex.remove(connection, "proposal", str(number))
@@ -535,8 +527,7 @@ class PageIndex:
 
     def clear_proposals(self) -> None:
         """Forget every proposal in the search index (before indexing the open ones again)."""
-        connection = self._db()
-        with connection:
+        with self._connections.transaction() as connection:
             self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
             textindex.clear(connection, "proposal")
 

@@ -130,8 +130,7 @@ class SqliteBackend:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection; what it writes is committed at the end, or rolled back on an error."""
-        connection = self._connections.get()
-        with connection:
+        with self._connections.transaction() as connection:
             yield connection
 
     def backup(self, target: Path) -> None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from wiki.errors import DiskFull
 
 
 class ThreadConnections:
@@ -36,6 +39,19 @@ class ThreadConnections:
             with self._lock:
                 self._connections.append(connection)
         return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection in one transaction, committed at the end or rolled back
+        whole on an error; a full disk is ``DiskFull``, so nothing is ever half-written."""
+        connection = self.get()
+        try:
+            with connection:
+                yield connection
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode == sqlite3.SQLITE_FULL:
+                raise DiskFull from error
+            raise
 
     def close(self) -> None:
         """Close every thread's connection."""

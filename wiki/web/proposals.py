@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, TooLarge
+from wiki.errors import N_, BadInput, EditConflict, Forbidden, NameTaken, NotFound, TooLarge
 from wiki.models import Page
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
@@ -84,7 +84,7 @@ async def new_principle(request: Request) -> Response:
         return render(request, "propose_principle.html", {**context, "preview": preview})
     try:
         proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
-    except (BadInput, TooLarge) as error:
+    except (BadInput, NameTaken, TooLarge) as error:
         return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=error.status)
     await run_in_threadpool(site.drafts.discard_new_principle, user)
     return _to_proposal(proposal.id, "proposed")
@@ -133,7 +133,7 @@ async def propose_change(request: Request) -> Response:
             return render(request, "propose_change.html", {**context, "changes": changes})
         proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
         proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
-    except (BadInput, TooLarge) as error:
+    except (BadInput, NameTaken, TooLarge) as error:
         return render(request, "propose_change.html", {**context, "error": _(error.message)}, status=error.status)
     await run_in_threadpool(lambda: site.drafts.discard(user, name, for_proposal=True))
     return _to_proposal(proposal.id, "proposed")
@@ -250,7 +250,7 @@ async def revise(request: Request) -> Response:
         await run_in_threadpool(
             site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head")
         )
-    except (BadInput, TooLarge) as error:
+    except (BadInput, NameTaken, TooLarge) as error:
         return render(request, "proposal_revise.html", {**context, "error": _(error.message)}, status=error.status)
     await run_in_threadpool(site.drafts.discard_revision, user, number, list(proposal.record.paths))
     return _to_proposal(number, "revised")
