@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from wiki.emails import check_email
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts
 from wiki.models import Author, Role, User
 from wiki.services.gittexts import wiki_author_names
@@ -29,7 +30,6 @@ from wiki.store.database import Database, TokenRow, UserRow
 from wiki.store.display_names import fold_display_name
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,38}[a-z0-9]", re.IGNORECASE)
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
 # Nobody may pose as the wiki itself or as the name erased accounts are shown under (in
@@ -127,8 +127,8 @@ class AccountService:
                 )
             )
         display_name = _checked_display_name(display_name.strip() or username)
-        if email and not _EMAIL.fullmatch(email):
-            raise BadInput(N_("That is not an e-mail address."))
+        if email:
+            check_email(email)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
         user_id = self.db.add_user(username, display_name, email, role.value, self._hash(password), pending=pending)
