@@ -15,6 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, csrf_from
+from wiki.controls import without_controls
 from wiki.models import Role
 from wiki.names import page_name_of_file
 from wiki.services.accounts import commit_author
@@ -75,7 +76,8 @@ def test_six_hundred_names_through_create_read_rename_and_delete(client: TestCli
         answers.append(client.post("/rename/neem-initiatief", data={"csrf_token": token, "new_name": name}))
         if answers[-1].status_code == 303:  # put it back for the next name
             moved = unquote(answers[-1].headers["location"].split("?")[0][len("/p/") :])
-            assert moved == unicodedata.normalize("NFC", name.strip())
+            # (form fields lose their control characters as they are read: "\x00x" names "x")
+            assert moved == unicodedata.normalize("NFC", without_controls(name).strip())
             site.pages.rename(moved, "neem-initiatief", maintainer)
         answers.append(client.post("/delete/" + quote(name, safe="/"), data={"csrf_token": token}))
         for answer in answers:

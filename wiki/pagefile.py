@@ -16,7 +16,10 @@ import yaml
 from wiki.errors import N_, BadInput
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
-_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+# Where a heading line may start; the rest of the line is read by ``_heading_text``.  The
+# earlier single pattern (``^#{1,6}[ \t]+(.+?)[ \t#]*$``) retried its trailing run at every
+# character of the line: one 40 KB heading of spaces held a save for 18 seconds.
+_HEADING_START = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
 MAX_TITLE_LENGTH = 200
 
 
@@ -40,6 +43,20 @@ def normalise_text(text: str) -> str:
 def _title_from_name(name: str) -> str:
     base = name.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ").strip()
     return base[:1].upper() + base[1:] if base else name
+
+
+def _first_heading(body: str) -> str | None:
+    """The text of the first ATX heading line (``# Title ##``), its closing hashes and spaces
+    dropped; None without one.  Linear: one pattern finds each candidate line, string methods cut it."""
+    for start in _HEADING_START.finditer(body):
+        end = body.find("\n", start.start())
+        after_hashes = body[start.start() : end if end >= 0 else len(body)].lstrip("#")
+        text = after_hashes.lstrip(" \t")
+        if text:
+            return text.rstrip(" \t#") or text[0]
+        if len(after_hashes) > 1:  # only spaces after the hashes: the heading is the last of them
+            return after_hashes[-1]
+    return None
 
 
 def parse(text: str, name: str, *, strict: bool = False) -> PageFile:
@@ -76,8 +93,8 @@ def parse(text: str, name: str, *, strict: bool = False) -> PageFile:
         if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
             raise BadInput(N_("'number' must be a whole number."))
     if not isinstance(title, str) or not title.strip():
-        heading = _HEADING.search(body)
-        title = heading.group(1) if heading else _title_from_name(name)
+        heading = _first_heading(body)
+        title = heading if heading is not None else _title_from_name(name)
     if not isinstance(number, int) or isinstance(number, bool):
         number = None
     title = unicodedata.normalize("NFC", " ".join(title.split()))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from wiki.emails import check_email
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts, Unauthorized
 from wiki.models import Author, Role, User
 from wiki.services.gittexts import WIKI_EMAIL, wiki_author_names
@@ -34,7 +35,6 @@ from wiki.store.identities import commit_email, fold_username
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9]", re.ASCII)
 # ``u`` and digits is the form of commit addresses (u12@users.wiki.invalid is account 12).
 _ACCOUNT_ADDRESS_FORM = re.compile(r"u[0-9]+", re.ASCII)
-_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
 # How long a new token may be valid, in days; None: until it is revoked.
@@ -195,8 +195,8 @@ class AccountService:
         or display name someone has (display names compared without case, accents or extra spaces)."""
         check_new_username(username)
         display_name = _checked_display_name(display_name.strip() or username)
-        if email and not _EMAIL.fullmatch(email):
-            raise BadInput(N_("That is not an e-mail address."))
+        if email:
+            check_email(email)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
         user_id = self.db.add_user(username, display_name, email, role.value, self._hash(password), pending=pending)

@@ -15,11 +15,11 @@ from wiki import pagefile
 from wiki.services.export import ExportService
 from wiki.services.history import HistoryService
 from wiki.services.versions import Version
+from wiki.store.plaintext import WIKI_LINK
 
 #: A short line ends at the first sentence's end; a sentence without one is cut here.
 MAX_LINE = 180
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
-_WIKI_LINK = re.compile(r"\[\[(?:[^|\]]*\|)?([^\]]*)\]\]")
 _PARSER = MarkdownIt("commonmark")
 
 
@@ -44,6 +44,13 @@ class Poster:
     version: Version | None
 
 
+def _shown(link: re.Match[str]) -> str:
+    """What a wiki link shows: its label, else its target.  The page's own link pattern is
+    used (bounded, stopping at ``[``): the poster's earlier one rescanned the rest of the text
+    from every ``[[``, so a paragraph of them took seconds."""
+    return link.group(2) or link.group(1)
+
+
 def first_sentence(body: str) -> str:
     """The first sentence of a page's first paragraph (with its answer, when it asks a question),
     as plain text (links keep their words)."""
@@ -53,7 +60,7 @@ def first_sentence(body: str) -> str:
             continue
         words = [child.content if child.type in ("text", "code_inline") else " " for child in inline.children or []
                  if child.type in ("text", "code_inline", "softbreak", "hardbreak")]  # fmt: skip
-        text = " ".join(_WIKI_LINK.sub(r"\1", "".join(words)).split())
+        text = " ".join(WIKI_LINK.sub(_shown, "".join(words)).split())
         if not text:
             continue
         sentences = _SENTENCE_END.split(text)

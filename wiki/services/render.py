@@ -31,8 +31,10 @@ _SCHEMES = {"http", "https", "mailto", "tel"}
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 _DATA_IMAGE = re.compile(r"data:image/(png|gif|jpeg|webp);", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:(left|center|right)")
-_HEADING = re.compile(r'<h([1-4]) id="([^"]+)">(.*?)</h\1>')
-_TAGS = re.compile(r"<[^>]+>")
+# A heading's text never holds another heading's start, so the search for its end stops
+# there: on a line of many openings it would otherwise rescan the line from each of them.
+_HEADING = re.compile(r'<h([1-4]) id="([^"]+)">((?:(?!<h[1-6] ).)*?)</h\1>')
+_TAGS = re.compile(r"<[^<>]+>")  # stops at the next "<": no rescans of a run of them
 Resolver = Callable[[str, bool], str | None]
 
 

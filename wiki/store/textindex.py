@@ -47,7 +47,10 @@ CREATE INDEX IF NOT EXISTS links_value ON links (kind, value);
 """
 # Tables the schema creates, dropped when the schema version changes.
 TABLES = ("search", "search_words", "search_rows", "links")
-_MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# ``](target "title")``.  The target stops at ``]`` (so one link's target never runs over the
+# next link's start: 20 KB of ``](`` took 10 s inside the writer lock) and the spaces before
+# a title and before ``)`` are one run, read once.
+_MARKDOWN_LINK = re.compile(r"\]\(\s*<?([^\]\s>)]+)>?\s*(?:\"[^\"]*\"\s*)?\)")
 _TERMS = re.compile(r'"([^"]*)"|(\S+)')
 # Exact forms weigh more than stems, titles more than bodies.
 _RANK = "bm25(search, 0.0, 0.0, 8.0, 1.0, 4.0, 0.5)"

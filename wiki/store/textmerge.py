@@ -18,7 +18,7 @@ from pathlib import Path
 
 from wiki.errors import N_, StoreUnavailable
 
-_MARKER_RUN = re.compile(r"^([<|=>])\1*", re.MULTILINE)
+_MARKER_RUN = re.compile(r"^(?:<+|\|+|=+|>+)", re.MULTILINE)  # one character repeated: no backreference stack
 
 
 @dataclass(frozen=True, slots=True)

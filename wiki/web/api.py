@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from wiki.controls import without_controls
 from wiki.errors import N_, BadInput, EditConflict, Unauthorized, WikiError
 from wiki.models import User
 from wiki.numbers import is_whole_number
@@ -54,13 +55,37 @@ async def get_page(request: Request) -> Response:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON object, control characters removed from every string in it (every
+    JSON body of the API is read here)."""
     try:
         data = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         raise BadInput(N_("The body must be a JSON object.")) from None
     if not isinstance(data, dict):
         raise BadInput(N_("The body must be a JSON object."))
-    return data
+    cleaned: dict[str, Any] = _without_controls(data)
+    return cleaned
+
+
+def _without_controls(data: Any) -> Any:
+    """A copy of parsed JSON with ``wiki.controls.without_controls`` applied to every key and
+    string; walked with a list rather than recursion, so depth costs no stack."""
+    root: list[Any] = [data]
+    pending: list[tuple[list[Any] | dict[str, Any], Any]] = [(root, 0)]
+    while pending:
+        container, key = pending.pop()
+        value = container[key]
+        if isinstance(value, str):
+            container[key] = without_controls(value)
+        elif isinstance(value, list):
+            copy = list(value)
+            container[key] = copy
+            pending.extend((copy, index) for index in range(len(copy)))
+        elif isinstance(value, dict):
+            copy_of_object = {without_controls(name): item for name, item in value.items()}
+            container[key] = copy_of_object
+            pending.extend((copy_of_object, name) for name in copy_of_object)
+    return root[0]
 
 
 def string(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:

@@ -1,6 +1,8 @@
 """Atom feeds (RFC 4287): recent changes of the wiki and of each page, and proposals.
 
-Built with ElementTree, so every title, name and message is escaped as XML.
+Built with ElementTree, so every title, name and message is escaped as XML; characters XML
+cannot hold at all (control characters, lone surrogates) are dropped as they are written, so
+no stored text can make a feed ill-formed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from wiki.controls import without_controls
 from wiki.services.history import Change, iso_utc, moment
 from wiki.web import i18n
 from wiki.web.i18n import gettext as _
@@ -44,10 +47,14 @@ class Feed:
     alternate: str
 
 
-def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-    element.text = text
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
+    element.text = without_controls(text)
     return element
+
+
+def _link(parent: ET.Element, href: str, **attributes: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}link", {**attributes, "href": without_controls(href)})
 
 
 def atom(request: Request, feed: Feed, entries: list[Entry]) -> Response:
@@ -58,8 +65,8 @@ def atom(request: Request, feed: Feed, entries: list[Entry]) -> Response:
     _text(root, "id", base + feed.path)
     _text(root, "title", feed.title)
     _text(root, "updated", iso_utc(entries[0].updated if entries else datetime(2009, 7, 23, tzinfo=UTC)))
-    ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "self", "href": base + feed.path})
-    ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": base + feed.alternate})
+    _link(root, base + feed.path, rel="self")
+    _link(root, base + feed.alternate, rel="alternate", type="text/html")
     for item in entries:
         entry = ET.SubElement(root, f"{{{ATOM}}}entry")
         _text(entry, "id", base + item.path)
@@ -67,7 +74,7 @@ def atom(request: Request, feed: Feed, entries: list[Entry]) -> Response:
         _text(entry, "updated", iso_utc(item.updated))
         author = ET.SubElement(entry, f"{{{ATOM}}}author")
         _text(author, "name", item.author)
-        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": base + item.path})
+        _link(entry, base + item.path, rel="alternate", type="text/html")
         _text(entry, "summary", item.summary)
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -131,16 +131,24 @@ async def discussion_json(request: Request) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(cell: object) -> object:
+    """A text cell that would start a formula gets a leading ``'``, as OWASP advises: quoting
+    alone does not stop ``=HYPERLINK(...)`` in a comment from running when the file is opened."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_START) else cell
+
+
 async def discussion_csv(request: Request) -> Response:
     """Comments and supports as CSV (one file; ``type`` says which)."""
     comments, supports = await run_in_threadpool(_discussion_rows, request)
+    rows: list[list[object]] = [["type", "id", "on", "author", "date", "body", "hidden", "hidden_reason"]]
+    rows += [["comment", c["id"], c["on"], c["author"], c["date"], c["body"], c["hidden"], c["hidden_reason"]]
+             for c in comments]  # fmt: skip
+    rows += [["support", "", f"proposal:{s['proposal']}", s["by"], s["date"], "", "", ""] for s in supports]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["type", "id", "on", "author", "date", "body", "hidden", "hidden_reason"])
-    for c in comments:
-        writer.writerow(["comment", c["id"], c["on"], c["author"], c["date"], c["body"], c["hidden"],
-                         c["hidden_reason"]])  # fmt: skip
-    for s in supports:
-        writer.writerow(["support", "", f"proposal:{s['proposal']}", s["by"], s["date"], "", "", ""])
+    csv.writer(buffer).writerows([[_spreadsheet_safe(cell) for cell in row] for row in rows])
     headers = {"Content-Disposition": 'attachment; filename="discussion.csv"'}
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

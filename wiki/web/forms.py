@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from wiki.controls import without_controls
 from wiki.models import User
 from wiki.services.permissions import Action, require
 from wiki.web.session import current_user, require_csrf
@@ -18,8 +19,13 @@ MAX_PART_SIZE = 1_048_576
 
 
 async def read_form(request: Request) -> FormData:
-    """The request's form fields, within the limits above."""
-    return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE)
+    """The request's form fields, within the limits above, control characters removed from
+    every name and value (``wiki.controls``): every form of the wiki is read here."""
+    form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_PART_SIZE)
+    return FormData(
+        [(without_controls(key), without_controls(value) if isinstance(value, str) else value)
+         for key, value in form.multi_items()]
+    )  # fmt: skip
 
 
 def field(form: FormData, key: str) -> str:

@@ -48,7 +48,8 @@ from wiki.web.notices import NoticeRedirect
 from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
 
-_HEADING_HTML = re.compile(r'(<h([1-6]) id="[^"]+">(.*?)</h\2>)')
+# The end of a heading is looked for up to the next heading's start (linear on any line).
+_HEADING_HTML = re.compile(r'(<h([1-6]) id="[^"]+">((?:(?!<h[1-6] ).)*?)</h\2>)')
 
 
 def with_section_links(html: str, name: str, body: str) -> str:
