@@ -21,6 +21,11 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL
 # character of the line: one 40 KB heading of spaces held a save for 18 seconds.
 _HEADING_START = re.compile(r"^#{1,6}[ \t]", re.MULTILINE)
 MAX_TITLE_LENGTH = 200
+# PyYAML's pure-Python reader takes about 0.2 s for 16 KB of flow lists on a busy machine and
+# recurses once per level of nesting (1,000 levels: RecursionError); a page's front matter
+# holds a title and a number, so these bounds are far above any real one.
+MAX_FRONT_MATTER_BYTES = 16_384
+MAX_FRONT_MATTER_DEPTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,49 @@ class PageFile:
     body: str
     title: str
     number: int | None
+
+
+class _Refused(yaml.YAMLError):
+    """Front matter this module will not read; ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` that refuses nesting deeper than ``MAX_FRONT_MATTER_DEPTH``, counted
+    where the composer recurses (the rest of PyYAML works level by level)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self._depth >= MAX_FRONT_MATTER_DEPTH:
+            raise _Refused(
+                N_(
+                    "The front matter (between the --- lines) nests too deeply (at most {depth} levels).",
+                    depth=MAX_FRONT_MATTER_DEPTH,
+                )
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _load_front_matter(block: str) -> object:
+    """The YAML value of a front matter block; ``yaml.YAMLError`` when it is not valid or
+    is too large or too deep to read."""
+    if len(block.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise _Refused(N_("The front matter (between the --- lines) is too long (at most 16 KB)."))
+    loader = _BoundedLoader(block)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def normalise_text(text: str) -> str:
@@ -73,7 +121,11 @@ def parse(text: str, name: str, *, strict: bool = False) -> PageFile:
     if match:
         front_matter, body = match.group(0), text[match.end() :]
         try:
-            loaded = yaml.safe_load(match.group(1) or "")
+            loaded = _load_front_matter(match.group(1) or "")
+        except _Refused as refused:
+            if strict:
+                raise BadInput(refused.message) from None
+            loaded = {}
         except yaml.YAMLError:
             if strict:
                 raise BadInput(N_("The front matter (between the --- lines) is not valid YAML.")) from None

@@ -5,7 +5,6 @@ Shapes are a contract (see the README): outside scripts rely on them.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +19,7 @@ from wiki.services.accounts import commit_author
 from wiki.services.history import iso_utc
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action, require
+from wiki.web import jsonbody
 from wiki.web.i18n import gettext
 from wiki.web.session import site_of
 
@@ -55,15 +55,9 @@ async def get_page(request: Request) -> Response:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object, control characters removed from every string in it (every
-    JSON body of the API is read here)."""
-    try:
-        data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise BadInput(N_("The body must be a JSON object.")) from None
-    if not isinstance(data, dict):
-        raise BadInput(N_("The body must be a JSON object."))
-    cleaned: dict[str, Any] = _without_controls(data)
+    """The request's JSON object (nesting bounded, see ``jsonbody``), control characters removed
+    from every string in it (every JSON body of the API is read here)."""
+    cleaned: dict[str, Any] = _without_controls(jsonbody.parse_object(await request.body()))
     return cleaned
 
 

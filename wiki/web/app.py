@@ -39,6 +39,7 @@ from wiki.web import (
     history,
     hooks,
     i18n,
+    openapi,
     pages,
     proposals,
     readers,
@@ -260,6 +261,7 @@ ROUTES = [
     Route("/api/proposals/{id}/decline", api_proposals.decline, methods=["POST"]),
     Route("/api/proposals/{id}/withdraw", api_proposals.withdraw, methods=["POST"]),
     Route("/api/hooks/git", hooks.git_hook, methods=["POST"]),
+    Route("/api/openapi.json", openapi.openapi_json, methods=["GET"]),
     Mount("/static", STATIC, name="static"),
 ]
 

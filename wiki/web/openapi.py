@@ -1,0 +1,120 @@
+"""``GET /api/openapi.json``: the JSON API described as OpenAPI 3.1, from one table.
+
+Each row names a route of the API, its parameters and its body; a test checks that the table
+and the app's routes list the same operations, so the document cannot go stale, and drives
+every documented operation with hostile values.  Shapes are those the README promises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+_TEXT = {"type": "string"}
+_ERROR = {
+    "description": "An error: a machine code and a message in the request's language.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_CHANGES = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["path", "body"],
+        "properties": {"path": _TEXT, "body": {"type": "string", "description": "The whole page file."}},
+    },
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented operation: ``path`` as in the app's routes, without converters."""
+
+    method: str
+    path: str
+    summary: str
+    query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    required: tuple[str, ...] = ()
+    token: bool = False
+
+
+_LIMIT = {"type": "string", "pattern": "^[0-9]{1,18}$", "description": "How many at most."}
+_REASON = {"reason": _TEXT}
+OPERATIONS = (
+    Operation("GET", "/api/pages", "Every page, principles first."),
+    Operation("GET", "/api/pages/{name}", "One page file and its last revision.", {"revision": _TEXT}),
+    Operation("PUT", "/api/pages/{name}", "Save a page (201 when created, 409 on a conflict).",
+              body={"body": _TEXT, "base_revision": _TEXT, "message": _TEXT}, required=("body",), token=True),
+    Operation("GET", "/api/history/{name}", "A page's revisions, newest first.", {"limit": _LIMIT, "before": _TEXT}),
+    Operation("GET", "/api/changes", "Recent changes, newest first.",
+              {"limit": _LIMIT, "before": _TEXT, "author": _TEXT}),
+    Operation("GET", "/api/search", "Pages and proposals that match.",
+              {"q": _TEXT, "limit": {"type": "string", "pattern": "^[0-9]{1,2}$", "description": "1 to 50."}}),
+    Operation("GET", "/api/proposals", "Proposals, optionally by status.",
+              {"status": {"type": "string", "enum": ["open", "accepted", "declined", "withdrawn"]}}),
+    Operation("POST", "/api/proposals", "Propose changes (201 with the proposal).",
+              body={"title": _TEXT, "description": _TEXT, "principle": {"type": "boolean"}, "changes": _CHANGES},
+              required=("title", "changes"), token=True),
+    Operation("GET", "/api/proposals/{id}", "One proposal with its changes and discussion."),
+    Operation("PUT", "/api/proposals/{id}", "Revise a proposal.",
+              body={"changes": _CHANGES, "message": _TEXT, "head_revision": _TEXT},
+              required=("changes", "head_revision"), token=True),
+    Operation("POST", "/api/proposals/{id}/comments", "Comment on a proposal (201).", body={"body": _TEXT},
+              required=("body",), token=True),
+    Operation("POST", "/api/proposals/{id}/comments/{comment}/hide", "Hide a comment (maintainers).",
+              body=_REASON, token=True),
+    Operation("POST", "/api/proposals/{id}/support", "Support a proposal.", token=True),
+    Operation("DELETE", "/api/proposals/{id}/support", "Withdraw one's support.", token=True),
+    Operation("POST", "/api/proposals/{id}/accept", "Accept a proposal (maintainers).", body=_REASON, token=True),
+    Operation("POST", "/api/proposals/{id}/decline", "Decline a proposal (maintainers).", body=_REASON, token=True),
+    Operation("POST", "/api/proposals/{id}/withdraw", "Withdraw one's own proposal.", body=_REASON, token=True),
+    Operation("POST", "/api/hooks/git", "The shared remote's forge asks for a fetch (hook secret)."),
+    Operation("GET", "/api/openapi.json", "This document."),
+)  # fmt: skip
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    names = [part[1:-1] for part in op.path.split("/") if part.startswith("{")]
+    parameters = [{"name": n, "in": "path", "required": True, "schema": _TEXT} for n in names]
+    parameters += [{"name": n, "in": "query", "required": False, "schema": s} for n, s in op.query.items()]
+    described: dict[str, Any] = {
+        "summary": op.summary,
+        "parameters": parameters,
+        "responses": {"200": {"description": "Done."}, "4XX": _ERROR},
+    }
+    if op.body is not None:
+        schema = {"type": "object", "properties": op.body, "required": list(op.required)}
+        described["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    if op.token:
+        described["security"] = [{"token": []}]
+    return described
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document of the JSON API."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    error = {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {"error": _TEXT, "message": _TEXT, "current_revision": _TEXT, "current_body": _TEXT},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Principles wiki API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": error},
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "A personal token."}},
+        },
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    """The document, the same for everyone."""
+    return JSONResponse(document())
