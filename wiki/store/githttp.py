@@ -1,7 +1,9 @@
 """Git's smart HTTP (``git http-backend``) for read-only clones, run as a CGI program.
 
 Only fetching is ever started: the caller (``services.clone``) allows only the
-upload-pack service, and git itself is told ``http.receivepack=false``.
+upload-pack service, and git itself is told ``http.receivepack=false``.  git is never
+told of a ``Content-Encoding``: bodies come inflated, within the body limit, because
+``http-backend`` inflates without any.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ async def upload_pack(git_dir: Path, path: str, request: Mapping[str, str], body
         "QUERY_STRING": request.get("query", ""),
         "REQUEST_METHOD": request.get("method", "GET"),
         "CONTENT_TYPE": request.get("content_type", ""),
-        "HTTP_CONTENT_ENCODING": request.get("content_encoding", ""),
         "GIT_PROTOCOL": request.get("git_protocol", ""),
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "GIT_CONFIG_NOSYSTEM": "1",

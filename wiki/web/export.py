@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from wiki import PROJECT_ROOT
+from wiki.web.bodies import inflated
 from wiki.web.session import public_base, site_of
 from wiki.web.static import STYLESHEETS
 from wiki.web.templating import ENVIRONMENT
@@ -53,16 +54,19 @@ async def site_zip(request: Request) -> Response:
 
 
 async def git_http(request: Request) -> Response:
-    """Smart HTTP for ``git clone http://HOST/wiki.git``, fetch only."""
+    """Smart HTTP for ``git clone http://HOST/wiki.git``, fetch only.  git compresses larger
+    requests: they reach git inflated, within the body limit (``bodies.inflated``)."""
+    encoding = request.headers.get("content-encoding", "")
+    body = await run_in_threadpool(inflated, await request.body(), encoding)
     details = {
         "service": request.query_params.get("service", ""),
         "method": request.method,
         "query": request.url.query,
         "content_type": request.headers.get("content-type", ""),
-        "content_encoding": request.headers.get("content-encoding", ""),
+        "content_encoding": "",  # inflated above
         "git_protocol": request.headers.get("git-protocol", ""),
     }
-    answer = await site_of(request).clone.answer(request.path_params["path"], details, await request.body())
+    answer = await site_of(request).clone.answer(request.path_params["path"], details, body)
     headers = dict(answer.headers)
     media_type = headers.pop("Content-Type", "application/octet-stream")
     return StreamingResponse(answer.body, status_code=answer.status, headers=headers, media_type=media_type)
