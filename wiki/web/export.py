@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from wiki import PROJECT_ROOT
 from wiki.web.bodies import inflated
@@ -69,4 +73,19 @@ async def git_http(request: Request) -> Response:
     answer = await site_of(request).clone.answer(request.path_params["path"], details, body)
     headers = dict(answer.headers)
     media_type = headers.pop("Content-Type", "application/octet-stream")
-    return StreamingResponse(answer.body, status_code=answer.status, headers=headers, media_type=media_type)
+    return GitResponse(answer.body, answer.close, status_code=answer.status, headers=headers, media_type=media_type)
+
+
+class GitResponse(StreamingResponse):
+    """git's answer as it streams; closed however sending ends, so a client that goes away
+    mid-clone leaves no git process writing into a pipe no one reads."""
+
+    def __init__(self, body: AsyncIterator[bytes], close: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
+        super().__init__(body, **kwargs)
+        self.close = close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.close()
