@@ -140,6 +140,13 @@ def is_disk_full(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
+class Busy(StoreUnavailable):
+    """Too many git processes of one kind run already and the wait for a turn ran out (503)."""
+
+    code = "busy"
+    retry_after = 5  # seconds, sent as ``Retry-After``
+
+
 class TooManyAttempts(WikiError):
     """Too many failed sign-ins for this account or from this address; wait and retry (429)."""
 

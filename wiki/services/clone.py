@@ -16,7 +16,10 @@ class CloneService:
         self.repo = repo
 
     async def answer(self, path: str, request: Mapping[str, str], body: bytes) -> CgiAnswer:
-        """Run a fetch; ``Forbidden`` for any push, ``NotFound`` for anything else."""
+        """Run a fetch; ``Forbidden`` for any push, ``NotFound`` for anything else.
+
+        ``body`` comes inflated: the web layer inflates within the body limit, and git is
+        never told of a ``Content-Encoding`` (it would inflate without any limit)."""
         service = request.get("service", "")
         if path == "git-receive-pack" or service == "git-receive-pack":
             raise Forbidden(N_("This repository is read-only: propose changes in the wiki instead."))

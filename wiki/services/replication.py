@@ -11,25 +11,55 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
 
 from wiki.numbers import is_whole_number
 from wiki.services.pages import PageService
 from wiki.services.proposals import RECORDS, ProposalService
-from wiki.store.replica import Replica
+from wiki.store.replica import Replica, recording_publishes
 
 log = logging.getLogger(__name__)
+
+# The seal purpose of a write mark: no signature made for another use passes for one.
+WRITE_MARK = "replica-write"
+_MARK = re.compile(r"([0-9a-f]{40}|[0-9a-f]{64})-([0-9]{1,12}\.[0-9]{3})-([0-9a-f]{64})")
+
+
+class Sealer(Protocol):
+    """Signs values the browser carries back (``AccountService`` does, with the site's key)."""
+
+    def seal(self, purpose: str, value: str) -> str: ...
+
+    def sealed(self, purpose: str, value: str, signature: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class WriteMark:
+    """A save this site acknowledged: the object it published and the wall-clock time after it."""
+
+    revision: str
+    moment: float
 
 
 class ReplicationService:
     """The link to the shared remote, or none (a single instance)."""
 
     def __init__(
-        self, replica: Replica | None, pages: PageService, proposals: ProposalService, hook_secret: str
+        self,
+        replica: Replica | None,
+        pages: PageService,
+        proposals: ProposalService,
+        hook_secret: str,
+        sealer: Sealer | None = None,
     ) -> None:
         self.replica = replica
+        self.sealer = sealer
         self.pages = pages
         self.proposals = proposals
         self.hook_secret = hook_secret
@@ -53,14 +83,47 @@ class ReplicationService:
         self.synced_at = max(self.synced_at, started)
         return moved
 
-    def sync_since(self, moment: float) -> None:
-        """Make sure this copy includes what any instance published before ``moment`` (a wall
-        clock time), fetching unless a fetch started after it; concurrent callers share one."""
-        if self.replica is None or self.synced_at >= moment:
-            return
+    # -- following one's own writes -------------------------------------------------------
+
+    def recording(self) -> AbstractContextManager[list[str]]:
+        """Collect what the saves made in this context (and its thread-pool calls) published."""
+        return recording_publishes()
+
+    def write_mark(self, revision: str) -> str:
+        """A signed mark of a save that published ``revision`` now: the browser carries it, so
+        the next replica it reaches fetches once before serving it (see ``catch_up_with``)."""
+        if self.sealer is None:
+            return ""
+        value = f"{revision}-{time.time():.3f}"
+        return f"{value}-{self.sealer.seal(WRITE_MARK, value)}"
+
+    def read_mark(self, mark: str, lifetime: float) -> WriteMark | None:
+        """The save a mark stands for, or None when it was not made by a site sharing this
+        one's key (forged, altered), or is older than ``lifetime`` seconds (the interval
+        fetch has brought it by then).  No git work: safe to call for every request."""
+        found = _MARK.fullmatch(mark) if self.sealer is not None and len(mark) <= 200 else None
+        if found is None or self.sealer is None:
+            return None
+        revision, moment, signature = found.groups()
+        if not self.sealer.sealed(WRITE_MARK, f"{revision}-{moment}", signature):
+            return None
+        now = time.time()
+        when = float(moment)
+        if when < now - lifetime or when > now + 60:  # stale, or from a clock far ahead
+            return None
+        return WriteMark(revision, min(when, now))  # slightly ahead: another machine's clock
+
+    def catch_up_with(self, mark: WriteMark) -> bool:
+        """Fetch before serving someone who just saved, unless this copy already has what they
+        saved or a fetch started after their save: at most one fetch per save, however often
+        the mark comes back.  True when it fetched."""
+        if self.replica is None or self.synced_at >= mark.moment or self.replica.has_object(mark.revision):
+            return False
         with self._sync_lock:
-            if self.synced_at < moment:
-                self.sync()
+            if self.synced_at >= mark.moment:
+                return False
+            self.sync()
+            return True
 
     def _refresh(self, refs: list[str]) -> None:
         """Called holding the writer lock, right after refs followed the remote."""

@@ -148,5 +148,5 @@ def open_site(settings: Settings) -> Site:
         accounts=accounts,
         renderer=renderer,
         database=database,
-        replication=ReplicationService(replica, pages, proposals, settings.hook_secret),
+        replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
     )

@@ -47,6 +47,7 @@ from wiki.errors import N_, DiskFull, NotFound, PathClash, StoreUnavailable, Wor
 from wiki.models import Author, CommitRecord, FileChange
 from wiki.names import check_revision
 from wiki.numbers import is_whole_number
+from wiki.store.gitslots import BLAME, MAINTENANCE
 
 log = logging.getLogger(__name__)
 
@@ -432,8 +433,10 @@ class GitRepository:
         return result.returncode == 0
 
     def blame(self, commit: str, path: str) -> list[BlameLine]:
-        """Who last changed each line of ``path`` as of ``commit``, from ``git blame --porcelain``."""
-        out = self._run("blame", "--porcelain", check_revision(commit), "--", path)
+        """Who last changed each line of ``path`` as of ``commit``, from ``git blame --porcelain``
+        (in one of the few blame slots: ``Busy`` when none comes in time)."""
+        with BLAME.held():
+            out = self._run("blame", "--porcelain", check_revision(commit), "--", path)
         lines: list[BlameLine] = []
         known: dict[str, tuple[str, int, str]] = {}
         sha, author, when, email = "", "", 0, ""
@@ -742,15 +745,17 @@ class GitRepository:
         return result.stdout.decode().strip() if result.returncode == 0 else None
 
     def _maintenance_step(self, *args: str) -> bool:
-        """Run one git maintenance command that ``close()`` can stop; True when it succeeded."""
-        with self._maintenance_lock:
-            if self._closing:
-                return False
-            process = subprocess.Popen(
-                self._command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-            )
-            self._maintenance = process
-        _, errors = process.communicate()
+        """Run one git maintenance command that ``close()`` can stop; True when it succeeded.
+        One at a time in the process, whatever the repository (``MAINTENANCE``)."""
+        with MAINTENANCE.held():
+            with self._maintenance_lock:
+                if self._closing:
+                    return False
+                process = subprocess.Popen(
+                    self._command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+                )
+                self._maintenance = process
+            _, errors = process.communicate()
         with self._maintenance_lock:
             self._maintenance = None
         if process.returncode != 0 and not self._closing:

@@ -19,12 +19,18 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from wiki.errors import N_, StoreUnavailable
+from wiki.names import check_revision
 from wiki.store.gitrepo import GitRepository
 
 log = logging.getLogger(__name__)
+
+# The objects published from this context, when someone listens (see ``recording_publishes``).
+_PUBLISHED: ContextVar[list[str] | None] = ContextVar("wiki_published", default=None)
 
 # The refs a wiki owns: main and proposal branches, proposal records, named versions.
 NAMESPACES = ("refs/heads/", "refs/meta/", "refs/tags/")
@@ -71,6 +77,9 @@ class Replica:
         """Move ``name`` on the remote from ``old`` to ``new``; False when it had moved there
         (this instance has then fetched it).  Raises ``RemoteUnavailable``.  Hold ``writer()``."""
         if self._push(name, new, old):
+            published = _PUBLISHED.get()
+            if published is not None:
+                published.append(new)
             return True
         self._sync()
         if self._remote_value(name) == old:  # refused, but not because someone else moved it
@@ -137,6 +146,10 @@ class Replica:
         """What the last fetch saw of ``name`` on the remote."""
         return self._refs(STAGING + name[5:]).get(STAGING + name[5:])
 
+    def has_object(self, sha: str) -> bool:
+        """True when this copy holds the object ``sha`` (a commit or a tag)."""
+        return self._git("cat-file", "-e", check_revision(sha)).returncode == 0
+
     # -- plumbing -------------------------------------------------------------------------
 
     def _refs(self, prefix: str) -> dict[str, str]:
@@ -156,3 +169,16 @@ class Replica:
         except subprocess.TimeoutExpired:
             log.warning("git %s did not finish within %s s", args[0], self.timeout)
             raise RemoteUnavailable(UNREACHABLE) from None
+
+
+@contextmanager
+def recording_publishes() -> Iterator[list[str]]:
+    """Collect the objects this context publishes to the remote, in order: a thread-pool call
+    made from it runs in a copy of the context that shares the list, so a request hears of
+    its own saves and of no one else's."""
+    published: list[str] = []
+    token = _PUBLISHED.set(published)
+    try:
+        yield published
+    finally:
+        _PUBLISHED.reset(token)

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from wiki.config import Settings
-from wiki.errors import N_, NotFound, StoreUnavailable, WikiError
+from wiki.errors import N_, Busy, NotFound, StoreUnavailable, WikiError
 from wiki.services.history import iso_utc
 from wiki.services.site import Site, open_site
 from wiki.web import (
@@ -64,9 +64,10 @@ def _is_api(request: Request) -> bool:
 async def wiki_error(request: Request, error: Exception) -> Response:
     """Every domain error, as JSON for the API and as a page for people."""
     assert isinstance(error, WikiError)
-    if _is_api(request):
-        return api.error_response(error)
-    return pages.error_page(request, error)
+    response = api.error_response(error) if _is_api(request) else pages.error_page(request, error)
+    if isinstance(error, Busy):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 async def http_error(request: Request, error: Exception) -> Response:
