@@ -86,6 +86,6 @@ def test_a_shared_budget_bounds_many_comparisons() -> None:
     budget = Budget()
     start = time.thread_time()
     for seed in range(30):
-        compare(few_words(seed, 20, 300), few_words(seed + 100, 20, 300), budget)
+        compare(few_words(seed, 20, 200), few_words(seed + 100, 20, 200), budget)
     assert time.thread_time() - start < 0.7
     assert budget.ran_out
