@@ -29,6 +29,7 @@ from typing import Literal
 
 Kind = Literal["same", "added", "removed"]
 Opcode = tuple[str, int, int, int, int]
+Junk = Callable[[Hashable], bool] | None
 _WORDS = re.compile(r"\s+|\w+|[^\w\s]")
 
 #: The longest stretch (items a side) handed to ``SequenceMatcher``: its worst case at 200 is
@@ -102,16 +103,14 @@ def _common_ends(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[int, int
     return start, end
 
 
-def _anchors(a: Sequence[Hashable], b: Sequence[Hashable], junk: Callable[[str], bool] | None) -> list[tuple[int, int]]:
+def _anchors(a: Sequence[Hashable], b: Sequence[Hashable], junk: Junk) -> list[tuple[int, int]]:
     """Pairs (i, j) of items that occur exactly once in ``a`` and once in ``b``, the longest
     run of them in the same order on both sides (patience sorting: ``n log n``)."""
     once_a = {item for item, count in Counter(a).items() if count == 1}
     once_b = {item for item, count in Counter(b).items() if count == 1}
     where_b = {item: j for j, item in enumerate(b) if item in once_a and item in once_b}
     pairs = [
-        (i, where_b[item])
-        for i, item in enumerate(a)
-        if item in where_b and not (junk is not None and isinstance(item, str) and junk(item))
+        (i, where_b[item]) for i, item in enumerate(a) if item in where_b and not (junk is not None and junk(item))
     ]
     tails: list[int] = []  # tails[k]: the smallest j ending an increasing run of length k + 1
     tail_at: list[int] = []  # its index in pairs
@@ -136,7 +135,7 @@ def _stretch(
     a: Sequence[Hashable],
     b: Sequence[Hashable],
     at: tuple[int, int],
-    junk: Callable[[str], bool] | None,
+    junk: Junk,
     budget: Budget,
 ) -> list[Opcode]:
     """Opcodes of a stretch between anchors (starting ``at`` in the whole sequences): the
@@ -150,9 +149,7 @@ def _stretch(
     return [("replace", i, i + len(a), j, j + len(b))]
 
 
-def _opcodes(
-    a: Sequence[Hashable], b: Sequence[Hashable], junk: Callable[[str], bool] | None, budget: Budget
-) -> list[Opcode]:
+def _opcodes(a: Sequence[Hashable], b: Sequence[Hashable], junk: Junk, budget: Budget) -> list[Opcode]:
     """Like ``SequenceMatcher.get_opcodes``, in bounded work (see the module's docstring)."""
     start, end = _common_ends(a, b)
     middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
@@ -171,6 +168,10 @@ def _opcodes(
     return codes
 
 
+def _is_space(token: Hashable) -> bool:
+    return isinstance(token, str) and token.isspace()
+
+
 def _word_diff(old: str, new: str, budget: Budget) -> tuple[Piece, ...]:
     if len(old) > MAX_WORD_DIFF_CHARS or len(new) > MAX_WORD_DIFF_CHARS:
         return (Piece("removed", old), Piece("added", new))
@@ -178,7 +179,7 @@ def _word_diff(old: str, new: str, budget: Budget) -> tuple[Piece, ...]:
     pieces: list[Piece] = []
     # Spaces may extend a match but not start one: they are a third of all tokens, and as
     # anchors they made the matcher three times slower without better results.
-    for tag, i1, i2, j1, j2 in _opcodes(a, b, str.isspace, budget):
+    for tag, i1, i2, j1, j2 in _opcodes(a, b, _is_space, budget):
         if tag == "equal":
             pieces.append(Piece("same", "".join(a[i1:i2])))
             continue
