@@ -9,6 +9,7 @@ import random
 import resource
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -121,9 +122,7 @@ def test_the_largest_proposal_is_shown_within_the_budget(client: TestClient, sit
     for action in ("review", "preview", "save"):
         data = {"csrf_token": token, "head": head, "action": action, "message": "m", **fields}
         status = 303 if action == "save" else 200
-        within_budget(
-            f"revise, {action}", lambda data=data: client.post(f"/proposals/{number}/revise", data=data), status
-        )
+        within_budget(f"revise, {action}", partial(client.post, f"/proposals/{number}/revise", data=data), status)
 
     other = site.accounts.add_user("ander", PASSWORD, Role.CONTRIBUTOR, display_name="Ander")
     client.post("/signout", data={"csrf_token": token})
@@ -143,7 +142,7 @@ def test_a_preview_of_the_largest_body_is_within_the_budget(client: TestClient, 
         ("worst paragraphs", worst_page(random.Random(3), MAX_PAGE_BYTES)),
     ):
         data = {"csrf_token": token, "body": fitting(body)}
-        within_budget(f"preview, {label}", lambda data=data: client.post("/preview", data=data))
+        within_budget(f"preview, {label}", partial(client.post, "/preview", data=data))
 
 
 def test_history_compare_blame_search_and_export_of_big_revisions_are_within_the_budget(
