@@ -53,7 +53,7 @@ def worst_case_urls(tmp_path: Path, settings: Settings) -> tuple[list[str], list
     # both cores) every request is slower, which is not what this test measures.
     site.repo.maintain()
     site.close()
-    sets = ([], [])
+    sets: tuple[list[str], list[str]] = ([], [])
     for n, number in enumerate(proposals):
         sets[n % 2].append(f"/proposals/{number}")
     sets[0].append(f"/compare/{BIG}?from={revisions[0]}&to={revisions[1]}")
