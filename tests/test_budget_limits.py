@@ -21,6 +21,7 @@ from wiki.models import Role, User
 from wiki.services.accounts import commit_author
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
 from wiki.services.proposal_limits import MAX_PROPOSAL_BYTES, MAX_PROPOSAL_PAGES, MAX_REVISIONS_SHOWN
+from wiki.services.proposals import MAX_DESCRIPTION
 from wiki.services.search import MAX_QUERY
 from wiki.services.site import Site
 from wiki.web.app import create_app
@@ -98,7 +99,7 @@ def largest_proposal(site: Site, author: User, seed: int = 14) -> int:
     def texts() -> list[tuple[str, str]]:
         return [(f"deel-{n}", f"# Deel {n}\n\n{worst_page(rng, per_page)}\n") for n in range(MAX_PROPOSAL_PAGES)]
 
-    proposal = site.proposals.create(author, "Alles anders", "Waarom", texts())
+    proposal = site.proposals.create(author, "Alles anders", "[" * MAX_DESCRIPTION, texts())
     head = proposal.head_revision
     for _ in range(MAX_REVISIONS_SHOWN + 2):
         head = site.proposals.revise(proposal.id, author, texts(), "Weer anders", head).head_revision

@@ -172,7 +172,7 @@ async def show(request: Request) -> Response:
         "comments": site.discussion.comments(proposal_target(number)),
         "supporters": supporters,
         "supports": user is not None and any(name == user.username for name, _ in supporters),
-        "description_html": site.renderer.render(record.description) if record.description else "",
+        "description_html": site.renderer.render_text(record.description) if record.description else "",
         "can_support": is_open and allowed(user, Action.SUPPORT),
         "can_comment": allowed(user, Action.COMMENT),
         "can_hide": allowed(user, Action.HIDE_COMMENT),
