@@ -67,6 +67,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/healthz", "GET"): (Action.READ, "/healthz"),
     ("/.well-known/security.txt", "GET"): (None, "/.well-known/security.txt"),
     ("/favicon.ico", "GET"): (None, "/favicon.ico"),
+    ("/api/openapi.json", "GET"): (None, "/api/openapi.json"),
     ("/api/pages", "GET"): (Action.READ, "/api/pages"),
     ("/api/pages/{name:path}", "GET"): (Action.READ, f"/api/pages/{PAGE}"),
     ("/api/pages/{name:path}", "PUT"): (Action.EDIT, f"/api/pages/{PAGE}"),

@@ -26,7 +26,7 @@ from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFoun
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
-from wiki.services import diff
+from wiki.services import diff, proposal_limits
 from wiki.services.accounts import commit_author
 from wiki.services.gittexts import without_trailer
 from wiki.services.history import FORMER_AUTHOR
@@ -118,6 +118,8 @@ class ProposalRevision:
     date: int
     message: str
     diffs: list[PathDiff]
+    #: False for the older revisions, listed without their changes (``MAX_REVISIONS_SHOWN``).
+    shown: bool = True
 
 
 @dataclass(frozen=True)
@@ -230,11 +232,15 @@ class ProposalService:
         blob = self.repo.blob_at(commit, page_file(name))
         return None if blob is None else self.pages.text_of_blob(blob)
 
-    def _path_diff(self, name: str, before: str | None, after: str | None) -> PathDiff:
+    def _path_diff(self, name: str, before: str | None, after: str | None, budget: diff.Budget) -> PathDiff:
         old = pagefile.parse(before, name).body if before else ""
         new = pagefile.parse(after, name).body if after else ""
         title = pagefile.parse(after or before or "", name).title
-        return PathDiff(name, title, after, before, diff.compare(old, new))
+        return PathDiff(name, title, after, before, diff.compare(old, new, budget))
+
+    def proposed_texts(self, proposal: Proposal) -> dict[str, str | None]:
+        """Each proposed page's text at the proposal's head (None: the proposal deletes it)."""
+        return {name: self._text(proposal.head_revision, name) for name in proposal.record.paths}
 
     def changes(self, proposal: Proposal) -> list[PathDiff]:
         """Each proposed page against the current version on main (or on the merge, once accepted)."""
@@ -244,25 +250,36 @@ class ProposalService:
         if proposal.record.status == ACCEPTED and decision.get("merge"):
             parents = self.repo.parents(decision["merge"])
             against = parents[0] if parents else main
+        budget = diff.Budget()
         return [
             self._path_diff(
-                name, self._text(against, name) if against else None, self._text(proposal.head_revision, name)
+                name, self._text(against, name) if against else None, self._text(proposal.head_revision, name), budget
             )
             for name in proposal.record.paths
         ]
 
     def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
-        """The proposal's own revisions, oldest first, each with its diff."""
+        """The proposal's own revisions, oldest first; the newest ``MAX_REVISIONS_SHOWN`` with
+        their diffs (sharing one diff budget), the older ones without, so that a proposal
+        revised a thousand times costs no more to show than one revised ten times."""
+        commits = list(self.repo.log(proposal.head_revision, proposal.record.origin_revision))
+        first_shown = len(commits) - proposal_limits.MAX_REVISIONS_SHOWN
+        budget = diff.Budget()
         revisions = []
-        for commit in self.repo.log(proposal.head_revision, proposal.record.origin_revision):
+        for number, commit in enumerate(commits):
+            message = without_trailer(commit.message)
+            if number < first_shown:
+                revisions.append(
+                    ProposalRevision(commit.revision, commit.author, commit.date, message, [], shown=False)
+                )
+                continue
             parents = self.repo.parents(commit.revision)
             diffs = []
             for name in proposal.record.paths:
                 before = self._text(parents[0], name) if parents else None
                 after = self._text(commit.revision, name)
                 if before != after:
-                    diffs.append(self._path_diff(name, before, after))
-            message = without_trailer(commit.message)
+                    diffs.append(self._path_diff(name, before, after, budget))
             revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, message, diffs))
         return revisions
 
@@ -301,6 +318,7 @@ class ProposalService:
     def _checked_changes(self, changes: list[tuple[str, str]]) -> dict[str, bytes]:
         if not changes:
             raise BadInput(N_("A proposal needs at least one page."))
+        proposal_limits.check_page_count(len(changes))
         files = {}
         for name, text in changes:
             valid = check_page_name(name)
@@ -343,6 +361,7 @@ class ProposalService:
         if principle:
             changes = self._as_new_principle(changes)
         files = self._checked_changes(changes)
+        proposal_limits.check_size(files.values())
         author = commit_author(user)
         existing = [
             int(ref.rsplit("/", 1)[-1]) for ref in self.repo.refs(RECORDS) if is_whole_number(ref.rsplit("/", 1)[-1])
@@ -402,18 +421,34 @@ class ProposalService:
         if not is_author(user, record) and not user.can(Role.EDITOR):
             raise Forbidden(N_("Only its author or an editor can change a proposal."))
 
+    def check_may_revise(self, proposal_id: int, user: User) -> Proposal:
+        """The proposal, or ``Forbidden`` when ``user`` may not revise it: asked before a
+        revision is read or checked, so refusing costs the same whatever was sent."""
+        proposal = self.get(proposal_id)
+        self._may_revise(user, proposal.record)
+        return proposal
+
+    def _check_revised_size(self, record: Record, current: str, files: dict[str, bytes]) -> None:
+        """``TooLarge`` when the proposal would outgrow its limits with ``files`` at ``current``."""
+        names = {page_name_of_file(path) or path for path in files}
+        kept = [name for name in record.paths if name not in names]
+        proposal_limits.check_page_count(len(kept) + len(names))
+        proposal_limits.check_size([*files.values(), *((self._text(current, name) or "").encode() for name in kept)])
+
     def revise(self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str) -> Proposal:
         """Add a revision (one commit) to an open proposal; 409 when its head moved since ``head``."""
-        author = commit_author(user)
         with self.repo.writer():
             current, record_commit = self._refs(proposal_id)
             record = self._record_at(record_commit)
             self._may_revise(user, record)
+            author = commit_author(user)
+            proposal_limits.check_page_count(len(changes))
             if record.principle:
                 if any(check_page_name(name) not in record.paths for name, _text in changes):
                     raise BadInput(N_("A new principle is exactly one new page."))
                 changes = [(name, _without_number(name, text)) for name, text in changes]
             files = self._checked_changes(changes)
+            self._check_revised_size(record, current, files)
             if current != head:
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
@@ -426,7 +461,8 @@ class ProposalService:
             if not self.repo.move_ref(f"{BRANCHES}{proposal_id}", commit, current):
                 raise ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
             names = [page_name_of_file(path) or path for path in files]
-            new_paths = [name for name in names if name not in record.paths]
+            known = set(record.paths)
+            new_paths = [name for name in names if name not in known]
             if new_paths:
                 record.paths += new_paths
                 self._write_record(record, record_commit, self.texts.pages_added(proposal_id), author)

@@ -8,6 +8,7 @@ a template.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import slugify as anchor_slug
 
 from wiki.names import slugify
 from wiki.store.plaintext import WIKI_LINK
@@ -71,6 +72,25 @@ def _alignment_as_class(state: StateCore) -> None:
                     token.attrSet("class", f"align-{match.group(1)}")
 
 
+def _anchors(state: StateCore) -> None:
+    """An ``id`` on every heading, unique on the page (as ``mdit_py_plugins.anchors`` gives,
+    whose search for a free ``slug-N`` started at 1 for every heading: 14,000 headings named
+    alike, 100 KB of text, took 13 s to render).  Here the search goes on where it stopped."""
+    taken: set[str] = set()
+    next_number: dict[str, int] = {}
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        children = state.tokens[index + 1].children or []
+        slug = anchor_slug("".join(child.content for child in children if child.type in ("text", "code_inline")))
+        unique, number = slug, next_number.get(slug, 1)
+        while unique in taken:
+            unique, number = f"{slug}-{number}", number + 1
+        next_number[slug] = number
+        taken.add(unique)
+        token.attrSet("id", unique)
+
+
 def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     """``[[Title]]`` and ``[[path|label]]`` as one token; resolved when rendered."""
     if not state.src.startswith("[[", state.pos):
@@ -110,7 +130,7 @@ def make_renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "maxNesting": 20})
     md.enable(["table", "strikethrough"])
     md.validateLink = link_allowed  # type: ignore[method-assign]
-    anchors_plugin(md, min_level=1, max_level=6)
+    md.core.ruler.push("anchor", _anchors)
     md.core.ruler.push("data_only_for_images", _data_only_for_images)
     md.core.ruler.push("alignment_as_class", _alignment_as_class)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
@@ -118,14 +138,40 @@ def make_renderer() -> MarkdownIt:
     return md
 
 
+#: Characters of HTML the renderer's cache may hold (besides its count of entries).
+_CACHE_CHARS = 64_000_000
+
+
+def text_key(markdown: str) -> str:
+    """A cache key for ``markdown`` rendered without wiki links resolved: its digest (the
+    text itself decides the HTML, as a blob id does)."""
+    return "text:" + hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
 class Renderer:
-    """Renders Markdown, caching the HTML by blob id (a blob's text never changes)."""
+    """Renders Markdown, caching the HTML by blob id (a blob's text never changes) or by the
+    text's digest; the least recently used is dropped beyond ``size`` entries or ``_CACHE_CHARS``."""
 
     def __init__(self, size: int = 4096) -> None:
         self._md = make_renderer()
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._size = size
+        self._chars = 0
         self._lock = Lock()
+
+    def cached_text(self, markdown: str) -> str | None:
+        """The HTML of ``markdown`` when ``render_text`` made it before, else None (no work)."""
+        key = text_key(markdown)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+            return cached
+
+    def render_text(self, markdown: str) -> str:
+        """HTML for ``markdown`` without wiki links resolved (previews, proposed texts),
+        rendered once per text."""
+        return self.render(markdown, text_key(markdown))
 
     def render(self, markdown: str, key: str | None = None, resolve: Resolver | None = None) -> str:
         """HTML for ``markdown``; ``key`` lets the result be reused (a blob id, plus what
@@ -137,9 +183,11 @@ class Renderer:
                     self._cache.move_to_end(key)
                     return cached
         html = str(self._md.render(markdown, {"resolve": resolve}))
-        if key is not None:
+        if key is not None and len(html) <= _CACHE_CHARS:
             with self._lock:
-                self._cache[key] = html
-                if len(self._cache) > self._size:
-                    self._cache.popitem(last=False)
+                if key not in self._cache:
+                    self._cache[key] = html
+                    self._chars += len(html)
+                while len(self._cache) > self._size or self._chars > _CACHE_CHARS:
+                    self._chars -= len(self._cache.popitem(last=False)[1])
         return html

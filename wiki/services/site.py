@@ -23,6 +23,7 @@ from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
 from wiki.services.pages import PageService
 from wiki.services.poster import PosterService
+from wiki.services.preview import PreviewService
 from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
@@ -55,6 +56,7 @@ class Site:
     drafts: DraftService
     accounts: AccountService
     renderer: Renderer
+    previews: PreviewService
     database: Database
     replication: ReplicationService
 
@@ -147,6 +149,7 @@ def open_site(settings: Settings) -> Site:
         discussion=DiscussionService(database, renderer),
         accounts=accounts,
         renderer=renderer,
+        previews=PreviewService(renderer),
         database=database,
         replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
     )

@@ -104,6 +104,8 @@ async def revise(request: Request) -> Response:
     """``PUT /api/proposals/{id}`` with ``changes``, ``message`` and ``head_revision``."""
     user = _signed_in(request, Action.PROPOSE)
     number = proposal_id(request)
+    # Permission first: someone else's revision is refused before its body is even parsed.
+    await run_in_threadpool(site_of(request).proposals.check_may_revise, number, user)
     data = await json_object(request)
     head = string(data, "head_revision", required=True) or ""
     await run_in_threadpool(

@@ -56,7 +56,9 @@ async def site_zip(request: Request) -> Response:
     def index_html(pages: list[tuple[str, str, int | None]]) -> str:
         return index_template.render(pages=pages, source=source, csp=EXPORT_CONTENT_SECURITY_POLICY)
 
-    data = await run_in_threadpool(site_of(request).export.site_zip, _version(request), page_html, index_html, _CSS)
+    data = await run_in_threadpool(
+        lambda: site_of(request).export.site_zip(_version(request), page_html, index_html, _CSS, shaped_by=source)
+    )
     return _zip(data, _filename("site", _version(request)))
 
 

@@ -37,8 +37,9 @@ from wiki.names import is_page_name, slugify
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.drafts import DraftService
-from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
+from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action, allowed
+from wiki.services.preview import TooManyPreviews, person_key
 from wiki.services.render import table_of_contents
 from wiki.web import conflicts, readers
 from wiki.web.accounts import signin_url
@@ -260,7 +261,7 @@ async def _edit_submit(request: Request) -> Response:
             whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
         text = site.pages.text_from_form(name, base, title, whole)
         if field(form, "action") == "preview":
-            preview = await run_in_threadpool(site.renderer.render, body)
+            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
             return render(request, "edit.html", {**context, "preview": preview})
         edit = EditRequest(name, text, base, message, commit_author(user))
         result = await run_in_threadpool(site.pages.save, edit)
@@ -270,7 +271,7 @@ async def _edit_submit(request: Request) -> Response:
         return await conflicts.show(request, context, conflict, whole)
     except NameTaken:
         return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
-    except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable) as error:
+    except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable, TooManyPreviews) as error:
         return again(_(error.message), error.status)
     site.drafts.discard(user, name)
     key = "created" if result.created else "merged" if result.merged else "saved"
@@ -301,9 +302,10 @@ async def preview(request: Request) -> Response:
     """The rendered HTML of a text being typed (the editor's live preview), as JSON."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
-    if current_user(request) is None:
+    user = current_user(request)
+    if user is None:
         raise Unauthorized(N_("Sign in first."))
-    html = await run_in_threadpool(site_of(request).renderer.render, field(form, "body")[:MAX_PAGE_BYTES])
+    html = await run_in_threadpool(site_of(request).previews.preview, person_key(user), field(form, "body"))
     return JSONResponse({"html": html})
 
 

@@ -17,9 +17,9 @@ from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
 from wiki.services.discussion import page_target, proposal_target
 from wiki.services.drafts import Draft
-from wiki.services.pages import MAX_PAGE_BYTES
 from wiki.services.permissions import Action, allowed, require
-from wiki.services.proposals import OPEN, STATUSES, PathDiff, Proposal, is_author
+from wiki.services.preview import TooManyPreviews, person_key
+from wiki.services.proposals import OPEN, STATUSES, Proposal, is_author
 from wiki.services.site import Site
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
@@ -80,7 +80,10 @@ async def new_principle(request: Request) -> Response:
     context: dict[str, Any] = {"title": title, "body": body, "why": why}
     site = site_of(request)
     if field(form, "action") == "preview":
-        preview = await run_in_threadpool(site.renderer.render, body[:MAX_PAGE_BYTES])
+        try:
+            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
+        except TooManyPreviews as error:
+            return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=429)
         return render(request, "propose_principle.html", {**context, "preview": preview})
     try:
         proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
@@ -126,14 +129,14 @@ async def propose_change(request: Request) -> Response:
     try:
         text = site.pages.text_from_form(name, base, title, body)
         if action == "preview":
-            preview = await run_in_threadpool(site.renderer.render, body)
+            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
             return render(request, "propose_change.html", {**context, "preview": preview})
         if action == "review":
             changes = await run_in_threadpool(proposal_review.review, page.text, name, body)
             return render(request, "propose_change.html", {**context, "changes": changes})
         proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
         proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
-    except (BadInput, NameTaken, TooLarge) as error:
+    except (BadInput, NameTaken, TooLarge, TooManyPreviews) as error:
         return render(request, "propose_change.html", {**context, "error": _(error.message)}, status=error.status)
     await run_in_threadpool(lambda: site.drafts.discard(user, name, for_proposal=True))
     return _to_proposal(proposal.id, "proposed")
@@ -147,7 +150,7 @@ async def show(request: Request) -> Response:
     changes = await run_in_threadpool(site.proposals.changes, proposal)
     revisions = await run_in_threadpool(site.proposals.revisions, proposal)
     previews = {
-        change.path: await run_in_threadpool(site.renderer.render, pagefile.parse(change.text, change.path).body)
+        change.path: await run_in_threadpool(site.renderer.render_text, pagefile.parse(change.text, change.path).body)
         for change in changes
         if change.text is not None
     }
@@ -165,7 +168,7 @@ async def show(request: Request) -> Response:
         "comments": site.discussion.comments(proposal_target(number)),
         "supporters": supporters,
         "supports": user is not None and any(name == user.username for name, _ in supporters),
-        "description_html": site.renderer.render(record.description) if record.description else "",
+        "description_html": site.renderer.render_text(record.description) if record.description else "",
         "can_support": is_open and allowed(user, Action.SUPPORT),
         "can_comment": allowed(user, Action.COMMENT),
         "can_hide": allowed(user, Action.HIDE_COMMENT),
@@ -190,11 +193,9 @@ async def revise_form(request: Request) -> Response:
     person's unsent revision of it (a draft per page)."""
     site = site_of(request)
     user = require(current_user(request), Action.PROPOSE)
-    proposal = await run_in_threadpool(site.proposals.get, proposal_id(request))
-    if not is_author(user, proposal.record) and not allowed(user, Action.REVISE_ANY_PROPOSAL):
-        raise Forbidden(N_("Only its author or an editor can change a proposal."))
-    texts = {change.path: change.text or "" for change in site.proposals.changes(proposal)}
-    context = _revise_context(proposal, texts, "")
+    proposal = await run_in_threadpool(site.proposals.check_may_revise, proposal_id(request), user)
+    texts = await run_in_threadpool(site.proposals.proposed_texts, proposal)
+    context = _revise_context(proposal, {name: text or "" for name, text in texts.items()}, "")
     drafts = await run_in_threadpool(site.drafts.revision, user, proposal.id, list(proposal.record.paths))
     if drafts and request.query_params.get("draft") == "1":
         return render(request, "proposal_revise.html", {**context, **_restored(context, drafts)})
@@ -219,12 +220,17 @@ def _restored(context: dict[str, Any], drafts: dict[str, Draft]) -> dict[str, An
     return {"pages": pages, "draft_restored": True, "draft_outdated": outdated}
 
 
-def _looked_at(action: str, site: Site, current: list[PathDiff], edited: list[tuple[str, str]]) -> dict[str, Any]:
+def _looked_at(
+    action: str, site: Site, proposal: Proposal, edited: list[tuple[str, str]], person: str
+) -> dict[str, Any]:
     """Per page, the preview ("preview") or the word diff against the page now ("review")."""
     bodies = {name: pagefile.parse(text, name).body for name, text in edited}
     if action == "preview":
-        return {"previews": [site.renderer.render(body) for body in bodies.values()]}
-    now = {change.path: change.current for change in current}
+        try:
+            return {"previews": [site.previews.preview(person, body) for body in bodies.values()]}
+        except TooManyPreviews as error:
+            return {"error": _(error.message)}
+    now = {change.path: change.current for change in site.proposals.changes(proposal)}
     return {"reviews": [proposal_review.review(now.get(name), name, body) for name, body in bodies.items()]}
 
 
@@ -233,18 +239,19 @@ async def revise(request: Request) -> Response:
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
-    proposal = await run_in_threadpool(site.proposals.get, number)
-    current = await run_in_threadpool(site.proposals.changes, proposal)
+    # Permission first: refusing someone else's revision must not cost reading the proposal.
+    proposal = await run_in_threadpool(site.proposals.check_may_revise, number, user)
+    current = await run_in_threadpool(site.proposals.proposed_texts, proposal)
     changes = []
     for index, name in enumerate(proposal.record.paths):
-        text = next((c.text for c in current if c.path == name), None)
+        text = current.get(name)
         previous = pagefile.parse(text, name) if text else None
         title, body = field(form, f"title-{index}"), field(form, f"body-{index}")
         changes.append((name, pagefile.compose(previous, title or name, body)))
     context = _revise_context(proposal, dict(changes), field(form, "message"))
     action = field(form, "action")
     if action in ("preview", "review"):
-        looked_at = await run_in_threadpool(_looked_at, action, site, current, changes)
+        looked_at = await run_in_threadpool(_looked_at, action, site, proposal, changes, person_key(user))
         return render(request, "proposal_revise.html", {**context, **looked_at})
     try:
         await run_in_threadpool(
