@@ -72,6 +72,8 @@ def _raise_sites() -> tuple[dict[str, RaiseSite], list[RaiseSite]]:
             first = node.args[0] if isinstance(node, ast.Call) and node.args else None
             if isinstance(first, ast.Name) and first.id in caught:
                 continue
+            if isinstance(first, ast.Attribute) and isinstance(first.value, ast.Name) and first.value.id in caught:
+                continue  # ``refused.message``: the caught error's message, marked where it was made
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in classes):
                 continue
             site = RaiseSite(str(path.relative_to(PACKAGE)), node.lineno)
