@@ -28,7 +28,6 @@ from enum import StrEnum
 from threading import Lock
 
 from wiki.models import FileChange
-from wiki.names import page_name_of_file
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +152,10 @@ def arrived_kind(changes: Iterable[FileChange]) -> ChangeKind:
 
 
 def pages_of(changes: Iterable[FileChange]) -> tuple[str, ...]:
-    """The page names a commit's file changes touch (a rename names both), in order, once each."""
+    """The pages a commit's page changes (paths are page names) touch, a rename both, once each."""
     names: dict[str, None] = {}
     for change in changes:
-        for path in (change.old_path, change.path):
-            name = page_name_of_file(path) if path else None
-            if name is not None:
+        for name in (change.old_path, change.path):
+            if name:
                 names[name] = None
     return tuple(names)
