@@ -26,14 +26,14 @@ from dataclasses import replace
 from threading import Lock
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFound, PathClash, WikiError
+from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFound, WikiError
 from wiki.models import Author, Role, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_limits
 from wiki.services.accounts import commit_author
-from wiki.services.pagepaths import check_together
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService
+from wiki.services.proposal_checks import ProposalChecks, without_number
 from wiki.services.proposal_diffs import PathDiff, ProposalDiffs, ProposalRevision, UpdateConflict
 from wiki.services.proposal_records import (
     ACCEPTED,
@@ -55,8 +55,6 @@ from wiki.store.database import Database
 
 log = logging.getLogger(__name__)
 
-MAX_TITLE = 200
-MAX_DESCRIPTION = 20_000
 _STATUS_KINDS = {
     ACCEPTED: ChangeKind.PROPOSAL_ACCEPTED,
     DECLINED: ChangeKind.PROPOSAL_DECLINED,
@@ -93,6 +91,7 @@ class ProposalService:
         self.database = database
         self.records = RecordStore(self.repo, database)
         self.diffs = ProposalDiffs(pages)
+        self.checks = ProposalChecks(pages, self.diffs)
         self._mergeable: dict[tuple[str, str], bool] = {}
         self._lock = Lock()
 
@@ -182,35 +181,6 @@ class ProposalService:
         """Commit the record on its ref (compare-and-swap); hold the writer slot."""
         self._commit(self.records.plan(record, old, message, author, note))
 
-    def _checked_changes(self, changes: list[tuple[str, str]]) -> dict[str, bytes]:
-        if not changes:
-            raise BadInput(N_("A proposal needs at least one page."))
-        proposal_limits.check_page_count(len(changes))
-        files = {}
-        for name, text in changes:
-            valid = check_page_name(name)
-            checked = self.pages.checked_text(valid, text)
-            files[page_file(valid)] = checked.encode("utf-8")
-        return files
-
-    def _check_new_pages(self, commit: str, names: list[str], others: list[str]) -> None:
-        """The name checks an edit makes, for the pages among ``names`` that ``commit`` does not
-        have yet, and with ``others`` (the pages the proposal holds already) for case variants
-        among the proposal's own pages."""
-        check_together([*others, *(name for name in names if name not in others)])
-        for name in names:
-            if self.repo.blob_at(commit, page_file(name)) is None:
-                self.pages.check_room(commit, name)
-
-    @staticmethod
-    def _checked_title(title: str, description: str) -> tuple[str, str]:
-        title = " ".join(title.split())
-        if not title or len(title) > MAX_TITLE:
-            raise BadInput(N_("A proposal needs a title of at most 200 characters."))
-        if len(description) > MAX_DESCRIPTION:
-            raise BadInput(N_("The description is too long."))
-        return title, description.strip()
-
     def create(
         self,
         user: User,
@@ -224,10 +194,10 @@ class ProposalService:
 
         A ``principle`` proposal is exactly one new page, numbered when it is accepted.
         """
-        title, description = self._checked_title(title, description)
+        title, description = self.checks.title(title, description)
         if principle:
-            changes = self._as_new_principle(changes)
-        files = self._checked_changes(changes)
+            changes = self.checks.as_new_principle(changes)
+        files = self.checks.changes(changes)
         proposal_limits.check_size(files.values())
         author = commit_author(user)
         existing = [
@@ -241,7 +211,7 @@ class ProposalService:
             while self.records.taken(number):
                 number = self.database.next_number("proposal", number + 1)
             names = [page_name_of_file(path) or path for path in files]
-            self._check_new_pages(main, names, [])
+            self.checks.new_pages(main, names, [])
             message = self.texts.proposal(number, title)
             content = self._commit(Plan(f"{BRANCHES}{number}", None, (main,), author, message, None, files, base=main))
             now = int(time.time())
@@ -271,16 +241,6 @@ class ProposalService:
         file_text = pagefile.compose(None, title, text)
         return self.create(user, title, why, [(name, file_text)], principle=True)
 
-    def _as_new_principle(self, changes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        """The one new page a principle proposal holds, without a ``number`` of its own: the
-        number is the next free one when it is accepted, not one its author picked."""
-        if len(changes) != 1:
-            raise BadInput(N_("A new principle is exactly one new page."))
-        name = check_page_name(changes[0][0])
-        if self.pages.index.get(name) is not None:
-            raise BadInput(N_("A page with this name exists already."))
-        return [(name, _without_number(name, changes[0][1]))]
-
     def _may_revise(self, user: User, record: Record) -> None:
         if record.status != OPEN:
             raise Forbidden(N_("Only open proposals can be changed."))
@@ -294,14 +254,6 @@ class ProposalService:
         self._may_revise(user, proposal.record)
         return proposal
 
-    def _check_revised_size(self, record: Record, current: str, files: dict[str, bytes]) -> None:
-        """``TooLarge`` when the proposal would outgrow its limits with ``files`` at ``current``."""
-        names = {page_name_of_file(path) or path for path in files}
-        kept = [name for name in record.paths if name not in names]
-        proposal_limits.check_page_count(len(kept) + len(names))
-        texts = ((self.diffs.text(current, name) or "").encode() for name in kept)
-        proposal_limits.check_size([*files.values(), *texts])
-
     def revise(self, proposal_id: int, user: User, changes: list[tuple[str, str]], message: str, head: str) -> Proposal:
         """Add a revision (one commit) to an open proposal; 409 when its head moved since ``head``."""
         with self.committer.writer():
@@ -313,16 +265,16 @@ class ProposalService:
             if record.principle:
                 if any(check_page_name(name) not in record.paths for name, _text in changes):
                     raise BadInput(N_("A new principle is exactly one new page."))
-                changes = [(name, _without_number(name, text)) for name, text in changes]
-            files = self._checked_changes(changes)
-            self._check_revised_size(record, current, files)
+                changes = [(name, without_number(name, text)) for name, text in changes]
+            files = self.checks.changes(changes)
+            self.checks.revised_size(record, current, files)
             if current != head:
                 raise _moved()
             unchanged = all(self.repo.blob_at(current, path) == blob_id(data) for path, data in files.items())
             if unchanged:
                 return self.get(proposal_id)
             names = [page_name_of_file(path) or path for path in files]
-            self._check_new_pages(current, names, list(record.paths))
+            self.checks.new_pages(current, names, list(record.paths))
             summary = self.texts.revision(proposal_id, " ".join(message.split())[:MAX_MESSAGE_LENGTH])
             note = Note(ChangeKind.PROPOSAL_REVISED, tuple(names), proposal_id)
             self._commit(
@@ -398,8 +350,8 @@ class ProposalService:
                 tree = self.repo.merge_tree(main, current)
                 if tree is None:
                     raise NeedsUpdate(N_("This proposal no longer fits the current text: it needs an update first."))
-                self._check_merge(main, tree, record)
-                numbered = self._numbered_new_principles(record)
+                self.checks.merge(main, tree, record)
+                numbered = self.checks.numbered_new_principles(record)
                 plan = Plan(self.repo.branch, main, (main, current), author, message, note, numbered, tree=tree)
                 committed = self.committer.commit(plan)
                 if committed is not None:
@@ -407,38 +359,6 @@ class ProposalService:
             self._set_status(record, record_commit, user, ACCEPTED, reason=_reason(reason), merge=committed.revision)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
-
-    def _check_merge(self, main: str, tree: str, record: Record) -> None:
-        """Refuse a merge that would change anything but the proposal's own pages, or add a
-        page that no longer fits main (a case variant or folder made since it was proposed):
-        a proposal that looked like "a new page" once deleted a principle when accepted."""
-        names = [check_page_name(name) for name in record.paths]
-        self._check_new_pages(main, names, [])
-        files = {page_file(name) for name in names}
-        if any(path not in files for path in self.repo.changed_paths(main, tree)):
-            raise PathClash(
-                N_("This proposal would change or remove pages it does not name, so it cannot be accepted.")
-            )
-
-    def _numbered_new_principles(self, record: Record) -> dict[str, bytes | None]:
-        """The files that give a proposed new principle the next free number in the merge."""
-        if not record.principle:
-            return {}
-        numbers = [page.number for page in self.pages.index.pages() if page.number is not None]
-        changes: dict[str, bytes | None] = {}
-        for name in record.paths:
-            if self.pages.index.get(name) is not None:
-                continue
-            head = self.repo.ref(f"{BRANCHES}{record.id}")
-            text = self.diffs.text(head, name) if head else None
-            if text is None:
-                continue
-            parsed = pagefile.parse(text, name)
-            if parsed.number is None:
-                meta = {**parsed.meta, "title": parsed.title, "number": max(numbers, default=0) + 1}
-                numbers.append(meta["number"])
-                changes[page_file(name)] = pagefile.with_meta(meta, parsed.body).encode("utf-8")
-        return changes
 
     def update(self, proposal_id: int, user: User, resolved: dict[str, str] | None = None) -> Proposal:
         """Bring an open proposal up to date with main: a merge of main into its branch.
@@ -461,7 +381,7 @@ class ProposalService:
             elif not resolved:
                 raise EditConflict(N_("Some pages changed in the same place on both sides."), main, None)
             else:
-                files = self._checked_changes(list(resolved.items()))
+                files = self.checks.changes(list(resolved.items()))
                 unresolved = [name for name in record.paths if page_file(name) not in files]
                 texts = {page_file(name): (self.diffs.text(current, name) or "").encode("utf-8") for name in unresolved}
                 plan = Plan(ref, current, parents, author, message, note, {**texts, **files}, base=main)
@@ -476,15 +396,6 @@ def is_author(user: User | None, record: Record) -> bool:
     """Whether ``user`` is the account that made the proposal (by account id, never by name:
     a name can come back, an id cannot)."""
     return user is not None and record.author_id is not None and user.id == record.author_id
-
-
-def _without_number(name: str, text: str) -> str:
-    """``text`` with any ``number`` taken out of its front matter."""
-    parsed = pagefile.parse(pagefile.normalise_text(text), name, strict=True)
-    if "number" not in parsed.meta:
-        return text
-    meta = {key: value for key, value in parsed.meta.items() if key != "number"}
-    return pagefile.with_meta(meta, parsed.body) if meta else parsed.body
 
 
 def _reason(reason: str) -> str:
