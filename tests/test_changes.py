@@ -244,3 +244,18 @@ def test_a_fetch_on_a_replica_reports_the_other_instances_save_once(
     ]
     mine = append(b, "over", "Van instantie b.")
     assert [(c.revision, c.origin) for c in on_b[1:]] == [(mine, Origin.WIKI)]
+
+
+def test_a_failing_subscriber_neither_fails_the_save_nor_silences_the_others(site: Site) -> None:
+    def broken(change: Change) -> None:
+        raise RuntimeError("listener bug")
+
+    later: list[Change] = []
+    site.changes.subscribe(broken)
+    unsubscribe = site.changes.subscribe(later.append)
+    revision = append(site, PAGE, "Toch bewaard.")
+    assert site.pages.get(PAGE)[0].revision == revision
+    assert [change.revision for change in later] == [revision]
+    unsubscribe()
+    append(site, PAGE, "Niet meer gehoord.")
+    assert len(later) == 1
