@@ -103,7 +103,7 @@ class Committer:
         """Write ``plan``'s commit and move its ref; None when the ref no longer points at
         ``plan.old`` (nothing moved, nothing reported).  Hold ``writer()``."""
         on_branch = plan.ref == self.repo.branch
-        if on_branch:
+        if on_branch and plan.tree is None:
             self.repo.check_work_tree_clean(list(plan.files))
         if plan.tree is not None:
             tree = self.repo.build_tree(None, plan.files, base_tree=plan.tree) if plan.files else plan.tree
