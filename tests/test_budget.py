@@ -78,7 +78,7 @@ def test_a_revision_that_outgrows_the_limit_is_refused_and_the_proposal_stays(si
     with pytest.raises(TooLarge):
         site.proposals.revise(proposal.id, author, [("deel-twee", f"# Twee\n\n{half}\n")], "", proposal.head_revision)
     kept = site.proposals.get(proposal.id)
-    assert (kept.head_revision, kept.record.paths) == (proposal.head_revision, ["deel-een"])
+    assert (kept.head_revision, kept.record.paths) == (proposal.head_revision, ("deel-een",))
 
 
 def test_revising_someone_elses_proposal_is_refused_before_any_diff_is_made(

@@ -20,8 +20,8 @@ from tests.conftest import PASSWORD, csrf_from
 from wiki.models import Role, User
 from wiki.services.accounts import commit_author
 from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
+from wiki.services.proposal_checks import MAX_DESCRIPTION
 from wiki.services.proposal_limits import MAX_PROPOSAL_BYTES, MAX_PROPOSAL_PAGES, MAX_REVISIONS_SHOWN
-from wiki.services.proposals import MAX_DESCRIPTION
 from wiki.services.search import MAX_QUERY
 from wiki.services.site import Site
 from wiki.web.app import create_app

@@ -17,7 +17,8 @@ from wiki.models import Role, User
 from wiki.services.accounts import AccountService, check_new_username, commit_author, username_allowed
 from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import EditRequest
-from wiki.services.proposals import RECORDS, is_author
+from wiki.services.proposal_records import RECORDS
+from wiki.services.proposals import is_author
 from wiki.services.site import Site
 from wiki.store.database import Database
 
@@ -202,7 +203,7 @@ def test_an_older_record_with_only_a_username_is_read_through_the_identities(sit
     old = replace(proposal.record, author_id=None, author_username="schrijver")
     record_ref = site.repo.ref(f"{RECORDS}{proposal.id}")
     with site.repo.writer():
-        site.proposals._write_record(old, record_ref, "oud record", commit_author(author))
+        site.proposals._write_record(old, record_ref, "oud record", commit_author(author), None)
     read = site.proposals.get(proposal.id).record
     assert read.author_id == author.id
     assert is_author(author, read)

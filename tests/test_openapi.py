@@ -18,7 +18,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from tests.fuzzing import HOSTILE, JSON_VALUE, TEXT, URL_TEXT, FuzzWiki, fuzz_client
-from wiki.services.proposals import STATUSES
+from wiki.services.proposal_records import STATUSES
 from wiki.web.app import ROUTES
 from wiki.web.openapi import document
 

@@ -90,7 +90,7 @@ def test_accepting_a_new_principle_merges_it_as_number_eleven(site: Site, people
     accepted = site.proposals.accept(proposal.id, people["beheerder"], "Goed idee", proposal.head_revision)
     assert accepted.record.status == "accepted"
     assert accepted.record.decision is not None
-    assert accepted.record.decision["reason"] == "Goed idee"
+    assert accepted.record.decision.reason == "Goed idee"
     merge = site.repo.head()
     assert site.repo.parents(merge or "") == [main, proposal.head_revision]
     page = site.pages.get("deel-wat-je-leert")[0]
@@ -154,7 +154,7 @@ def test_decline_and_withdraw(site: Site, people: dict[str, User]) -> None:
     assert [p.id for p in site.proposals.listing("open")] == []
     assert [p.id for p in site.proposals.listing()] == [2, 1]
     assert git(site.settings.repo, "rev-parse", "--verify", "refs/heads/proposals/1").strip()  # branches are kept
-    statuses = [event["status"] for event in site.proposals.get(1).record.events]
+    statuses = [event.status for event in site.proposals.get(1).record.events]
     assert statuses == ["open", "declined"]
 
 

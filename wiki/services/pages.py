@@ -11,9 +11,7 @@ redone on the new head, never dropped.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,12 +19,13 @@ from threading import Lock
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, DiskFull, EditConflict, NameTaken, NotFound, TooLarge
-from wiki.models import Author, CommitRecord, FileChange, Page, PageSummary, SaveResult
+from wiki.models import Author, Page, PageSummary, SaveResult
 from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
 from wiki.services import pagepaths
 from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
-from wiki.store.gitrepo import GitRepository, clean_message, identity
+from wiki.store.changes import ChangeKind, Note
+from wiki.store.committer import Committer, Plan
 from wiki.store.pageindex import PageIndex
 
 log = logging.getLogger(__name__)
@@ -35,26 +34,6 @@ log = logging.getLogger(__name__)
 # first view of the worst Markdown the limit allows (about 12 us a byte) within the 1 s budget.
 MAX_PAGE_BYTES = 64_000
 MAX_MESSAGE_LENGTH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What one commit will change: files (None deletes), who and why; a rename names its target."""
-
-    changes: dict[str, bytes | None]
-    author: Author
-    message: str
-    rename_to: str | None = None
-
-    def files(self) -> dict[str, bytes | None]:
-        """The files to write, by repository path."""
-        return self.changes
-
-    def renamed_from(self) -> str | None:
-        """The file a rename removes, if this plan is a rename."""
-        if self.rename_to is None:
-            return None
-        return next(path for path, data in self.changes.items() if data is None)
 
 
 def _summary(message: str, default: str) -> str:
@@ -82,9 +61,10 @@ class EditRequest:
 class PageService:
     """Pages of one repository, read through the page index and written through git."""
 
-    def __init__(self, repo: GitRepository, index: PageIndex, texts: GitTexts | None = None) -> None:
-        self.repo = repo
-        self.index = index
+    def __init__(self, committer: Committer, texts: GitTexts | None = None) -> None:
+        self.committer = committer
+        self.repo = committer.repo
+        self.index: PageIndex = committer.index
         self.texts = texts or GitTexts()
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._texts_lock = Lock()
@@ -218,6 +198,21 @@ class PageService:
         except NotFound:
             return ""
 
+    def _plan(
+        self,
+        head: str | None,
+        files: dict[str, bytes | None],
+        author: Author,
+        message: str,
+        note: Note,
+        *,
+        rename_to: str | None = None,
+    ) -> Plan:
+        """A commit of ``files`` on the served branch at ``head``."""
+        return Plan.on_top(
+            self.repo.branch, head, files, author=author, message=message, note=note, rename_to=rename_to
+        )
+
     def _transaction(self, plan: Callable[[str | None], Plan | None]) -> str | None:
         """Run ``plan`` on the current head and commit what it returns, holding the writer slot.
 
@@ -225,40 +220,15 @@ class PageService:
         runs again on the new head: a refused compare-and-swap never loses an edit.
         Returns the new commit, or None when the plan had nothing to change.
         """
-        with self.repo.writer():
+        with self.committer.writer():
             while True:
                 self.index.catch_up()
-                head = self.repo.head()
-                planned = plan(head)
+                planned = plan(self.repo.head())
                 if planned is None:
                     return None
-                files = planned.files()
-                self.repo.check_work_tree_clean(list(files))
-                tree = self.repo.build_tree(head, files)
-                when = int(time.time())
-                revision = self.repo.write_commit(tree, [head] if head else [], planned.author, planned.message, when)
-                if self.repo.move_branch(revision, head):
-                    who = identity(planned.author)
-                    changes = tuple(self._file_change(head, path, data, planned) for path, data in files.items())
-                    kept = tuple(change for change in changes if change is not None)
-                    record = CommitRecord(revision, who.name, who.email, when, clean_message(planned.message), kept)
-                    try:
-                        self.index.record_commit(head, record)
-                    except DiskFull:  # the commit is safe in git; the index catches up once there is room
-                        log.warning("saved %s, but the page index could not record it: the disk is full", revision)
-                    return revision
-
-    def _file_change(self, head: str | None, path: str, data: bytes | None, plan: Plan) -> FileChange | None:
-        renamed_from = plan.renamed_from()
-        if path == renamed_from:
-            return None  # recorded with the new name as one rename
-        old_path = renamed_from if plan.rename_to == path else None
-        old_blob = self.repo.blob_at(head, old_path or path) if head else None
-        old_size = len(self.repo.read_blob(old_blob)) if old_blob else None
-        if data is None:
-            return FileChange("D", path, None, None, old_blob, None, old_size)
-        status = "R" if old_path else ("M" if old_blob else "A")
-        return FileChange(status, path, old_path, blob_id(data), old_blob, len(data), old_size)
+                committed = self.committer.commit(planned)
+                if committed is not None:
+                    return committed.revision
 
     def save(self, edit: EditRequest) -> SaveResult:
         """Save a page's whole file text; see the module docstring for the rules.
@@ -285,7 +255,9 @@ class PageService:
             if new_text is None:
                 return None
             default = self.texts.create(name) if outcome["created"] else self.texts.edit(name)
-            return Plan({file: new_text.encode("utf-8")}, edit.author, _summary(edit.message, default))
+            kind = ChangeKind.CREATE if outcome["created"] else ChangeKind.EDIT
+            message = _summary(edit.message, default)
+            return self._plan(head, {file: new_text.encode("utf-8")}, edit.author, message, Note(kind, (name,)))
 
         revision = self._transaction(plan)
         if revision is None:
@@ -336,7 +308,8 @@ class PageService:
                 return None
             if found is None:
                 self.check_room(head, name)
-            return Plan({file: data}, author, _with_reason(self.texts.restore(name, revision), reason))
+            message = _with_reason(self.texts.restore(name, revision), reason)
+            return self._plan(head, {file: data}, author, message, Note(ChangeKind.RESTORE, (name,)))
 
         return self._outcome(name, self._transaction(plan))
 
@@ -369,7 +342,8 @@ class PageService:
                 )
             if merged == current:
                 return None
-            return Plan({file: merged.encode("utf-8")}, author, _with_reason(self.texts.undo(name, revision), reason))
+            message = _with_reason(self.texts.undo(name, revision), reason)
+            return self._plan(head, {file: merged.encode("utf-8")}, author, message, Note(ChangeKind.UNDO, (name,)))
 
         return self._outcome(name, self._transaction(plan))
 
@@ -387,8 +361,9 @@ class PageService:
             self.check_room(head, target, moving_from=name)
             data = self.repo.read_blob(blob)
             changes: dict[str, bytes | None] = {page_file(name): None, page_file(target): data}
-            default = self.texts.rename(name, target)
-            return Plan(changes, author, _summary(message, default), rename_to=page_file(target))
+            note = Note(ChangeKind.RENAME, (name, target))
+            summary = _summary(message, self.texts.rename(name, target))
+            return self._plan(head, changes, author, summary, note, rename_to=page_file(target))
 
         return self._outcome(target, self._transaction(plan))
 
@@ -398,7 +373,8 @@ class PageService:
 
         def plan(head: str | None) -> Plan | None:
             self._existing(name)
-            return Plan({page_file(name): None}, author, _summary(message, self.texts.delete(name)))
+            summary = _summary(message, self.texts.delete(name))
+            return self._plan(head, {page_file(name): None}, author, summary, Note(ChangeKind.DELETE, (name,)))
 
         revision = self._transaction(plan)
         assert revision is not None
@@ -420,7 +396,8 @@ class PageService:
             if self.index.get(name) is not None:
                 raise NameTaken(N_("A page with this name exists already."))
             self.check_room(head, name)
-            return Plan({page_file(name): data}, author, _with_reason(self.texts.undelete(name), reason))
+            message = _with_reason(self.texts.undelete(name), reason)
+            return self._plan(head, {page_file(name): data}, author, message, Note(ChangeKind.UNDELETE, (name,)))
 
         return self._outcome(name, self._transaction(plan))
 
@@ -459,8 +436,3 @@ class PageService:
                 current,
             )
         return (None if merged == current else merged), True, False
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives a blob holding ``data``."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from wiki import pagefile
 from wiki.services import diff
-from wiki.services.proposals import UpdateConflict
+from wiki.services.proposal_diffs import UpdateConflict
 
 
 def review(current_text: str | None, name: str, body: str) -> list[diff.Block]:

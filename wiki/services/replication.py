@@ -21,7 +21,8 @@ from typing import Protocol
 
 from wiki.numbers import is_whole_number
 from wiki.services.pages import PageService
-from wiki.services.proposals import RECORDS, ProposalService
+from wiki.services.proposal_records import RECORDS
+from wiki.services.proposals import ProposalService
 from wiki.store.replica import Replica, recording_publishes
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,8 @@ from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
+from wiki.store.changes import ChangeStream
+from wiki.store.committer import Committer
 from wiki.store.database import Database, open_database
 from wiki.store.gitrepo import GitRepository
 from wiki.store.pageindex import PageIndex
@@ -42,6 +44,7 @@ class Site:
     settings: Settings
     repo: GitRepository
     index: PageIndex
+    changes: ChangeStream
     pages: PageService
     conflicts: ConflictService
     home: HomeService
@@ -119,11 +122,12 @@ def open_site(settings: Settings) -> Site:
     else:
         repo = open_repository(settings.repo, settings.content_dir, texts)
         repo.recover_stale_locks()
-    index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo)
+    changes = ChangeStream()
+    index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo, changes)
     with repo.writer():
         index.catch_up()
     database = open_database(settings.database_url)
-    pages = PageService(repo, index, texts)
+    pages = PageService(Committer(repo, index, changes), texts)
     renderer = Renderer()
     accounts = AccountService(database)
     proposals = ProposalService(pages, database)
@@ -135,6 +139,7 @@ def open_site(settings: Settings) -> Site:
         settings=settings,
         repo=repo,
         index=index,
+        changes=changes,
         pages=pages,
         conflicts=ConflictService(pages, lambda revision: history.revision_info(revision).author),
         home=HomeService(pages),

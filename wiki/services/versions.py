@@ -7,7 +7,6 @@ its message holds the display name.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from wiki.names import page_file
 from wiki.services import diff
 from wiki.services.history import moment
 from wiki.services.pages import PageService
+from wiki.store.changes import ChangeKind, Note
 
 PREFIX = "versie-"
 _TAG = re.compile(r"versie-[a-z0-9]+(?:[._-][a-z0-9]+)*")
@@ -61,6 +61,7 @@ class VersionService:
         self.pages = pages
         self.repo = pages.repo
         self.index = pages.index
+        self.committer = pages.committer
 
     def versions(self) -> list[Version]:
         """Every named version, newest first."""
@@ -81,11 +82,12 @@ class VersionService:
         """Name the current state; ``NameTaken`` when the name is in use."""
         display_name = " ".join(display_name.split())[:100]
         tag = tag_for(display_name)
-        with self.repo.writer():
+        with self.committer.writer():
             head = self.repo.head()
             if head is None:
                 raise NotFound(N_("The wiki has no pages yet."))
-            if not self.repo.create_tag(tag, head, author, display_name, int(time.time())):
+            note = Note(ChangeKind.VERSION_NAMED, version=tag)
+            if self.committer.tag(tag, head, author, display_name, note) is None:
                 raise NameTaken(N_("A version with this name exists already."))
         return self.get(tag)
 

@@ -12,6 +12,9 @@ makes git wikis slow on large histories), so this SQLite file holds them:
 It records the commit it reflects.  The writer adds its own commits in the same
 step as each branch move; anything that finds the branch elsewhere (a push
 from outside, a missing or damaged file) catches it up or rebuilds it from git.
+Catching up reports each commit it takes in on the change stream, unless the
+committer claimed it (wrote and reported it itself); a rebuild reports nothing,
+as it cannot tell new commits from the past.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from wiki import pagefile
 from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
 from wiki.store import textindex
+from wiki.store.changes import Change, ChangeStream, Origin, arrived_kind, pages_of
 from wiki.store.gitrepo import GitRepository
 from wiki.store.sqlite_threads import ThreadConnections
 
@@ -170,9 +174,10 @@ class PageIndex:
     Writes happen only under the repository's writer lock; reads never wait.
     """
 
-    def __init__(self, path: Path, repo: GitRepository) -> None:
+    def __init__(self, path: Path, repo: GitRepository, changes: ChangeStream) -> None:
         self.path = path
         self.repo = repo
+        self.changes = changes
         self._connections = ThreadConnections(path, _prepare)
         connection = self._db()
         if self._meta("schema") != schema_version():
@@ -426,8 +431,32 @@ class PageIndex:
             return
         if indexed is None or not self.repo.commit_exists(indexed) or not self.repo.is_ancestor(indexed, head):
             self._clear()
-            indexed = None
-        self._apply(list(self.repo.log(head, indexed)), head)
+            self._apply(list(self.repo.log(head, None)), head)
+            return
+        commits = list(self.repo.log(head, indexed))
+        self._apply(commits, head)
+        for commit in commits:
+            self._report(commit)
+
+    def _report(self, commit: CommitRecord) -> None:
+        """Tell the change stream about a commit taken in from elsewhere (not the wiki's own)."""
+        if self.changes.claimed(commit.revision):
+            return
+        changes = _page_changes(commit.changes)
+        change = Change(
+            kind=arrived_kind(changes),
+            actor=commit.author,
+            actor_email=commit.email,
+            pages=pages_of(changes),
+            proposal=None,
+            version=None,
+            revision=commit.revision,
+            ref=self.repo.branch,
+            date=commit.date,
+            message=commit.message,
+            origin=Origin.ELSEWHERE,
+        )
+        self.changes.publish(change)
 
     def record_commit(self, old: str | None, commit: CommitRecord) -> None:
         """The writer's fast path: its own commit on top of ``old``, recorded without asking git."""

@@ -14,7 +14,7 @@ from wiki.numbers import is_whole_number
 from wiki.services.discussion import Comment, proposal_target
 from wiki.services.history import iso_utc, moment
 from wiki.services.permissions import Action, require
-from wiki.services.proposals import STATUSES, Proposal
+from wiki.services.proposal_records import STATUSES, Proposal
 from wiki.services.site import Site
 from wiki.web.api import json_object, string, token_user
 from wiki.web.proposals import proposal_id
@@ -50,7 +50,7 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
         "supported_by": [name for _username, name in supporters],
         "decision": None
         if decision is None
-        else {"by": decision["by"], "date": iso_utc(moment(int(decision["date"]))), "reason": decision["reason"]},
+        else {"by": decision.by, "date": iso_utc(moment(decision.date)), "reason": decision.reason},
         "comments": [_comment_json(c) for c in site.discussion.comments(proposal_target(record.id))],
     }
 

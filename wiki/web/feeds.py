@@ -108,15 +108,15 @@ async def proposals_feed(request: Request) -> Response:
     entries = []
     for proposal in proposals:
         record = proposal.record
-        last = record.events[-1] if record.events else {}
+        last = record.events[-1] if record.events else None
         status = i18n.gettext(STATUS_LABELS.get(record.status) or record.status)
-        reason = str(last.get("reason") or "")
+        reason = last.reason if last else ""
         entries.append(
             Entry(
                 f"/proposals/{record.id}",
                 f"#{record.id} {record.title} ({status})",
-                moment(int(last.get("date", record.created))),
-                str(last.get("by", record.author)),
+                moment(last.date if last else record.created),
+                last.by if last else record.author,
                 reason or record.description[:500] or record.title,
             )
         )

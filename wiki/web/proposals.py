@@ -19,7 +19,8 @@ from wiki.services.discussion import page_target, proposal_target
 from wiki.services.drafts import Draft
 from wiki.services.permissions import Action, allowed, require
 from wiki.services.preview import TooManyPreviews, person_key
-from wiki.services.proposals import OPEN, STATUSES, Proposal, is_author
+from wiki.services.proposal_records import OPEN, STATUSES, Proposal
+from wiki.services.proposals import is_author
 from wiki.services.site import Site
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _

@@ -1,0 +1,127 @@
+"""What a proposal changes, as people read it: its pages against main, its revisions, its conflicts.
+
+Reading only; the workflow (``wiki.services.proposals``) offers these to the web layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wiki import pagefile
+from wiki.names import page_file
+from wiki.services import diff, proposal_limits
+from wiki.services.gittexts import without_trailer
+from wiki.services.pages import PageService
+from wiki.services.proposal_records import ACCEPTED, Proposal
+
+
+@dataclass(frozen=True)
+class PathDiff:
+    """One proposed page: its name, title, the proposed text and the diff against main."""
+
+    path: str
+    title: str
+    text: str | None
+    current: str | None
+    blocks: list[diff.Block]
+
+
+@dataclass(frozen=True)
+class ProposalRevision:
+    """One revision of a proposal: who, when, why, and what it changed."""
+
+    revision: str
+    author: str
+    date: int
+    message: str
+    diffs: list[PathDiff]
+    #: False for the older revisions, listed without their changes (``MAX_REVISIONS_SHOWN``).
+    shown: bool = True
+
+
+@dataclass(frozen=True)
+class UpdateConflict:
+    """A page whose proposed text and main's text both changed the same part."""
+
+    path: str
+    ours: str
+    main: str
+    base: str = ""
+
+
+class ProposalDiffs:
+    """Texts and diffs of proposals in one repository."""
+
+    def __init__(self, pages: PageService) -> None:
+        self.pages = pages
+        self.repo = pages.repo
+
+    def text(self, commit: str, name: str) -> str | None:
+        """The page's file text at ``commit`` (None: not there)."""
+        blob = self.repo.blob_at(commit, page_file(name))
+        return None if blob is None else self.pages.text_of_blob(blob)
+
+    def _path_diff(self, name: str, before: str | None, after: str | None, budget: diff.Budget) -> PathDiff:
+        old = pagefile.parse(before, name).body if before else ""
+        new = pagefile.parse(after, name).body if after else ""
+        title = pagefile.parse(after or before or "", name).title
+        return PathDiff(name, title, after, before, diff.compare(old, new, budget))
+
+    def proposed_texts(self, proposal: Proposal) -> dict[str, str | None]:
+        """Each proposed page's text at the proposal's head (None: the proposal deletes it)."""
+        return {name: self.text(proposal.head_revision, name) for name in proposal.record.paths}
+
+    def changes(self, proposal: Proposal) -> list[PathDiff]:
+        """Each proposed page against the current version on main (or on the merge, once accepted)."""
+        main = self.repo.head()
+        against = main
+        decision = proposal.record.decision
+        if proposal.record.status == ACCEPTED and decision is not None and decision.merge:
+            parents = self.repo.parents(decision.merge)
+            against = parents[0] if parents else main
+        budget = diff.Budget()
+        return [
+            self._path_diff(
+                name, self.text(against, name) if against else None, self.text(proposal.head_revision, name), budget
+            )
+            for name in proposal.record.paths
+        ]
+
+    def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
+        """The proposal's own revisions, oldest first; the newest ``MAX_REVISIONS_SHOWN`` with
+        their diffs (sharing one diff budget), the older ones without, so that a proposal
+        revised a thousand times costs no more to show than one revised ten times."""
+        commits = list(self.repo.log(proposal.head_revision, proposal.record.origin_revision))
+        first_shown = len(commits) - proposal_limits.MAX_REVISIONS_SHOWN
+        budget = diff.Budget()
+        revisions = []
+        for number, commit in enumerate(commits):
+            message = without_trailer(commit.message)
+            if number < first_shown:
+                revisions.append(
+                    ProposalRevision(commit.revision, commit.author, commit.date, message, [], shown=False)
+                )
+                continue
+            parents = self.repo.parents(commit.revision)
+            diffs = []
+            for name in proposal.record.paths:
+                before = self.text(parents[0], name) if parents else None
+                after = self.text(commit.revision, name)
+                if before != after:
+                    diffs.append(self._path_diff(name, before, after, budget))
+            revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, message, diffs))
+        return revisions
+
+    def update_conflicts(self, proposal: Proposal) -> list[UpdateConflict]:
+        """The pages where the proposal and main changed the same part (empty when it merges)."""
+        main = self.repo.head()
+        assert main is not None
+        if self.repo.merge_tree(main, proposal.head_revision) is not None:
+            return []
+        conflicts = []
+        for name in proposal.record.paths:
+            ours, theirs = self.text(proposal.head_revision, name), self.text(main, name)
+            base = self.text(proposal.record.base_revision, name) or ""
+            if ours is not None and theirs is not None and self.repo.merge_texts(base, theirs, ours) is None:
+                conflicts.append(UpdateConflict(name, ours, theirs, base))
+        return conflicts

@@ -1,0 +1,188 @@
+"""The one committer: every commit the wiki writes goes through here (gollum-lib's ``committer.rb``).
+
+A writer describes a commit as a ``Plan``: the ref to move and what it must point at now, the
+parents, the files to change on top of a base (or a tree written already, such as a merge),
+who and why, and a ``Note`` saying what kind of change it is.  ``commit`` then does the same
+steps for all of them: build the tree, write the commit, move the ref by compare-and-swap
+(which publishes to the shared remote first when there is one), bring the page index along when
+the served branch moved, and report the change on the ``ChangeStream``.  A refused swap writes
+no ref and reports nothing: the caller decides whether to plan again (a page save does, on the
+new head) or to give up (a proposal that moved meanwhile).
+
+Callers hold the writer slot (``writer()``) around a read-check-commit, as the use cases must
+check the state they commit on.  Committing several saves together (group commit) slots in
+behind ``commit`` without changing its callers: instead of moving the ref at once, ``commit``
+would queue the plan and wait; the first waiter that gets the slot writes the queued commits as
+a chain, syncs the objects once, moves the ref once (one fsync, one push to the remote), brings
+the index along once and hands each caller its own ``Committed`` (or None for a plan whose check
+no longer holds on the chain, which the caller then replans as it does for a refused swap).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from wiki.errors import DiskFull
+from wiki.models import Author, CommitRecord, FileChange
+from wiki.store.changes import Change, ChangeStream, Note, Origin
+from wiki.store.gitrepo import GitRepository, clean_message, identity
+from wiki.store.pageindex import PageIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One commit to write: files (None deletes) applied to ``base`` (a commit) or ``tree``
+    (a tree written already; ``base`` is then ignored), with ``parents``, moving ``ref`` from
+    ``old`` (None: the ref must not exist yet).  A rename names its target in ``rename_to``."""
+
+    ref: str
+    old: str | None
+    parents: tuple[str, ...]
+    author: Author
+    message: str
+    note: Note | None
+    files: Mapping[str, bytes | None] = field(default_factory=dict)
+    base: str | None = None
+    tree: str | None = None
+    rename_to: str | None = None
+
+    @classmethod
+    def on_top(
+        cls,
+        ref: str,
+        old: str | None,
+        files: Mapping[str, bytes | None],
+        *,
+        author: Author,
+        message: str,
+        note: Note | None,
+        rename_to: str | None = None,
+    ) -> Plan:
+        """The usual plan: ``files`` changed on ``old``, the one parent, moving ``ref`` from it."""
+        parents = (old,) if old else ()
+        return cls(ref, old, parents, author, message, note, files, base=old, rename_to=rename_to)
+
+    def renamed_from(self) -> str | None:
+        """The file a rename removes, if this plan is a rename."""
+        if self.rename_to is None:
+            return None
+        return next(path for path, data in self.files.items() if data is None)
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """A commit that was written and that ``ref`` now points at, and the change it reported."""
+
+    revision: str
+    date: int
+    change: Change | None
+
+
+class Committer:
+    """Writes the wiki's commits (see the module docstring); one per repository."""
+
+    def __init__(self, repo: GitRepository, index: PageIndex, changes: ChangeStream) -> None:
+        self.repo = repo
+        self.index = index
+        self.changes = changes
+
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        """Hold the repository's single writer slot for a read-check-commit."""
+        with self.repo.writer():
+            yield
+
+    def commit(self, plan: Plan) -> Committed | None:
+        """Write ``plan``'s commit and move its ref; None when the ref no longer points at
+        ``plan.old`` (nothing moved, nothing reported).  Hold ``writer()``."""
+        on_branch = plan.ref == self.repo.branch
+        if on_branch and plan.tree is None:
+            self.repo.check_work_tree_clean(list(plan.files))
+        if plan.tree is not None:
+            tree = self.repo.build_tree(None, plan.files, base_tree=plan.tree) if plan.files else plan.tree
+        else:
+            tree = self.repo.build_tree(plan.base, plan.files)
+        when = int(time.time())
+        revision = self.repo.write_commit(tree, list(plan.parents), plan.author, plan.message, when)
+        if on_branch:
+            moved = self.repo.move_branch(revision, plan.old)
+        else:
+            moved = self.repo.move_ref(plan.ref, revision, plan.old)
+        if not moved:
+            return None
+        if on_branch:
+            self.changes.claim(revision)
+            self._bring_index_along(plan, revision, when)
+        change = self._report(plan, revision, when)
+        return Committed(revision, when, change)
+
+    def tag(self, name: str, target: str, author: Author, message: str, note: Note) -> Committed | None:
+        """Write the annotated tag ``refs/tags/<name>`` for ``target``; None when it exists.
+        Hold ``writer()``."""
+        when = int(time.time())
+        if not self.repo.create_tag(name, target, author, message, when):
+            return None
+        plan = Plan(f"refs/tags/{name}", None, (), author, message, note)
+        return Committed(target, when, self._report(plan, target, when))
+
+    def _report(self, plan: Plan, revision: str, when: int) -> Change | None:
+        """Publish the change ``plan`` made (none without a note) and return it."""
+        note = plan.note
+        if note is None:
+            return None
+        who = identity(plan.author)
+        change = Change(
+            kind=note.kind,
+            actor=who.name,
+            actor_email=who.email,
+            pages=note.pages,
+            proposal=note.proposal,
+            version=note.version,
+            revision=note.revision or revision,
+            ref=plan.ref,
+            date=when,
+            message=clean_message(plan.message),
+            origin=Origin.WIKI,
+        )
+        self.changes.publish(change)
+        return change
+
+    def _bring_index_along(self, plan: Plan, revision: str, when: int) -> None:
+        """Record the new commit in the page index: from the plan's files without asking git,
+        or by catching up for a commit whose tree was written elsewhere (a merge)."""
+        try:
+            if plan.tree is not None or len(plan.parents) != 1:
+                self.index.catch_up()
+                return
+            head = plan.parents[0]
+            changes = (self._file_change(head, path, data, plan) for path, data in plan.files.items())
+            kept = tuple(change for change in changes if change is not None)
+            who = identity(plan.author)
+            record = CommitRecord(revision, who.name, who.email, when, clean_message(plan.message), kept)
+            self.index.record_commit(head, record)
+        except DiskFull:  # the commit is safe in git; the index catches up once there is room
+            log.warning("saved %s, but the page index could not record it: the disk is full", revision)
+
+    def _file_change(self, head: str, path: str, data: bytes | None, plan: Plan) -> FileChange | None:
+        renamed_from = plan.renamed_from()
+        if path == renamed_from:
+            return None  # recorded with the new name as one rename
+        old_path = renamed_from if plan.rename_to == path else None
+        old_blob = self.repo.blob_at(head, old_path or path)
+        old_size = len(self.repo.read_blob(old_blob)) if old_blob else None
+        if data is None:
+            return FileChange("D", path, None, None, old_blob, None, old_size)
+        status = "R" if old_path else ("M" if old_blob else "A")
+        return FileChange(status, path, old_path, blob_id(data), old_blob, len(data), old_size)
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob holding ``data``."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
