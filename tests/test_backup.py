@@ -54,7 +54,7 @@ def _fill(site: Site) -> str:
     site.pages.save(
         EditRequest(PAGE, page.text + "\nEen nieuwe alinea.\n", page.revision, "aanvulling", commit_author(anna))
     )
-    proposal = site.proposals.create(bert, "Korter", "Het kan korter.", [(f"{PAGE}.md", page.text + "\nKort.\n")])
+    proposal = site.proposals.create(bert, "Korter", "Het kan korter.", [(PAGE, page.text + "\nKort.\n")])
     site.discussion.add(f"proposal:{proposal.id}", anna, "Goed idee.")
     site.discussion.add(f"page:{PAGE}", bert, "Een vraag.")
     site.discussion.support(proposal.id, anna, supported=True)
@@ -98,7 +98,7 @@ def test_a_restored_instance_has_every_page_revision_account_comment_support_and
         assert restored.accounts.authenticate("bert", PASSWORD) is not None
         assert git(new.repo, "fsck", "--full", "--no-dangling") == ""
         # It goes on where the old one stopped: new numbers, new ids.
-        proposal = restored.proposals.create(user, "Nog een", "Meer.", [(f"{PAGE}.md", "# Anders\n")])
+        proposal = restored.proposals.create(user, "Nog een", "Meer.", [(PAGE, "# Anders\n")])
         assert proposal.id == max(p.id for p in old_site.proposals.listing()) + 1
     finally:
         restored.close()
