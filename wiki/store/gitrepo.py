@@ -1,4 +1,4 @@
-"""The only module that speaks to git.
+"""The repository: every git command on it (``store.git.http_backend`` serves clones).
 
 Reads go through a small pool of persistent ``git cat-file --batch`` readers
 (GitPython's ``GitCmdObjectDB``), so a page view starts no process.  Writes
