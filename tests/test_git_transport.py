@@ -18,10 +18,11 @@ from starlette.testclient import TestClient
 
 from wiki.errors import BadInput, TooLarge
 from wiki.services.site import Site
-from wiki.store.githttp import upload_pack
+from wiki.store.git.http_backend import CgiRequest, run_upload_pack
 from wiki.store.gitslots import BLAME, UPLOAD_PACK
 from wiki.web.app import create_app
 from wiki.web.bodies import inflated
+from wiki.web.gitcgi import read_head
 from wiki.web.readers import ReaderCache
 
 T = TypeVar("T")
@@ -111,7 +112,7 @@ def test_inflating_stops_at_the_limit_and_reads_every_gzip_member() -> None:
 
 # -- at most a few git processes at once ----------------------------------------------------
 
-REFS = {"service": "git-upload-pack", "method": "GET", "query": "service=git-upload-pack"}
+REFS = CgiRequest("info/refs", "GET", "service=git-upload-pack", "", "", b"")
 
 
 def until(condition: Any, what: str) -> None:
@@ -139,10 +140,12 @@ def test_many_clones_at_once_start_at_most_the_cap_and_the_rest_wait(
         monkeypatch.setattr(asyncio, "create_subprocess_exec", spawn)
 
         async def clone() -> int:
-            answer = await upload_pack(site.repo.git_dir, "info/refs", REFS, b"")
-            body = b"".join([chunk async for chunk in answer.body])
-            await answer.close()
-            return answer.status if b"git-upload-pack" in body else 0
+            output = await run_upload_pack(site.repo.git_dir, REFS)
+            chunks = output.chunks()
+            head = await read_head(chunks)
+            body = head.rest + b"".join([chunk async for chunk in chunks])
+            await output.close()
+            return head.status if b"git-upload-pack" in body else 0
 
         clones = [asyncio.create_task(clone()) for _ in range(clients)]
         deadline = time.monotonic() + 30

@@ -26,7 +26,6 @@ from typing import Any
 
 from wiki.config import Settings
 from wiki.errors import N_, BadInput
-from wiki.store import repocopy
 from wiki.store.database import open_database
 from wiki.store.gitrepo import GitRepository
 
@@ -71,7 +70,7 @@ def backup(settings: Settings, directory: Path) -> BackupSummary:
         database.close()
     repo = GitRepository(settings.repo)
     try:
-        refs = repocopy.bundle(repo, directory / BUNDLE)
+        refs = repo.bundle(directory / BUNDLE)
         branch = repo.branch
     finally:
         repo.close()
@@ -130,7 +129,7 @@ def restore(settings: Settings, directory: Path, *, force: bool = False) -> Back
         if not force and not _is_empty(settings.repo):
             raise BadInput(N_("{path} exists already. Restore into a new path, or use --force.", path=settings.repo))
         shutil.rmtree(staging, ignore_errors=True)
-        repocopy.unbundle(directory / BUNDLE, staging, str(manifest["branch"]))
+        GitRepository.from_bundle(directory / BUNDLE, staging, str(manifest["branch"]))
         database.restore(directory / DATABASE_FILES[kind])
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -14,7 +14,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +37,17 @@ class Sealer(Protocol):
     def seal(self, purpose: str, value: str) -> str: ...
 
     def sealed(self, purpose: str, value: str, signature: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class HookProof:
+    """What a webhook offers as proof it knows the shared secret, however its forge sends it
+    (the web layer reads the headers): secrets sent as they are (``tokens``), and hex
+    HMAC-SHA256 signatures of ``body`` (``signatures``)."""
+
+    tokens: tuple[str, ...]
+    signatures: tuple[str, ...]
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -135,20 +145,13 @@ class ReplicationService:
             if ref.startswith(RECORDS) and is_whole_number(number):
                 self.proposals.index_for_search(int(number))
 
-    def authentic(self, headers: Mapping[str, str], body: bytes) -> bool:
-        """True when a webhook carries the shared secret, in any of the forms forges send:
-        ``Authorization: Bearer``, GitLab's ``X-Gitlab-Token``, or an HMAC-SHA256 of the
-        body (Gitea's ``X-Gitea-Signature``, GitHub's ``X-Hub-Signature-256``)."""
+    def authentic(self, proof: HookProof) -> bool:
+        """True when a webhook carries the shared secret: as one of its tokens, or as the
+        HMAC-SHA256 of its body one of its signatures holds."""
         secret = self.hook_secret
         if not secret:
             return False
-        given = [headers.get("x-gitlab-token", "")]
-        bearer = headers.get("authorization", "")
-        if bearer[:7].lower() == "bearer ":
-            given.append(bearer[7:].strip())
-        if any(hmac.compare_digest(value.encode(), secret.encode()) for value in given if value):
+        if any(hmac.compare_digest(token.encode(), secret.encode()) for token in proof.tokens if token):
             return True
-        digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        github = headers.get("x-hub-signature-256", "").removeprefix("sha256=")
-        signatures = [headers.get("x-gitea-signature", ""), github]
-        return any(hmac.compare_digest(value.lower().encode(), digest.encode()) for value in signatures if value)
+        digest = hmac.new(secret.encode(), proof.body, hashlib.sha256).hexdigest()
+        return any(hmac.compare_digest(value.lower().encode(), digest.encode()) for value in proof.signatures if value)

@@ -1,4 +1,4 @@
-"""The only module that speaks to git.
+"""The repository: every git command on it (``store.git.http_backend`` serves clones).
 
 Reads go through a small pool of persistent ``git cat-file --batch`` readers
 (GitPython's ``GitCmdObjectDB``), so a page view starts no process.  Writes
@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +56,10 @@ BLOB_MODE = 0o100644
 _BRANCH = re.compile(r"refs/heads/[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
 # The refs the wiki itself reads and moves: branches, proposal records, tags.
 _REF = re.compile(r"refs/(heads|meta|tags)(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){1,4}")
+# Where a replica keeps, never served, its own side of a ref that went two ways.
+_ASIDE = re.compile(r"refs/replica/diverged(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){1,5}")
+# What ``refs()`` lists: one of the wiki's namespaces or a part of it, or what a replica saw.
+_PREFIX = re.compile(r"refs/(heads|meta|tags|replica/remote)(/[A-Za-z0-9][A-Za-z0-9._-]{0,100}){0,6}/?")
 _READERS = 4
 _TREES_KEPT = 16
 _DELTA_CACHE = "16m"
@@ -86,6 +90,16 @@ class BlameLine:
     date: int
     text: str
     email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteAnswer:
+    """What a remote said to a fetch or a push: ``done``; or ``refused`` (a push whose lease
+    was stale, or whose ref moved while it was taken); or neither, and git's ``reason``."""
+
+    done: bool
+    refused: bool
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +248,9 @@ class GitRepository:
         return self._packed[1]
 
     def refs(self, prefix: str) -> dict[str, str]:
-        """Every ref under ``prefix`` (such as ``refs/heads/proposals/``) with its object."""
-        if not _REF.fullmatch(prefix.rstrip("/")):
+        """Every ref under ``prefix`` (such as ``refs/heads/proposals/``, or a replica's
+        ``refs/replica/remote/``) with its object."""
+        if not _PREFIX.fullmatch(prefix):
             raise NotFound(N_("No such revision."))
         out = self._run("for-each-ref", "--format=%(refname) %(objectname)", "--", prefix)
         found = {}
@@ -741,7 +756,7 @@ class GitRepository:
             log.info("repacked with delta chains of at most %d in %.1f s", PACK_DEPTH, time.monotonic() - started)
 
     def _config(self, key: str) -> str | None:
-        result = self.git("config", "--get", key)
+        result = subprocess.run(self._command("config", "--get", key), capture_output=True, check=False)
         return result.stdout.decode().strip() if result.returncode == 0 else None
 
     def _maintenance_step(self, *args: str) -> bool:
@@ -816,16 +831,71 @@ class GitRepository:
             args += ["-c", "core.fsync=reference,loose-object", "-c", "core.fsyncMethod=fsync"]
         return [*args, *command]
 
-    def git(self, *args: str, timeout: float | None = None, fsync: bool = False) -> subprocess.CompletedProcess[bytes]:
-        """Run a git command on this repository for a sibling store module (the replica);
-        never raises for git's exit status, but ``subprocess.TimeoutExpired`` on a timeout."""
+    # -- a shared remote (the replica) -----------------------------------------------------
+
+    def fetch_from(self, url: str, refspecs: Sequence[str], timeout: float) -> RemoteAnswer:
+        """Fetch ``refspecs`` from the remote ``url`` as a mirror of it (refs the remote lost
+        are pruned, no tags beyond the refspecs), synced to disk before it returns."""
+        mirror = ("--quiet", "--prune", "--no-tags", "--no-write-fetch-head")
+        return self._remote(timeout, "fetch", *mirror, url, *refspecs)
+
+    def push_to(self, url: str, name: str, new: str, old: str | None, timeout: float) -> RemoteAnswer:
+        """Move ``name`` on the remote ``url`` to ``new`` only while it still points at ``old``
+        (None: it must not exist there); ``refused`` when it did not."""
+        lease = f"--force-with-lease={name}:{old or ''}"
+        return self._remote(timeout, "push", "--porcelain", "--atomic", "--no-verify", url, lease, f"{new}:{name}")
+
+    def _remote(self, timeout: float, *args: str) -> RemoteAnswer:
+        """Run a git command that talks to a remote: never a prompt for a password (the wiki
+        runs unattended), at most ``timeout`` seconds."""
         environment = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
         environment.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
-        command = self._command(*args, fsync=fsync)
-        return subprocess.run(command, capture_output=True, check=False, timeout=timeout, env=environment)
+        command = self._command(*args, fsync=True)
+        try:
+            result = subprocess.run(command, capture_output=True, check=False, timeout=timeout, env=environment)
+        except subprocess.TimeoutExpired:
+            return RemoteAnswer(False, False, f"git {args[0]} did not finish within {timeout} s")
+        refused = any(line.startswith(b"!") for line in result.stdout.splitlines())
+        return RemoteAnswer(result.returncode == 0, refused, result.stderr.decode(errors="replace").strip())
 
-    def _run(self, *args: str) -> bytes:
-        result = subprocess.run(self._command(*args), capture_output=True, check=False, env=_C_LOCALE)
+    def set_aside(self, name: str, commit: str) -> None:
+        """Point ``name``, a ref under ``refs/replica/diverged/`` (never served), at ``commit``."""
+        if not _ASIDE.fullmatch(name):
+            raise NotFound(N_("No such revision."))
+        self._run("update-ref", "-m", "wiki diverged", name, check_revision(commit), fsync=True)
+
+    def has_object(self, sha: str) -> bool:
+        """True when this copy holds the object ``sha`` (a commit or a tag)."""
+        command = self._command("cat-file", "-e", check_revision(sha))
+        return subprocess.run(command, capture_output=True, check=False).returncode == 0
+
+    # -- the whole repository as one file (backups) -----------------------------------------
+
+    def bundle(self, target: Path) -> dict[str, str]:
+        """Write every ref and all it reaches to the new file ``target``; the refs it holds.
+
+        Consistent while the wiki saves: a save writes its objects before it moves a ref,
+        and the bundle reads the refs first, then packs what they reach."""
+        self._run("bundle", "create", "--quiet", str(target), "--all")
+        heads = self._run("bundle", "list-heads", str(target))
+        found = (line.split(" ", 1) for line in heads.decode("utf-8").splitlines() if line)
+        return {name: sha for sha, name in found if name.startswith("refs/")}
+
+    @classmethod
+    def from_bundle(cls, source: Path, path: Path, branch: str) -> None:
+        """Make a new bare repository at ``path`` holding every ref of the bundle ``source``,
+        with HEAD on ``branch``; checked with ``git fsck`` before it is left there."""
+        repo = cls.init_bare(path)
+        try:
+            repo._run("bundle", "verify", "--quiet", str(source))
+            repo._run("fetch", "--quiet", "--no-write-fetch-head", str(source), "+refs/*:refs/*")
+            repo._run("symbolic-ref", "HEAD", branch)
+            repo._run("fsck", "--full", "--no-progress", "--no-dangling")
+        finally:
+            repo.close()
+
+    def _run(self, *args: str, fsync: bool = False) -> bytes:
+        result = subprocess.run(self._command(*args, fsync=fsync), capture_output=True, check=False, env=_C_LOCALE)
         if result.returncode != 0:
             if _says_disk_full(result.stderr):
                 raise DiskFull

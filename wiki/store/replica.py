@@ -18,13 +18,11 @@ no commit is ever dropped.
 from __future__ import annotations
 
 import logging
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from wiki.errors import N_, StoreUnavailable
-from wiki.names import check_revision
 from wiki.store.gitrepo import GitRepository
 
 log = logging.getLogger(__name__)
@@ -90,14 +88,12 @@ class Replica:
     def _push(self, name: str, new: str, old: str | None) -> bool:
         """True when the remote took the move; False when it refused it (the lease was stale,
         or the ref moved while it was being taken); ``RemoteUnavailable`` when it did not answer."""
-        lease = f"--force-with-lease={name}:{old or ''}"
-        result = self._git("push", "--porcelain", "--atomic", "--no-verify", self.url, lease, f"{new}:{name}")
-        lines = result.stdout.decode(errors="replace").splitlines()
-        if result.returncode == 0:
+        answer = self.repo.push_to(self.url, name, new, old, self.timeout)
+        if answer.done:
             return True
-        if any(line.startswith("!") for line in lines):
+        if answer.refused:
             return False
-        log.warning("push of %s to the shared remote failed: %s", name, result.stderr.decode(errors="replace").strip())
+        log.warning("push of %s to the shared remote failed: %s", name, answer.reason)
         raise RemoteUnavailable(UNREACHABLE)
 
     # -- following ------------------------------------------------------------------------
@@ -110,26 +106,26 @@ class Replica:
 
     def _sync(self) -> list[str]:
         specs = [f"+{space}*:{STAGING}{space[5:]}*" for space in NAMESPACES]
-        result = self._git("fetch", "--quiet", "--prune", "--no-tags", "--no-write-fetch-head", self.url, *specs)
-        if result.returncode != 0:
-            log.warning("fetch from the shared remote failed: %s", result.stderr.decode(errors="replace").strip())
+        answer = self.repo.fetch_from(self.url, specs, self.timeout)
+        if not answer.done:
+            log.warning("fetch from the shared remote failed: %s", answer.reason)
             raise RemoteUnavailable(UNREACHABLE)
-        remote = {"refs/" + name[len(STAGING) :]: sha for name, sha in self._refs(STAGING).items()}
-        local = {name: sha for space in NAMESPACES for name, sha in self._refs(space).items()}
+        remote = {"refs/" + name[len(STAGING) :]: sha for name, sha in self.repo.refs(STAGING).items()}
+        local = {name: sha for space in NAMESPACES for name, sha in self.repo.refs(space).items()}
         followed = []
         for name in sorted(remote.keys() | local.keys()):
             theirs, ours = remote.get(name), local.get(name)
             if theirs == ours:
                 continue
-            if theirs is None or (ours is not None and self._is_ancestor(theirs, ours)):
+            if theirs is None or (ours is not None and self.repo.is_ancestor(theirs, ours)):
                 assert ours is not None
                 # Made before replication started, or by git outside the wiki; a refusal is
                 # left to the next sync.
                 self._push(name, ours, theirs)
                 continue
-            if ours is not None and not self._is_ancestor(ours, theirs):
+            if ours is not None and not self.repo.is_ancestor(ours, theirs):
                 log.warning("%s went two ways; the remote's is kept, ours is under %s", name, DIVERGED)
-                self._git("update-ref", "-m", "wiki diverged", DIVERGED + name[5:], ours)
+                self.repo.set_aside(DIVERGED + name[5:], ours)
             moved = (
                 self.repo.move_branch(theirs, ours, publish=False)
                 if name == self.repo.branch
@@ -144,31 +140,11 @@ class Replica:
 
     def _remote_value(self, name: str) -> str | None:
         """What the last fetch saw of ``name`` on the remote."""
-        return self._refs(STAGING + name[5:]).get(STAGING + name[5:])
+        return self.repo.refs(STAGING + name[5:]).get(STAGING + name[5:])
 
     def has_object(self, sha: str) -> bool:
         """True when this copy holds the object ``sha`` (a commit or a tag)."""
-        return self._git("cat-file", "-e", check_revision(sha)).returncode == 0
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _refs(self, prefix: str) -> dict[str, str]:
-        result = self._git("for-each-ref", "--format=%(refname) %(objectname)", prefix)
-        found = {}
-        for line in result.stdout.decode().splitlines():
-            name, _, sha = line.partition(" ")
-            found[name] = sha
-        return found
-
-    def _is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        return self._git("merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
-
-    def _git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        try:
-            return self.repo.git(*args, timeout=self.timeout, fsync=True)
-        except subprocess.TimeoutExpired:
-            log.warning("git %s did not finish within %s s", args[0], self.timeout)
-            raise RemoteUnavailable(UNREACHABLE) from None
+        return self.repo.has_object(sha)
 
 
 @contextmanager

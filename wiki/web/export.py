@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.responses import Response
 
 from wiki.resources import folder
+from wiki.services.clone import FetchRequest
 from wiki.services.export_html import EXPORT_CONTENT_SECURITY_POLICY
 from wiki.web.bodies import inflated
+from wiki.web.gitcgi import git_response
 from wiki.web.session import public_base, site_of
 from wiki.web.static import STYLESHEETS
 from wiki.web.templating import ENVIRONMENT
@@ -67,30 +65,13 @@ async def git_http(request: Request) -> Response:
     requests: they reach git inflated, within the body limit (``bodies.inflated``)."""
     encoding = request.headers.get("content-encoding", "")
     body = await run_in_threadpool(inflated, await request.body(), encoding)
-    details = {
-        "service": request.query_params.get("service", ""),
-        "method": request.method,
-        "query": request.url.query,
-        "content_type": request.headers.get("content-type", ""),
-        "content_encoding": "",  # inflated above
-        "git_protocol": request.headers.get("git-protocol", ""),
-    }
-    answer = await site_of(request).clone.answer(request.path_params["path"], details, body)
-    headers = dict(answer.headers)
-    media_type = headers.pop("Content-Type", "application/octet-stream")
-    return GitResponse(answer.body, answer.close, status_code=answer.status, headers=headers, media_type=media_type)
-
-
-class GitResponse(StreamingResponse):
-    """git's answer as it streams; closed however sending ends, so a client that goes away
-    mid-clone leaves no git process writing into a pipe no one reads."""
-
-    def __init__(self, body: AsyncIterator[bytes], close: Callable[[], Awaitable[None]], **kwargs: Any) -> None:
-        super().__init__(body, **kwargs)
-        self.close = close
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            await self.close()
+    fetch = FetchRequest(
+        path=request.path_params["path"],
+        service=request.query_params.get("service", ""),
+        method=request.method,
+        query=request.url.query,
+        content_type=request.headers.get("content-type", ""),
+        git_protocol=request.headers.get("git-protocol", ""),
+        body=body,
+    )
+    return await git_response(await site_of(request).clone.answer(fetch))

@@ -1,0 +1,1 @@
+"""The git package: the only place where the wiki starts git."""
