@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wiki.errors import N_, Forbidden, NotFound
+from wiki.store.git.repository import GitRepository
 from wiki.store.githttp import CgiAnswer, upload_pack
-from wiki.store.gitrepo import GitRepository
 
 
 class CloneService:

@@ -21,7 +21,7 @@ from wiki.models import FileChange, Page
 from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import diff
 from wiki.services.pages import PageService
-from wiki.store.gitrepo import BlameLine
+from wiki.store.git.parsers import BlameLine
 from wiki.store.identities import COMMIT_EMAIL_DOMAIN
 from wiki.store.pageindex import CommitRow, HistoryRow
 

@@ -26,7 +26,8 @@ from wiki.names import check_page_name, check_revision, page_file, page_name_or_
 from wiki.services import pagepaths
 from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
-from wiki.store.gitrepo import GitRepository, clean_message, identity
+from wiki.store.git.merge import merge_texts
+from wiki.store.git.repository import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
 
 log = logging.getLogger(__name__)
@@ -358,7 +359,7 @@ class PageService:
         def plan(head: str | None) -> Plan | None:
             summary, blob = self._existing(name)
             current = self.text_of_blob(blob)
-            merged = self.repo.merge_texts(after, current, before)
+            merged = merge_texts(after, current, before)
             if merged is None:
                 raise EditConflict(
                     N_("Later changes overlap this one, so it cannot be taken out by itself."),
@@ -449,7 +450,7 @@ class PageService:
         if base_blob == current_blob:
             return (None if text == current else text), False, False
         base_text = self.text_of_blob(base_blob) if base_blob else ""
-        merged = self.repo.merge_texts(base_text, current, text)
+        merged = merge_texts(base_text, current, text)
         if merged is None:
             raise EditConflict(
                 N_("Someone changed the same part of this page while you were editing."),

@@ -33,6 +33,7 @@ from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pagepaths import check_together
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService, blob_id
 from wiki.store.database import Database
+from wiki.store.git.merge import merge_texts
 from wiki.store.identities import commit_email, old_commit_email
 
 log = logging.getLogger(__name__)
@@ -544,7 +545,7 @@ class ProposalService:
         for name in proposal.record.paths:
             ours, theirs = self._text(proposal.head_revision, name), self._text(main, name)
             base = self._text(proposal.record.base_revision, name) or ""
-            if ours is not None and theirs is not None and self.repo.merge_texts(base, theirs, ours) is None:
+            if ours is not None and theirs is not None and merge_texts(base, theirs, ours) is None:
                 conflicts.append(UpdateConflict(name, ours, theirs, base))
         return conflicts
 

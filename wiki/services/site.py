@@ -29,7 +29,7 @@ from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
 from wiki.store.database import Database, open_database
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
 

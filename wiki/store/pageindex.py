@@ -27,7 +27,7 @@ from wiki import pagefile
 from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
 from wiki.store import textindex
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 from wiki.store.sqlite_threads import ThreadConnections
 
 _SCHEMA_VERSION = "5"

@@ -25,7 +25,7 @@ from contextvars import ContextVar
 
 from wiki.errors import N_, StoreUnavailable
 from wiki.names import check_revision
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 
 log = logging.getLogger(__name__)
 

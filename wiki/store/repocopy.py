@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wiki.errors import N_, StoreUnavailable
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 
 
 def _checked(repo: GitRepository, what: str, *args: str) -> bytes:

@@ -1,0 +1,9 @@
+"""The only package that speaks to git (GitPython, gitdb and the ``git`` program).
+
+``repository.GitRepository`` is what the rest of the store uses; it stacks the levels of
+this package, each on the one below: ``objects`` (the cat-file reader pool, reads that
+start no process), ``reading`` (refs, log, blame, tags and other git commands),
+``maintenance`` (gc and the commit-graph, run and stopped in the background) and
+``repository`` (writing objects, compare-and-swap of refs, publishing).  ``parsers`` and
+``refs`` hold what needs no repository at all; ``merge`` merges texts without one.
+"""
