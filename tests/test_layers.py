@@ -17,6 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wiki"
     [
         ("wiki.store.git.repository", ["starlette", "jinja2", "wiki.web", "wiki.services"]),
         ("wiki.store.pageindex", ["starlette", "jinja2", "wiki.web", "wiki.services"]),
+        ("wiki.store.searchindex", ["starlette", "jinja2", "wiki.web", "wiki.services"]),
+        ("wiki.store.linkindex", ["starlette", "jinja2", "wiki.web", "wiki.services"]),
         ("wiki.store.database", ["starlette", "jinja2", "wiki.web", "wiki.services"]),
         ("wiki.services.site", ["starlette", "jinja2", "wiki.web"]),
         ("wiki.services.pages", ["starlette", "jinja2", "wiki.web"]),

@@ -28,6 +28,7 @@ from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
 from wiki.store.git.merge import merge_texts
 from wiki.store.git.repository import GitRepository, clean_message, identity
+from wiki.store.linkindex import LinkIndex
 from wiki.store.pageindex import PageIndex
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,10 @@ class EditRequest:
 class PageService:
     """Pages of one repository, read through the page index and written through git."""
 
-    def __init__(self, repo: GitRepository, index: PageIndex, texts: GitTexts | None = None) -> None:
+    def __init__(self, repo: GitRepository, index: PageIndex, links: LinkIndex, texts: GitTexts | None = None) -> None:
         self.repo = repo
         self.index = index
+        self.links = links
         self.texts = texts or GitTexts()
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._texts_lock = Lock()
@@ -169,12 +171,12 @@ class PageService:
     def render(self, page: Page, blob: str | None, renderer: Renderer) -> str:
         """A page's HTML, wiki links resolved; cached by blob and by the set of page names."""
         key = f"{blob}:{self.index.pageset}" if blob else None
-        return renderer.render(page.body, key, self.index.resolve_link)
+        return renderer.render(page.body, key, self.links.resolve)
 
     def backlinks(self, page: Page) -> list[PageSummary]:
         """The pages that link to ``page``."""
         found = []
-        for name in self.index.backlinks(page.path, page.title):
+        for name in self.links.backlinks(page.path, page.title):
             row = self.index.get(name)
             if row is not None:
                 found.append(row[0])
@@ -183,7 +185,7 @@ class PageService:
     def broken_links(self) -> list[tuple[str, str]]:
         """(source page, target) of every link to a page that does not exist."""
         self.refresh()
-        return self.index.broken_links()
+        return self.links.broken_links()
 
     def check_room(self, commit: str | None, name: str, *, moving_from: str | None = None) -> None:
         """``PathClash`` or ``NameTaken`` unless a page ``name`` fits in ``commit`` (see

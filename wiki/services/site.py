@@ -30,8 +30,11 @@ from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
 from wiki.store.database import Database, open_database
 from wiki.store.git.repository import GitRepository
+from wiki.store.indexfile import IndexFile
+from wiki.store.linkindex import LinkIndex
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
+from wiki.store.searchindex import SearchIndex
 
 
 @dataclass
@@ -69,7 +72,7 @@ class Site:
 
     def close(self) -> None:
         """Release processes, file handles and connections."""
-        self.index.close()
+        self.index.file.close()
         self.repo.close()
         self.database.close()
 
@@ -117,14 +120,16 @@ def open_site(settings: Settings) -> Site:
     else:
         repo = open_repository(settings.repo, settings.content_dir, texts)
         repo.recover_stale_locks()
-    index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo)
+    index_file = IndexFile(repo.common_dir / "wiki" / "index.sqlite3")
+    index = PageIndex(index_file, repo)
+    search_index = SearchIndex(index_file)
     with repo.writer():
         index.catch_up()
     database = open_database(settings.database_url)
-    pages = PageService(repo, index, texts)
+    pages = PageService(repo, index, LinkIndex(index_file), texts)
     renderer = Renderer()
     accounts = AccountService(database)
-    proposals = ProposalService(pages, database)
+    proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
     proposals.index_all_for_search()
     history = HistoryService(pages, accounts.former_authors, accounts.shared_names, accounts.usernames_of)
@@ -139,7 +144,7 @@ def open_site(settings: Settings) -> Site:
         history=history,
         versions=versions,
         proposals=proposals,
-        search=SearchService(pages),
+        search=SearchService(pages, search_index),
         export=export,
         poster=PosterService(export, history),
         clone=CloneService(repo),
