@@ -47,7 +47,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.server import free_port
-from wiki.store.gitrepo import PACK_DEPTH_KEY
+from wiki.store.git.maintenance import PACK_DEPTH_KEY
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

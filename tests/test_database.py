@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from wiki.errors import BadInput, NameTaken, StoreUnavailable
-from wiki.store import database as database_module
+from wiki.store import credentials, discussion, users
 from wiki.store.database import Database, open_database
 
 EMAIL = "anna@users.wiki.invalid"
@@ -38,7 +38,8 @@ def db(opened: Callable[[], Database]) -> Database:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Why: throttling windows and 'in the order they supported' depend on the time."""
     fake = Clock(NOW)
-    monkeypatch.setattr(database_module, "time", fake)
+    for module in (users, credentials, discussion):
+        monkeypatch.setattr(module, "time", fake)
     return fake
 
 

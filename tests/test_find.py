@@ -61,7 +61,7 @@ def test_the_search_index_follows_commits_and_is_rebuilt_when_missing(site: Site
     assert [r.path for r in site.search.search("kievit")] == ["notities"]
     save(site, "notities", "# Notities\n\nHet woord grutto.\n")
     assert site.search.search("kievit") == []
-    path = site.index.path
+    path = site.index.file.path
     site.close()
     path.unlink()
     reopened = open_site(site.settings)

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from tests.conftest import git
 from wiki.errors import NotFound, WorkTreeDirty
 from wiki.models import Author
-from wiki.store.gitrepo import PACK_DEPTH, PACK_DEPTH_KEY, GitRepository
+from wiki.store.git.maintenance import PACK_DEPTH, PACK_DEPTH_KEY
+from wiki.store.git.merge import merge_texts
+from wiki.store.git.repository import GitRepository
 
 AUTHOR = Author("Ada Tester", "ada@users.wiki.invalid")
 WHEN = 1_700_000_000
@@ -97,8 +99,8 @@ def test_reads_at_a_revision_and_unknown_revisions(repo: GitRepository) -> None:
 
 def test_merge_of_different_paragraphs_and_of_overlapping_ones(repo: GitRepository) -> None:
     base = "a\n\nb\n\nc\n"
-    assert repo.merge_texts(base, "A\n\nb\n\nc\n", "a\n\nb\n\nC\n") == "A\n\nb\n\nC\n"
-    assert repo.merge_texts(base, "A1\n\nb\n\nc\n", "A2\n\nb\n\nc\n") is None
+    assert merge_texts(base, "A\n\nb\n\nc\n", "a\n\nb\n\nC\n") == "A\n\nb\n\nC\n"
+    assert merge_texts(base, "A1\n\nb\n\nc\n", "A2\n\nb\n\nc\n") is None
 
 
 def test_log_lists_commits_oldest_first_with_renames_and_sizes(repo: GitRepository) -> None:
@@ -169,7 +171,7 @@ def test_merging_edits_of_different_paragraphs_keeps_both(paragraphs: list[str],
     base = "\n\n".join(paragraphs) + "\n"
     ours = "\n\n".join(p + " X" if i == first else p for i, p in enumerate(paragraphs)) + "\n"
     theirs = "\n\n".join(p + " Y" if i == second else p for i, p in enumerate(paragraphs)) + "\n"
-    merged = GitRepository.merge_texts(base, ours, theirs)
+    merged = merge_texts(base, ours, theirs)
     assert (
         merged
         == "\n\n".join(p + " X" if i == first else p + " Y" if i == second else p for i, p in enumerate(paragraphs))
@@ -185,7 +187,7 @@ def test_two_edits_of_one_line_are_a_conflict_never_a_silent_pick(paragraphs: li
     base = "\n\n".join(paragraphs) + "\n"
     ours = base.replace(paragraphs[index], paragraphs[index] + " EERSTE", 1)
     theirs = base.replace(paragraphs[index], paragraphs[index] + " TWEEDE", 1)
-    assert GitRepository.merge_texts(base, ours, theirs) is None
+    assert merge_texts(base, ours, theirs) is None
 
 
 def test_maintenance_writes_a_commit_graph_and_changes_nothing_else(repo: GitRepository) -> None:

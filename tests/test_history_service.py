@@ -222,7 +222,7 @@ def _index_steps(site: Site, read: Callable[[], object]) -> int:
         steps += 1
         return 0
 
-    connection = site.pages.index._db()
+    connection = site.pages.index.file.db()
     connection.set_progress_handler(count, 1)
     try:
         read()

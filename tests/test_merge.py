@@ -4,7 +4,7 @@ that keep a save from losing the other person's text."""
 from __future__ import annotations
 
 from wiki.services.conflicts import BOTH, MINE, THEIRS, Labels, marker_lines, merged_text, missing_lines
-from wiki.store.textmerge import Hunk, Overlap, three_way
+from wiki.store.git.merge import Hunk, Overlap, three_way
 
 BASE = "Eerste alinea.\n\nTweede alinea.\n\nDerde alinea.\n"
 LABELS = Labels("Jouw versie", "Versie van %(name)s", "Einde van de twee versies")

@@ -124,7 +124,7 @@ def test_the_index_catches_up_when_the_branch_moves_from_outside(site: Site, bas
 
 
 def test_the_index_is_rebuilt_when_missing(site: Site, base: str) -> None:
-    path = site.index.path
+    path = site.index.file.path
     site.close()
     path.unlink()
     reopened = open_site(site.settings)

@@ -28,7 +28,8 @@ from wiki.errors import BadInput
 from wiki.models import Author
 from wiki.services import conflicts, diff, gittexts, home, poster, render, versions
 from wiki.services.site import Site
-from wiki.store import gitrepo, plaintext, snippets, textindex, textmerge, wordforms
+from wiki.store import plaintext, snippets, textindex, wordforms
+from wiki.store.git import merge, repository
 from wiki.web.pages import with_section_links
 
 GROWTH = 20  # per tenfold step of the input; linear work gives 10, quadratic 100
@@ -96,7 +97,7 @@ def _snippet(text: str) -> object:
 
 
 def _identity(text: str) -> object:
-    return gitrepo.identity(Author(text, text))
+    return repository.identity(Author(text, text))
 
 
 def _wiki_links(text: str) -> object:
@@ -143,7 +144,7 @@ PROBES: list[tuple[str, Callable[[str], object], Callable[[int], str]]] = [
     ("marker lines", conflicts.marker_lines, lambda n: repeat("<", n)),
     ("marker equals", conflicts.marker_lines, lambda n: repeat(" ", n, "=======")),
     ("missing lines", _missing, lambda n: repeat("a b\n", n)),
-    ("marker runs", textmerge._marker_size, lambda n: repeat("<", n)),
+    ("marker runs", merge._marker_size, lambda n: repeat("<", n)),
     ("version name", versions.tag_for, lambda n: repeat("a.", n, "versie-")),
     ("version spaces", versions.tag_for, lambda n: repeat(" \t", n, "x", "!")),
     ("page name", names.check_page_name, lambda n: repeat("con.", n)),

@@ -13,7 +13,7 @@ from wiki import pagefile
 from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site, open_site
-from wiki.store import pageindex, wordforms
+from wiki.store import indexfile, wordforms
 from wiki.store.plaintext import plain_text
 
 ANNA = Author("Anna", "anna@users.wiki.invalid")
@@ -142,20 +142,20 @@ def test_a_search_without_results_offers_to_create_or_propose_the_page(client: T
 
 
 def test_the_index_is_built_again_when_the_stemmer_changes(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    version = pageindex.schema_version()
+    version = indexfile.schema_version()
     assert version.endswith(f"snowballstemmer-{wordforms.STEMMER.version}-dutch")
     assert wordforms.STEMMER.version == "3.1.1"
     monkeypatch.setattr(wordforms, "STEMMER", wordforms.Stemmer("snowballstemmer", "3.1.1", "dutch_porter"))
-    assert pageindex.schema_version() != version
+    assert indexfile.schema_version() != version
     monkeypatch.undo()
-    path = site.index.path
+    path = site.index.file.path
     site.close()
     with sqlite3.connect(path) as connection:  # an index written by an older stemmer
         connection.execute("UPDATE meta SET value = '5/2+snowballstemmer-3.0.1-dutch' WHERE key = 'schema'")
         connection.execute("DELETE FROM search")
     reopened = open_site(site.settings)
     try:
-        assert reopened.index._meta("schema") == version
+        assert reopened.index.file.meta("schema") == version
         assert "<mark>samenwerking</mark>" in reopened.search.search("samenwerken")[0].snippet
     finally:
         reopened.close()

@@ -26,9 +26,11 @@ from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts, Unau
 from wiki.models import Author, Role, User
 from wiki.services.gittexts import WIKI_EMAIL, wiki_author_names
 from wiki.services.history import FORMER_AUTHOR
-from wiki.store.database import Database, TokenRow, UserRow
+from wiki.store.credentials import TokenRow
+from wiki.store.database import Database
 from wiki.store.display_names import fold_display_name
 from wiki.store.identities import commit_email, fold_username
+from wiki.store.users import UserRow
 
 # ASCII only, spelled out: with re.IGNORECASE a class like [a-z] also takes the KELVIN SIGN
 # and the dotless i, and \w takes any letter; re.ASCII keeps both from widening.

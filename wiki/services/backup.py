@@ -27,7 +27,7 @@ from typing import Any
 from wiki.config import Settings
 from wiki.errors import N_, BadInput
 from wiki.store.database import open_database
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 
 MANIFEST = "backup.json"
 BUNDLE = "repository.bundle"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from wiki.errors import N_, Forbidden, NotFound
 from wiki.store.git.http_backend import CgiOutput, CgiRequest, run_upload_pack
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 
 
 @dataclass(frozen=True)

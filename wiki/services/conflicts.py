@@ -21,7 +21,7 @@ from wiki import pagefile
 from wiki.errors import N_, BadInput, EditConflict
 from wiki.models import Author, SaveResult
 from wiki.services.pages import EditRequest, PageService
-from wiki.store.textmerge import Hunk, three_way
+from wiki.store.git.merge import Hunk, three_way
 
 MINE, THEIRS, BOTH = "mine", "theirs", "both"
 CHOICES = (MINE, THEIRS, BOTH)

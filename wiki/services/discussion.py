@@ -15,7 +15,8 @@ from wiki.errors import N_, BadInput, NotFound
 from wiki.models import User
 from wiki.services.history import moment
 from wiki.services.render import Renderer
-from wiki.store.database import CommentRow, Database
+from wiki.store.database import Database
+from wiki.store.discussion import CommentRow
 
 MAX_COMMENT = 10_000
 

@@ -91,7 +91,7 @@ class ExportService:
         """The principles of the named version with their HTML, to read them as they were then
         (wiki links go to the pages as they are now)."""
         _commit, pages = self.pages_at(version)
-        resolve = self.pages.index.resolve_link
+        resolve = self.pages.links.resolve
         return [
             (page, self.renderer.render(pagefile.parse(page.text, page.path).body, None, resolve))
             for page in pages

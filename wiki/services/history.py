@@ -21,9 +21,9 @@ from wiki.models import FileChange, Page
 from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import diff
 from wiki.services.pages import PageService
-from wiki.store.gitrepo import BlameLine
+from wiki.store.git.parsers import BlameLine
+from wiki.store.historyrows import CommitRow, HistoryRow
 from wiki.store.identities import COMMIT_EMAIL_DOMAIN
-from wiki.store.pageindex import CommitRow, HistoryRow
 
 PAGE_SIZE = 50
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from wiki.errors import N_, NameTaken, PathClash
 from wiki.names import page_file
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 from wiki.store.pageindex import fold
 
 CASE_VARIANT = N_("A page with this name exists, differing only in capitals.")

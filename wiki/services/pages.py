@@ -26,6 +26,8 @@ from wiki.services.gittexts import GitTexts
 from wiki.services.render import Renderer
 from wiki.store.changes import ChangeKind, Note
 from wiki.store.committer import Committer, Plan
+from wiki.store.git.merge import merge_texts
+from wiki.store.linkindex import LinkIndex
 from wiki.store.pageindex import PageIndex
 
 log = logging.getLogger(__name__)
@@ -61,10 +63,11 @@ class EditRequest:
 class PageService:
     """Pages of one repository, read through the page index and written through git."""
 
-    def __init__(self, committer: Committer, texts: GitTexts | None = None) -> None:
+    def __init__(self, committer: Committer, links: LinkIndex, texts: GitTexts | None = None) -> None:
         self.committer = committer
         self.repo = committer.repo
         self.index: PageIndex = committer.index
+        self.links = links
         self.texts = texts or GitTexts()
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._texts_lock = Lock()
@@ -150,12 +153,12 @@ class PageService:
     def render(self, page: Page, blob: str | None, renderer: Renderer) -> str:
         """A page's HTML, wiki links resolved; cached by blob and by the set of page names."""
         key = f"{blob}:{self.index.pageset}" if blob else None
-        return renderer.render(page.body, key, self.index.resolve_link)
+        return renderer.render(page.body, key, self.links.resolve)
 
     def backlinks(self, page: Page) -> list[PageSummary]:
         """The pages that link to ``page``."""
         found = []
-        for name in self.index.backlinks(page.path, page.title):
+        for name in self.links.backlinks(page.path, page.title):
             row = self.index.get(name)
             if row is not None:
                 found.append(row[0])
@@ -164,7 +167,7 @@ class PageService:
     def broken_links(self) -> list[tuple[str, str]]:
         """(source page, target) of every link to a page that does not exist."""
         self.refresh()
-        return self.index.broken_links()
+        return self.links.broken_links()
 
     def check_room(self, commit: str | None, name: str, *, moving_from: str | None = None) -> None:
         """``PathClash`` or ``NameTaken`` unless a page ``name`` fits in ``commit`` (see
@@ -333,7 +336,7 @@ class PageService:
         def plan(head: str | None) -> Plan | None:
             summary, blob = self._existing(name)
             current = self.text_of_blob(blob)
-            merged = self.repo.merge_texts(after, current, before)
+            merged = merge_texts(after, current, before)
             if merged is None:
                 raise EditConflict(
                     N_("Later changes overlap this one, so it cannot be taken out by itself."),
@@ -428,7 +431,7 @@ class PageService:
         if base_blob == current_blob:
             return (None if text == current else text), False, False
         base_text = self.text_of_blob(base_blob) if base_blob else ""
-        merged = self.repo.merge_texts(base_text, current, text)
+        merged = merge_texts(base_text, current, text)
         if merged is None:
             raise EditConflict(
                 N_("Someone changed the same part of this page while you were editing."),

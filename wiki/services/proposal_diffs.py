@@ -13,6 +13,7 @@ from wiki.services import diff, proposal_limits
 from wiki.services.gittexts import without_trailer
 from wiki.services.pages import PageService
 from wiki.services.proposal_records import ACCEPTED, Proposal
+from wiki.store.git.merge import merge_texts
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,6 @@ class ProposalDiffs:
         for name in proposal.record.paths:
             ours, theirs = self.text(proposal.head_revision, name), self.text(main, name)
             base = self.text(proposal.record.base_revision, name) or ""
-            if ours is not None and theirs is not None and self.repo.merge_texts(base, theirs, ours) is None:
+            if ours is not None and theirs is not None and merge_texts(base, theirs, ours) is None:
                 conflicts.append(UpdateConflict(name, ours, theirs, base))
         return conflicts

@@ -21,7 +21,7 @@ from wiki.services.history import FORMER_AUTHOR
 from wiki.store.changes import Note
 from wiki.store.committer import Plan
 from wiki.store.database import Database
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 from wiki.store.identities import commit_email, old_commit_email
 
 BRANCHES = "refs/heads/proposals/"

@@ -52,6 +52,7 @@ from wiki.services.proposal_records import (
 from wiki.store.changes import ChangeKind, Note
 from wiki.store.committer import Plan, blob_id
 from wiki.store.database import Database
+from wiki.store.searchindex import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,9 @@ def _moved() -> ProposalMoved:
 class ProposalService:
     """Proposals of one repository."""
 
-    def __init__(self, pages: PageService, database: Database) -> None:
+    def __init__(self, pages: PageService, database: Database, search: SearchIndex) -> None:
         self.pages = pages
+        self.search = search
         self.repo = pages.repo
         self.texts = pages.texts
         self.committer = pages.committer
@@ -160,13 +162,13 @@ class ProposalService:
             texts = [self.diffs.text(proposal.head_revision, name) or "" for name in record.paths]
             body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
         try:
-            self.pages.index.set_proposal(record.id, record.title, body)
+            self.search.set_proposal(record.id, record.title, body)
         except DiskFull:  # the proposal is saved in git; the search index is rebuilt at start-up
             log.warning("proposal %d is saved, but the search index could not take it: the disk is full", record.id)
 
     def index_all_for_search(self) -> None:
         """Index every open proposal again (at start-up: the search index is derived data)."""
-        self.pages.index.clear_proposals()
+        self.search.clear_proposals()
         for proposal in self.listing(OPEN):
             self.index_for_search(proposal.id)
 

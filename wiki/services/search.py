@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from threading import Lock
 
 from wiki.services.pages import PageService
+from wiki.store.searchindex import SearchIndex
 from wiki.store.snippets import MARK_END, MARK_START
 
 MAX_QUERY = 200
@@ -43,8 +44,9 @@ def safe_snippet(raw: str) -> str:
 class SearchService:
     """Search over the page index's FTS5 table (kept in step with every commit)."""
 
-    def __init__(self, pages: PageService) -> None:
+    def __init__(self, pages: PageService, index: SearchIndex) -> None:
         self.pages = pages
+        self.index = index
         self._cache: OrderedDict[tuple[str, int, bool, str], Findings] = OrderedDict()
         self._lock = Lock()
 
@@ -65,14 +67,14 @@ class SearchService:
         if not query:
             return Findings([], [])
         self.pages.refresh()
-        key = (query.casefold(), limit, suggest, self.pages.index.search_generation)
+        key = (query.casefold(), limit, suggest, self.index.generation)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
         results = self._search(query, limit)
-        findings = Findings(results, [] if results or not suggest else self.pages.index.search_suggestions(query))
+        findings = Findings(results, [] if results or not suggest else self.index.suggestions(query))
         with self._lock:
             self._cache[key] = findings
             if len(self._cache) > 1024:
@@ -81,7 +83,7 @@ class SearchService:
 
     def _search(self, query: str, limit: int) -> list[SearchResult]:
         results = []
-        for hit in self.pages.index.search(query, limit):
+        for hit in self.index.search(query, limit):
             snippet = safe_snippet(hit.snippet)
             if hit.kind == "proposal":
                 results.append(SearchResult("proposal", None, int(hit.key), hit.title, snippet))

@@ -32,9 +32,12 @@ from wiki.services.versions import VersionService
 from wiki.store.changes import ChangeStream
 from wiki.store.committer import Committer
 from wiki.store.database import Database, open_database
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
+from wiki.store.indexfile import IndexFile
+from wiki.store.linkindex import LinkIndex
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
+from wiki.store.searchindex import SearchIndex
 
 
 @dataclass
@@ -74,7 +77,7 @@ class Site:
 
     def close(self) -> None:
         """Release processes, file handles and connections."""
-        self.index.close()
+        self.index.file.close()
         self.repo.close()
         self.database.close()
 
@@ -123,14 +126,16 @@ def open_site(settings: Settings) -> Site:
         repo = open_repository(settings.repo, settings.content_dir, texts)
         repo.recover_stale_locks()
     changes = ChangeStream()
-    index = PageIndex(repo.common_dir / "wiki" / "index.sqlite3", repo, changes)
+    index_file = IndexFile(repo.common_dir / "wiki" / "index.sqlite3")
+    index = PageIndex(index_file, repo, changes)
+    search_index = SearchIndex(index_file)
     with repo.writer():
         index.catch_up()
     database = open_database(settings.database_url)
-    pages = PageService(Committer(repo, index, changes), texts)
+    pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
     renderer = Renderer()
     accounts = AccountService(database)
-    proposals = ProposalService(pages, database)
+    proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
     proposals.index_all_for_search()
     history = HistoryService(pages, accounts.former_authors, accounts.shared_names, accounts.usernames_of)
@@ -146,7 +151,7 @@ def open_site(settings: Settings) -> Site:
         history=history,
         versions=versions,
         proposals=proposals,
-        search=SearchService(pages),
+        search=SearchService(pages, search_index),
         export=export,
         poster=PosterService(export, history),
         clone=CloneService(repo),

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from wiki.errors import DiskFull
 from wiki.models import Author, CommitRecord, FileChange
 from wiki.store.changes import Change, ChangeStream, Note, Origin
-from wiki.store.gitrepo import GitRepository, clean_message, identity
+from wiki.store.git.repository import GitRepository, clean_message, identity
 from wiki.store.pageindex import PageIndex
 
 log = logging.getLogger(__name__)

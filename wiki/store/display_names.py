@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from wiki.errors import N_, NameTaken
 
 if TYPE_CHECKING:
-    from wiki.store.database import Transaction
+    from wiki.store.sqlbase import Transaction
 
 # Whether the account ``u`` shares its display name with an account from before names had to
 # be unique; a display name as others see it then has the username added, so two people of

@@ -24,7 +24,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from wiki.store.database import Transaction
+    from wiki.store.sqlbase import Transaction
 
 #: Commits carry ``u<id>@COMMIT_EMAIL_DOMAIN``, an address that reaches nobody.
 COMMIT_EMAIL_DOMAIN = "users.wiki.invalid"

@@ -22,7 +22,7 @@ from wiki.errors import N_, StoreUnavailable
 from wiki.store import identities
 
 if TYPE_CHECKING:
-    from wiki.store.database import Transaction
+    from wiki.store.sqlbase import Transaction
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,8 @@ as it cannot tell new commits from the past.
 
 from __future__ import annotations
 
-import sqlite3
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from wiki import pagefile
@@ -31,78 +28,9 @@ from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.names import page_name_of_file
 from wiki.store import textindex
 from wiki.store.changes import Change, ChangeStream, Origin, arrived_kind, pages_of
-from wiki.store.gitrepo import GitRepository
-from wiki.store.sqlite_threads import ThreadConnections
-
-_SCHEMA_VERSION = "5"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS pages (
-    path TEXT PRIMARY KEY,
-    fold TEXT NOT NULL,
-    title TEXT NOT NULL,
-    title_fold TEXT NOT NULL,
-    number INTEGER,
-    blob TEXT NOT NULL,
-    revision TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS pages_fold ON pages (fold);
-CREATE INDEX IF NOT EXISTS pages_title_fold ON pages (title_fold);
-CREATE TABLE IF NOT EXISTS commits (
-    seq INTEGER PRIMARY KEY,
-    revision TEXT NOT NULL UNIQUE,
-    author TEXT NOT NULL,
-    email TEXT NOT NULL,
-    date INTEGER NOT NULL,
-    message TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS commits_author ON commits (author, seq);
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER NOT NULL,
-    path TEXT NOT NULL,
-    old_path TEXT,
-    status TEXT NOT NULL,
-    blob TEXT,
-    size INTEGER,
-    old_size INTEGER,
-    PRIMARY KEY (path, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS changes_seq ON changes (seq);
-CREATE INDEX IF NOT EXISTS changes_old_path ON changes (old_path, seq) WHERE old_path IS NOT NULL;
-CREATE INDEX IF NOT EXISTS changes_renames ON changes (path, seq) WHERE status = 'R';
-CREATE INDEX IF NOT EXISTS changes_deleted ON changes (seq) WHERE status = 'D';
-"""
-# The columns of a ``HistoryRow``, in its order.
-_HISTORY_COLUMNS = (
-    "SELECT c.seq, m.revision, c.path, c.old_path, c.status, m.author, m.date, m.message,"
-    " c.blob, c.size, c.old_size, m.email"
-)
-_HISTORY = _HISTORY_COLUMNS + " FROM changes c JOIN commits m ON m.seq = c.seq"
-# Only deletions, newest first, read through their own index: without it every change was
-# read (0.6 s for 50,000 commits).
-_DELETED = (
-    _HISTORY_COLUMNS  # noqa: S608 (constants only)
-    + " FROM changes c INDEXED BY changes_deleted JOIN commits m ON m.seq = c.seq"
-    " WHERE c.status = 'D' AND c.path NOT IN (SELECT path FROM pages)"
-    " AND c.seq = (SELECT MAX(seq) FROM changes WHERE path = c.path)"
-    " AND NOT EXISTS (SELECT 1 FROM changes r WHERE r.old_path = c.path AND r.seq >= c.seq)"
-    " ORDER BY c.seq DESC"
-)
-
-
-def schema_version() -> str:
-    """What the file records: its tables' version and the search's (with the stemmer's name and
-    version), so a change to either builds the index again."""
-    return f"{_SCHEMA_VERSION}/{textindex.schema_version()}"
-
-
-def _prepare(connection: sqlite3.Connection) -> None:
-    """Readers never wait for the writer (WAL); the schema is applied on every connection, so
-    an index added since (``IF NOT EXISTS``) reaches files built by an older version."""
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.executescript(_SCHEMA + textindex.SCHEMA)
-
+from wiki.store.git.repository import GitRepository
+from wiki.store.historyrows import DELETED, HISTORY, CommitRow, HistoryRow, commit_row
+from wiki.store.indexfile import IndexFile
 
 _ORDER = "ORDER BY number IS NULL, number, title COLLATE NOCASE, path"
 _MAX_RENAMES = 100
@@ -111,41 +39,6 @@ _MAX_RENAMES = 100
 def fold(name: str) -> str:
     """The form two page names share when they differ only by case."""
     return unicodedata.normalize("NFC", name.casefold())
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    """One change to one page, with its commit."""
-
-    seq: int
-    revision: str
-    path: str
-    old_path: str | None
-    status: str
-    author: str
-    date: int
-    message: str
-    blob: str | None
-    size: int | None
-    old_size: int | None
-    email: str
-
-
-@dataclass(frozen=True, slots=True)
-class CommitRow:
-    """One commit of recent changes, with the pages it touched."""
-
-    seq: int
-    revision: str
-    author: str
-    date: int
-    message: str
-    paths: tuple[str, ...]
-    email: str
-
-
-def _commit_row(row: tuple[Any, ...], paths: tuple[str, ...]) -> CommitRow:
-    return CommitRow(int(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), paths, str(row[5]))
 
 
 def _page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
@@ -169,54 +62,32 @@ def _page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
 
 
 class PageIndex:
-    """The SQLite index of one repository; one connection per thread (WAL mode).
+    """The pages and history of one repository, kept in step with its branch.
 
     Writes happen only under the repository's writer lock; reads never wait.
     """
 
-    def __init__(self, path: Path, repo: GitRepository, changes: ChangeStream) -> None:
-        self.path = path
+    def __init__(self, file: IndexFile, repo: GitRepository, changes: ChangeStream) -> None:
+        """Index ``repo`` in ``file``; commits it takes in from elsewhere are reported on ``changes``."""
+        self.file = file
         self.repo = repo
         self.changes = changes
-        self._connections = ThreadConnections(path, _prepare)
-        connection = self._db()
-        if self._meta("schema") != schema_version():
-            with connection:
-                for table in ("pages", "commits", "changes", "meta", *textindex.TABLES):
-                    connection.execute(f"DROP TABLE IF EXISTS {table}")
-            connection.executescript(_SCHEMA + textindex.SCHEMA)
-            with connection:
-                self._set_meta("schema", schema_version())
-
-    def _db(self) -> sqlite3.Connection:
-        return self._connections.get()
-
-    def close(self) -> None:
-        """Close every thread's connection."""
-        self._connections.close()
-
-    def _meta(self, key: str) -> str | None:
-        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self._db().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # -- pages now ------------------------------------------------------------------------
 
     @property
     def indexed_head(self) -> str | None:
         """The commit this index reflects."""
-        return self._meta("head")
+        return self.file.meta("head")
 
     def pages(self) -> list[PageSummary]:
         """Every page, principles first in their order, then the rest by title."""
-        rows = self._db().execute(f"SELECT path, title, number, revision FROM pages {_ORDER}")  # noqa: S608
+        rows = self.file.db().execute(f"SELECT path, title, number, revision FROM pages {_ORDER}")  # noqa: S608
         return [PageSummary(path, title, number, revision) for path, title, number, revision in rows]
 
     def principles(self) -> list[PageSummary]:
         """The numbered pages in their order (a few, however many other pages there are)."""
-        rows = self._db().execute(
+        rows = self.file.db().execute(
             "SELECT path, title, number, revision FROM pages WHERE number IS NOT NULL ORDER BY number, path"
         )
         return [PageSummary(path, title, number, revision) for path, title, number, revision in rows]
@@ -224,7 +95,7 @@ class PageIndex:
     def get(self, name: str) -> tuple[PageSummary, str] | None:
         """The summary and blob id of one page, or None."""
         row = (
-            self._db()
+            self.file.db()
             .execute("SELECT path, title, number, revision, blob FROM pages WHERE path = ?", (name,))
             .fetchone()
         )
@@ -239,7 +110,7 @@ class PageIndex:
         for start in range(0, len(wanted), 500):  # below SQLite's limit on parameters
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            rows = self._db().execute(f"SELECT path, title FROM pages WHERE path IN ({marks})", chunk)  # noqa: S608
+            rows = self.file.db().execute(f"SELECT path, title FROM pages WHERE path IN ({marks})", chunk)  # noqa: S608
             found.update((str(path), str(title)) for path, title in rows)
         return found
 
@@ -247,7 +118,7 @@ class PageIndex:
 
     def seq_of(self, revision: str) -> int | None:
         """The position of a commit on the served branch, or None when it is not on it."""
-        row = self._db().execute("SELECT seq FROM commits WHERE revision = ?", (revision,)).fetchone()
+        row = self.file.db().execute("SELECT seq FROM commits WHERE revision = ?", (revision,)).fetchone()
         return None if row is None else int(row[0])
 
     def _segments(self, name: str) -> list[tuple[str, int, int]]:
@@ -256,7 +127,7 @@ class PageIndex:
         path, upper = name, 1 << 62
         for _ in range(_MAX_RENAMES):
             row = (
-                self._db()
+                self.file.db()
                 .execute(
                     # The planner would walk every change of the page by its primary key: 5,000
                     # rows for a deep page on each read of an old version.
@@ -288,7 +159,7 @@ class PageIndex:
         newest_first = after is None
         segments = self._segments(name) if newest_first else list(reversed(self._segments(name)))
         query = (
-            _HISTORY
+            HISTORY
             + " WHERE c.path = ? AND c.seq BETWEEN ? AND ?"
             + (" AND m.author = ?" if author else "")
             + " ORDER BY c.seq "
@@ -300,7 +171,7 @@ class PageIndex:
             low = max(lowest, after + 1) if after is not None else lowest
             if low > high:
                 continue
-            found = self._db().execute(query, (path, low, high, *by, limit - len(rows)))
+            found = self.file.db().execute(query, (path, low, high, *by, limit - len(rows)))
             rows += [HistoryRow(*row) for row in found]
             if len(rows) >= limit:
                 break
@@ -318,7 +189,7 @@ class PageIndex:
         path = name
         for _ in range(_MAX_RENAMES):
             row = (
-                self._db()
+                self.file.db()
                 .execute(
                     "SELECT path, seq FROM changes WHERE old_path = ? AND status = 'R' ORDER BY seq DESC LIMIT 1",
                     (path,),
@@ -350,7 +221,7 @@ class PageIndex:
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         order = "ASC" if after is not None else "DESC"
         found = (
-            self._db()
+            self.file.db()
             .execute(
                 f"SELECT seq, revision, author, date, message, email FROM commits {where}"  # noqa: S608
                 f" ORDER BY seq {order} LIMIT ?",
@@ -360,17 +231,17 @@ class PageIndex:
         )
         if after is not None:
             found.reverse()
-        return [_commit_row(row, self._paths_of(int(row[0]))) for row in found]
+        return [commit_row(row, self._paths_of(int(row[0]))) for row in found]
 
     def _paths_of(self, seq: int) -> tuple[str, ...]:
-        rows = self._db().execute("SELECT path FROM changes WHERE seq = ? ORDER BY path", (seq,))
+        rows = self.file.db().execute("SELECT path FROM changes WHERE seq = ? ORDER BY path", (seq,))
         return tuple(str(row[0]) for row in rows)
 
     def blob_written(self, revision: str, name: str) -> str | None:
         """The blob ``revision`` wrote for page ``name`` when that commit changed it (as the
         history shows it), else None; saves reading the commit's trees from git."""
         row = (
-            self._db()
+            self.file.db()
             .execute(
                 "SELECT ch.blob FROM changes ch JOIN commits c ON c.seq = ch.seq"
                 " WHERE c.revision = ? AND ch.path = ? AND ch.status != 'D'",
@@ -383,22 +254,22 @@ class PageIndex:
     def commit(self, revision: str) -> tuple[CommitRow, list[FileChange]] | None:
         """One commit with every page it touched, or None when it is not on the branch."""
         row = (
-            self._db()
+            self.file.db()
             .execute("SELECT seq, revision, author, date, message, email FROM commits WHERE revision = ?", (revision,))
             .fetchone()
         )
         if row is None:
             return None
-        changes = self._db().execute(
+        changes = self.file.db().execute(
             "SELECT status, path, old_path, blob, size, old_size FROM changes WHERE seq = ? ORDER BY path",
             (row[0],),
         )
         files = [FileChange(s, p, o, b, None, size, old) for s, p, o, b, size, old in changes]
-        return _commit_row(row, tuple(f.path for f in files)), files
+        return commit_row(row, tuple(f.path for f in files)), files
 
     def paths_changed_since(self, seq: int) -> list[str]:
         """Every page name a change after commit ``seq`` touched (old names of renames too)."""
-        rows = self._db().execute(
+        rows = self.file.db().execute(
             "SELECT path FROM changes WHERE seq > ? UNION SELECT old_path FROM changes"
             " WHERE seq > ? AND old_path IS NOT NULL",
             (seq, seq),
@@ -412,7 +283,7 @@ class PageIndex:
 
     def deleted_pages(self) -> list[HistoryRow]:
         """Pages whose last change deleted them and that do not exist now, newest first."""
-        found = self._db().execute(_DELETED)
+        found = self.file.db().execute(DELETED)
         return [HistoryRow(*row) for row in found]
 
     # -- keeping in step with git ---------------------------------------------------------
@@ -466,7 +337,7 @@ class PageIndex:
         self._apply([commit], commit.revision)
 
     def _clear(self) -> None:
-        with self._connections.transaction() as connection:
+        with self.file.transaction() as connection:
             for table in ("pages", "commits", "changes"):
                 connection.execute(f"DELETE FROM {table}")  # noqa: S608 (constant names)
             textindex.clear(connection, "page")
@@ -476,7 +347,7 @@ class PageIndex:
     def _apply(self, commits: list[CommitRecord], head: str) -> None:
         """Record ``commits`` (oldest first) and set the pages table to their end state."""
         final: dict[str, tuple[str, str] | None] = {}
-        with self._connections.transaction() as connection:
+        with self.file.transaction() as connection:
             for commit in commits:
                 cursor = connection.execute(
                     "INSERT INTO commits (revision, author, email, date, message) VALUES (?, ?, ?, ?, ?)",
@@ -503,21 +374,21 @@ class PageIndex:
                     pageset_changed = self._upsert(name, *state) or pageset_changed
             if pageset_changed:
                 self._bump_pageset()
-            self._set_meta("head", head)
+            self.file.set_meta("head", head)
 
     def _bump_pageset(self) -> None:
-        self._set_meta("pageset", str(int(self._meta("pageset") or "0") + 1))
+        self.file.set_meta("pageset", str(int(self.file.meta("pageset") or "0") + 1))
 
     @property
     def pageset(self) -> str:
         """Changes whenever a page is added, removed or retitled (what wiki links resolve to)."""
-        return self._meta("pageset") or "0"
+        return self.file.meta("pageset") or "0"
 
     def _upsert(self, name: str, blob: str, revision: str) -> bool:
         """Write one page's row, search entry and links; True when its name or title is new."""
         text = self.repo.read_blob(blob).decode("utf-8", "replace")
         parsed = pagefile.parse(text, name)
-        connection = self._db()
+        connection = self.file.db()
         before = connection.execute("SELECT title FROM pages WHERE path = ?", (name,)).fetchone()
         values: tuple[Any, ...] = (name, fold(name), parsed.title, textindex.fold(parsed.title), parsed.number,
                                    blob, revision)  # fmt: skip
@@ -529,47 +400,3 @@ class PageIndex:
         textindex.put(connection, "page", name, parsed.title, parsed.body)
         textindex.put_links(connection, name, parsed.body)
         return before is None or before[0] != parsed.title
-
-    # -- search and links -----------------------------------------------------------------
-
-    def search(self, text: str, limit: int = 20) -> list[textindex.Hit]:
-        """Pages and open proposals matching ``text``, best first."""
-        return textindex.search(self._db(), text, limit)
-
-    def search_suggestions(self, text: str) -> list[str]:
-        """Queries close to ``text`` made of the index's own words, for a search that found nothing."""
-        return textindex.suggestions(self._db(), text)
-
-    @property
-    def search_generation(self) -> str:
-        """Changes whenever search results may change: a new commit, or a proposal indexed or dropped."""
-        return f"{self.indexed_head}:{self._meta('proposals') or '0'}"
-
-    def set_proposal(self, number: int, title: str, body: str | None) -> None:
-        """Index an open proposal's title and text for search, or drop it (``body`` None)."""
-        with self._connections.transaction() as connection:
-            self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
-            if body is None:
-                textindex.remove(connection, "proposal", str(number))
-            else:
-                textindex.put(connection, "proposal", str(number), title, body)
-
-    def clear_proposals(self) -> None:
-        """Forget every proposal in the search index (before indexing the open ones again)."""
-        with self._connections.transaction() as connection:
-            self._set_meta("proposals", str(int(self._meta("proposals") or "0") + 1))
-            textindex.clear(connection, "proposal")
-
-    def backlinks(self, name: str, title: str) -> list[str]:
-        """Pages linking to this one."""
-        return textindex.backlinks(self._db(), name, title)
-
-    def broken_links(self) -> list[tuple[str, str]]:
-        """(source page, target) for every link to a page that does not exist."""
-        return textindex.broken_links(self._db())
-
-    def resolve_link(self, target: str, by_path: bool) -> str | None:
-        """The page a wiki link points to, or None."""
-        if by_path:
-            return textindex.resolve(self._db(), "path", target)
-        return textindex.resolve(self._db(), "title", textindex.fold(target))

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from wiki.errors import N_, StoreUnavailable
-from wiki.store.gitrepo import GitRepository
+from wiki.store.git.repository import GitRepository
 
 log = logging.getLogger(__name__)
 

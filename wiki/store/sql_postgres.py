@@ -1,7 +1,8 @@
 """PostgreSQL, for replicas that share one database: its schema and a bounded connection pool.
 
 Only what PostgreSQL does differently lives here; the statements are the ones in
-``database.py``, written with ``?`` placeholders and rewritten to psycopg's ``%s``.
+the table modules (``users``, ``credentials``, ``discussion``), written with ``?``
+placeholders and rewritten to psycopg's ``%s``.
 Differences from the SQLite schema: identity columns instead of ``INTEGER
 PRIMARY KEY``, ``DOUBLE PRECISION`` for times (PostgreSQL's ``REAL`` is 4 bytes
 and would round a time to about two minutes), and case-insensitive usernames through a
@@ -128,7 +129,7 @@ def _fold_display_names(connection: psycopg.Connection[tuple[Any, ...]]) -> None
 def placeholders(sql: str) -> str:
     """``sql`` with SQLite's ``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled).
 
-    Safe because the statements of ``database.py`` hold no ``?`` or ``%`` inside quotes."""
+    Safe because the statements of the table modules hold no ``?`` or ``%`` inside quotes."""
     return sql.replace("%", "%%").replace("?", "%s")
 
 

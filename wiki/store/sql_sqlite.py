@@ -1,7 +1,8 @@
 """SQLite, the embedded default: its schema, its migrations and its connections.
 
-Only what SQLite does differently lives here; the statements themselves are in
-``database.py`` and run unchanged on both backends.  The schema is the one
+Only what SQLite does differently lives here; the statements themselves are in the
+table modules (``users``, ``credentials``, ``discussion``) and run unchanged on both
+backends.  The schema is the one
 databases made before PostgreSQL existed already have (``CREATE ... IF NOT
 EXISTS``), so an existing file opens and keeps working; what was added since is
 migrated in :func:`_migrate` (which brings every older file to schema version 1); changes

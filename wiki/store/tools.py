@@ -1,7 +1,7 @@
 """The one module that runs programs other than git: PostgreSQL's ``pg_dump`` and ``pg_restore``.
 
-Git runs only in the git package (``store.git``, with ``gitrepo``); every other program the
-wiki starts is started here, so what runs outside Python can be read in one place.  The password of a database URL is
+Git runs only through ``wiki.store.git``; every other program the wiki starts is started here, so
+what runs outside Python can be read in one place.  The password of a database URL is
 handed over in the environment (``PGPASSWORD``), never on the command line, where any
 local user could read it in the process list.
 """

@@ -1,11 +1,11 @@
-"""A three-way merge of two texts that keeps the overlaps apart instead of failing.
+"""Three-way merges of texts, with ``git merge-file``: no repository needed.
 
-``GitRepository.merge_texts`` answers only "merged" or "conflict"; a person who must
-combine two edits needs more: every change that does not overlap already applied, and
-each overlapping passage with both versions.  ``git merge-file --diff3`` computes that
-(the same merge the save uses, so both agree where the overlaps are; linear enough for a
-1 MB page).  Its markers are made longer than any such run in the texts, so a page that
-itself holds ``<<<<<<<`` lines is never misread.
+``merge_texts`` answers only "merged" or "conflict", which is what a save needs.  A
+person who must combine two edits needs more (``three_way``): every change that does not
+overlap already applied, and each overlapping passage with both versions.
+``git merge-file --diff3`` computes that (the same merge the save uses, so both agree
+where the overlaps are; linear enough for a 1 MB page).  Its markers are made longer than
+any such run in the texts, so a page that itself holds ``<<<<<<<`` lines is never misread.
 """
 
 from __future__ import annotations
@@ -36,6 +36,22 @@ class Hunk:
 
     text: str
     overlap: Overlap | None = None
+
+
+def merge_texts(base: str, ours: str, theirs: str) -> str | None:
+    """Three-way merge of texts with ``git merge-file``; None when they conflict."""
+    with tempfile.TemporaryDirectory(prefix="wiki-merge-") as folder:
+        names = []
+        for label, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder) / label
+            path.write_text(text, encoding="utf-8")
+            names.append(str(path))
+        result = subprocess.run(["git", "merge-file", "-p", "--", *names], capture_output=True, check=False)
+    if result.returncode == 0:
+        return result.stdout.decode("utf-8")
+    if result.returncode > 0:
+        return None
+    raise StoreUnavailable(N_("git merge-file failed."))
 
 
 def _with_newline(text: str) -> str:

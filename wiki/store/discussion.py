@@ -1,0 +1,119 @@
+"""What people add beside the pages: comments, supports of proposals, drafts of edits, and
+counters such as proposal numbers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from wiki.store.display_names import SHOWN_NAME
+from wiki.store.sqlbase import Tables
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """A comment as stored, with its author's display name."""
+
+    id: int
+    target: str
+    username: str
+    author: str
+    body: str
+    created: float
+    hidden_reason: str | None
+    hidden_by: str | None
+
+
+class DiscussionTables(Tables):
+    """Comments, supports, drafts and counters."""
+
+    # -- comments and supports ------------------------------------------------------------
+
+    def add_comment(self, target: str, user_id: int, body: str) -> int:
+        """Store a comment on a proposal (``proposal:ID``) or a page (``page:NAME``)."""
+        row = self._row(
+            "INSERT INTO comments (target, user_id, body, created) VALUES (?, ?, ?, ?) RETURNING id",
+            (target, user_id, body, time.time()),
+        )
+        return int(row[0])
+
+    def comments(self, target: str | None = None) -> list[CommentRow]:
+        """Comments on one target (or all), oldest first."""
+        query = (
+            f"SELECT c.id, c.target, u.username, {SHOWN_NAME}, c.body, c.created, c.hidden_reason,"  # noqa: S608
+            " c.hidden_by FROM comments c JOIN users u ON u.id = c.user_id"
+        )
+        rows = (
+            self._rows(query + " WHERE c.target = ? ORDER BY c.id", (target,))
+            if target is not None
+            else self._rows(query + " ORDER BY c.id")
+        )
+        return [CommentRow(*row) for row in rows]
+
+    def hide_comment(self, comment_id: int, target: str, reason: str, by: str) -> bool:
+        """Hide a comment behind a placeholder with the reason; False when there is no such comment."""
+        changed = self._write(
+            "UPDATE comments SET hidden_reason = ?, hidden_by = ? WHERE id = ? AND target = ?",
+            (reason, by, comment_id, target),
+        )
+        return changed > 0
+
+    def set_support(self, proposal: int, user_id: int, supported: bool) -> None:
+        """Add or withdraw one person's support (at most one each)."""
+        if supported:
+            self._write(
+                "INSERT INTO supports (proposal, user_id, created) VALUES (?, ?, ?)"
+                " ON CONFLICT (proposal, user_id) DO NOTHING",
+                (proposal, user_id, time.time()),
+            )
+        else:
+            self._write("DELETE FROM supports WHERE proposal = ? AND user_id = ?", (proposal, user_id))
+
+    def supporters(self, proposal: int) -> list[tuple[str, str]]:
+        """Username and display name of each supporter, in the order they supported."""
+        rows = self._rows(
+            f"SELECT u.username, {SHOWN_NAME} FROM supports s JOIN users u ON u.id = s.user_id"  # noqa: S608
+            " WHERE s.proposal = ? ORDER BY s.created",
+            (proposal,),
+        )
+        return [(str(a), str(b)) for a, b in rows]
+
+    def all_supports(self) -> list[tuple[int, str, float]]:
+        """Every support as (proposal, display name, time), for the open-data export."""
+        rows = self._rows(
+            "SELECT s.proposal, u.display_name, s.created FROM supports s JOIN users u ON u.id = s.user_id"
+            " ORDER BY s.proposal, s.created"
+        )
+        return [(int(a), str(b), float(c)) for a, b, c in rows]
+
+    def next_number(self, name: str, at_least: int) -> int:
+        """The next value of a counter (such as proposal numbers), never below ``at_least``.
+
+        One statement, so two processes sharing the database never get the same number."""
+        row = self._row(
+            "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value ="
+            " CASE WHEN counters.value >= excluded.value THEN counters.value + 1 ELSE excluded.value END"
+            " RETURNING value",
+            (name, max(at_least, 1)),
+        )
+        return int(row[0])
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    def put_draft(self, user_id: int, page: str, title: str, body: str, base: str) -> None:
+        """Keep one person's unsaved text of one page (one draft per person and page)."""
+        self._write(
+            "INSERT INTO drafts (user_id, page, title, body, base, saved) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, page) DO UPDATE SET"
+            " title = excluded.title, body = excluded.body, base = excluded.base, saved = excluded.saved",
+            (user_id, page, title, body, base, time.time()),
+        )
+
+    def draft(self, user_id: int, page: str) -> tuple[str, str, str, float] | None:
+        """(title, body, base revision, time saved) of a draft, or None."""
+        row = self._row("SELECT title, body, base, saved FROM drafts WHERE user_id = ? AND page = ?", (user_id, page))
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]), float(row[3]))
+
+    def delete_draft(self, user_id: int, page: str) -> None:
+        """Forget a draft (after a save, or when the person discards it)."""
+        self._write("DELETE FROM drafts WHERE user_id = ? AND page = ?", (user_id, page))
