@@ -408,6 +408,12 @@ class AccountService:
         self.db.add_session(_digest(session_id), user.id)
         return session_id
 
+    def replace_session(self, old: str | None, user: User) -> str:
+        """A new session id for ``user``, ending the browser's ``old`` session (if any) first."""
+        if old:
+            self.end_session(old)
+        return self.start_session(user)
+
     def session_user(self, session_id: str) -> User | None:
         """The account of a live session, or None when it is unknown, idle or too old."""
         found = self.db.session(_digest(session_id))

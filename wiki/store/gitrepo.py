@@ -47,6 +47,7 @@ from wiki.errors import N_, DiskFull, NotFound, PathClash, StoreUnavailable, Wor
 from wiki.models import Author, CommitRecord, FileChange
 from wiki.names import check_revision
 from wiki.numbers import is_whole_number
+from wiki.store import loopguard
 from wiki.store.gitslots import BLAME, MAINTENANCE
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,7 @@ class GitRepository:
         return repo
 
     def _read_object(self, sha: str, expected: bytes) -> bytes:
+        loopguard.check()
         with self._reader() as repo:
             try:
                 stream = repo.odb.stream(bytes.fromhex(sha))
@@ -791,6 +793,7 @@ class GitRepository:
     @staticmethod
     def merge_texts(base: str, ours: str, theirs: str) -> str | None:
         """Three-way merge of texts with ``git merge-file``; None when they conflict."""
+        loopguard.check()
         with tempfile.TemporaryDirectory(prefix="wiki-merge-") as folder:
             names = []
             for label, text in (("ours", ours), ("base", base), ("theirs", theirs)):
@@ -808,6 +811,7 @@ class GitRepository:
 
     def _command(self, *command: str, fsync: bool = False) -> list[str]:
         """A git command line for this repository, with paths taken literally."""
+        loopguard.check()
         args = ["git", f"--git-dir={self.git_dir}"]
         if self.work_tree is not None:
             args.append(f"--work-tree={self.work_tree}")

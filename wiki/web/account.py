@@ -61,7 +61,7 @@ async def signup(request: Request) -> Response:
     if site.settings.signup == "approval":
         return NoticeRedirect("/", "signup-pending")
     response = NoticeRedirect(target, "signed-up")
-    sign_in(request, response, user)
+    await sign_in(request, response, user)
     return response
 
 
@@ -119,7 +119,7 @@ async def account_action(request: Request) -> Response:
         if action == "delete":
             await run_in_threadpool(accounts.delete_account, user, field(form, "password"))
             response = NoticeRedirect("/", "account-deleted")
-            sign_out(request, response)
+            await sign_out(request, response)
             return response
     except (BadInput, NameTaken) as error:
         tokens = await run_in_threadpool(accounts.tokens, user.username)
@@ -156,11 +156,11 @@ async def admin_action(request: Request) -> Response:
     username = request.path_params["username"]
     action = field(form, "action")
     if action == "approve":
-        accounts.approve(username)
+        await run_in_threadpool(accounts.approve, username)
     elif action == "role" and field(form, "role") in {role.value for role in Role}:
-        accounts.set_role(username, Role(field(form, "role")))
+        await run_in_threadpool(accounts.set_role, username, Role(field(form, "role")))
     elif action in ("disable", "enable"):
-        accounts.set_disabled(username, disabled=action == "disable")
+        await run_in_threadpool(lambda: accounts.set_disabled(username, disabled=action == "disable"))
     elif action == "reset":
         password = await run_in_threadpool(accounts.reset_password, username)
         listing = await run_in_threadpool(accounts.listing)
