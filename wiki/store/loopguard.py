@@ -8,21 +8,18 @@ thread pool.  ``check()`` is called at the store's few low-level entry points an
 the thread pool fails its test instead of slowing the site.
 
 It is off unless switched on: the test suite switches it on for every test (an autouse
-fixture), and production leaves it off, because a missed call site there costs latency,
-while raising would cost the person their request (and maybe the text they typed).
-Startup code that runs before the site serves anyone may do blocking work inside
-``exempt()``.
+fixture) and for the servers it starts (``WIKI_LOOPGUARD=1``); production leaves it off,
+because a missed call site there costs latency, while raising would cost the person their
+request (and maybe the text they typed).  Start-up needs no exemption: the app's lifespan
+opens the site in the thread pool too.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+import os
 
-_on = False
-_exempt: ContextVar[bool] = ContextVar("loopguard_exempt", default=False)
+_on = os.environ.get("WIKI_LOOPGUARD") == "1"
 
 
 class OnEventLoop(RuntimeError):
@@ -36,21 +33,11 @@ def switch(on: bool) -> None:
 
 
 def check() -> None:
-    """Raise ``OnEventLoop`` when switched on and this thread runs an event loop (outside ``exempt()``)."""
-    if not _on or _exempt.get():
+    """Raise ``OnEventLoop`` when switched on and this thread runs an event loop."""
+    if not _on:
         return
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return
     raise OnEventLoop("blocking store work on the event loop's thread: await it through the thread pool")
-
-
-@contextmanager
-def exempt() -> Iterator[None]:
-    """Allow blocking work in this context: startup before the site serves, nothing else."""
-    token = _exempt.set(True)
-    try:
-        yield
-    finally:
-        _exempt.reset(token)
