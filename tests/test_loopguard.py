@@ -8,6 +8,7 @@ tests show that it trips, that routes people use daily pass it, and what one edi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from starlette.applications import Starlette
@@ -32,11 +33,12 @@ BODY = "Inleiding.\n\n## Eerste\n\nalinea een\n\n## Tweede\n\nalinea twee\n"
 def test_git_sql_and_markdown_on_the_event_loop_raise(site: Site) -> None:
     async def on_the_loop() -> list[str]:
         tripped = []
-        for name, work in [
+        works: list[tuple[str, Callable[[], object]]] = [
             ("git", lambda: site.pages.get(PAGE, site.repo.head())),
             ("sql", lambda: site.accounts.session_user("no-such-session")),
             ("markdown", lambda: site.renderer.render("# Kop")),
-        ]:
+        ]
+        for name, work in works:
             with pytest.raises(OnEventLoop):
                 work()
             tripped.append(name)
