@@ -94,6 +94,21 @@ class PageViews:
             following,
         )
 
+    def source(self, name: str, revision: str | None) -> tuple[Page, Change | None]:
+        """A page now, or as it was at ``revision`` with that change's author, date and message."""
+        if revision:
+            return self.history.page_at(name, revision), self.history.revision_info(revision)
+        return self.pages.get(name)[0], None
+
+    def principles(self) -> list[tuple[Page, str]]:
+        """Every principle in its order with its HTML (the page holding them all)."""
+        shown = []
+        for summary in self.pages.list_pages():
+            if summary.number is not None:
+                page, blob = self.pages.get(summary.path)
+                shown.append((page, self.pages.render(page, blob, self.renderer)))
+        return shown
+
     def _missing(self, name: str, revision: str | None, message: str) -> MissingPage:
         moved = self.history.renamed_to(name) if not revision and is_page_name(name) else None
         wanted = name.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ") if is_page_name(name) else ""
@@ -124,6 +139,17 @@ class PageViews:
         """Proposals (of ``status``, or all), with how many people support each."""
         proposals = self.proposals.listing(status)
         return proposals, {p.id: len(self.discussion.supporters(p.id)) for p in proposals}
+
+    def comment_on_proposal(self, number: int, user: User, body: str) -> None:
+        """Add a comment to an existing proposal's discussion (``NotFound`` when there is none)."""
+        self.proposals.get(number)
+        self.discussion.add(proposal_target(number), user, body)
+
+    def comment_on_page(self, name: str, user: User, body: str) -> Page:
+        """Add a comment to an existing page's discussion; the page, to go back to."""
+        page = self.pages.get(name)[0]
+        self.discussion.add(page_target(page.path), user, body)
+        return page
 
     def page_and_draft(self, user: User, name: str) -> tuple[Page, Draft | None]:
         """A page as it is now, with the person's unsaved draft of it (for the edit form)."""

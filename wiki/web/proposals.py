@@ -259,9 +259,7 @@ async def comment(request: Request) -> Response:
     """Add a comment to a proposal's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     number = proposal_id(request)
-    site = site_of(request)
-    await run_in_threadpool(site.proposals.get, number)
-    await run_in_threadpool(site.discussion.add, proposal_target(number), user, field(form, "body"))
+    await run_in_threadpool(site_of(request).views.comment_on_proposal, number, user, field(form, "body"))
     return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
 
 
@@ -376,6 +374,5 @@ async def page_comment(request: Request) -> Response:
     """Add a comment to a page's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     site = site_of(request)
-    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
-    await run_in_threadpool(site.discussion.add, page_target(page.path), user, field(form, "body"))
+    page = await run_in_threadpool(site.views.comment_on_page, request.path_params["name"], user, field(form, "body"))
     return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")
