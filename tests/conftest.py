@@ -15,6 +15,7 @@ from tests.postgres import Cluster, NotInstalled
 from wiki.config import Settings
 from wiki.models import Role, User
 from wiki.services.site import Site, open_site
+from wiki.store import loopguard
 from wiki.web.app import create_app
 
 # The per-backend store fixtures (``store_url``, ``opened``) the database tests share.
@@ -27,6 +28,15 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def git(repo: Path, *args: str) -> str:
     """Run git against a test repository and return its output (tests only)."""
     return subprocess.run(["git", f"--git-dir={repo}", *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(autouse=True)
+def no_blocking_on_the_loop() -> Iterator[None]:
+    """Why: any git, SQL or Markdown work on the event loop's thread raises in every test, so a
+    route that skips the thread pool fails instead of stalling everyone else's requests."""
+    loopguard.switch(True)
+    yield
+    loopguard.switch(False)
 
 
 @pytest.fixture(scope="session")

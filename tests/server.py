@@ -58,7 +58,7 @@ def running_server(
         settings.database_url,
     ]
     with log.open("ab") as output:
-        environment = {**os.environ, **(env or {})}
+        environment = {**os.environ, "WIKI_LOOPGUARD": "1", **(env or {})}
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, env=environment)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -33,6 +33,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def no_blocking_on_the_loop() -> None:
+    """Why: Playwright runs its own event loop in the test's thread, where preparing a site is
+    fine; the tripwire is on in the server process instead (``running_server`` sets
+    ``WIKI_LOOPGUARD=1``), which is where the pages under test are made."""
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Why: Playwright cannot download its browsers here; Debian's chromium is used instead."""

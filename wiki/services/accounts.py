@@ -410,6 +410,17 @@ class AccountService:
         self.db.add_session(_digest(session_id), user.id)
         return session_id
 
+    def account_tokens(self, username: str) -> tuple[User, list[TokenRow]]:
+        """An account with its tokens (for a maintainer's overview of them)."""
+        account = self.get_user(username)
+        return account, self.tokens(account.username)
+
+    def replace_session(self, old: str | None, user: User) -> str:
+        """A new session id for ``user``, ending the browser's ``old`` session (if any) first."""
+        if old:
+            self.end_session(old)
+        return self.start_session(user)
+
     def session_user(self, session_id: str) -> User | None:
         """The account of a live session, or None when it is unknown, idle or too old."""
         found = self.db.session(_digest(session_id))

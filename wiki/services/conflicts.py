@@ -218,8 +218,9 @@ class ConflictService:
                 body,
                 missing,
             )
-        text = self.pages.text_from_form(attempt.name, attempt.current_revision, resolution.title, body)
-        edit = EditRequest(attempt.name, text, attempt.current_revision, resolution.message, resolution.author)
+        edit = EditRequest(
+            attempt.name, body, attempt.current_revision, resolution.message, resolution.author, resolution.title
+        )
         try:
             return self.pages.save(edit)
         except EditConflict as conflict:

@@ -51,13 +51,48 @@ def _with_reason(message: str, reason: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EditRequest:
-    """What a person sends to save a page."""
+    """What a person sends to save a page: with a ``title``, the body typed in the form (of
+    section ``section`` alone when set), the page's other front matter kept as it was at
+    ``base``; without one (scripts), ``body`` is the whole file text."""
 
     name: str
-    text: str
-    base_revision: str | None
+    body: str
+    base: str | None
     message: str
     author: Author
+    title: str | None = None
+    section: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conflicted:
+    """An edit that was not saved because it overlaps a change saved since its base (or the
+    page was deleted since, or exists while no base was sent): what the conflict screen shows."""
+
+    reason: str
+    current_revision: str | None
+    current_text: str | None
+    mine: str  # the person's whole body, a section put in its place
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """An edit checked and read once at its base: the file text to save and the body it holds."""
+
+    name: str
+    base: str | None
+    base_blob: str | None
+    body: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolution:
+    """What a save on one head comes to: the text to commit (None: nothing changes)."""
+
+    text: str | None
+    merged: bool
+    created: bool
 
 
 class PageService:
@@ -90,7 +125,7 @@ class PageService:
 
     def head_if_current(self) -> str | None:
         """The commit the index reflects when it is the branch head (a ref file and one SQLite
-        row, cheap enough to ask on the event loop); None when the index must catch up first."""
+        row); None when the index must catch up first."""
         head = self.repo.head()
         return head if head is not None and head == self.index.indexed_head else None
 
@@ -179,9 +214,7 @@ class PageService:
     def text_from_form(self, name: str, base: str | None, title: str, body: str) -> str:
         """The file text for a title and body typed in a form, keeping the page's other
         front matter (such as a principle's number) as it was at ``base``."""
-        title = " ".join(title.split())
-        if not title:
-            raise BadInput(N_("A page needs a title."))
+        check_title(title)
         previous = None
         if base:
             try:
@@ -234,40 +267,68 @@ class PageService:
                     return committed.revision
 
     def save(self, edit: EditRequest) -> SaveResult:
-        """Save a page's whole file text; see the module docstring for the rules.
+        """Save a page; see the module docstring for the rules.
 
-        Raises ``BadInput`` (name, front matter, empty), ``TooLarge``, ``NameTaken``
-        (differs from a page only by case), ``EditConflict`` (overlap, page deleted
-        since the base, or no base for an existing page), ``WorkTreeDirty``.
+        Raises ``BadInput`` (name, title, section, front matter, empty), ``TooLarge``,
+        ``NameTaken`` (differs from a page only by case), ``EditConflict`` (overlap, page
+        deleted since the base, or no base for an existing page), ``WorkTreeDirty``.
         """
+        return self._commit_edit(self._prepare(edit), edit)
+
+    def edit(self, edit: EditRequest) -> SaveResult | Conflicted:
+        """Save what a person typed in one trip: saved (perhaps merged), or the conflict to
+        show them; the other refusals raise as ``save`` says."""
+        prepared = self._prepare(edit)
+        try:
+            return self._commit_edit(prepared, edit)
+        except EditConflict as conflict:
+            return Conflicted(conflict.message, conflict.current_revision, conflict.current_body, prepared.body)
+
+    def _prepare(self, edit: EditRequest) -> _Prepared:
+        """The edit checked, its base read once: the text to save and the body it holds."""
         name = check_page_name(edit.name)
-        text = self.checked_text(name, edit.text)
         base = None
-        if edit.base_revision:
+        if edit.base:
             try:
-                base = check_revision(edit.base_revision)
+                base = check_revision(edit.base)
             except NotFound:
                 raise BadInput(N_("The base revision is not a commit id.")) from None
             if not self.repo.commit_exists(base):
                 raise BadInput(N_("The base revision does not exist."))
-        file = page_file(name)
-        outcome = {"merged": False, "created": False}
+        base_blob = (
+            None if base is None else self.index.blob_written(base, name) or self.repo.blob_at(base, page_file(name))
+        )
+        if edit.title is None:
+            return _Prepared(name, base, base_blob, edit.body, self.checked_text(name, edit.body))
+        check_title(edit.title)
+        previous = pagefile.parse(self.text_of_blob(base_blob), name) if base_blob else None
+        body = edit.body
+        if edit.section is not None:
+            body = pagefile.replace_section(previous.body if previous else "", edit.section, body)
+        return _Prepared(
+            name, base, base_blob, body, self.checked_text(name, pagefile.compose(previous, edit.title, body))
+        )
+
+    def _commit_edit(self, prepared: _Prepared, edit: EditRequest) -> SaveResult:
+        name, file = prepared.name, page_file(prepared.name)
+        resolved = _Resolution(None, False, False)
 
         def plan(head: str | None) -> Plan | None:
-            new_text, outcome["merged"], outcome["created"] = self._resolve(head, name, file, text, base)
-            if new_text is None:
+            nonlocal resolved
+            resolved = self._resolve(head, name, prepared.text, prepared.base, prepared.base_blob)
+            if resolved.text is None:
                 return None
-            default = self.texts.create(name) if outcome["created"] else self.texts.edit(name)
-            kind = ChangeKind.CREATE if outcome["created"] else ChangeKind.EDIT
+            default = self.texts.create(name) if resolved.created else self.texts.edit(name)
+            kind = ChangeKind.CREATE if resolved.created else ChangeKind.EDIT
             message = _summary(edit.message, default)
-            return self._plan(head, {file: new_text.encode("utf-8")}, edit.author, message, Note(kind, (name,)))
+            return self._plan(head, {file: resolved.text.encode("utf-8")}, edit.author, message, Note(kind, (name,)))
 
         revision = self._transaction(plan)
         if revision is None:
             found = self.index.get(name)
             assert found is not None
-            return SaveResult(found[0].revision, outcome["merged"], False, False)
-        return SaveResult(revision, outcome["merged"], outcome["created"], True)
+            return SaveResult(found[0].revision, resolved.merged, False, False)
+        return SaveResult(revision, resolved.merged, resolved.created, True)
 
     def checked_text(self, name: str, text: str) -> str:
         """``text`` normalised, or ``BadInput``/``TooLarge`` when it cannot be a page."""
@@ -409,16 +470,14 @@ class PageService:
             return SaveResult(revision, False, False, True)
         return SaveResult(self._existing(name)[0].revision, False, False, False)
 
-    def _resolve(
-        self, head: str | None, name: str, file: str, text: str, base: str | None
-    ) -> tuple[str | None, bool, bool]:
-        """The text to commit (None: nothing changes), whether it merged, whether it creates."""
+    def _resolve(self, head: str | None, name: str, text: str, base: str | None, base_blob: str | None) -> _Resolution:
+        """What saving ``text`` (read at ``base``, where the page was ``base_blob``) on ``head`` comes to."""
         found = self.index.get(name)
         if found is None:
-            if base is not None and self.repo.blob_at(base, file) is not None:
+            if base_blob is not None:
                 raise EditConflict(N_("The page was deleted after you started editing."), None, None)
             self.check_room(head, name)
-            return text, False, True
+            return _Resolution(text, False, True)
         summary, current_blob = found
         current = self.text_of_blob(current_blob)
         if base is None:
@@ -427,9 +486,8 @@ class PageService:
                 summary.revision,
                 current,
             )
-        base_blob = self.repo.blob_at(base, file)
         if base_blob == current_blob:
-            return (None if text == current else text), False, False
+            return _Resolution(None if text == current else text, False, False)
         base_text = self.text_of_blob(base_blob) if base_blob else ""
         merged = merge_texts(base_text, current, text)
         if merged is None:
@@ -438,4 +496,11 @@ class PageService:
                 summary.revision,
                 current,
             )
-        return (None if merged == current else merged), True, False
+        return _Resolution(None if merged == current else merged, True, False)
+
+
+def check_title(title: str) -> None:
+    """``BadInput`` unless a page title typed in a form holds a word (no store work: it may
+    run anywhere)."""
+    if not " ".join(title.split()):
+        raise BadInput(N_("A page needs a title."))

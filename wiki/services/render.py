@@ -26,6 +26,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors.index import slugify as anchor_slug
 
 from wiki.names import slugify
+from wiki.store import loopguard
 from wiki.store.plaintext import WIKI_LINK
 
 _SCHEMES = {"http", "https", "mailto", "tel"}
@@ -176,6 +177,7 @@ class Renderer:
     def render(self, markdown: str, key: str | None = None, resolve: Resolver | None = None) -> str:
         """HTML for ``markdown``; ``key`` lets the result be reused (a blob id, plus what
         ``resolve`` depends on when wiki links are resolved)."""
+        loopguard.check()
         if key is not None:
             with self._lock:
                 cached = self._cache.get(key)

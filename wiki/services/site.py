@@ -17,10 +17,12 @@ from wiki.services.clone import CloneService
 from wiki.services.conflicts import ConflictService
 from wiki.services.discussion import DiscussionService
 from wiki.services.drafts import DraftService
+from wiki.services.editing import Editing
 from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
+from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
@@ -65,6 +67,15 @@ class Site:
     previews: PreviewService
     database: Database
     replication: ReplicationService
+    views: PageViews
+    edits: Editing
+
+    def reader_edition(self, *, catch_up: bool = False) -> tuple[str, str] | None:
+        """What a page kept for anonymous readers is keyed by besides its address and language:
+        the commit the index reflects and the names edition.  None when the index is behind
+        the branch, unless ``catch_up`` brings it along first."""
+        head = self.pages.current_head() if catch_up else self.pages.head_if_current()
+        return None if head is None else (head, self.accounts.names_edition())
 
     def healthy(self) -> bool:
         """True when the repository has its branch and the database answers."""
@@ -140,26 +151,32 @@ def open_site(settings: Settings) -> Site:
     proposals.index_all_for_search()
     history = HistoryService(pages, accounts.former_authors, accounts.shared_names, accounts.usernames_of)
     export = ExportService(pages, versions, renderer)
+    search = SearchService(pages, search_index)
+    discussion = DiscussionService(database, renderer)
+    drafts = DraftService(database)
+    conflicts = ConflictService(pages, lambda revision: history.revision_info(revision).author)
     return Site(
         settings=settings,
         repo=repo,
         index=index,
         changes=changes,
         pages=pages,
-        conflicts=ConflictService(pages, lambda revision: history.revision_info(revision).author),
+        conflicts=conflicts,
         home=HomeService(pages),
         history=history,
         versions=versions,
         proposals=proposals,
-        search=SearchService(pages, search_index),
+        search=search,
         export=export,
         poster=PosterService(export, history),
         clone=CloneService(repo),
-        drafts=DraftService(database),
-        discussion=DiscussionService(database, renderer),
+        drafts=drafts,
+        discussion=discussion,
         accounts=accounts,
         renderer=renderer,
         previews=PreviewService(renderer),
         database=database,
         replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
+        views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
+        edits=Editing(pages, conflicts, drafts),
     )

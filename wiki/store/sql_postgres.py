@@ -21,7 +21,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from wiki.errors import N_, StoreUnavailable
-from wiki.store import migrations, tools
+from wiki.store import loopguard, migrations, tools
 from wiki.store.display_names import duplicates
 
 # Enough for the threads of one process; replicas each have their own pool.
@@ -177,6 +177,7 @@ class PostgresBackend:
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:
         """A pooled connection; what it writes is committed at the end, or rolled back on an error."""
+        loopguard.check()
         with self._pool.connection() as connection:
             yield _Transaction(connection)
 

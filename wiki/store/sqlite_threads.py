@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from wiki.errors import DiskFull
+from wiki.store import loopguard
 
 
 class ThreadConnections:
@@ -30,6 +31,7 @@ class ThreadConnections:
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection."""
+        loopguard.check()
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -61,7 +61,7 @@ async def signup(request: Request) -> Response:
     if site.settings.signup == "approval":
         return NoticeRedirect("/", "signup-pending")
     response = NoticeRedirect(target, "signed-up")
-    sign_in(request, response, user)
+    await sign_in(request, response, user)
     return response
 
 
@@ -110,8 +110,10 @@ async def account_action(request: Request) -> Response:
             return NoticeRedirect("/account", "account-saved")
         if action == "token":
             days = _lifetime(field(form, "days"))
-            token = await run_in_threadpool(accounts.create_token, user.username, field(form, "label"), days)
-            tokens = await run_in_threadpool(accounts.tokens, user.username)
+            label = field(form, "label")
+            token, tokens = await run_in_threadpool(
+                lambda: (accounts.create_token(user.username, label, days), accounts.tokens(user.username))
+            )
             return render(request, "account.html", _account_context(tokens, token))
         if action == "revoke" and is_whole_number(field(form, "token_id")):
             await run_in_threadpool(accounts.revoke_token, user.username, int(field(form, "token_id")))
@@ -119,7 +121,7 @@ async def account_action(request: Request) -> Response:
         if action == "delete":
             await run_in_threadpool(accounts.delete_account, user, field(form, "password"))
             response = NoticeRedirect("/", "account-deleted")
-            sign_out(request, response)
+            await sign_out(request, response)
             return response
     except (BadInput, NameTaken) as error:
         tokens = await run_in_threadpool(accounts.tokens, user.username)
@@ -141,8 +143,7 @@ async def admin_tokens(request: Request) -> Response:
     require(current_user(request), Action.MANAGE_ACCOUNTS)
     accounts = site_of(request).accounts
     username = request.path_params["username"]
-    account = await run_in_threadpool(accounts.get_user, username)
-    tokens = await run_in_threadpool(accounts.tokens, account.username)
+    account, tokens = await run_in_threadpool(accounts.account_tokens, username)
     return render(request, "admin_tokens.html", {"account": account, "tokens": tokens, "now": time.time()})
 
 
@@ -156,14 +157,13 @@ async def admin_action(request: Request) -> Response:
     username = request.path_params["username"]
     action = field(form, "action")
     if action == "approve":
-        accounts.approve(username)
+        await run_in_threadpool(accounts.approve, username)
     elif action == "role" and field(form, "role") in {role.value for role in Role}:
-        accounts.set_role(username, Role(field(form, "role")))
+        await run_in_threadpool(accounts.set_role, username, Role(field(form, "role")))
     elif action in ("disable", "enable"):
-        accounts.set_disabled(username, disabled=action == "disable")
+        await run_in_threadpool(lambda: accounts.set_disabled(username, disabled=action == "disable"))
     elif action == "reset":
-        password = await run_in_threadpool(accounts.reset_password, username)
-        listing = await run_in_threadpool(accounts.listing)
+        password, listing = await run_in_threadpool(lambda: (accounts.reset_password(username), accounts.listing()))
         context = {
             "users": listing.users,
             "irregular": listing.irregular,

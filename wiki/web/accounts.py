@@ -48,7 +48,7 @@ async def signin_submit(request: Request) -> Response:
         }
         return render(request, "signin.html", context, status=401)
     response = NoticeRedirect(target, "signed-in")
-    sign_in(request, response, user)
+    await sign_in(request, response, user)
     return response
 
 
@@ -57,7 +57,7 @@ async def signout(request: Request) -> Response:
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     response = NoticeRedirect("/", "signed-out")
-    sign_out(request, response)
+    await sign_out(request, response)
     return response
 
 

@@ -41,8 +41,8 @@ async def undo_form(request: Request) -> Response:
     """Ask before taking out a change, with room for an optional reason."""
     require(current_user(request), Action.RESTORE)
     site = site_of(request)
-    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
-    info = await run_in_threadpool(site.history.revision_info, request.query_params.get("revision", ""))
+    name, revision = request.path_params["name"], request.query_params.get("revision", "")
+    page, info = await run_in_threadpool(lambda: (site.pages.get(name)[0], site.history.revision_info(revision)))
     return render(request, "undo.html", {"page": page, "info": info})
 
 

@@ -24,7 +24,7 @@ from wiki.web.i18n import gettext
 from wiki.web.session import site_of
 
 
-def token_user(request: Request) -> User | None:
+async def token_user(request: Request) -> User | None:
     """The account of the request's bearer token; ``Unauthorized`` for a bad token."""
     header = request.headers.get("authorization")
     if header is None:
@@ -32,7 +32,7 @@ def token_user(request: Request) -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(N_("Use 'Authorization: Bearer TOKEN'."))
-    user = site_of(request).accounts.user_for_token(token.strip())
+    user = await run_in_threadpool(site_of(request).accounts.user_for_token, token.strip())
     if user is None:
         raise Unauthorized(N_("The token is not valid."))
     return user
@@ -48,7 +48,7 @@ async def list_pages(request: Request) -> Response:
 
 async def get_page(request: Request) -> Response:
     """``{"path", "title", "body", "revision"}``; ``?revision=R`` for the page as it was at R."""
-    token_user(request)
+    await token_user(request)
     revision = request.query_params.get("revision")
     page, _blob = await run_in_threadpool(site_of(request).pages.get, request.path_params["name"], revision)
     return JSONResponse({"path": page.path, "title": page.title, "body": page.text, "revision": page.revision})
@@ -93,7 +93,7 @@ def string(data: dict[str, Any], key: str, *, required: bool = False) -> str | N
 
 async def put_page(request: Request) -> Response:
     """Save a page: 200 ``{"revision", "merged"}``, 201 ``{"revision"}`` when created, 409 on conflict."""
-    user = token_user(request)
+    user = await token_user(request)
     if user is None:
         raise Unauthorized(N_("This needs a personal API token."))
     data = await json_object(request)

@@ -33,7 +33,8 @@ def _comment_json(comment: Comment) -> dict[str, Any]:
 
 
 def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
-    """A proposal as ``GET /api/proposals/{id}`` gives it."""
+    """A proposal as ``GET /api/proposals/{id}`` gives it (its supporters and comments read
+    from the database: call it in the thread pool)."""
     record = proposal.record
     supporters = site.discussion.supporters(record.id)
     decision = record.decision
@@ -55,8 +56,8 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def _signed_in(request: Request, action: Action) -> User:
-    user = token_user(request)
+async def _signed_in(request: Request, action: Action) -> User:
+    user = await token_user(request)
     if user is None:
         raise Unauthorized(N_("This needs a personal API token."))
     return require(user, action)
@@ -79,14 +80,14 @@ def _changes(data: dict[str, Any]) -> list[tuple[str, str]]:
 
 async def _answer(request: Request, number: int, status: int = 200) -> Response:
     site = site_of(request)
-    proposal = await run_in_threadpool(site.proposals.get, number)
-    return JSONResponse(proposal_json(site, proposal), status_code=status)
+    answer = await run_in_threadpool(lambda: proposal_json(site, site.proposals.get(number)))
+    return JSONResponse(answer, status_code=status)
 
 
 async def create(request: Request) -> Response:
     """``POST /api/proposals`` -> 201 with the proposal (its ``id`` included); with
     ``"principle": true``, a new principle (one new page, numbered on acceptance)."""
-    user = _signed_in(request, Action.PROPOSE)
+    user = await _signed_in(request, Action.PROPOSE)
     data = await json_object(request)
     title = string(data, "title", required=True) or ""
     description = string(data, "description") or ""
@@ -102,7 +103,7 @@ async def create(request: Request) -> Response:
 
 async def revise(request: Request) -> Response:
     """``PUT /api/proposals/{id}`` with ``changes``, ``message`` and ``head_revision``."""
-    user = _signed_in(request, Action.PROPOSE)
+    user = await _signed_in(request, Action.PROPOSE)
     number = proposal_id(request)
     # Permission first: someone else's revision is refused before its body is even parsed.
     await run_in_threadpool(site_of(request).proposals.check_may_revise, number, user)
@@ -120,18 +121,20 @@ async def listing(request: Request) -> Response:
     status = request.query_params.get("status") or None
     if status is not None and status not in STATUSES:
         raise BadInput(N_("Unknown status."))
-    proposals = await run_in_threadpool(site.proposals.listing, status)
-    items = [
-        {
-            "id": p.id,
-            "title": p.record.title,
-            "status": p.record.status,
-            "author": p.record.author,
-            "supporters": len(site.discussion.supporters(p.id)),
-        }
-        for p in proposals
-    ]
-    return JSONResponse({"proposals": items})
+
+    def items() -> list[dict[str, Any]]:
+        return [
+            {
+                "id": p.id,
+                "title": p.record.title,
+                "status": p.record.status,
+                "author": p.record.author,
+                "supporters": len(site.discussion.supporters(p.id)),
+            }
+            for p in site.proposals.listing(status)
+        ]
+
+    return JSONResponse({"proposals": await run_in_threadpool(items)})
 
 
 async def show(request: Request) -> Response:
@@ -141,7 +144,7 @@ async def show(request: Request) -> Response:
 
 async def comment(request: Request) -> Response:
     """``POST /api/proposals/{id}/comments`` ``{"body"}`` -> 201 ``{"id"}``."""
-    user = _signed_in(request, Action.COMMENT)
+    user = await _signed_in(request, Action.COMMENT)
     number = proposal_id(request)
     site = site_of(request)
     await run_in_threadpool(site.proposals.get, number)
@@ -154,7 +157,7 @@ async def comment(request: Request) -> Response:
 
 async def hide_comment(request: Request) -> Response:
     """``POST /api/proposals/{id}/comments/{comment}/hide`` ``{"reason"}`` (maintainers)."""
-    user = _signed_in(request, Action.HIDE_COMMENT)
+    user = await _signed_in(request, Action.HIDE_COMMENT)
     number = proposal_id(request)
     raw = request.path_params["comment"]
     if not is_whole_number(raw):
@@ -167,19 +170,19 @@ async def hide_comment(request: Request) -> Response:
 
 async def support(request: Request) -> Response:
     """``POST`` (support; again is still one) or ``DELETE`` (withdraw) ``/api/proposals/{id}/support``."""
-    user = _signed_in(request, Action.SUPPORT)
+    user = await _signed_in(request, Action.SUPPORT)
     number = proposal_id(request)
     site = site_of(request)
     proposal = await run_in_threadpool(site.proposals.get, number)
     if proposal.record.status != "open" and request.method == "POST":
         raise BadInput(N_("Only open proposals can be changed."))
-    site.discussion.support(number, user, supported=request.method == "POST")
+    await run_in_threadpool(lambda: site.discussion.support(number, user, supported=request.method == "POST"))
     return await _answer(request, number)
 
 
 async def accept(request: Request) -> Response:
     """``POST /api/proposals/{id}/accept`` ``{"reason", "head_revision"}`` (maintainers)."""
-    user = _signed_in(request, Action.DECIDE)
+    user = await _signed_in(request, Action.DECIDE)
     number = proposal_id(request)
     data = await json_object(request)
     head = string(data, "head_revision", required=True) or ""
@@ -189,7 +192,7 @@ async def accept(request: Request) -> Response:
 
 async def decline(request: Request) -> Response:
     """``POST /api/proposals/{id}/decline`` ``{"reason"}`` (maintainers)."""
-    user = _signed_in(request, Action.DECIDE)
+    user = await _signed_in(request, Action.DECIDE)
     number = proposal_id(request)
     data = await json_object(request)
     await run_in_threadpool(site_of(request).proposals.decline, number, user, string(data, "reason") or "")
@@ -198,7 +201,7 @@ async def decline(request: Request) -> Response:
 
 async def withdraw(request: Request) -> Response:
     """``POST /api/proposals/{id}/withdraw`` (its author)."""
-    user = _signed_in(request, Action.PROPOSE)
+    user = await _signed_in(request, Action.PROPOSE)
     number = proposal_id(request)
     await run_in_threadpool(site_of(request).proposals.withdraw, number, user)
     return await _answer(request, number)

@@ -46,7 +46,7 @@ from wiki.web import (
 )
 from wiki.web.replicas import FollowOwnWrites
 from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
-from wiki.web.session import public_base, site_of
+from wiki.web.session import SignedIn, public_base, site_of
 from wiki.web.static import STATIC, favicon
 
 log = logging.getLogger(__name__)
@@ -328,6 +328,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             Middleware(Compression),
             Middleware(ServerErrors),
             Middleware(BodyLimit, timeout=config.receive_timeout),
+            Middleware(SignedIn),
         ],
         exception_handlers={WikiError: wiki_error, HTTPException: http_error},
         lifespan=lifespan,

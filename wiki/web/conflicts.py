@@ -17,12 +17,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from wiki.errors import BadInput, EditConflict, NameTaken, StoreUnavailable, TooLarge, WorkTreeDirty
+from wiki.errors import BadInput, NameTaken, StoreUnavailable, TooLarge, WorkTreeDirty
 from wiki.models import User
 from wiki.numbers import is_whole_number
 from wiki.services import diff
 from wiki.services.accounts import commit_author
 from wiki.services.conflicts import CHOICES, Attempt, ConflictView, Labels, Overlapped, Resolution, Unresolved
+from wiki.services.pages import Conflicted
 from wiki.services.permissions import Action, allowed
 from wiki.web.forms import field
 from wiki.web.i18n import gettext as _
@@ -63,14 +64,14 @@ def _page(request: Request, view: ConflictView, values: dict[str, Any], status: 
     return render(request, "conflict.html", context, status=status)
 
 
-async def show(request: Request, context: dict[str, Any], conflict: EditConflict, mine: str) -> Response:
+async def show(request: Request, context: dict[str, Any], conflict: Conflicted) -> Response:
     """The conflict page after a save met an overlap: the merge, both versions of each passage."""
     site = site_of(request)
-    if conflict.current_body is None or conflict.current_revision is None:  # the page was deleted meanwhile
-        values = {**context, "base": None, "creating": True, "section": "", "body": mine}
+    if conflict.current_text is None or conflict.current_revision is None:  # the page was deleted meanwhile
+        values = {**context, "base": None, "creating": True, "section": "", "body": conflict.mine}
         error = _("This page was deleted while you were editing. Save to create it again.")
         return render(request, "edit.html", {**values, "error": error}, status=409)
-    attempt = Attempt(context["name"], context["base"], conflict.current_revision, mine)
+    attempt = Attempt(context["name"], context["base"], conflict.current_revision, conflict.mine)
     view = await run_in_threadpool(site.conflicts.view, attempt, labels())
     values = {"title": context["title"], "body": view.text, "message": context["message"]}
     return _page(request, view, values, 409)
@@ -110,16 +111,16 @@ async def submit(request: Request, form: FormData, name: str, signed_in: SignIn)
         attempt, values["title"], values["body"], values["message"], choices, values["confirmed"], commit_author(user)
     )
     try:
-        result = await run_in_threadpool(site.conflicts.save, resolution, labels())
+        result = await run_in_threadpool(site.edits.resolve, user, resolution, labels())
     except Unresolved as refused:
         return await again(refused.status, error=_(refused.message), body=refused.text, missing=refused.missing)
     except Overlapped as conflict:  # someone saved again meanwhile: a new round on the new revision
         context = {"name": name, "base": attempt.current_revision, **values}
-        return await show(request, context, conflict, conflict.text)
+        again_conflicted = Conflicted(conflict.message, conflict.current_revision, conflict.current_body, conflict.text)
+        return await show(request, context, again_conflicted)
     except NameTaken:
         return await again(409, error=_("A page with nearly this name exists (it differs only in capitals)."))
     except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable) as error:
         return await again(error.status, error=_(error.message))
-    site.drafts.discard(user, name)
     key = "merged" if result.merged else "saved" if result.changed else "unchanged"
     return RedirectResponse(f"/p/{quote(name)}?notice={key}", status_code=303)

@@ -96,8 +96,9 @@ async def page_feed(request: Request) -> Response:
     """Recent changes of one page."""
     name = request.path_params["name"]
     site = site_of(request)
-    window = await run_in_threadpool(site.history.recent_changes, FEED_SIZE, None, None, None, name)
-    page = (await run_in_threadpool(site.pages.get, name))[0]
+    window, page = await run_in_threadpool(
+        lambda: (site.history.recent_changes(FEED_SIZE, None, None, None, name), site.pages.get(name)[0])
+    )
     feed = Feed(_("Changes to %(title)s") % {"title": page.title}, f"/atom/p/{quote(name)}", f"/history/{quote(name)}")
     return atom(request, feed, [_change_entry(change) for change in window.items])
 

@@ -75,14 +75,8 @@ async def broken_links(request: Request) -> Response:
 
 
 async def _all_principles(request: Request) -> list[dict[str, object]]:
-    site = site_of(request)
-    pages = [page for page in await run_in_threadpool(site.pages.list_pages) if page.number is not None]
-    rendered = []
-    for summary in pages:
-        page, blob = await run_in_threadpool(site.pages.get, summary.path)
-        html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
-        rendered.append({"page": page, "html": html})
-    return rendered
+    shown = await run_in_threadpool(site_of(request).views.principles)
+    return [{"page": page, "html": html} for page, html in shown]
 
 
 async def poster(request: Request) -> Response:

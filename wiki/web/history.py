@@ -42,11 +42,7 @@ async def source(request: Request) -> Response:
     site = site_of(request)
     name = request.path_params["name"]
     revision = _query(request, "revision")
-    if revision:
-        page = await run_in_threadpool(site.history.page_at, name, revision)
-        info = await run_in_threadpool(site.history.revision_info, revision)
-    else:
-        page, info = (await run_in_threadpool(site.pages.get, name))[0], None
+    page, info = await run_in_threadpool(site.views.source, name, revision)
     return render(request, "source.html", {"page": page, "info": info, "name": name})
 
 
@@ -88,8 +84,7 @@ async def blame(request: Request) -> Response:
     """Who last changed each paragraph, when, and in which change."""
     site = site_of(request)
     name = request.path_params["name"]
-    blocks = await run_in_threadpool(site.history.blame, name)
-    page = (await run_in_threadpool(site.pages.get, name))[0]
+    blocks, page = await run_in_threadpool(lambda: (site.history.blame(name), site.pages.get(name)[0]))
     return render(request, "blame.html", {"page": page, "blocks": blocks})
 
 
@@ -131,6 +126,5 @@ async def since_version(request: Request) -> Response:
     """What changed in every principle since a named version."""
     site = site_of(request)
     tag = request.path_params["tag"]
-    version = await run_in_threadpool(site.versions.get, tag)
-    pages = await run_in_threadpool(site.versions.changes_since, tag)
+    version, pages = await run_in_threadpool(lambda: (site.versions.get(tag), site.versions.changes_since(tag)))
     return render(request, "since.html", {"version": version, "pages": pages})

@@ -22,9 +22,7 @@ from wiki import pagefile
 from wiki.errors import (
     N_,
     BadInput,
-    EditConflict,
     NameTaken,
-    NotFound,
     StoreUnavailable,
     TooLarge,
     TooManyAttempts,
@@ -37,7 +35,8 @@ from wiki.names import is_page_name, slugify
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.drafts import DraftService
-from wiki.services.pages import EditRequest
+from wiki.services.page_views import MissingPage
+from wiki.services.pages import Conflicted, EditRequest, check_title
 from wiki.services.permissions import Action, allowed
 from wiki.services.preview import TooManyPreviews, person_key
 from wiki.services.render import table_of_contents
@@ -89,45 +88,23 @@ async def home(request: Request) -> Response:
 @readers.kept_for_readers("revision")
 async def view(request: Request) -> Response:
     """One page, now or at an earlier ``?revision=``, rendered from Markdown."""
-    site = site_of(request)
     name = request.path_params["name"]
     revision = request.query_params.get("revision")
-    info = None
-    try:
-        if revision:
-            page = await run_in_threadpool(site.history.page_at, name, revision)
-            info = await run_in_threadpool(site.history.revision_info, revision)
-            blob = None
-        else:
-            page, blob = await run_in_threadpool(site.pages.get, name)
-    except NotFound as missing:
-        if not revision and is_page_name(name):
-            moved = await run_in_threadpool(site.history.renamed_to, name)
-            if moved:
-                return RedirectResponse("/p/" + quote(moved), status_code=301)
+    shown = await run_in_threadpool(site_of(request).views.page, name, revision)
+    if isinstance(shown, MissingPage):
+        if shown.moved_to:
+            return RedirectResponse("/p/" + quote(shown.moved_to), status_code=301)
         user = current_user(request)
         valid = is_page_name(name)
-        wanted = name.rsplit("/", 1)[-1].replace("-", " ").replace("_", " ") if valid else ""
-        similar = (
-            [r for r in await run_in_threadpool(site.search.search, wanted, 5) if r.kind == "page"] if wanted else []
-        )
         context = {
             "status": 404,
-            "message": _(missing.message),
+            "message": _(shown.message),
             "create_name": name if valid and allowed(user, Action.CREATE) else None,
-            "propose_title": wanted.capitalize() if valid and allowed(user, Action.PROPOSE) else None,
-            "similar": similar,
+            "propose_title": shown.wanted.capitalize() if valid and allowed(user, Action.PROPOSE) else None,
+            "similar": shown.similar,
         }
         return render(request, "error.html", context, status=404)
-    html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
-    # One trip for what surrounds the text: the pages linking here, the last change, the neighbours.
-    backlinks, last_change, (previous, following) = await run_in_threadpool(
-        lambda: (
-            site.pages.backlinks(page) if not revision else [],
-            site.history.revision_info(page.revision) if not revision else None,
-            site.pages.neighbours(page),
-        )
-    )
+    page, html = shown.page, shown.html
     headings = table_of_contents(html)
     user = current_user(request)
     if not revision and allowed(user, Action.EDIT):
@@ -139,11 +116,11 @@ async def view(request: Request) -> Response:
             "page": page,
             "name": name,
             "html": html,
-            "info": info,
-            "last_change": last_change,
-            "previous": previous,
-            "following": following,
-            "backlinks": backlinks,
+            "info": shown.info,
+            "last_change": shown.last_change,
+            "previous": shown.previous,
+            "following": shown.following,
+            "backlinks": shown.backlinks,
             "toc": headings if len(headings) >= 3 else [],
             "can_edit": allowed(user, Action.EDIT),
             "can_restore": allowed(user, Action.RESTORE),
@@ -164,10 +141,9 @@ async def edit_form(request: Request) -> Response:
     if user is None:
         return RedirectResponse(signin_url(request.url.path), status_code=303)
     site = site_of(request)
-    page, _blob = await run_in_threadpool(site.pages.get, name)
+    page, draft = await run_in_threadpool(site.views.page_and_draft, user, name)
     if not allowed(user, Action.EDIT):
         return _not_allowed(request)
-    draft = site.drafts.get(user, page.path)
     if draft is not None and request.query_params.get("draft") == "1":
         context = _edit_context(page.path, draft.title, draft.body, "", draft.base, draft_restored=True)
         return render(request, "edit.html", context)
@@ -227,7 +203,7 @@ async def edit_submit(request: Request) -> Response:
     response = await _edit_submit(request)
     signed_in_now = getattr(request.state, "signed_in_now", None)
     if signed_in_now is not None:
-        sign_in(request, response, signed_in_now)
+        await sign_in(request, response, signed_in_now)
     return response
 
 
@@ -255,27 +231,24 @@ async def _edit_submit(request: Request) -> Response:
     if not allowed(user, Action.CREATE if creating else Action.EDIT):
         return again(_("Your role does not allow this. Ask a maintainer if you need it."), 403)
     site = site_of(request)
-    whole = body
+    number = int(section) if is_whole_number(section) and base else None
     try:
-        if is_whole_number(section) and base:
-            whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
-        text = site.pages.text_from_form(name, base, title, whole)
         if field(form, "action") == "preview":
+            check_title(title)
             preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
             return render(request, "edit.html", {**context, "preview": preview})
-        edit = EditRequest(name, text, base, message, commit_author(user))
-        result = await run_in_threadpool(site.pages.save, edit)
-    except EditConflict as conflict:
-        if creating:
-            return again(_("A page with this name exists already. Choose another name."), 409)
-        return await conflicts.show(request, context, conflict, whole)
+        edit = EditRequest(name, body, base, message, commit_author(user), title, number)
+        outcome = await run_in_threadpool(site.edits.save, user, edit)
     except NameTaken:
         return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
     except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable, TooManyPreviews) as error:
         return again(_(error.message), error.status)
-    site.drafts.discard(user, name)
-    key = "created" if result.created else "merged" if result.merged else "saved"
-    if not result.changed:
+    if isinstance(outcome, Conflicted):
+        if creating:
+            return again(_("A page with this name exists already. Choose another name."), 409)
+        return await conflicts.show(request, context, outcome)
+    key = "created" if outcome.created else "merged" if outcome.merged else "saved"
+    if not outcome.changed:
         key = "unchanged"
     return NoticeRedirect(f"/p/{quote(name)}", key)
 
@@ -326,7 +299,7 @@ async def draft(request: Request) -> Response:
         return await _revision_draft(drafts, user, name, form)
     proposal = field(form, "kind") == "proposal"
     if field(form, "action") == "discard":
-        drafts.discard(user, name, for_proposal=proposal)
+        await run_in_threadpool(lambda: drafts.discard(user, name, for_proposal=proposal))
         return RedirectResponse(f"/{'propose' if proposal else 'edit'}/{quote(name)}", status_code=303)
     title, body, base = field(form, "title"), field(form, "body"), field(form, "base")
     await run_in_threadpool(lambda: drafts.save(user, name, title, body, base, for_proposal=proposal))
@@ -336,7 +309,7 @@ async def draft(request: Request) -> Response:
 async def _new_principle_draft(drafts: DraftService, user: User, form: FormData) -> Response:
     """Keep or discard the person's unsent proposal for a new principle (it has no page name)."""
     if field(form, "action") == "discard":
-        drafts.discard_new_principle(user)
+        await run_in_threadpool(drafts.discard_new_principle, user)
         return RedirectResponse("/proposals/new", status_code=303)
     title, body = field(form, "title"), field(form, "body")
     await run_in_threadpool(drafts.save_new_principle, user, title, body)

@@ -46,8 +46,7 @@ async def listing(request: Request) -> Response:
     site = site_of(request)
     status = request.query_params.get("status", OPEN)
     status = status if status in (*STATUSES, "all") else OPEN
-    proposals = await run_in_threadpool(site.proposals.listing, None if status == "all" else status)
-    supporters = {p.id: len(site.discussion.supporters(p.id)) for p in proposals}
+    proposals, supporters = await run_in_threadpool(site.views.proposal_listing, None if status == "all" else status)
     user = current_user(request)
     return render(
         request,
@@ -128,7 +127,7 @@ async def propose_change(request: Request) -> Response:
     context = _change_context(page, title, body, base, proposal_title=typed_title, why=why)
     action = field(form, "action")
     try:
-        text = site.pages.text_from_form(name, base, title, body)
+        text = await run_in_threadpool(site.pages.text_from_form, name, base, title, body)
         if action == "preview":
             preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
             return render(request, "propose_change.html", {**context, "preview": preview})
@@ -147,16 +146,9 @@ async def show(request: Request) -> Response:
     """A proposal: proposed text, diff against main, revisions, discussion, support, decision."""
     site = site_of(request)
     number = proposal_id(request)
-    proposal = await run_in_threadpool(site.proposals.get, number)
-    changes = await run_in_threadpool(site.proposals.changes, proposal)
-    revisions = await run_in_threadpool(site.proposals.revisions, proposal)
-    previews = {
-        change.path: await run_in_threadpool(site.renderer.render_text, pagefile.parse(change.text, change.path).body)
-        for change in changes
-        if change.text is not None
-    }
+    shown = await run_in_threadpool(site.views.proposal, number)
+    proposal, changes, supporters = shown.proposal, shown.changes, shown.supporters
     user = current_user(request)
-    supporters = site.discussion.supporters(number)
     record = proposal.record
     is_open = record.status == OPEN
     may_revise = is_open and user is not None and (is_author(user, record) or allowed(user, Action.REVISE_ANY_PROPOSAL))
@@ -164,12 +156,12 @@ async def show(request: Request) -> Response:
         "proposal": proposal,
         "record": record,
         "changes": changes,
-        "previews": previews,
-        "revisions": revisions,
-        "comments": site.discussion.comments(proposal_target(number)),
+        "previews": shown.previews,
+        "revisions": shown.revisions,
+        "comments": shown.comments,
         "supporters": supporters,
         "supports": user is not None and any(name == user.username for name, _ in supporters),
-        "description_html": site.renderer.render_text(record.description) if record.description else "",
+        "description_html": shown.description_html,
         "can_support": is_open and allowed(user, Action.SUPPORT),
         "can_comment": allowed(user, Action.COMMENT),
         "can_hide": allowed(user, Action.HIDE_COMMENT),
@@ -268,9 +260,7 @@ async def comment(request: Request) -> Response:
     """Add a comment to a proposal's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     number = proposal_id(request)
-    site = site_of(request)
-    await run_in_threadpool(site.proposals.get, number)
-    await run_in_threadpool(site.discussion.add, proposal_target(number), user, field(form, "body"))
+    await run_in_threadpool(site_of(request).views.comment_on_proposal, number, user, field(form, "body"))
     return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
 
 
@@ -283,7 +273,7 @@ async def support(request: Request) -> Response:
     if proposal.record.status != OPEN:
         raise Forbidden(N_("Only open proposals can be changed."))
     supported = field(form, "support") != "no"
-    site.discussion.support(number, user, supported=supported)
+    await run_in_threadpool(lambda: site.discussion.support(number, user, supported=supported))
     return _to_proposal(number, "supported" if supported else "unsupported")
 
 
@@ -369,11 +359,11 @@ async def hide_comment(request: Request) -> Response:
 async def page_discussion(request: Request) -> Response:
     """The discussion of a page, like the comments under the blog post the principles grew from."""
     site = site_of(request)
-    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
+    page, comments = await run_in_threadpool(site.views.page_discussion, request.path_params["name"])
     user = current_user(request)
     context = {
         "page": page,
-        "comments": site.discussion.comments(page_target(page.path)),
+        "comments": comments,
         "can_comment": allowed(user, Action.COMMENT),
         "can_hide": allowed(user, Action.HIDE_COMMENT),
         "comment_target": page_target(page.path),
@@ -385,6 +375,5 @@ async def page_comment(request: Request) -> Response:
     """Add a comment to a page's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     site = site_of(request)
-    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
-    await run_in_threadpool(site.discussion.add, page_target(page.path), user, field(form, "body"))
+    page = await run_in_threadpool(site.views.comment_on_page, request.path_params["name"], user, field(form, "body"))
     return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")

@@ -124,11 +124,9 @@ def kept_for_readers(*parameters: str) -> Callable[[View], View]:
             personal = SESSION_COOKIE in request.cookies or NOTICE_COOKIE in request.cookies
             if personal or not allowed.issuperset(request.query_params.keys()):
                 return await handler(request)
-            site = site_of(request)
-            head = site.pages.head_if_current()
-            if head is None:
-                head = await run_in_threadpool(site.pages.current_head)
-            key = (_address(request.scope), i18n.current_language(), head, site.accounts.names_edition())
+            edition = await run_in_threadpool(lambda: site_of(request).reader_edition(catch_up=True))
+            assert edition is not None
+            key = (_address(request.scope), i18n.current_language(), *edition)
             headers = {"ETag": etag(key, i18n.current_timezone()), **READER_HEADERS}
             if request.headers.get("if-none-match") == headers["ETag"]:
                 return Response(status_code=304, headers=headers)
@@ -183,12 +181,12 @@ class ReaderFront:
                 accept_language = value.decode("latin-1")
         site = scope["state"].get("site")
         personal = _SESSION in cookies or _NOTICE in cookies
-        head = None if personal or site is None else site.pages.head_if_current()
-        if head is None:
+        edition = None if personal or site is None else await run_in_threadpool(site.reader_edition)
+        if edition is None:
             await self.app(scope, receive, send)
             return
         language = i18n.pick_language(_cookie(cookies, _LANGUAGE), accept_language)
-        key = (_address(scope), language, head, site.accounts.names_edition())
+        key = (_address(scope), language, *edition)
         page = scope["state"]["reader_cache"].get(key)
         if page is None:  # not kept (or no longer): the view decides, 304 included
             await self.app(scope, receive, send)
@@ -225,11 +223,11 @@ async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str], head: Call
     """Ask ``app`` for each of ``paths`` as an anonymous reader would, so the pages are kept
     before the first reader comes; stops when the wiki moves on (``head()`` changes) or the
     cache is full.  Returns how many pages were asked for."""
-    started = head()
+    started = await run_in_threadpool(head)
     cache: ReaderCache = state["reader_cache"]
     asked = 0
     for path in paths[: cache.size]:
-        if head() != started:
+        if await run_in_threadpool(head) != started:
             break
         scope: Scope = {
             "type": "http",

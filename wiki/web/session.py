@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import secrets
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from wiki.errors import N_, Forbidden
+from wiki.errors import N_, Forbidden, WikiError
 from wiki.models import User
 from wiki.services.site import Site
 
 SESSION_COOKIE = "wiki_session"
 VISITOR_COOKIE = "wiki_visitor"
-_UNSET = object()
 
 
 def site_of(request: Request) -> Site:
@@ -35,14 +36,35 @@ def public_base(request: Request) -> str:
     return (configured or str(request.base_url)).rstrip("/")
 
 
+class SignedIn:
+    """Looks up the session of each request with a session cookie, in the thread pool (on
+    PostgreSQL it is a network round trip), before the route runs; ``current_user`` reads it.
+
+    A lookup that fails (the database is away) fails the route that asks who is signed in,
+    so that route answers with the error as it would have looked the person up itself.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "state" in scope:
+            request = Request(scope)
+            session_id = request.cookies.get(SESSION_COOKIE)
+            if session_id and "site" in scope["state"]:
+                try:
+                    scope["state"]["user"] = await run_in_threadpool(site_of(request).accounts.session_user, session_id)
+                except WikiError as error:
+                    scope["state"]["user_error"] = error
+        await self.app(scope, receive, send)
+
+
 def current_user(request: Request) -> User | None:
-    """The signed-in person of this request (looked up once), or None."""
-    cached = getattr(request.state, "user", _UNSET)
-    if cached is not _UNSET:
-        return cached  # type: ignore[return-value]
-    session_id = request.cookies.get(SESSION_COOKIE)
-    user = site_of(request).accounts.session_user(session_id) if session_id else None
-    request.state.user = user
+    """The signed-in person of this request (looked up by ``SignedIn``), or None."""
+    error: WikiError | None = getattr(request.state, "user_error", None)
+    if error is not None:
+        raise error
+    user: User | None = getattr(request.state, "user", None)
     return user
 
 
@@ -95,22 +117,20 @@ def finish_response(request: Request, response: Response) -> None:
         response.headers["Cache-Control"] = "no-store"
 
 
-def sign_in(request: Request, response: Response, user: User) -> None:
+async def sign_in(request: Request, response: Response, user: User) -> None:
     """Start a new session (never reuse one: no fixation) and set its cookie."""
-    old = request.cookies.get(SESSION_COOKIE)
-    accounts = site_of(request).accounts
-    if old:
-        accounts.end_session(old)
-    session_id = accounts.start_session(user)
+    session_id = await run_in_threadpool(
+        site_of(request).accounts.replace_session, request.cookies.get(SESSION_COOKIE), user
+    )
     response.set_cookie(
         SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"
     )
     response.headers["Cache-Control"] = "no-store"
 
 
-def sign_out(request: Request, response: Response) -> None:
+async def sign_out(request: Request, response: Response) -> None:
     """End the session on the server and drop its cookie."""
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
-        site_of(request).accounts.end_session(session_id)
+        await run_in_threadpool(site_of(request).accounts.end_session, session_id)
     response.delete_cookie(SESSION_COOKIE, path="/")

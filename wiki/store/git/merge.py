@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wiki.errors import N_, StoreUnavailable
+from wiki.store import loopguard
 
 _MARKER_RUN = re.compile(r"^(?:<+|\|+|=+|>+)", re.MULTILINE)  # one character repeated: no backreference stack
 
@@ -40,6 +41,7 @@ class Hunk:
 
 def merge_texts(base: str, ours: str, theirs: str) -> str | None:
     """Three-way merge of texts with ``git merge-file``; None when they conflict."""
+    loopguard.check()
     with tempfile.TemporaryDirectory(prefix="wiki-merge-") as folder:
         names = []
         for label, text in (("ours", ours), ("base", base), ("theirs", theirs)):
@@ -70,6 +72,7 @@ def three_way(base: str, mine: str, theirs: str) -> tuple[Hunk, ...]:
     Joining every hunk's text, with each overlap replaced by a chosen version, gives the
     merged text.  Texts are compared by line; a missing final newline is added.
     """
+    loopguard.check()
     texts = [_with_newline(text) for text in (mine, base, theirs)]
     size = _marker_size(*texts)
     with tempfile.TemporaryDirectory(prefix="wiki-merge-") as folder:

@@ -21,6 +21,7 @@ from gitdb.exc import BadName, BadObject
 
 from wiki.errors import N_, NotFound
 from wiki.names import check_revision
+from wiki.store import loopguard
 from wiki.store.git.parsers import parse_parents
 
 TREE_MODE = 0o040000
@@ -86,6 +87,7 @@ class ObjectStore:
         return repo
 
     def _read_object(self, sha: str, expected: bytes) -> bytes:
+        loopguard.check()
         with self._reader() as repo:
             try:
                 stream = repo.odb.stream(bytes.fromhex(sha))

@@ -19,6 +19,7 @@ from git import Repo
 from wiki.errors import N_, DiskFull, NotFound, StoreUnavailable, WorkTreeDirty
 from wiki.models import CommitRecord
 from wiki.names import check_revision
+from wiki.store import loopguard
 from wiki.store.git import parsers
 from wiki.store.git.objects import ObjectStore
 from wiki.store.git.parsers import BlameLine, TagRecord
@@ -167,6 +168,7 @@ class GitReader(ObjectStore):
 
     def _command(self, *command: str, fsync: bool = False) -> list[str]:
         """A git command line for this repository, with paths taken literally."""
+        loopguard.check()
         args = ["git", f"--git-dir={self.git_dir}"]
         if self.work_tree is not None:
             args.append(f"--work-tree={self.work_tree}")
