@@ -146,18 +146,20 @@ class ProposalService:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _record_at(self, commit: str) -> Record:
+    def _record_at(self, commit: str, former: set[str] | None = None) -> Record:
+        """The record in ``commit``; ``former`` (the addresses of deleted accounts) when the
+        caller read them already, so a listing asks the database once, not once per record."""
         with self._lock:
             cached = self._records.get(commit)
         if cached is not None:
-            return self._shown(cached)
+            return self._shown(cached, former)
         blob = self.repo.blob_at(commit, RECORD_FILE)
         if blob is None:
             raise NotFound(N_("No such proposal."))
         record = self._with_author_id(Record(**json.loads(self.repo.read_blob(blob))))
         with self._lock:
             self._records[commit] = record
-        return self._shown(record)
+        return self._shown(record, former)
 
     def _with_author_id(self, record: Record) -> Record:
         """An older record (``author_username`` only) with the id of the account its username
@@ -174,10 +176,10 @@ class ProposalService:
             return commit_email(record.author_id)
         return old_commit_email(record.author_username)
 
-    def _shown(self, record: Record) -> Record:
+    def _shown(self, record: Record, former: set[str] | None = None) -> Record:
         """A copy to work on, with a neutral author name once the author deleted their account."""
         author = record.author
-        if self._author_address(record) in self.database.former_authors():
+        if self._author_address(record) in (self.database.former_authors() if former is None else former):
             author = FORMER_AUTHOR
         return replace(record, author=author, paths=list(record.paths), events=list(record.events))
 
@@ -216,13 +218,14 @@ class ProposalService:
             raise BadInput(N_("Unknown status."))
         records = self.repo.refs(RECORDS)
         heads = self.repo.refs(BRANCHES)
+        former = self.database.former_authors()
         found = []
         for ref, commit in records.items():
             number = ref.rsplit("/", 1)[-1]
             head = heads.get(f"{BRANCHES}{number}")
             if head is None or not is_whole_number(number):
                 continue
-            record = self._record_at(commit)
+            record = self._record_at(commit, former)
             if status is None or record.status == status:
                 mergeable = record.status != OPEN or self._is_mergeable(head)
                 found.append(Proposal(record, head, mergeable))

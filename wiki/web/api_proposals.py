@@ -121,13 +121,14 @@ async def listing(request: Request) -> Response:
     if status is not None and status not in STATUSES:
         raise BadInput(N_("Unknown status."))
     proposals = await run_in_threadpool(site.proposals.listing, status)
+    supporters = await run_in_threadpool(site.discussion.support_counts, [p.id for p in proposals])
     items = [
         {
             "id": p.id,
             "title": p.record.title,
             "status": p.record.status,
             "author": p.record.author,
-            "supporters": len(site.discussion.supporters(p.id)),
+            "supporters": supporters[p.id],
         }
         for p in proposals
     ]

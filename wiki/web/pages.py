@@ -7,9 +7,6 @@ ever dropped.
 
 from __future__ import annotations
 
-import itertools
-import re
-from html import escape
 from typing import Any
 from urllib.parse import quote
 
@@ -25,12 +22,8 @@ from wiki.errors import (
     EditConflict,
     NameTaken,
     NotFound,
-    StoreUnavailable,
-    TooLarge,
     TooManyAttempts,
     Unauthorized,
-    WikiError,
-    WorkTreeDirty,
 )
 from wiki.models import User
 from wiki.names import is_page_name, slugify
@@ -39,35 +32,16 @@ from wiki.services.accounts import commit_author
 from wiki.services.drafts import DraftService
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action, allowed
-from wiki.services.preview import TooManyPreviews, person_key
+from wiki.services.preview import person_key
 from wiki.services.render import table_of_contents
 from wiki.web import conflicts, readers
 from wiki.web.accounts import signin_url
+from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
-
-# The end of a heading is looked for up to the next heading's start (linear on any line).
-_HEADING_HTML = re.compile(r'(<h([1-6]) id="[^"]+">((?:(?!<h[1-6] ).)*?)</h\2>)')
-
-
-def with_section_links(html: str, name: str, body: str) -> str:
-    """An "edit" link after each heading, to edit that section alone (only when the rendered
-    headings are exactly the heading lines the sections are cut at)."""
-    if len(_HEADING_HTML.findall(html)) != len(pagefile.sections(body)) - 1:
-        return html
-    numbers = itertools.count(1)
-    label = escape(_("Edit section"))
-
-    def add(match: re.Match[str]) -> str:
-        number = next(numbers)
-        hidden = f'<span class="visually-hidden">: {match.group(3)}</span>'
-        link = f'<a class="section-edit" href="/edit/{escape(quote(name))}?section={number}">{label}{hidden}</a>'
-        return match.group(1) + link
-
-    return _HEADING_HTML.sub(add, html)
 
 
 async def home(request: Request) -> Response:
@@ -119,7 +93,9 @@ async def view(request: Request) -> Response:
             "similar": similar,
         }
         return render(request, "error.html", context, status=404)
-    html = await run_in_threadpool(site.pages.render, page, blob, site.renderer)
+    user = current_user(request)
+    section_label = _("Edit section") if not revision and allowed(user, Action.EDIT) else None
+    html = await run_in_threadpool(site.pages.render, page, blob, site.renderer, section_label)
     # One trip for what surrounds the text: the pages linking here, the last change, the neighbours.
     backlinks, last_change, (previous, following) = await run_in_threadpool(
         lambda: (
@@ -129,9 +105,6 @@ async def view(request: Request) -> Response:
         )
     )
     headings = table_of_contents(html)
-    user = current_user(request)
-    if not revision and allowed(user, Action.EDIT):
-        html = with_section_links(html, page.path, page.body)
     return render(
         request,
         "page.html",
@@ -231,6 +204,7 @@ async def edit_submit(request: Request) -> Response:
     return response
 
 
+@keeps_form
 async def _edit_submit(request: Request) -> Response:
     form = await read_form(request)
     name = request.path_params.get("name", "")
@@ -255,24 +229,21 @@ async def _edit_submit(request: Request) -> Response:
     if not allowed(user, Action.CREATE if creating else Action.EDIT):
         return again(_("Your role does not allow this. Ask a maintainer if you need it."), 403)
     site = site_of(request)
+    keep_form(request, "edit.html", context)
     whole = body
+    if is_whole_number(section) and base:
+        whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
+    text = site.pages.text_from_form(name, base, title, whole)
+    if field(form, "action") == "preview":
+        preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
+        return render(request, "edit.html", {**context, "preview": preview})
+    edit = EditRequest(name, text, base, message, commit_author(user))
     try:
-        if is_whole_number(section) and base:
-            whole = pagefile.replace_section(site.pages.get(name, base)[0].body, int(section), body)
-        text = site.pages.text_from_form(name, base, title, whole)
-        if field(form, "action") == "preview":
-            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
-            return render(request, "edit.html", {**context, "preview": preview})
-        edit = EditRequest(name, text, base, message, commit_author(user))
         result = await run_in_threadpool(site.pages.save, edit)
-    except EditConflict as conflict:
+    except EditConflict as conflict:  # not a failure to show: the two texts, to combine them
         if creating:
-            return again(_("A page with this name exists already. Choose another name."), 409)
+            raise NameTaken(N_("A page with this name exists already. Choose another name.")) from conflict
         return await conflicts.show(request, context, conflict, whole)
-    except NameTaken:
-        return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
-    except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable, TooManyPreviews) as error:
-        return again(_(error.message), error.status)
     site.drafts.discard(user, name)
     key = "created" if result.created else "merged" if result.merged else "saved"
     if not result.changed:
@@ -291,11 +262,6 @@ async def new_form(request: Request) -> Response:
     name = request.query_params.get("name", "")
     title = request.query_params.get("title", "")[:200]
     return render(request, "edit.html", _edit_context(name, title, "", "", None, creating=True))
-
-
-def error_page(request: Request, error: WikiError) -> Response:
-    """An error for people, in their language."""
-    return render(request, "error.html", {"status": error.status, "message": _(error.message)}, error.status)
 
 
 async def preview(request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -11,16 +12,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, Forbidden, NameTaken, NotFound, TooLarge
+from wiki.errors import N_, Forbidden, NotFound
 from wiki.models import Page
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
 from wiki.services.discussion import page_target, proposal_target
 from wiki.services.drafts import Draft
 from wiki.services.permissions import Action, allowed, require
-from wiki.services.preview import TooManyPreviews, person_key
-from wiki.services.proposals import OPEN, STATUSES, Proposal, is_author
+from wiki.services.preview import person_key
+from wiki.services.proposal_actions import actions_for
+from wiki.services.proposals import OPEN, STATUSES, Proposal
 from wiki.services.site import Site
+from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
@@ -46,7 +49,7 @@ async def listing(request: Request) -> Response:
     status = request.query_params.get("status", OPEN)
     status = status if status in (*STATUSES, "all") else OPEN
     proposals = await run_in_threadpool(site.proposals.listing, None if status == "all" else status)
-    supporters = {p.id: len(site.discussion.supporters(p.id)) for p in proposals}
+    supporters = await run_in_threadpool(site.discussion.support_counts, [p.id for p in proposals])
     user = current_user(request)
     return render(
         request,
@@ -73,22 +76,18 @@ async def new_principle_form(request: Request) -> Response:
     return render(request, "propose_principle.html", {"title": title, "body": "", "why": "", "draft": draft})
 
 
+@keeps_form
 async def new_principle(request: Request) -> Response:
     """Propose a new principle: title, text and why; or first see the text as it will look."""
     form, user = await checked_form(request, Action.PROPOSE)
     title, body, why = field(form, "title"), field(form, "body"), field(form, "why")
     context: dict[str, Any] = {"title": title, "body": body, "why": why}
+    keep_form(request, "propose_principle.html", context)
     site = site_of(request)
     if field(form, "action") == "preview":
-        try:
-            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
-        except TooManyPreviews as error:
-            return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=429)
+        preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
         return render(request, "propose_principle.html", {**context, "preview": preview})
-    try:
-        proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
-    except (BadInput, NameTaken, TooLarge) as error:
-        return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=error.status)
+    proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
     await run_in_threadpool(site.drafts.discard_new_principle, user)
     return _to_proposal(proposal.id, "proposed")
 
@@ -113,6 +112,7 @@ async def change_form(request: Request) -> Response:
     return render(request, "propose_change.html", {**context, "draft": draft})
 
 
+@keeps_form
 async def propose_change(request: Request) -> Response:
     """Save a proposed change to a page, or first show it as it will look ("preview") or as
     a word diff against the page now ("review"); also what an edit conflict offers instead
@@ -125,19 +125,17 @@ async def propose_change(request: Request) -> Response:
     why = field(form, "why") or field(form, "message")
     typed_title = " ".join(field(form, "proposal_title").split())
     context = _change_context(page, title, body, base, proposal_title=typed_title, why=why)
+    keep_form(request, "propose_change.html", context)
     action = field(form, "action")
-    try:
-        text = site.pages.text_from_form(name, base, title, body)
-        if action == "preview":
-            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
-            return render(request, "propose_change.html", {**context, "preview": preview})
-        if action == "review":
-            changes = await run_in_threadpool(proposal_review.review, page.text, name, body)
-            return render(request, "propose_change.html", {**context, "changes": changes})
-        proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
-        proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
-    except (BadInput, NameTaken, TooLarge, TooManyPreviews) as error:
-        return render(request, "propose_change.html", {**context, "error": _(error.message)}, status=error.status)
+    text = site.pages.text_from_form(name, base, title, body)
+    if action == "preview":
+        preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
+        return render(request, "propose_change.html", {**context, "preview": preview})
+    if action == "review":
+        changes = await run_in_threadpool(proposal_review.review, page.text, name, body)
+        return render(request, "propose_change.html", {**context, "changes": changes})
+    proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
+    proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
     await run_in_threadpool(lambda: site.drafts.discard(user, name, for_proposal=True))
     return _to_proposal(proposal.id, "proposed")
 
@@ -157,8 +155,7 @@ async def show(request: Request) -> Response:
     user = current_user(request)
     supporters = site.discussion.supporters(number)
     record = proposal.record
-    is_open = record.status == OPEN
-    may_revise = is_open and user is not None and (is_author(user, record) or allowed(user, Action.REVISE_ANY_PROPOSAL))
+    may = actions_for(user, record)
     context: dict[str, Any] = {
         "proposal": proposal,
         "record": record,
@@ -169,12 +166,7 @@ async def show(request: Request) -> Response:
         "supporters": supporters,
         "supports": user is not None and any(name == user.username for name, _ in supporters),
         "description_html": site.renderer.render_text(record.description) if record.description else "",
-        "can_support": is_open and allowed(user, Action.SUPPORT),
-        "can_comment": allowed(user, Action.COMMENT),
-        "can_hide": allowed(user, Action.HIDE_COMMENT),
-        "can_decide": is_open and allowed(user, Action.DECIDE),
-        "can_revise": may_revise,
-        "can_withdraw": is_open and is_author(user, record),
+        **asdict(may),
         "comment_target": proposal_target(number),
     }
     return render(request, "proposal.html", context)
@@ -226,14 +218,12 @@ def _looked_at(
     """Per page, the preview ("preview") or the word diff against the page now ("review")."""
     bodies = {name: pagefile.parse(text, name).body for name, text in edited}
     if action == "preview":
-        try:
-            return {"previews": [site.previews.preview(person, body) for body in bodies.values()]}
-        except TooManyPreviews as error:
-            return {"error": _(error.message)}
+        return {"previews": [site.previews.preview(person, body) for body in bodies.values()]}
     now = {change.path: change.current for change in site.proposals.changes(proposal)}
     return {"reviews": [proposal_review.review(now.get(name), name, body) for name, body in bodies.items()]}
 
 
+@keeps_form
 async def revise(request: Request) -> Response:
     """Save a revision: one commit on the proposal's branch; or first look at it."""
     form, user = await checked_form(request, Action.PROPOSE)
@@ -249,16 +239,12 @@ async def revise(request: Request) -> Response:
         title, body = field(form, f"title-{index}"), field(form, f"body-{index}")
         changes.append((name, pagefile.compose(previous, title or name, body)))
     context = _revise_context(proposal, dict(changes), field(form, "message"))
+    keep_form(request, "proposal_revise.html", context)
     action = field(form, "action")
     if action in ("preview", "review"):
         looked_at = await run_in_threadpool(_looked_at, action, site, proposal, changes, person_key(user))
         return render(request, "proposal_revise.html", {**context, **looked_at})
-    try:
-        await run_in_threadpool(
-            site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head")
-        )
-    except (BadInput, NameTaken, TooLarge) as error:
-        return render(request, "proposal_revise.html", {**context, "error": _(error.message)}, status=error.status)
+    await run_in_threadpool(site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head"))
     await run_in_threadpool(site.drafts.discard_revision, user, number, list(proposal.record.paths))
     return _to_proposal(number, "revised")
 
@@ -327,6 +313,7 @@ async def update_form(request: Request) -> Response:
     return await _update_page(request, proposal)
 
 
+@keeps_form
 async def update(request: Request) -> Response:
     """Merge main into the proposal, with the texts the person combined where needed (a title
     and text per page; ``text-N``, a whole file, is still taken as it is)."""
@@ -343,10 +330,8 @@ async def update(request: Request) -> Response:
             previous = pagefile.parse(proposed.get(name) or "", name)
             title = field(form, f"title-{index}") or previous.title
             resolved[name] = pagefile.compose(previous, title, field(form, f"body-{index}"))
-    try:
-        await run_in_threadpool(site.proposals.update, number, user, resolved or None)
-    except EditConflict:
-        return await _update_page(request, proposal, error=_("Some pages still need combining."), status=409)
+    keep_form_with(request, lambda message, status: _update_page(request, proposal, error=message, status=status))
+    await run_in_threadpool(site.proposals.update, number, user, resolved or None)
     return _to_proposal(number, "updated")
 
 
