@@ -24,6 +24,7 @@ from wiki.web.app import create_app
 PAGE = "neem-initiatief"
 TYPED = "Dit typte ik zelf en het mag niet verloren gaan"
 DUTCH = catalogs.translations("nl")
+LONG_COMMENT = (TYPED + ". ") * 220  # over the 10,000 characters a comment may have
 
 
 def dutch(message: str, **params: object) -> str:
@@ -93,6 +94,20 @@ FORMS: dict[str, Callable[[Site], FailingForm]] = {
         "A version with this name exists already.",
         409,
     ),
+    "comment on a page": lambda site: FailingForm(
+        f"/discuss/{PAGE}",
+        f"/discuss/{PAGE}",
+        {"body": LONG_COMMENT},
+        "A comment may be at most 10,000 characters.",
+        400,
+    ),
+    "comment on a proposal": lambda site: FailingForm(
+        "/proposals/1",
+        "/proposals/1/comment",
+        {"body": LONG_COMMENT},
+        "A comment may be at most 10,000 characters.",
+        400,
+    ),
     "display name": lambda site: FailingForm(
         "/account",
         "/account",
@@ -106,7 +121,7 @@ FORMS: dict[str, Callable[[Site], FailingForm]] = {
 def _prepare(name: str, site: Site, auth: Auth, client: TestClient) -> None:
     """Sign in with a role the form allows, and make what the failing input runs into."""
     auth.sign_in(Role.EDITOR, "schrijver")
-    if name == "revise a proposal":
+    if name in ("revise a proposal", "comment on a proposal"):
         author = site.accounts.get_user("schrijver")
         site.proposals.create(author, "Voorstel", "Waarom", [(PAGE, "# Neem initiatief\n\nEerder.\n")])
     if name == "name a version":

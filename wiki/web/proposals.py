@@ -142,8 +142,12 @@ async def propose_change(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     """A proposal: proposed text, diff against main, revisions, discussion, support, decision."""
+    return await _proposal_page(request, proposal_id(request))
+
+
+async def _proposal_page(request: Request, number: int, status: int = 200, **extra: Any) -> Response:
+    """The proposal page; ``extra`` holds a refused comment and why it was refused."""
     site = site_of(request)
-    number = proposal_id(request)
     proposal = await run_in_threadpool(site.proposals.get, number)
     changes = await run_in_threadpool(site.proposals.changes, proposal)
     revisions = await run_in_threadpool(site.proposals.revisions, proposal)
@@ -168,8 +172,9 @@ async def show(request: Request) -> Response:
         "description_html": site.renderer.render_text(record.description) if record.description else "",
         **asdict(may),
         "comment_target": proposal_target(number),
+        **extra,
     }
-    return render(request, "proposal.html", context)
+    return render(request, "proposal.html", context, status=status)
 
 
 def _revise_context(proposal: Proposal, texts: dict[str, str], message: str) -> dict[str, Any]:
@@ -249,13 +254,18 @@ async def revise(request: Request) -> Response:
     return _to_proposal(number, "revised")
 
 
+@keeps_form
 async def comment(request: Request) -> Response:
     """Add a comment to a proposal's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     number = proposal_id(request)
     site = site_of(request)
     await run_in_threadpool(site.proposals.get, number)
-    await run_in_threadpool(site.discussion.add, proposal_target(number), user, field(form, "body"))
+    typed = field(form, "body")
+    keep_form_with(
+        request, lambda message, status: _proposal_page(request, number, status, error=message, comment_body=typed)
+    )
+    await run_in_threadpool(site.discussion.add, proposal_target(number), user, typed)
     return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
 
 
@@ -352,23 +362,28 @@ async def hide_comment(request: Request) -> Response:
 
 async def page_discussion(request: Request) -> Response:
     """The discussion of a page, like the comments under the blog post the principles grew from."""
-    site = site_of(request)
-    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
+    page = (await run_in_threadpool(site_of(request).pages.get, request.path_params["name"]))[0]
+    return render(request, "discussion.html", await run_in_threadpool(_discussion_context, request, page))
+
+
+def _discussion_context(request: Request, page: Page) -> dict[str, Any]:
     user = current_user(request)
-    context = {
+    return {
         "page": page,
-        "comments": site.discussion.comments(page_target(page.path)),
+        "comments": site_of(request).discussion.comments(page_target(page.path)),
         "can_comment": allowed(user, Action.COMMENT),
         "can_hide": allowed(user, Action.HIDE_COMMENT),
         "comment_target": page_target(page.path),
     }
-    return render(request, "discussion.html", context)
 
 
+@keeps_form
 async def page_comment(request: Request) -> Response:
     """Add a comment to a page's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     site = site_of(request)
     page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
-    await run_in_threadpool(site.discussion.add, page_target(page.path), user, field(form, "body"))
+    typed = field(form, "body")
+    keep_form(request, "discussion.html", {"comment_body": typed}, lambda: _discussion_context(request, page))
+    await run_in_threadpool(site.discussion.add, page_target(page.path), user, typed)
     return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")
