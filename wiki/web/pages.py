@@ -7,6 +7,7 @@ ever dropped.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +31,7 @@ from wiki.names import is_page_name, slugify
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.drafts import DraftService
+from wiki.services.page_actions import page_actions
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action, allowed
 from wiki.services.preview import person_key
@@ -54,8 +56,7 @@ async def home(request: Request) -> Response:
             "principles": listing.principles,
             "intros": listing.intros,
             "others": listing.others,
-            "can_create": allowed(current_user(request), Action.CREATE),
-            "can_propose": allowed(current_user(request), Action.PROPOSE),
+            **asdict(page_actions(current_user(request))),
         },
     )
 
@@ -93,8 +94,8 @@ async def view(request: Request) -> Response:
             "similar": similar,
         }
         return render(request, "error.html", context, status=404)
-    user = current_user(request)
-    section_label = _("Edit section") if not revision and allowed(user, Action.EDIT) else None
+    may = page_actions(current_user(request))
+    section_label = _("Edit section") if not revision and may.can_edit else None
     html = await run_in_threadpool(site.pages.render, page, blob, site.renderer, section_label)
     # One trip for what surrounds the text: the pages linking here, the last change, the neighbours.
     backlinks, last_change, (previous, following) = await run_in_threadpool(
@@ -118,9 +119,7 @@ async def view(request: Request) -> Response:
             "following": following,
             "backlinks": backlinks,
             "toc": headings if len(headings) >= 3 else [],
-            "can_edit": allowed(user, Action.EDIT),
-            "can_restore": allowed(user, Action.RESTORE),
-            "can_propose": allowed(user, Action.PROPOSE),
+            **asdict(may),
         },
     )
 
