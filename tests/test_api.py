@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, git
 from wiki.models import Role
+from wiki.services.permissions import LEAST_ROLE, Action
 from wiki.services.site import Site
 
 PAGE = "het-proces-is-je-product"
@@ -71,6 +73,24 @@ def test_put_edits_creates_merges_and_conflicts(client: TestClient, auth: Auth, 
     assert created.json() == {"revision": site.repo.head()}
     no_base = client.put("/api/pages/nieuw/via-api", headers=headers, json={"body": "anders\n"})
     assert no_base.status_code == 409
+
+
+def test_whether_a_put_creates_is_decided_by_the_wiki_not_by_the_client(
+    client: TestClient, auth: Auth, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only maintainers may create here: an editor sending any base revision for a new page is
+    still refused, and may still edit an existing page."""
+    monkeypatch.setitem(LEAST_ROLE, Action.CREATE, Role.MAINTAINER)
+    headers = auth.token(Role.EDITOR)
+    current = client.get(f"/api/pages/{PAGE}").json()
+    new = {"body": "# Nieuw\n", "base_revision": current["revision"]}
+    refused = client.put("/api/pages/nieuw/met-base", headers=headers, json=new)
+    assert (refused.status_code, refused.json()["error"]) == (403, "forbidden")
+    assert git(site.settings.repo, "ls-tree", "-r", "--name-only", "HEAD", "nieuw").strip() == ""
+    edit = {"body": current["body"] + "\nMeer.\n", "base_revision": current["revision"]}
+    assert client.put(f"/api/pages/{PAGE}", headers=headers, json=edit).status_code == 200
+    maintainer = auth.token(Role.MAINTAINER)
+    assert client.put("/api/pages/nieuw/met-base", headers=maintainer, json={"body": "# Nieuw\n"}).status_code == 201
 
 
 def test_an_old_revision_and_bad_revisions(client: TestClient, auth: Auth) -> None:

@@ -17,8 +17,7 @@ from wiki.models import Role, User
 from wiki.services.accounts import AccountService, check_new_username, commit_author, username_allowed
 from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import EditRequest
-from wiki.services.proposal_records import RECORDS
-from wiki.services.proposals import is_author
+from wiki.services.proposal_records import RECORDS, is_author
 from wiki.services.site import Site
 from wiki.store.database import Database
 

@@ -30,7 +30,6 @@ from wiki.services import conflicts, diff, gittexts, home, poster, render, versi
 from wiki.services.site import Site
 from wiki.store import plaintext, snippets, textindex, wordforms
 from wiki.store.git import merge, repository
-from wiki.web.pages import with_section_links
 
 GROWTH = 20  # per tenfold step of the input; linear work gives 10, quadratic 100
 NOISE = 0.002  # seconds: smaller timings are scheduler noise, so a step from them may grow to GROWTH * NOISE
@@ -87,10 +86,6 @@ def _toc(html: str) -> object:
     return render.table_of_contents(html)
 
 
-def _section_links(html: str) -> object:
-    return with_section_links(html, "pagina", "# a\n")
-
-
 def _snippet(text: str) -> object:
     terms = [snippets.Term(("samen", "werken"), None), snippets.Term(("kansen",), wordforms.stem("kansen"))]
     return snippets.snippet(text, terms)
@@ -132,7 +127,6 @@ PROBES: list[tuple[str, Callable[[str], object], Callable[[int], str]]] = [
     # The rest of what sees page text, proposal text, names or queries.
     ("toc <", _toc, lambda n: repeat("<", n)),
     ("toc headings", _toc, lambda n: repeat('<h1 id="a">', n)),
-    ("section links", _section_links, lambda n: repeat('<h2 id="a">', n)),
     ("link scheme", render.link_allowed, lambda n: repeat("a", n, "", "!")),
     ("link scheme signs", render.link_allowed, lambda n: repeat("+.-", n, "a", "/")),
     ("paragraphs", diff._paragraphs, lambda n: repeat(" ", n, "a\n", "b")),

@@ -8,6 +8,7 @@ with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,6 +85,10 @@ class DiscussionService:
     def supporters(self, proposal_id: int) -> list[tuple[str, str]]:
         """Username and display name of each supporter."""
         return self.database.supporters(proposal_id)
+
+    def support_counts(self, proposal_ids: Collection[int]) -> dict[int, int]:
+        """How many supporters each proposal has, for a whole list at once."""
+        return self.database.support_counts(proposal_ids)
 
     def support(self, proposal_id: int, user: User, *, supported: bool) -> None:
         """Support a proposal (once per person) or withdraw the support."""

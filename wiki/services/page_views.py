@@ -73,8 +73,9 @@ class PageViews:
     renderer: Renderer
     drafts: DraftService
 
-    def page(self, name: str, revision: str | None) -> PageView | MissingPage:
-        """A page rendered from Markdown, or what to say when there is no such page."""
+    def page(self, name: str, revision: str | None, section_label: str | None = None) -> PageView | MissingPage:
+        """A page rendered from Markdown (with a ``section_label`` link after each heading for
+        someone who may edit it), or what to say when there is no such page."""
         try:
             if revision:
                 page = self.history.page_at(name, revision)
@@ -84,7 +85,7 @@ class PageViews:
                 info, blob = None, found
         except NotFound as missing:
             return self._missing(name, revision, missing.message)
-        html = self.pages.render(page, blob, self.renderer)
+        html = self.pages.render(page, blob, self.renderer, section_label)
         previous, following = self.pages.neighbours(page)
         return PageView(
             page,
@@ -140,7 +141,7 @@ class PageViews:
     def proposal_listing(self, status: str | None) -> tuple[list[Proposal], dict[int, int]]:
         """Proposals (of ``status``, or all), with how many people support each."""
         proposals = self.proposals.listing(status)
-        return proposals, {p.id: len(self.discussion.supporters(p.id)) for p in proposals}
+        return proposals, self.discussion.support_counts([p.id for p in proposals])
 
     def comment_on_proposal(self, number: int, user: User, body: str) -> None:
         """Add a comment to an existing proposal's discussion (``NotFound`` when there is none)."""
@@ -157,8 +158,3 @@ class PageViews:
         """A page as it is now, with the person's unsaved draft of it (for the edit form)."""
         page = self.pages.get(name)[0]
         return page, self.drafts.get(user, page.path)
-
-    def page_discussion(self, name: str) -> tuple[Page, list[Comment]]:
-        """A page with the comments of its discussion."""
-        page = self.pages.get(name)[0]
-        return page, self.discussion.comments(page_target(page.path))

@@ -19,11 +19,12 @@ from threading import Lock
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, DiskFull, EditConflict, NameTaken, NotFound, TooLarge
-from wiki.models import Author, Page, PageSummary, SaveResult
+from wiki.models import Author, Page, PageSummary, SaveResult, User
 from wiki.names import check_page_name, check_revision, page_file, page_name_or_not_found
 from wiki.services import pagepaths
 from wiki.services.gittexts import GitTexts
-from wiki.services.render import Renderer
+from wiki.services.permissions import Action, require
+from wiki.services.render import Renderer, SectionLinks
 from wiki.store.changes import ChangeKind, Note
 from wiki.store.committer import Committer, Plan
 from wiki.store.git.merge import merge_texts
@@ -185,10 +186,12 @@ class PageService:
         parsed = pagefile.parse(text, name)
         return Page(name, parsed.title, parsed.number, text, parsed.body, page_revision), blob
 
-    def render(self, page: Page, blob: str | None, renderer: Renderer) -> str:
-        """A page's HTML, wiki links resolved; cached by blob and by the set of page names."""
+    def render(self, page: Page, blob: str | None, renderer: Renderer, section_label: str | None = None) -> str:
+        """A page's HTML, wiki links resolved; cached by blob and by the set of page names.
+        With ``section_label`` (for someone who may edit it) each heading has an edit link."""
         key = f"{blob}:{self.index.pageset}" if blob else None
-        return renderer.render(page.body, key, self.links.resolve)
+        links = SectionLinks(page.path, section_label) if section_label is not None else None
+        return renderer.render(page.body, key, self.links.resolve, links)
 
     def backlinks(self, page: Page) -> list[PageSummary]:
         """The pages that link to ``page``."""
@@ -265,6 +268,13 @@ class PageService:
                 committed = self.committer.commit(planned)
                 if committed is not None:
                     return committed.revision
+
+    def save_as(self, user: User, edit: EditRequest) -> SaveResult:
+        """Save as ``user``, who needs ``EDIT`` for a page that exists and ``CREATE`` for a new
+        one: decided here by the index, never by what the client sent (a base revision or not)."""
+        exists = self.index.get(check_page_name(edit.name)) is not None
+        require(user, Action.EDIT if exists else Action.CREATE)
+        return self.save(edit)
 
     def save(self, edit: EditRequest) -> SaveResult:
         """Save a page; see the module docstring for the rules.

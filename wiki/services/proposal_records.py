@@ -11,12 +11,13 @@ decides what changes; this module only reads, caches and plans the writing of re
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from threading import Lock
 from typing import Any
 
 from wiki.errors import N_, NotFound
-from wiki.models import Author
+from wiki.models import Author, User
 from wiki.services.history import FORMER_AUTHOR
 from wiki.store.changes import Note
 from wiki.store.committer import Plan
@@ -187,8 +188,10 @@ class RecordStore:
                 found.append((number, head, commit))
         return found
 
-    def at(self, commit: str) -> Record:
-        """The record in ``commit``, with a neutral author name once the author deleted their account."""
+    def at(self, commit: str, former: AbstractSet[str] | None = None) -> Record:
+        """The record in ``commit``, with a neutral author name once the author deleted their
+        account; ``former`` (the addresses of deleted accounts) when the caller read them
+        already, so a listing asks the database once, not once per record."""
         with self._lock:
             cached = self._records.get(commit)
         if cached is None:
@@ -198,7 +201,7 @@ class RecordStore:
             cached = self._with_author_id(Record.from_json(self.repo.read_blob(blob)))
             with self._lock:
                 self._records[commit] = cached
-        if self.author_address(cached) in self.database.former_authors():
+        if self.author_address(cached) in (self.database.former_authors() if former is None else former):
             return replace(cached, author=FORMER_AUTHOR)
         return cached
 
@@ -231,3 +234,9 @@ class RecordStore:
             note,
             {RECORD_FILE: record.to_json()},
         )
+
+
+def is_author(user: User | None, record: Record) -> bool:
+    """Whether ``user`` is the account that made the proposal (by account id, never by name:
+    a name can come back, an id cannot)."""
+    return user is not None and record.author_id is not None and user.id == record.author_id

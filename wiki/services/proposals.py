@@ -27,12 +27,13 @@ from threading import Lock
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFound, WikiError
-from wiki.models import Author, Role, User
+from wiki.models import Author, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_limits
 from wiki.services.accounts import commit_author
 from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService
+from wiki.services.proposal_actions import may_revise
 from wiki.services.proposal_checks import ProposalChecks, without_number
 from wiki.services.proposal_diffs import PathDiff, ProposalDiffs, ProposalRevision, UpdateConflict
 from wiki.services.proposal_records import (
@@ -48,6 +49,7 @@ from wiki.services.proposal_records import (
     Proposal,
     Record,
     RecordStore,
+    is_author,
 )
 from wiki.store.changes import ChangeKind, Note
 from wiki.store.committer import Plan, blob_id
@@ -125,11 +127,12 @@ class ProposalService:
         """Every proposal (or those with ``status``), newest first."""
         if status is not None and status not in STATUSES:
             raise BadInput(N_("Unknown status."))
+        former = self.database.former_authors()
         found = []
         for number, head, commit in self.records.every():
             if not is_whole_number(number):
                 continue
-            record = self.records.at(commit)
+            record = self.records.at(commit, former)
             if status is None or record.status == status:
                 mergeable = record.status != OPEN or self._is_mergeable(head)
                 found.append(Proposal(record, head, mergeable))
@@ -246,7 +249,7 @@ class ProposalService:
     def _may_revise(self, user: User, record: Record) -> None:
         if record.status != OPEN:
             raise Forbidden(N_("Only open proposals can be changed."))
-        if not is_author(user, record) and not user.can(Role.EDITOR):
+        if not may_revise(user, record):
             raise Forbidden(N_("Only its author or an editor can change a proposal."))
 
     def check_may_revise(self, proposal_id: int, user: User) -> Proposal:
@@ -392,12 +395,6 @@ class ProposalService:
             self._write_record(record, record_commit, self.texts.brought_up_to_date(proposal_id), author, None)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
-
-
-def is_author(user: User | None, record: Record) -> bool:
-    """Whether ``user`` is the account that made the proposal (by account id, never by name:
-    a name can come back, an id cannot)."""
-    return user is not None and record.author_id is not None and user.id == record.author_id
 
 
 def _reason(reason: str) -> str:

@@ -12,7 +12,8 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from html import unescape
+from dataclasses import dataclass
+from html import escape, unescape
 from threading import Lock
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors.index import slugify as anchor_slug
 
 from wiki.names import slugify
+from wiki.pagefile import sections
 from wiki.store import loopguard
 from wiki.store.plaintext import WIKI_LINK
 
@@ -119,6 +121,42 @@ def _render_wikilink(self: RendererHTML, tokens: Sequence[Token], idx: int, opti
     return f'<a href="/p/{escapeHtml(quote(wanted))}" class="wikilink missing">{label}</a>'
 
 
+@dataclass(frozen=True)
+class SectionLinks:
+    """Ask for an edit link after each heading of page ``name`` (for someone who may edit
+    it), reading ``label`` in their language."""
+
+    name: str
+    label: str
+
+
+def _section_numbers(state: StateCore) -> None:
+    """Number the headings for their edit links, when the headings rendered are exactly the
+    heading lines ``pagefile.sections`` cuts the text at (else a link would open another part)."""
+    if not isinstance(state.env.get("sections"), SectionLinks):
+        return
+    closes = [token for token in state.tokens if token.type == "heading_close"]
+    if len(closes) != len(sections(state.src)) - 1:
+        return
+    for number, token in enumerate(closes, start=1):
+        token.meta["section"] = number
+
+
+def _render_heading_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """``</hN>``, then the section's edit link with the heading's text for screen readers."""
+    html = self.renderToken(tokens, idx, options, env)
+    number = tokens[idx].meta.get("section")
+    links = env.get("sections") if isinstance(env, dict) else None
+    if number is None or not isinstance(links, SectionLinks):
+        return html
+    heading = self.renderInline(tokens[idx - 1].children or [], options, env)
+    hidden = f'<span class="visually-hidden">: {heading}</span>'
+    href = f"/edit/{escape(quote(links.name))}?section={number}"
+    return f'{html.rstrip()}<a class="section-edit" href="{href}">{escape(links.label)}{hidden}</a>\n'
+
+
 def table_of_contents(html: str) -> list[tuple[int, str, str]]:
     """(level, anchor, text) of the headings of rendered HTML, for a table of contents."""
     return [(int(level), anchor, unescape(_TAGS.sub("", inner))) for level, anchor, inner in _HEADING.findall(html)]
@@ -134,8 +172,10 @@ def make_renderer() -> MarkdownIt:
     md.core.ruler.push("anchor", _anchors)
     md.core.ruler.push("data_only_for_images", _data_only_for_images)
     md.core.ruler.push("alignment_as_class", _alignment_as_class)
+    md.core.ruler.push("section_numbers", _section_numbers)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.add_render_rule("wikilink", _render_wikilink)
+    md.add_render_rule("heading_close", _render_heading_close)
     return md
 
 
@@ -174,9 +214,18 @@ class Renderer:
         rendered once per text."""
         return self.render(markdown, text_key(markdown))
 
-    def render(self, markdown: str, key: str | None = None, resolve: Resolver | None = None) -> str:
+    def render(
+        self,
+        markdown: str,
+        key: str | None = None,
+        resolve: Resolver | None = None,
+        section_links: SectionLinks | None = None,
+    ) -> str:
         """HTML for ``markdown``; ``key`` lets the result be reused (a blob id, plus what
-        ``resolve`` depends on when wiki links are resolved)."""
+        ``resolve`` depends on when wiki links are resolved); ``section_links`` adds an edit
+        link after each heading."""
+        if key is not None and section_links is not None:
+            key = f"{key}|sections|{section_links.name}|{section_links.label}"
         loopguard.check()
         if key is not None:
             with self._lock:
@@ -184,7 +233,7 @@ class Renderer:
                 if cached is not None:
                     self._cache.move_to_end(key)
                     return cached
-        html = str(self._md.render(markdown, {"resolve": resolve}))
+        html = str(self._md.render(markdown, {"resolve": resolve, "sections": section_links}))
         if key is not None and len(html) <= _CACHE_CHARS:
             with self._lock:
                 if key not in self._cache:

@@ -4,6 +4,7 @@ counters such as proposal numbers."""
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from wiki.store.display_names import SHOWN_NAME
@@ -77,6 +78,20 @@ class DiscussionTables(Tables):
             (proposal,),
         )
         return [(str(a), str(b)) for a, b in rows]
+
+    def support_counts(self, proposals: Collection[int]) -> dict[int, int]:
+        """How many people support each of ``proposals`` (0 for none), in one query for a
+        whole list rather than one per proposal."""
+        counts = dict.fromkeys(proposals, 0)
+        if not counts:
+            return counts
+        marks = ", ".join("?" * len(counts))
+        rows = self._rows(
+            f"SELECT proposal, count(*) FROM supports WHERE proposal IN ({marks}) GROUP BY proposal",  # noqa: S608
+            list(counts),
+        )
+        counts.update({int(proposal): int(count) for proposal, count in rows})
+        return counts
 
     def all_supports(self) -> list[tuple[int, str, float]]:
         """Every support as (proposal, display name, time), for the open-data export."""

@@ -11,13 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wiki.errors import N_, BadInput, Forbidden, NameTaken, Unauthorized
+from wiki.errors import N_, BadInput, Unauthorized
 from wiki.models import Role, User
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import TOKEN_LIFETIMES
 from wiki.services.permissions import Action, require
+from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import field, read_form
-from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import SESSION_COOKIE, current_user, require_csrf, sign_in, sign_out, site_of
 from wiki.web.targets import local_target
@@ -38,6 +38,7 @@ async def signup_form(request: Request) -> Response:
     return render(request, "signup.html", context)
 
 
+@keeps_form
 async def signup(request: Request) -> Response:
     """Create a contributor account; sign in at once and go back where the person was, or
     wait for a maintainer's approval."""
@@ -46,18 +47,15 @@ async def signup(request: Request) -> Response:
     site = site_of(request)
     target = local_target(field(form, "next"))
     values = {key: field(form, key) for key in ("username", "display_name", "email")}
-    try:
-        user = await run_in_threadpool(
-            site.accounts.sign_up,
-            values["username"],
-            values["display_name"],
-            values["email"],
-            field(form, "password"),
-            site.settings.signup,
-        )
-    except (BadInput, NameTaken, Forbidden) as error:
-        context = {"mode": site.settings.signup, "values": values, "next": target, "error": _(error.message)}
-        return render(request, "signup.html", context, status=error.status)
+    keep_form(request, "signup.html", {"mode": site.settings.signup, "values": values, "next": target})
+    user = await run_in_threadpool(
+        site.accounts.sign_up,
+        values["username"],
+        values["display_name"],
+        values["email"],
+        field(form, "password"),
+        site.settings.signup,
+    )
     if site.settings.signup == "approval":
         return NoticeRedirect("/", "signup-pending")
     response = NoticeRedirect(target, "signed-up")
@@ -91,6 +89,7 @@ async def account_page(request: Request) -> Response:
     return render(request, "account.html", _account_context(tokens, None))
 
 
+@keeps_form
 async def account_action(request: Request) -> Response:
     """Every change to one's own account, by the form's ``action`` field."""
     form = await read_form(request)
@@ -98,35 +97,29 @@ async def account_action(request: Request) -> Response:
     user = _me(request)
     accounts = site_of(request).accounts
     action = field(form, "action")
-    try:
-        if action == "name":
-            await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
-            return NoticeRedirect("/account", "account-saved")
-        if action == "password":
-            session_id = request.cookies.get(SESSION_COOKIE, "")
-            await run_in_threadpool(
-                accounts.change_password, user, field(form, "current"), field(form, "new"), session_id
-            )
-            return NoticeRedirect("/account", "account-saved")
-        if action == "token":
-            days = _lifetime(field(form, "days"))
-            label = field(form, "label")
-            token, tokens = await run_in_threadpool(
-                lambda: (accounts.create_token(user.username, label, days), accounts.tokens(user.username))
-            )
-            return render(request, "account.html", _account_context(tokens, token))
-        if action == "revoke" and is_whole_number(field(form, "token_id")):
-            await run_in_threadpool(accounts.revoke_token, user.username, int(field(form, "token_id")))
-            return NoticeRedirect("/account", "account-saved")
-        if action == "delete":
-            await run_in_threadpool(accounts.delete_account, user, field(form, "password"))
-            response = NoticeRedirect("/", "account-deleted")
-            await sign_out(request, response)
-            return response
-    except (BadInput, NameTaken) as error:
-        tokens = await run_in_threadpool(accounts.tokens, user.username)
-        context = {**_account_context(tokens, None), "error": _(error.message)}
-        return render(request, "account.html", context, status=error.status)
+    keep_form(request, "account.html", {}, lambda: _account_context(accounts.tokens(user.username), None))
+    if action == "name":
+        await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
+        return NoticeRedirect("/account", "account-saved")
+    if action == "password":
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        await run_in_threadpool(accounts.change_password, user, field(form, "current"), field(form, "new"), session_id)
+        return NoticeRedirect("/account", "account-saved")
+    if action == "token":
+        days = _lifetime(field(form, "days"))
+        label = field(form, "label")
+        token, tokens = await run_in_threadpool(
+            lambda: (accounts.create_token(user.username, label, days), accounts.tokens(user.username))
+        )
+        return render(request, "account.html", _account_context(tokens, token))
+    if action == "revoke" and is_whole_number(field(form, "token_id")):
+        await run_in_threadpool(accounts.revoke_token, user.username, int(field(form, "token_id")))
+        return NoticeRedirect("/account", "account-saved")
+    if action == "delete":
+        await run_in_threadpool(accounts.delete_account, user, field(form, "password"))
+        response = NoticeRedirect("/", "account-deleted")
+        await sign_out(request, response)
+        return response
     raise BadInput(N_("Unknown action."))
 
 

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from wiki.errors import TooManyAttempts
+from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import read_form
 from wiki.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from wiki.web.i18n import gettext as _
@@ -27,6 +27,7 @@ async def signin_form(request: Request) -> Response:
     )
 
 
+@keeps_form
 async def signin_submit(request: Request) -> Response:
     """Check the password and start a new session; the same message for any failure."""
     form = await read_form(request)
@@ -35,11 +36,8 @@ async def signin_submit(request: Request) -> Response:
     password = str(form.get("password") or "")
     target = local_target(str(form.get("next") or ""))
     address = request.client.host if request.client else ""
-    try:
-        user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password, address)
-    except TooManyAttempts as error:
-        context = {"next": target, "username": username, "error": _(error.message)}
-        return render(request, "signin.html", context, status=429)
+    keep_form(request, "signin.html", {"next": target, "username": username})
+    user = await run_in_threadpool(site_of(request).accounts.authenticate, username, password, address)
     if user is None:
         context = {
             "next": target,

@@ -12,11 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from wiki.errors import BadInput, EditConflict, NameTaken
 from wiki.services.accounts import commit_author
 from wiki.services.permissions import Action, require
+from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
 from wiki.web.forms import checked_form, field
-from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
@@ -46,19 +45,22 @@ async def undo_form(request: Request) -> Response:
     return render(request, "undo.html", {"page": page, "info": info})
 
 
+@keeps_form
 async def undo(request: Request) -> Response:
     """Take out one earlier change, when later changes do not overlap it."""
     form, user = await checked_form(request, Action.RESTORE)
     name = request.path_params["name"]
     site = site_of(request)
-    try:
-        result = await run_in_threadpool(
-            site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "reason")
-        )
-    except EditConflict as conflict:
-        context = {"status": 409, "message": _(conflict.message), "history_of": name}
-        return render(request, "error.html", context, status=409)
+    keep_form_with(request, lambda message, status: _undo_refused(request, name, message, status))
+    result = await run_in_threadpool(
+        site.pages.undo, name, field(form, "revision"), commit_author(user), field(form, "reason")
+    )
     return _to_page(name, "undone" if result.changed else "unchanged")
+
+
+async def _undo_refused(request: Request, name: str, message: str, status: int) -> Response:
+    """Why the change could not be taken out, with the way to the page's history."""
+    return render(request, "error.html", {"status": status, "message": message, "history_of": name}, status=status)
 
 
 async def rename_form(request: Request) -> Response:
@@ -68,18 +70,17 @@ async def rename_form(request: Request) -> Response:
     return render(request, "rename.html", {"page": page, "new_name": page.path, "message": ""})
 
 
+@keeps_form
 async def rename(request: Request) -> Response:
     """Rename or move a page; its history follows and the old address redirects."""
     form, user = await checked_form(request, Action.RENAME)
     site = site_of(request)
     name = request.path_params["name"]
     new_name, message = field(form, "new_name").strip(), field(form, "message")
-    try:
-        await run_in_threadpool(site.pages.rename, name, new_name, commit_author(user), message)
-    except (BadInput, NameTaken) as error:
-        page = (await run_in_threadpool(site.pages.get, name))[0]
-        context = {"page": page, "new_name": new_name, "message": message, "error": _(error.message)}
-        return render(request, "rename.html", context, status=error.status)
+    keep_form(
+        request, "rename.html", {"new_name": new_name, "message": message}, lambda: {"page": site.pages.get(name)[0]}
+    )
+    await run_in_threadpool(site.pages.rename, name, new_name, commit_author(user), message)
     return _to_page(new_name, "renamed")
 
 
@@ -106,20 +107,13 @@ async def undelete(request: Request) -> Response:
     return _to_page(name, "restored")
 
 
+@keeps_form
 async def name_version(request: Request) -> Response:
     """Name the current state of the wiki, such as "Versie 1.0"."""
     form, user = await checked_form(request, Action.NAME_VERSION)
     site = site_of(request)
     display_name = field(form, "display_name")
-    try:
-        version = await run_in_threadpool(site.versions.name_current, display_name, commit_author(user))
-    except (BadInput, NameTaken) as error:
-        listed = await run_in_threadpool(site.versions.versions)
-        context = {
-            "versions": listed,
-            "can_name": True,
-            "display_name": display_name,
-            "error": _(error.message),
-        }
-        return render(request, "versions.html", context, status=error.status)
+    context = {"can_name": True, "display_name": display_name}
+    keep_form(request, "versions.html", context, lambda: {"versions": site.versions.versions()})
+    version = await run_in_threadpool(site.versions.name_current, display_name, commit_author(user))
     return NoticeRedirect(f"/versions#{version.tag}", "version-named")

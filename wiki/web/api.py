@@ -12,15 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wiki.controls import without_controls
-from wiki.errors import N_, BadInput, EditConflict, Unauthorized, WikiError
+from wiki.errors import N_, BadInput, Unauthorized
 from wiki.models import User
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.history import iso_utc
 from wiki.services.pages import EditRequest
-from wiki.services.permissions import Action, require
 from wiki.web import jsonbody
-from wiki.web.i18n import gettext
 from wiki.web.session import site_of
 
 
@@ -100,9 +98,8 @@ async def put_page(request: Request) -> Response:
     body = string(data, "body", required=True)
     assert body is not None
     base = string(data, "base_revision")
-    require(user, Action.EDIT if base else Action.CREATE)
     edit = EditRequest(request.path_params["name"], body, base, string(data, "message") or "", commit_author(user))
-    result = await run_in_threadpool(site_of(request).pages.save, edit)
+    result = await run_in_threadpool(site_of(request).pages.save_as, user, edit)
     if result.created:
         return JSONResponse({"revision": result.revision}, status_code=201)
     return JSONResponse({"revision": result.revision, "merged": result.merged})
@@ -158,14 +155,3 @@ async def changes(request: Request) -> Response:
         for c in window.items
     ]
     return JSONResponse({"changes": items, "next": window.older})
-
-
-def error_response(error: WikiError) -> JSONResponse:
-    """``{"error": CODE, "message": TEXT}``, plus the current page for a conflict; the code is
-    for scripts, the text for the person reading it, so it is in the request's language."""
-    content: dict[str, Any] = {"error": error.code, "message": gettext(error.message)}
-    if isinstance(error, EditConflict):
-        content["current_revision"] = error.current_revision
-        content["current_body"] = error.current_body
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return JSONResponse(content, status_code=error.status, headers=headers)

@@ -123,15 +123,17 @@ async def listing(request: Request) -> Response:
         raise BadInput(N_("Unknown status."))
 
     def items() -> list[dict[str, Any]]:
+        proposals = site.proposals.listing(status)
+        supporters = site.discussion.support_counts([p.id for p in proposals])
         return [
             {
                 "id": p.id,
                 "title": p.record.title,
                 "status": p.record.status,
                 "author": p.record.author,
-                "supporters": len(site.discussion.supporters(p.id)),
+                "supporters": supporters[p.id],
             }
-            for p in site.proposals.listing(status)
+            for p in proposals
         ]
 
     return JSONResponse({"proposals": await run_in_threadpool(items)})

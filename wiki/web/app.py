@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from wiki.config import Settings
-from wiki.errors import N_, Busy, NotFound, StoreUnavailable, WikiError
+from wiki.errors import N_, StoreUnavailable, WikiError
 from wiki.services.history import iso_utc
 from wiki.services.site import Site, open_site
 from wiki.web import (
@@ -33,6 +33,7 @@ from wiki.web import (
     actions,
     api,
     api_proposals,
+    errorhandling,
     export,
     feeds,
     find,
@@ -50,34 +51,6 @@ from wiki.web.session import SignedIn, public_base, site_of
 from wiki.web.static import STATIC, favicon
 
 log = logging.getLogger(__name__)
-
-_HTTP_ERRORS = {
-    404: NotFound(N_("This page does not exist.")),
-    405: WikiError(N_("This address does not accept that kind of request.")),
-}
-
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-async def wiki_error(request: Request, error: Exception) -> Response:
-    """Every domain error, as JSON for the API and as a page for people."""
-    assert isinstance(error, WikiError)
-    response = api.error_response(error) if _is_api(request) else pages.error_page(request, error)
-    if isinstance(error, Busy):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
-
-
-async def http_error(request: Request, error: Exception) -> Response:
-    """Starlette's own errors (no such route, wrong method) in the wiki's shapes."""
-    assert isinstance(error, HTTPException)
-    known = _HTTP_ERRORS.get(error.status_code)
-    domain = known or WikiError(N_("This request could not be handled (error {status}).", status=error.status_code))
-    domain.status = error.status_code
-    domain.code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
-    return await wiki_error(request, domain)
 
 
 class ServerErrors:
@@ -105,12 +78,12 @@ class ServerErrors:
                 raise
             log.exception("unhandled error on %s", scope.get("path"))
             request = Request(scope, receive)
-            if _is_api(request):
+            if errorhandling.is_api(request):
                 content = {"error": "internal", "message": i18n.gettext(N_("Something went wrong on our side."))}
                 response: Response = JSONResponse(content, status_code=500)
             else:
                 error = WikiError(N_("Something went wrong on our side."))
-                response = pages.error_page(request, error)
+                response = errorhandling.error_page(request, error)
             await response(scope, receive, send)
 
 
@@ -330,6 +303,6 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
             Middleware(BodyLimit, timeout=config.receive_timeout),
             Middleware(SignedIn),
         ],
-        exception_handlers={WikiError: wiki_error, HTTPException: http_error},
+        exception_handlers={WikiError: errorhandling.wiki_error, HTTPException: errorhandling.starlette_error},
         lifespan=lifespan,
     )

@@ -15,9 +15,8 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from wiki.errors import BadInput, NameTaken, StoreUnavailable, TooLarge, WorkTreeDirty
 from wiki.models import User
 from wiki.numbers import is_whole_number
 from wiki.services import diff
@@ -25,8 +24,10 @@ from wiki.services.accounts import commit_author
 from wiki.services.conflicts import CHOICES, Attempt, ConflictView, Labels, Overlapped, Resolution, Unresolved
 from wiki.services.pages import Conflicted
 from wiki.services.permissions import Action, allowed
+from wiki.web.errorhandling import keep_form_with
 from wiki.web.forms import field
 from wiki.web.i18n import gettext as _
+from wiki.web.notices import NoticeRedirect
 from wiki.web.session import csrf_ok, site_of
 from wiki.web.templating import render
 
@@ -93,6 +94,8 @@ async def submit(request: Request, form: FormData, name: str, signed_in: SignIn)
         view = await run_in_threadpool(site.conflicts.view, attempt, labels(), choices)
         return _page(request, view, {**values, **extra}, status)
 
+    keep_form_with(request, lambda message, status: again(status, error=message))
+
     if not csrf_ok(request, form.get("csrf_token")):
         return await again(400, error=_("The form had expired. Your text is kept: press Save again."))
     user, sign_in_error = await signed_in(request, form)
@@ -112,15 +115,11 @@ async def submit(request: Request, form: FormData, name: str, signed_in: SignIn)
     )
     try:
         result = await run_in_threadpool(site.edits.resolve, user, resolution, labels())
-    except Unresolved as refused:
+    except Unresolved as refused:  # shown with the text as the merge left it and what is missing
         return await again(refused.status, error=_(refused.message), body=refused.text, missing=refused.missing)
     except Overlapped as conflict:  # someone saved again meanwhile: a new round on the new revision
         context = {"name": name, "base": attempt.current_revision, **values}
         again_conflicted = Conflicted(conflict.message, conflict.current_revision, conflict.current_body, conflict.text)
         return await show(request, context, again_conflicted)
-    except NameTaken:
-        return await again(409, error=_("A page with nearly this name exists (it differs only in capitals)."))
-    except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable) as error:
-        return await again(error.status, error=_(error.message))
     key = "merged" if result.merged else "saved" if result.changed else "unchanged"
-    return RedirectResponse(f"/p/{quote(name)}?notice={key}", status_code=303)
+    return NoticeRedirect(f"/p/{quote(name)}", key)

@@ -7,9 +7,7 @@ ever dropped.
 
 from __future__ import annotations
 
-import itertools
-import re
-from html import escape
+from dataclasses import asdict
 from typing import Any
 from urllib.parse import quote
 
@@ -23,50 +21,28 @@ from wiki.errors import (
     N_,
     BadInput,
     NameTaken,
-    StoreUnavailable,
-    TooLarge,
     TooManyAttempts,
     Unauthorized,
-    WikiError,
-    WorkTreeDirty,
 )
 from wiki.models import User
 from wiki.names import is_page_name, slugify
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.drafts import DraftService
+from wiki.services.page_actions import page_actions
 from wiki.services.page_views import MissingPage
 from wiki.services.pages import Conflicted, EditRequest, check_title
 from wiki.services.permissions import Action, allowed
-from wiki.services.preview import TooManyPreviews, person_key
+from wiki.services.preview import person_key
 from wiki.services.render import table_of_contents
 from wiki.web import conflicts, readers
 from wiki.web.accounts import signin_url
+from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import csrf_ok, current_user, require_csrf, sign_in, site_of
 from wiki.web.templating import render
-
-# The end of a heading is looked for up to the next heading's start (linear on any line).
-_HEADING_HTML = re.compile(r'(<h([1-6]) id="[^"]+">((?:(?!<h[1-6] ).)*?)</h\2>)')
-
-
-def with_section_links(html: str, name: str, body: str) -> str:
-    """An "edit" link after each heading, to edit that section alone (only when the rendered
-    headings are exactly the heading lines the sections are cut at)."""
-    if len(_HEADING_HTML.findall(html)) != len(pagefile.sections(body)) - 1:
-        return html
-    numbers = itertools.count(1)
-    label = escape(_("Edit section"))
-
-    def add(match: re.Match[str]) -> str:
-        number = next(numbers)
-        hidden = f'<span class="visually-hidden">: {match.group(3)}</span>'
-        link = f'<a class="section-edit" href="/edit/{escape(quote(name))}?section={number}">{label}{hidden}</a>'
-        return match.group(1) + link
-
-    return _HEADING_HTML.sub(add, html)
 
 
 async def home(request: Request) -> Response:
@@ -79,8 +55,7 @@ async def home(request: Request) -> Response:
             "principles": listing.principles,
             "intros": listing.intros,
             "others": listing.others,
-            "can_create": allowed(current_user(request), Action.CREATE),
-            "can_propose": allowed(current_user(request), Action.PROPOSE),
+            **asdict(page_actions(current_user(request))),
         },
     )
 
@@ -90,7 +65,9 @@ async def view(request: Request) -> Response:
     """One page, now or at an earlier ``?revision=``, rendered from Markdown."""
     name = request.path_params["name"]
     revision = request.query_params.get("revision")
-    shown = await run_in_threadpool(site_of(request).views.page, name, revision)
+    may = page_actions(current_user(request))
+    section_label = _("Edit section") if not revision and may.can_edit else None
+    shown = await run_in_threadpool(site_of(request).views.page, name, revision, section_label)
     if isinstance(shown, MissingPage):
         if shown.moved_to:
             return RedirectResponse("/p/" + quote(shown.moved_to), status_code=301)
@@ -106,9 +83,6 @@ async def view(request: Request) -> Response:
         return render(request, "error.html", context, status=404)
     page, html = shown.page, shown.html
     headings = table_of_contents(html)
-    user = current_user(request)
-    if not revision and allowed(user, Action.EDIT):
-        html = with_section_links(html, page.path, page.body)
     return render(
         request,
         "page.html",
@@ -122,9 +96,7 @@ async def view(request: Request) -> Response:
             "following": shown.following,
             "backlinks": shown.backlinks,
             "toc": headings if len(headings) >= 3 else [],
-            "can_edit": allowed(user, Action.EDIT),
-            "can_restore": allowed(user, Action.RESTORE),
-            "can_propose": allowed(user, Action.PROPOSE),
+            **asdict(may),
         },
     )
 
@@ -207,6 +179,7 @@ async def edit_submit(request: Request) -> Response:
     return response
 
 
+@keeps_form
 async def _edit_submit(request: Request) -> Response:
     form = await read_form(request)
     name = request.path_params.get("name", "")
@@ -231,21 +204,17 @@ async def _edit_submit(request: Request) -> Response:
     if not allowed(user, Action.CREATE if creating else Action.EDIT):
         return again(_("Your role does not allow this. Ask a maintainer if you need it."), 403)
     site = site_of(request)
+    keep_form(request, "edit.html", context)
     number = int(section) if is_whole_number(section) and base else None
-    try:
-        if field(form, "action") == "preview":
-            check_title(title)
-            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
-            return render(request, "edit.html", {**context, "preview": preview})
-        edit = EditRequest(name, body, base, message, commit_author(user), title, number)
-        outcome = await run_in_threadpool(site.edits.save, user, edit)
-    except NameTaken:
-        return again(_("A page with nearly this name exists (it differs only in capitals)."), 409)
-    except (BadInput, TooLarge, WorkTreeDirty, StoreUnavailable, TooManyPreviews) as error:
-        return again(_(error.message), error.status)
+    if field(form, "action") == "preview":
+        check_title(title)
+        preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
+        return render(request, "edit.html", {**context, "preview": preview})
+    edit = EditRequest(name, body, base, message, commit_author(user), title, number)
+    outcome = await run_in_threadpool(site.edits.save, user, edit)
     if isinstance(outcome, Conflicted):
         if creating:
-            return again(_("A page with this name exists already. Choose another name."), 409)
+            raise NameTaken(N_("A page with this name exists already. Choose another name."))
         return await conflicts.show(request, context, outcome)
     key = "created" if outcome.created else "merged" if outcome.merged else "saved"
     if not outcome.changed:
@@ -264,11 +233,6 @@ async def new_form(request: Request) -> Response:
     name = request.query_params.get("name", "")
     title = request.query_params.get("title", "")[:200]
     return render(request, "edit.html", _edit_context(name, title, "", "", None, creating=True))
-
-
-def error_page(request: Request, error: WikiError) -> Response:
-    """An error for people, in their language."""
-    return render(request, "error.html", {"status": error.status, "message": _(error.message)}, error.status)
 
 
 async def preview(request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -11,17 +12,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, EditConflict, Forbidden, NameTaken, NotFound, TooLarge
+from wiki.errors import N_, Forbidden, NotFound
 from wiki.models import Page
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
 from wiki.services.discussion import page_target, proposal_target
 from wiki.services.drafts import Draft
 from wiki.services.permissions import Action, allowed, require
-from wiki.services.preview import TooManyPreviews, person_key
+from wiki.services.preview import person_key
+from wiki.services.proposal_actions import actions_for
 from wiki.services.proposal_records import OPEN, STATUSES, Proposal
-from wiki.services.proposals import is_author
 from wiki.services.site import Site
+from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
 from wiki.web.forms import checked_form, field
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
@@ -73,22 +75,18 @@ async def new_principle_form(request: Request) -> Response:
     return render(request, "propose_principle.html", {"title": title, "body": "", "why": "", "draft": draft})
 
 
+@keeps_form
 async def new_principle(request: Request) -> Response:
     """Propose a new principle: title, text and why; or first see the text as it will look."""
     form, user = await checked_form(request, Action.PROPOSE)
     title, body, why = field(form, "title"), field(form, "body"), field(form, "why")
     context: dict[str, Any] = {"title": title, "body": body, "why": why}
+    keep_form(request, "propose_principle.html", context)
     site = site_of(request)
     if field(form, "action") == "preview":
-        try:
-            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
-        except TooManyPreviews as error:
-            return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=429)
+        preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
         return render(request, "propose_principle.html", {**context, "preview": preview})
-    try:
-        proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
-    except (BadInput, NameTaken, TooLarge) as error:
-        return render(request, "propose_principle.html", {**context, "error": _(error.message)}, status=error.status)
+    proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
     await run_in_threadpool(site.drafts.discard_new_principle, user)
     return _to_proposal(proposal.id, "proposed")
 
@@ -113,6 +111,7 @@ async def change_form(request: Request) -> Response:
     return render(request, "propose_change.html", {**context, "draft": draft})
 
 
+@keeps_form
 async def propose_change(request: Request) -> Response:
     """Save a proposed change to a page, or first show it as it will look ("preview") or as
     a word diff against the page now ("review"); also what an edit conflict offers instead
@@ -125,33 +124,34 @@ async def propose_change(request: Request) -> Response:
     why = field(form, "why") or field(form, "message")
     typed_title = " ".join(field(form, "proposal_title").split())
     context = _change_context(page, title, body, base, proposal_title=typed_title, why=why)
+    keep_form(request, "propose_change.html", context)
     action = field(form, "action")
-    try:
-        text = await run_in_threadpool(site.pages.text_from_form, name, base, title, body)
-        if action == "preview":
-            preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
-            return render(request, "propose_change.html", {**context, "preview": preview})
-        if action == "review":
-            changes = await run_in_threadpool(proposal_review.review, page.text, name, body)
-            return render(request, "propose_change.html", {**context, "changes": changes})
-        proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
-        proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
-    except (BadInput, NameTaken, TooLarge, TooManyPreviews) as error:
-        return render(request, "propose_change.html", {**context, "error": _(error.message)}, status=error.status)
+    text = await run_in_threadpool(site.pages.text_from_form, name, base, title, body)
+    if action == "preview":
+        preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
+        return render(request, "propose_change.html", {**context, "preview": preview})
+    if action == "review":
+        changes = await run_in_threadpool(proposal_review.review, page.text, name, body)
+        return render(request, "propose_change.html", {**context, "changes": changes})
+    proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
+    proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
     await run_in_threadpool(lambda: site.drafts.discard(user, name, for_proposal=True))
     return _to_proposal(proposal.id, "proposed")
 
 
 async def show(request: Request) -> Response:
     """A proposal: proposed text, diff against main, revisions, discussion, support, decision."""
+    return await _proposal_page(request, proposal_id(request))
+
+
+async def _proposal_page(request: Request, number: int, status: int = 200, **extra: Any) -> Response:
+    """The proposal page; ``extra`` holds a refused comment and why it was refused."""
     site = site_of(request)
-    number = proposal_id(request)
     shown = await run_in_threadpool(site.views.proposal, number)
     proposal, changes, supporters = shown.proposal, shown.changes, shown.supporters
     user = current_user(request)
     record = proposal.record
-    is_open = record.status == OPEN
-    may_revise = is_open and user is not None and (is_author(user, record) or allowed(user, Action.REVISE_ANY_PROPOSAL))
+    may = actions_for(user, record)
     context: dict[str, Any] = {
         "proposal": proposal,
         "record": record,
@@ -162,15 +162,11 @@ async def show(request: Request) -> Response:
         "supporters": supporters,
         "supports": user is not None and any(name == user.username for name, _ in supporters),
         "description_html": shown.description_html,
-        "can_support": is_open and allowed(user, Action.SUPPORT),
-        "can_comment": allowed(user, Action.COMMENT),
-        "can_hide": allowed(user, Action.HIDE_COMMENT),
-        "can_decide": is_open and allowed(user, Action.DECIDE),
-        "can_revise": may_revise,
-        "can_withdraw": is_open and is_author(user, record),
+        **asdict(may),
         "comment_target": proposal_target(number),
+        **extra,
     }
-    return render(request, "proposal.html", context)
+    return render(request, "proposal.html", context, status=status)
 
 
 def _revise_context(proposal: Proposal, texts: dict[str, str], message: str) -> dict[str, Any]:
@@ -219,14 +215,12 @@ def _looked_at(
     """Per page, the preview ("preview") or the word diff against the page now ("review")."""
     bodies = {name: pagefile.parse(text, name).body for name, text in edited}
     if action == "preview":
-        try:
-            return {"previews": [site.previews.preview(person, body) for body in bodies.values()]}
-        except TooManyPreviews as error:
-            return {"error": _(error.message)}
+        return {"previews": [site.previews.preview(person, body) for body in bodies.values()]}
     now = {change.path: change.current for change in site.proposals.changes(proposal)}
     return {"reviews": [proposal_review.review(now.get(name), name, body) for name, body in bodies.items()]}
 
 
+@keeps_form
 async def revise(request: Request) -> Response:
     """Save a revision: one commit on the proposal's branch; or first look at it."""
     form, user = await checked_form(request, Action.PROPOSE)
@@ -242,25 +236,26 @@ async def revise(request: Request) -> Response:
         title, body = field(form, f"title-{index}"), field(form, f"body-{index}")
         changes.append((name, pagefile.compose(previous, title or name, body)))
     context = _revise_context(proposal, dict(changes), field(form, "message"))
+    keep_form(request, "proposal_revise.html", context)
     action = field(form, "action")
     if action in ("preview", "review"):
         looked_at = await run_in_threadpool(_looked_at, action, site, proposal, changes, person_key(user))
         return render(request, "proposal_revise.html", {**context, **looked_at})
-    try:
-        await run_in_threadpool(
-            site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head")
-        )
-    except (BadInput, NameTaken, TooLarge) as error:
-        return render(request, "proposal_revise.html", {**context, "error": _(error.message)}, status=error.status)
+    await run_in_threadpool(site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head"))
     await run_in_threadpool(site.drafts.discard_revision, user, number, list(proposal.record.paths))
     return _to_proposal(number, "revised")
 
 
+@keeps_form
 async def comment(request: Request) -> Response:
     """Add a comment to a proposal's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     number = proposal_id(request)
-    await run_in_threadpool(site_of(request).views.comment_on_proposal, number, user, field(form, "body"))
+    typed = field(form, "body")
+    keep_form_with(
+        request, lambda message, status: _proposal_page(request, number, status, error=message, comment_body=typed)
+    )
+    await run_in_threadpool(site_of(request).views.comment_on_proposal, number, user, typed)
     return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
 
 
@@ -318,6 +313,7 @@ async def update_form(request: Request) -> Response:
     return await _update_page(request, proposal)
 
 
+@keeps_form
 async def update(request: Request) -> Response:
     """Merge main into the proposal, with the texts the person combined where needed (a title
     and text per page; ``text-N``, a whole file, is still taken as it is)."""
@@ -334,10 +330,8 @@ async def update(request: Request) -> Response:
             previous = pagefile.parse(proposed.get(name) or "", name)
             title = field(form, f"title-{index}") or previous.title
             resolved[name] = pagefile.compose(previous, title, field(form, f"body-{index}"))
-    try:
-        await run_in_threadpool(site.proposals.update, number, user, resolved or None)
-    except EditConflict:
-        return await _update_page(request, proposal, error=_("Some pages still need combining."), status=409)
+    keep_form_with(request, lambda message, status: _update_page(request, proposal, error=message, status=status))
+    await run_in_threadpool(site.proposals.update, number, user, resolved or None)
     return _to_proposal(number, "updated")
 
 
@@ -358,22 +352,36 @@ async def hide_comment(request: Request) -> Response:
 
 async def page_discussion(request: Request) -> Response:
     """The discussion of a page, like the comments under the blog post the principles grew from."""
+    name = request.path_params["name"]
     site = site_of(request)
-    page, comments = await run_in_threadpool(site.views.page_discussion, request.path_params["name"])
+    context = await run_in_threadpool(lambda: _discussion_context(request, site.pages.get(name)[0]))
+    return render(request, "discussion.html", context)
+
+
+def _discussion_context(request: Request, page: Page) -> dict[str, Any]:
+    """What the discussion page shows; run in the thread pool (it reads the comments)."""
     user = current_user(request)
-    context = {
+    return {
         "page": page,
-        "comments": comments,
+        "comments": site_of(request).discussion.comments(page_target(page.path)),
         "can_comment": allowed(user, Action.COMMENT),
         "can_hide": allowed(user, Action.HIDE_COMMENT),
         "comment_target": page_target(page.path),
     }
-    return render(request, "discussion.html", context)
 
 
+@keeps_form
 async def page_comment(request: Request) -> Response:
     """Add a comment to a page's discussion."""
     form, user = await checked_form(request, Action.COMMENT)
     site = site_of(request)
-    page = await run_in_threadpool(site.views.comment_on_page, request.path_params["name"], user, field(form, "body"))
+    name = request.path_params["name"]
+    typed = field(form, "body")
+    keep_form(
+        request,
+        "discussion.html",
+        {"comment_body": typed},
+        lambda: _discussion_context(request, site.pages.get(name)[0]),
+    )
+    page = await run_in_threadpool(site.views.comment_on_page, name, user, typed)
     return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")
