@@ -97,3 +97,11 @@ def test_the_lock_file_installs_every_pin_of_pyproject_at_its_version() -> None:
     assert {name: locked.get(name) for name in wanted} == wanted, "run `make lock`"
     hashed = [line for line in lines if "==" in line and not line.startswith((" ", "#"))]
     assert all(line.endswith("\\") for line in hashed), "every locked package carries its hashes"
+
+
+def test_the_wheel_lists_every_package_of_the_code() -> None:
+    """Why: the wheel's packages are listed by hand (the data folders are mapped into it), so a
+    new package left off the list would be missing from every installed wiki."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(path.parent.relative_to(ROOT).parts) for path in (ROOT / "wiki").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
