@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -23,7 +24,9 @@ from wiki.errors import BadInput
 from wiki.models import Author, Role, SaveResult
 from wiki.services.pages import Conflicted, EditRequest
 from wiki.services.site import Site
+from wiki.store import loopguard
 from wiki.store.loopguard import OnEventLoop
+from wiki.web.app import MarksServingLoop
 
 AUTHOR = Author("Bea Redacteur", "bea@users.wiki.invalid")
 PAGE = "werk-is-persoonlijk"
@@ -32,6 +35,7 @@ BODY = "Inleiding.\n\n## Eerste\n\nalinea een\n\n## Tweede\n\nalinea twee\n"
 
 def test_git_sql_and_markdown_on_the_event_loop_raise(site: Site) -> None:
     async def on_the_loop() -> list[str]:
+        loopguard.serving()  # as the app marks the loop that serves it
         tripped = []
         works: list[tuple[str, Callable[[], object]]] = [
             ("git", lambda: site.pages.get(PAGE, site.repo.head())),
@@ -48,6 +52,16 @@ def test_git_sql_and_markdown_on_the_event_loop_raise(site: Site) -> None:
     assert asyncio.run(on_the_loop()) == ["git", "sql", "markdown"]
 
 
+def test_a_loop_that_serves_no_app_is_left_alone(site: Site) -> None:
+    """Why: Playwright's sync API keeps a loop running in the test thread; the browser tests'
+    own store calls there block no request, and tripped every later test before."""
+
+    async def elsewhere() -> str:
+        return site.pages.get(PAGE)[0].title
+
+    assert asyncio.run(elsewhere())
+
+
 def test_a_route_that_skips_the_thread_pool_fails_its_test(site: Site) -> None:
     async def careless(request: Request) -> PlainTextResponse:
         return PlainTextResponse(site.pages.get(PAGE)[0].title)
@@ -55,7 +69,9 @@ def test_a_route_that_skips_the_thread_pool_fails_its_test(site: Site) -> None:
     async def careful(request: Request) -> PlainTextResponse:
         return PlainTextResponse((await run_in_threadpool(site.pages.get, PAGE))[0].title)
 
-    app = Starlette(routes=[Route("/careless", careless), Route("/careful", careful)])
+    app = Starlette(
+        routes=[Route("/careless", careless), Route("/careful", careful)], middleware=[Middleware(MarksServingLoop)]
+    )
     with TestClient(app) as client:
         assert client.get("/careful").status_code == 200
         with pytest.raises(OnEventLoop):

@@ -12,14 +12,21 @@ fixture) and for the servers it starts (``WIKI_LOOPGUARD=1``); production leaves
 because a missed call site there costs latency, while raising would cost the person their
 request (and maybe the text they typed).  Start-up needs no exemption: the app's lifespan
 opens the site in the thread pool too.
+
+Only loops that serve the app count (the app marks its loop with :func:`serving` on every
+request and at start-up): a test's own code may run where another library keeps a loop
+going (Playwright's sync API runs one in the test thread), and calling the store there
+blocks no request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import weakref
 
 _on = os.environ.get("WIKI_LOOPGUARD") == "1"
+_serving: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
 class OnEventLoop(RuntimeError):
@@ -32,12 +39,20 @@ def switch(on: bool) -> None:
     _on = on
 
 
+def serving() -> None:
+    """Mark the loop this is called on as one that serves the app (called by the app)."""
+    if _on:
+        _serving.add(asyncio.get_running_loop())
+
+
 def check() -> None:
-    """Raise ``OnEventLoop`` when switched on and this thread runs an event loop."""
+    """Raise ``OnEventLoop`` when switched on and this thread runs a loop that serves the app."""
     if not _on:
         return
     try:
-        asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
     except RuntimeError:
+        return
+    if loop not in _serving:
         return
     raise OnEventLoop("blocking store work on the event loop's thread: await it through the thread pool")

@@ -27,6 +27,7 @@ from wiki.config import Settings
 from wiki.errors import N_, StoreUnavailable, WikiError
 from wiki.services.history import iso_utc
 from wiki.services.site import Site, open_site
+from wiki.store import loopguard
 from wiki.web import (
     account,
     accounts,
@@ -261,6 +262,18 @@ async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     log.info("%d pages kept for readers in %.1f s", asked, time.perf_counter() - started)
 
 
+class MarksServingLoop:
+    """Tells ``loopguard`` which event loop serves this app, so its tripwire (on in the tests)
+    fires for blocking work on that loop and on no other."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loopguard.serving()
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, site: Site | None = None) -> Starlette:
     """The wiki as an ASGI app; ``site`` lets a test share one already opened."""
     config = settings or Settings.from_env()
@@ -292,6 +305,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
     return Starlette(
         routes=ROUTES,
         middleware=[
+            Middleware(MarksServingLoop),
             *proxies,
             Middleware(SecurityHeaders),
             Middleware(HeaderLimits),
