@@ -19,7 +19,8 @@ from starlette.testclient import TestClient
 from tests.conftest import PASSWORD, csrf_from
 from wiki.models import Role, User
 from wiki.services.accounts import commit_author
-from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
+from wiki.services.page_base import MAX_PAGE_BYTES
+from wiki.services.pages import EditRequest
 from wiki.services.proposal_checks import MAX_DESCRIPTION
 from wiki.services.proposal_limits import MAX_PROPOSAL_BYTES, MAX_PROPOSAL_PAGES, MAX_REVISIONS_SHOWN
 from wiki.services.search import MAX_QUERY

@@ -18,7 +18,8 @@ from tests.test_budget_limits import BIG, largest_proposal
 from wiki.config import Settings
 from wiki.models import Role
 from wiki.services.accounts import commit_author
-from wiki.services.pages import MAX_PAGE_BYTES, EditRequest
+from wiki.services.page_base import MAX_PAGE_BYTES
+from wiki.services.pages import EditRequest
 from wiki.services.site import open_site
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from tests.conftest import PASSWORD, Auth, csrf_from, git
 from wiki.errors import BadInput, Forbidden, NameTaken
 from wiki.models import Role, User
-from wiki.services.accounts import AccountService, check_new_username, commit_author, username_allowed
+from wiki.services.account_names import check_new_username, username_allowed
+from wiki.services.accounts import AccountService, commit_author
 from wiki.services.history import FORMER_AUTHOR
 from wiki.services.pages import EditRequest
 from wiki.services.proposal_records import RECORDS, is_author

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 import threading
 import time
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -24,19 +22,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from wiki.emails import check_email
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts, Unauthorized
 from wiki.models import Author, Role, User
-from wiki.services.gittexts import WIKI_EMAIL, wiki_author_names
-from wiki.services.history import FORMER_AUTHOR
+from wiki.services.account_names import check_new_username, checked_display_name, username_allowed
 from wiki.store.credentials import TokenRow
 from wiki.store.database import Database
 from wiki.store.display_names import fold_display_name
-from wiki.store.identities import commit_email, fold_username
+from wiki.store.identities import commit_email
 from wiki.store.users import UserRow
 
-# ASCII only, spelled out: with re.IGNORECASE a class like [a-z] also takes the KELVIN SIGN
-# and the dotless i, and \w takes any letter; re.ASCII keeps both from widening.
-_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9]", re.ASCII)
-# ``u`` and digits is the form of commit addresses (u12@users.wiki.invalid is account 12).
-_ACCOUNT_ADDRESS_FORM = re.compile(r"u[0-9]+", re.ASCII)
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
 # How long a new token may be valid, in days; None: until it is revoked.
@@ -45,36 +37,6 @@ TOKEN_LIFETIMES: tuple[int | None, ...] = (None, 30, 90, 365)
 # second costs one write a minute, and "last used" needs no finer grain.
 TOKEN_USE_INTERVAL = 60.0
 DAY = 86400.0
-# Nobody may pose as the wiki itself or as the name erased accounts are shown under (in
-# every language the interface speaks: the Dutch is the catalog's translation of it).
-RESERVED_NAMES = frozenset(
-    fold_display_name(name) for name in (*wiki_author_names(), FORMER_AUTHOR, "voormalig deelnemer")
-)
-# Usernames nobody may take (folded): the wiki's own identity and names that look official.
-RESERVED_USERNAMES = frozenset(
-    fold_username(joined.join(name.split()))
-    for name in (
-        WIKI_EMAIL.partition("@")[0],
-        *wiki_author_names(),
-        FORMER_AUTHOR,
-        "voormalig deelnemer",
-        "wiki",
-        "admin",
-        "administrator",
-        "maintainer",
-        "beheer",
-        "system",
-        "root",
-        "anonymous",
-        "anoniem",
-        "support",
-        "noreply",
-        "no-reply",
-        "postmaster",
-        "webmaster",
-    )
-    for joined in ("", ".", "-", "_")
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,45 +62,6 @@ class AccountList:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def _checked_display_name(display_name: str) -> str:
-    """The name as stored (NFC, single spaces); ``BadInput`` when it is empty, too long,
-    holds invisible characters or is reserved.  Whether someone else has it the database decides."""
-    display_name = unicodedata.normalize("NFC", " ".join(display_name.split()))
-    if not display_name or len(display_name) > 80 or any(unicodedata.category(c)[0] == "C" for c in display_name):
-        raise BadInput(N_("A display name is at most 80 printable characters."))
-    if fold_display_name(display_name) in RESERVED_NAMES:
-        raise BadInput(N_("The name '{name}' is reserved for the wiki. Choose another name.", name=display_name))
-    return display_name
-
-
-def username_allowed(username: str) -> bool:
-    """Whether ``username`` keeps the rule for new accounts: 3 to 40 ASCII letters, digits,
-    '.', '_' or '-', starting and ending with a letter or digit, not reserved (compared
-    folded) and not of the form commit addresses take (``u`` and digits).  Accounts made
-    before the rule keep working; maintainers see which break it."""
-    return (
-        username.isascii()
-        and _USERNAME.fullmatch(username) is not None
-        and fold_username(username) not in RESERVED_USERNAMES
-        and _ACCOUNT_ADDRESS_FORM.fullmatch(fold_username(username)) is None
-    )
-
-
-def check_new_username(username: str) -> str:
-    """``username`` when a new account may have it; ``BadInput`` saying why not.  The one
-    check of every way an account is made (sign-up, maintainers, the command line)."""
-    if not username.isascii() or _USERNAME.fullmatch(username) is None:
-        raise BadInput(
-            N_(
-                "A username is 3 to 40 letters a-z, digits, '.', '_' or '-',"
-                " starting and ending with a letter or digit."
-            )
-        )
-    if not username_allowed(username):
-        raise BadInput(N_("The name '{name}' is reserved for the wiki. Choose another name.", name=username))
-    return username
 
 
 def _to_user(row: UserRow) -> User:
@@ -196,7 +119,7 @@ class AccountService:
         """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a username
         or display name someone has (display names compared without case, accents or extra spaces)."""
         check_new_username(username)
-        display_name = _checked_display_name(display_name.strip() or username)
+        display_name = checked_display_name(display_name.strip() or username)
         if email:
             check_email(email)
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -301,7 +224,7 @@ class AccountService:
     def change_display_name(self, user: User, display_name: str) -> User:
         """A person changes the name shown with their edits from now on; ``NameTaken`` when
         someone else has it."""
-        self.db.update_user(user.id, display_name=_checked_display_name(display_name))
+        self.db.update_user(user.id, display_name=checked_display_name(display_name))
         self._erasures = (0, 0, -1.0)  # it may no longer share its old name
         return self.get_user(user.username)
 

@@ -17,7 +17,7 @@ from wiki.errors import N_, TooLarge
 from wiki.models import User
 from wiki.names import check_page_name
 from wiki.services.history import moment
-from wiki.services.pages import MAX_PAGE_BYTES
+from wiki.services.page_base import MAX_PAGE_BYTES
 from wiki.store.database import Database
 
 #: Starts the key of a draft proposal; ':' is not allowed in page names, so it never meets an edit's.

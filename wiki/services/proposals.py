@@ -32,7 +32,8 @@ from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_limits
 from wiki.services.accounts import commit_author
-from wiki.services.pages import MAX_MESSAGE_LENGTH, PageService
+from wiki.services.page_base import MAX_MESSAGE_LENGTH
+from wiki.services.pages import PageService
 from wiki.services.proposal_actions import may_revise
 from wiki.services.proposal_checks import ProposalChecks, without_number
 from wiki.services.proposal_diffs import PathDiff, ProposalDiffs, ProposalRevision, UpdateConflict
