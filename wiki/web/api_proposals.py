@@ -149,10 +149,10 @@ async def comment(request: Request) -> Response:
     user = await _signed_in(request, Action.COMMENT)
     number = proposal_id(request)
     site = site_of(request)
-    await run_in_threadpool(site.proposals.get, number)
     data = await json_object(request)
+    body = string(data, "body", required=True) or ""
     comment_id = await run_in_threadpool(
-        site.discussion.add, proposal_target(number), user, string(data, "body", required=True) or ""
+        lambda: (site.proposals.get(number), site.discussion.add(proposal_target(number), user, body))[1]
     )
     return JSONResponse({"id": comment_id}, status_code=201)
 
@@ -175,10 +175,14 @@ async def support(request: Request) -> Response:
     user = await _signed_in(request, Action.SUPPORT)
     number = proposal_id(request)
     site = site_of(request)
-    proposal = await run_in_threadpool(site.proposals.get, number)
-    if proposal.record.status != "open" and request.method == "POST":
-        raise BadInput(N_("Only open proposals can be changed."))
-    await run_in_threadpool(lambda: site.discussion.support(number, user, supported=request.method == "POST"))
+    supported = request.method == "POST"
+
+    def support_open() -> None:
+        if site.proposals.get(number).record.status != "open" and supported:
+            raise BadInput(N_("Only open proposals can be changed."))
+        site.discussion.support(number, user, supported=supported)
+
+    await run_in_threadpool(support_open)
     return await _answer(request, number)
 
 

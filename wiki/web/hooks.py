@@ -36,6 +36,5 @@ async def git_hook(request: Request) -> Response:
         raise Unauthorized(N_("The hook secret is missing or wrong."))
     if not site.replication.enabled:
         raise NotFound(N_("This wiki has no shared remote."))
-    moved = await run_in_threadpool(site.replication.sync)
-    head = await run_in_threadpool(site.pages.current_head)
+    moved, head = await run_in_threadpool(lambda: (site.replication.sync(), site.pages.current_head()))
     return JSONResponse({"head": head, "moved": moved})

@@ -86,8 +86,13 @@ async def new_principle(request: Request) -> Response:
     if field(form, "action") == "preview":
         preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
         return render(request, "propose_principle.html", {**context, "preview": preview})
-    proposal = await run_in_threadpool(site.proposals.new_principle, user, title, body, why)
-    await run_in_threadpool(site.drafts.discard_new_principle, user)
+
+    def propose() -> Proposal:
+        made = site.proposals.new_principle(user, title, body, why)
+        site.drafts.discard_new_principle(user)  # kept until the proposal was made
+        return made
+
+    proposal = await run_in_threadpool(propose)
     return _to_proposal(proposal.id, "proposed")
 
 
@@ -102,8 +107,10 @@ async def change_form(request: Request) -> Response:
     back the person's draft of this proposal, kept apart from a draft edit of the page."""
     user = require(current_user(request), Action.PROPOSE)
     site = site_of(request)
-    page = (await run_in_threadpool(site.pages.get, request.path_params["name"]))[0]
-    draft = await run_in_threadpool(lambda: site.drafts.get(user, page.path, for_proposal=True))
+    name = request.path_params["name"]
+    page, draft = await run_in_threadpool(
+        lambda: (p := site.pages.get(name)[0], site.drafts.get(user, p.path, for_proposal=True))
+    )
     if draft is not None and request.query_params.get("draft") == "1":
         context = _change_context(page, draft.title, draft.body, draft.base or page.revision)
         return render(request, "propose_change.html", {**context, "draft_restored": True})
@@ -126,17 +133,23 @@ async def propose_change(request: Request) -> Response:
     context = _change_context(page, title, body, base, proposal_title=typed_title, why=why)
     keep_form(request, "propose_change.html", context)
     action = field(form, "action")
-    text = await run_in_threadpool(site.pages.text_from_form, name, base, title, body)
-    if action == "preview":
-        preview = await run_in_threadpool(site.previews.preview, person_key(user), body)
-        return render(request, "propose_change.html", {**context, "preview": preview})
-    if action == "review":
-        changes = await run_in_threadpool(proposal_review.review, page.text, name, body)
-        return render(request, "propose_change.html", {**context, "changes": changes})
     proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
-    proposal = await run_in_threadpool(site.proposals.create, user, proposal_title, why, [(name, text)])
-    await run_in_threadpool(lambda: site.drafts.discard(user, name, for_proposal=True))
-    return _to_proposal(proposal.id, "proposed")
+
+    def act() -> dict[str, Any] | Proposal:
+        """What the button asks for, in one trip: a look at the change, or the proposal made."""
+        text = site.pages.text_from_form(name, base, title, body)
+        if action == "preview":
+            return {"preview": site.previews.preview(person_key(user), body)}
+        if action == "review":
+            return {"changes": proposal_review.review(page.text, name, body)}
+        made = site.proposals.create(user, proposal_title, why, [(name, text)])
+        site.drafts.discard(user, name, for_proposal=True)
+        return made
+
+    done = await run_in_threadpool(act)
+    if isinstance(done, dict):
+        return render(request, "propose_change.html", {**context, **done})
+    return _to_proposal(done.id, "proposed")
 
 
 async def show(request: Request) -> Response:
@@ -182,10 +195,15 @@ async def revise_form(request: Request) -> Response:
     person's unsent revision of it (a draft per page)."""
     site = site_of(request)
     user = require(current_user(request), Action.PROPOSE)
-    proposal = await run_in_threadpool(site.proposals.check_may_revise, proposal_id(request), user)
-    texts = await run_in_threadpool(site.proposals.proposed_texts, proposal)
+    number = proposal_id(request)
+
+    def read() -> tuple[Proposal, dict[str, str | None], dict[str, Draft]]:
+        proposal = site.proposals.check_may_revise(number, user)
+        texts = site.proposals.proposed_texts(proposal)
+        return proposal, texts, site.drafts.revision(user, proposal.id, list(proposal.record.paths))
+
+    proposal, texts, drafts = await run_in_threadpool(read)
     context = _revise_context(proposal, {name: text or "" for name, text in texts.items()}, "")
-    drafts = await run_in_threadpool(site.drafts.revision, user, proposal.id, list(proposal.record.paths))
     if drafts and request.query_params.get("draft") == "1":
         return render(request, "proposal_revise.html", {**context, **_restored(context, drafts)})
     return render(request, "proposal_revise.html", {**context, "draft": max(drafts.values(), key=_saved, default=None)})
@@ -227,8 +245,9 @@ async def revise(request: Request) -> Response:
     site = site_of(request)
     number = proposal_id(request)
     # Permission first: refusing someone else's revision must not cost reading the proposal.
-    proposal = await run_in_threadpool(site.proposals.check_may_revise, number, user)
-    current = await run_in_threadpool(site.proposals.proposed_texts, proposal)
+    proposal, current = await run_in_threadpool(
+        lambda: (p := site.proposals.check_may_revise(number, user), site.proposals.proposed_texts(p))
+    )
     changes = []
     for index, name in enumerate(proposal.record.paths):
         text = current.get(name)
@@ -241,8 +260,13 @@ async def revise(request: Request) -> Response:
     if action in ("preview", "review"):
         looked_at = await run_in_threadpool(_looked_at, action, site, proposal, changes, person_key(user))
         return render(request, "proposal_revise.html", {**context, **looked_at})
-    await run_in_threadpool(site.proposals.revise, number, user, changes, field(form, "message"), field(form, "head"))
-    await run_in_threadpool(site.drafts.discard_revision, user, number, list(proposal.record.paths))
+    message, head = field(form, "message"), field(form, "head")
+
+    def save() -> None:
+        site.proposals.revise(number, user, changes, message, head)
+        site.drafts.discard_revision(user, number, list(proposal.record.paths))  # kept until saved
+
+    await run_in_threadpool(save)
     return _to_proposal(number, "revised")
 
 
@@ -264,11 +288,14 @@ async def support(request: Request) -> Response:
     form, user = await checked_form(request, Action.SUPPORT)
     number = proposal_id(request)
     site = site_of(request)
-    proposal = await run_in_threadpool(site.proposals.get, number)
-    if proposal.record.status != OPEN:
-        raise Forbidden(N_("Only open proposals can be changed."))
     supported = field(form, "support") != "no"
-    await run_in_threadpool(lambda: site.discussion.support(number, user, supported=supported))
+
+    def support_open() -> None:
+        if site.proposals.get(number).record.status != OPEN:
+            raise Forbidden(N_("Only open proposals can be changed."))
+        site.discussion.support(number, user, supported=supported)
+
+    await run_in_threadpool(support_open)
     return _to_proposal(number, "supported" if supported else "unsupported")
 
 
@@ -299,8 +326,8 @@ async def withdraw(request: Request) -> Response:
 async def _update_page(request: Request, proposal: Proposal, **extra: Any) -> Response:
     """The pages that need combining: per page its title, what changed on the wiki and in the
     proposal (so the overlap shows), and the proposal's text to combine them in."""
-    conflicts = await run_in_threadpool(site_of(request).proposals.update_conflicts, proposal.id)
-    overlaps = await run_in_threadpool(proposal_review.overlaps, conflicts)
+    site = site_of(request)
+    overlaps = await run_in_threadpool(lambda: proposal_review.overlaps(site.proposals.update_conflicts(proposal.id)))
     status = extra.pop("status", 200)
     context = {"proposal": proposal, "overlaps": overlaps, **extra}
     return render(request, "proposal_update.html", context, status=status)
@@ -320,8 +347,8 @@ async def update(request: Request) -> Response:
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
-    proposal = await run_in_threadpool(site.proposals.get, number)
-    proposed = {c.path: c.text for c in await run_in_threadpool(site.proposals.changes, proposal)}
+    proposal, changes = await run_in_threadpool(lambda: (p := site.proposals.get(number), site.proposals.changes(p)))
+    proposed = {c.path: c.text for c in changes}
     resolved = {}
     for index, name in enumerate(proposal.record.paths):
         if isinstance(form.get(f"text-{index}"), str):
