@@ -212,3 +212,21 @@ def test_a_new_static_file_changes_the_validator_of_kept_pages(monkeypatch: pyte
         assert readers._edition("Europe/Amsterdam") != before
     finally:
         readers._edition.cache_clear()
+
+
+def test_the_reader_edition_is_known_without_store_work_only_while_it_holds(site: Site) -> None:
+    """Why: the front answers kept pages without a thread-pool hop while the branch and the
+    names are as last read; a save or an erasure here makes it ask again."""
+    assert site.known_reader_edition() is None  # nothing read yet
+    edition = site.reader_edition()
+    assert edition is not None
+    assert site.known_reader_edition() == edition
+    page = site.pages.get("neem-initiatief")[0]
+    author = Author("Anna de Vries", "anna@users.wiki.invalid")
+    site.pages.save(EditRequest("neem-initiatief", page.text + "\nMeer.\n", page.revision, "meer", author))
+    assert site.known_reader_edition() is None  # the branch moved
+    assert site.reader_edition() is not None
+    assert site.known_reader_edition() is not None
+    gone = site.accounts.add_user("vertrekker", PASSWORD, Role.CONTRIBUTOR)
+    site.accounts.delete_account(gone, PASSWORD)
+    assert site.known_reader_edition() is None  # an erasure changes the names pages show

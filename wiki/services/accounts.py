@@ -250,6 +250,14 @@ class AccountService:
         """How many accounts were ever erased (edits of erased accounts show a neutral name)."""
         return self._read_names()[0]
 
+    def known_names_edition(self) -> str | None:
+        """The names edition as last read, when that was less than a second ago and nothing
+        changed here since; None when it must be read again (``names_edition``)."""
+        count, shared, read = self._erasures
+        if read < 0 or time.monotonic() - read > 1.0:
+            return None
+        return f"{count}.{shared}"
+
     def names_edition(self) -> str:
         """What the names on a page depend on besides its commit: erasures, and how many accounts
         share a name (shown with their username).  Part of the key of every page kept for

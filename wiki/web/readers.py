@@ -181,7 +181,9 @@ class ReaderFront:
                 accept_language = value.decode("latin-1")
         site = scope["state"].get("site")
         personal = _SESSION in cookies or _NOTICE in cookies
-        edition = None if personal or site is None else await run_in_threadpool(site.reader_edition)
+        edition = None
+        if not personal and site is not None:
+            edition = site.known_reader_edition() or await run_in_threadpool(site.reader_edition)
         if edition is None:
             await self.app(scope, receive, send)
             return
