@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,7 +15,7 @@ from wiki.errors import N_, Forbidden, NotFound
 from wiki.models import Page
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
-from wiki.services.discussion import page_target, proposal_target
+from wiki.services.discussion import proposal_target
 from wiki.services.drafts import Draft
 from wiki.services.permissions import Action, allowed, require
 from wiki.services.preview import person_key
@@ -360,55 +359,3 @@ async def update(request: Request) -> Response:
     keep_form_with(request, lambda message, status: _update_page(request, proposal, error=message, status=status))
     await run_in_threadpool(site.proposals.update, number, user, resolved or None)
     return _to_proposal(number, "updated")
-
-
-async def hide_comment(request: Request) -> Response:
-    """A maintainer hides a comment; a placeholder with the reason stays."""
-    form, user = await checked_form(request, Action.HIDE_COMMENT)
-    target = field(form, "target")
-    if not (target.startswith("proposal:") or target.startswith("page:")):
-        raise NotFound(N_("No such comment."))
-    raw = request.path_params["comment"]
-    if not is_whole_number(raw):
-        raise NotFound(N_("No such comment."))
-    await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, field(form, "reason"))
-    kind, _sep, rest = target.partition(":")
-    back = f"/proposals/{rest}" if kind == "proposal" else f"/discuss/{quote(rest)}"
-    return NoticeRedirect(back + "#discussion", "hidden")
-
-
-async def page_discussion(request: Request) -> Response:
-    """The discussion of a page, like the comments under the blog post the principles grew from."""
-    name = request.path_params["name"]
-    site = site_of(request)
-    context = await run_in_threadpool(lambda: _discussion_context(request, site.pages.get(name)[0]))
-    return render(request, "discussion.html", context)
-
-
-def _discussion_context(request: Request, page: Page) -> dict[str, Any]:
-    """What the discussion page shows; run in the thread pool (it reads the comments)."""
-    user = current_user(request)
-    return {
-        "page": page,
-        "comments": site_of(request).discussion.comments(page_target(page.path)),
-        "can_comment": allowed(user, Action.COMMENT),
-        "can_hide": allowed(user, Action.HIDE_COMMENT),
-        "comment_target": page_target(page.path),
-    }
-
-
-@keeps_form
-async def page_comment(request: Request) -> Response:
-    """Add a comment to a page's discussion."""
-    form, user = await checked_form(request, Action.COMMENT)
-    site = site_of(request)
-    name = request.path_params["name"]
-    typed = field(form, "body")
-    keep_form(
-        request,
-        "discussion.html",
-        {"comment_body": typed},
-        lambda: _discussion_context(request, site.pages.get(name)[0]),
-    )
-    page = await run_in_threadpool(site.views.comment_on_page, name, user, typed)
-    return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")
