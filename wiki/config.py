@@ -107,6 +107,19 @@ class Settings:
         },
     )
 
+    smtp_url: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_SMTP_URL",
+            "help": "where mail goes out: smtp://host:25, smtp://user:pass@host:587 (STARTTLS),"
+            " smtps://host:465; empty: no mail",
+        },
+    )
+    mail_from: str = field(
+        default="",
+        metadata={"env": "WIKI_MAIL_FROM", "help": "the From address of the wiki's mail, such as wiki@example.nl"},
+    )
+
     def __post_init__(self) -> None:
         if self.signup not in SIGNUP_MODES:
             raise ValueError(f"WIKI_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {self.signup!r}")

@@ -8,6 +8,7 @@ with the reason.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from datetime import datetime
 from wiki.errors import N_, BadInput, NotFound
 from wiki.models import User
 from wiki.services.history import moment
+from wiki.services.notifier import Notifier
 from wiki.services.render import Renderer
 from wiki.store.database import Database
 from wiki.store.discussion import CommentRow
@@ -49,9 +51,10 @@ def page_target(name: str) -> str:
 class DiscussionService:
     """Comments and supports, kept in the database."""
 
-    def __init__(self, database: Database, renderer: Renderer) -> None:
+    def __init__(self, database: Database, renderer: Renderer, notifier: Notifier) -> None:
         self.database = database
         self.renderer = renderer
+        self.notifier = notifier
 
     def _comment(self, row: CommentRow) -> Comment:
         hidden = row.hidden_reason is not None
@@ -72,7 +75,9 @@ class DiscussionService:
             raise BadInput(N_("A comment cannot be empty."))
         if len(body) > MAX_COMMENT:
             raise BadInput(N_("A comment may be at most 10,000 characters."))
-        return self.database.add_comment(target, user.id, body)
+        comment_id = self.database.add_comment(target, user.id, body)
+        self.notifier.commented(target, comment_id, user, body, time.time())
+        return comment_id
 
     def hide(self, target: str, comment_id: int, user: User, reason: str) -> None:
         """Hide a comment behind a placeholder that shows the reason."""
@@ -93,3 +98,5 @@ class DiscussionService:
     def support(self, proposal_id: int, user: User, *, supported: bool) -> None:
         """Support a proposal (once per person) or withdraw the support."""
         self.database.set_support(proposal_id, user.id, supported)
+        if supported:
+            self.notifier.supported(proposal_id, user)

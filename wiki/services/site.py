@@ -22,6 +22,7 @@ from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
+from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
 from wiki.services.poster import PosterService
@@ -69,6 +70,7 @@ class Site:
     replication: ReplicationService
     views: PageViews
     edits: Editing
+    notifier: Notifier
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -105,6 +107,7 @@ class Site:
 
     def close(self) -> None:
         """Release processes, file handles and connections."""
+        self.notifier.close()
         self.index.file.close()
         self.repo.close()
         self.database.close()
@@ -157,9 +160,12 @@ def open_site(settings: Settings) -> Site:
     index_file = IndexFile(repo.common_dir / "wiki" / "index.sqlite3")
     index = PageIndex(index_file, repo, changes)
     search_index = SearchIndex(index_file)
+    database = open_database(settings.database_url)
+    notifier = Notifier(database, repo, mail_on=lambda: bool(settings.smtp_url))
     with repo.writer():
         index.catch_up()
-    database = open_database(settings.database_url)
+        notifier.catch_up()
+    changes.subscribe(notifier.heard)
     pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
     renderer = Renderer()
     accounts = AccountService(database)
@@ -169,7 +175,7 @@ def open_site(settings: Settings) -> Site:
     history = HistoryService(pages, accounts.former_authors, accounts.shared_names, accounts.usernames_of)
     export = ExportService(pages, versions, renderer)
     search = SearchService(pages, search_index)
-    discussion = DiscussionService(database, renderer)
+    discussion = DiscussionService(database, renderer, notifier)
     drafts = DraftService(database)
     conflicts = ConflictService(pages, lambda revision: history.revision_info(revision).author)
     return Site(
@@ -196,4 +202,5 @@ def open_site(settings: Settings) -> Site:
         replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
         views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
         edits=Editing(pages, conflicts, drafts),
+        notifier=notifier,
     )

@@ -311,23 +311,8 @@ class PageIndex:
 
     def _report(self, commit: CommitRecord) -> None:
         """Tell the change stream about a commit taken in from elsewhere (not the wiki's own)."""
-        if self.changes.claimed(commit.revision):
-            return
-        changes = _page_changes(commit.changes)
-        change = Change(
-            kind=arrived_kind(changes),
-            actor=commit.author,
-            actor_email=commit.email,
-            pages=pages_of(changes),
-            proposal=None,
-            version=None,
-            revision=commit.revision,
-            ref=self.repo.branch,
-            date=commit.date,
-            message=commit.message,
-            origin=Origin.ELSEWHERE,
-        )
-        self.changes.publish(change)
+        if not self.changes.claimed(commit.revision):
+            self.changes.publish(arrival(commit, self.repo.branch))
 
     def record_commit(self, old: str | None, commit: CommitRecord) -> None:
         """The writer's fast path: its own commit on top of ``old``, recorded without asking git."""
@@ -400,3 +385,21 @@ class PageIndex:
         textindex.put(connection, "page", name, parsed.title, parsed.body)
         textindex.put_links(connection, name, parsed.body)
         return before is None or before[0] != parsed.title
+
+
+def arrival(commit: CommitRecord, ref: str) -> Change:
+    """The change a commit on ``ref`` from elsewhere makes, as far as its files tell."""
+    changes = _page_changes(commit.changes)
+    return Change(
+        kind=arrived_kind(changes),
+        actor=commit.author,
+        actor_email=commit.email,
+        pages=pages_of(changes),
+        proposal=None,
+        version=None,
+        revision=commit.revision,
+        ref=ref,
+        date=commit.date,
+        message=commit.message,
+        origin=Origin.ELSEWHERE,
+    )

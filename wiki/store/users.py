@@ -74,7 +74,8 @@ class UserTables(Tables):
         *,
         pending: bool = False,
     ) -> int:
-        """Insert an account; ``NameTaken`` when the username exists or was erased (both
+        """Insert an account (mailed a daily digest until its owner says otherwise; accounts
+        from before mail existed keep ``never``); ``NameTaken`` when the username exists or was erased (both
         folded) or someone has the display name (folded: the unique indexes decide, so two at
         once cannot both).  Its id is new: never an erased account's (its commits' address)."""
         try:
@@ -84,7 +85,7 @@ class UserTables(Tables):
                 user_id = identities.next_account_id(transaction)
                 transaction.execute(
                     "INSERT INTO users (id, username, username_fold, display_name, display_fold, email, role,"
-                    " password_hash, pending, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " password_hash, pending, created, mail_frequency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'daily')",
                     (
                         user_id,
                         username,
@@ -156,9 +157,10 @@ class UserTables(Tables):
         return [user_row(row) for row in self._rows(query)]
 
     def update_user(self, user_id: int, **fields: object) -> None:
-        """Change some of ``display_name``, ``disabled``, ``pending``; their sessions end when
-        the account is disabled; ``NameTaken`` when someone else has the display name."""
-        allowed = {"display_name", "disabled", "pending"}
+        """Change some of ``display_name``, ``disabled``, ``pending`` and the mail settings
+        (``mail_frequency``, ``language``, ``email_confirmed``, ``auto_watch``); their sessions
+        end when the account is disabled; ``NameTaken`` when someone else has the display name."""
+        allowed = {"display_name", "disabled", "pending", "mail_frequency", "language", "email_confirmed", "auto_watch"}
         assert set(fields) <= allowed
         display_name = fields.pop("display_name", None)
         try:
