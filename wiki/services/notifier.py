@@ -188,11 +188,9 @@ class Notifier:
     def _change(self, change: Change) -> None:
         cursor = None
         if change.ref == self.repo.branch:
-            told = self.database.notify_cursor(change.ref)
-            if told is not None and (told == change.revision or self.repo.is_ancestor(change.revision, told)):
+            told, cursor = self._cursor_after(change.ref, change.revision)
+            if told:
                 return
-            if told is None or self.repo.is_ancestor(told, change.revision):
-                cursor = Cursor(change.ref, told, change.revision)
             key = f"commit:{change.revision}"
         elif change.kind is ChangeKind.VERSION_NAMED:
             key = f"tag:{change.ref}"
@@ -224,6 +222,21 @@ class Notifier:
                 self._watch_if_wanted(actor_id, [("page", change.pages[-1])] if change.pages else [])
             elif change.proposal is not None and change.kind is not ChangeKind.PROPOSAL_WITHDRAWN:
                 self._watch_if_wanted(actor_id, [("proposal", str(change.proposal))])
+
+    def _cursor_after(self, ref: str, revision: str) -> tuple[bool, Cursor | None]:
+        """Whether ``revision`` on ``ref`` was told already, and the cursor move that telling
+        it makes (None when the cursor is on another line, which keeps its place).  The usual
+        case, a commit on top of the cursor, is read from the commit without starting git."""
+        told = self.database.notify_cursor(ref)
+        if told is None:
+            return False, Cursor(ref, None, revision)
+        if told == revision:
+            return True, None
+        if told in self.repo.parents(revision)[:1]:
+            return False, Cursor(ref, told, revision)
+        if self.repo.is_ancestor(revision, told):
+            return True, None
+        return False, Cursor(ref, told, revision) if self.repo.is_ancestor(told, revision) else None
 
     def _comment(self, comment: Commented) -> None:
         kind, _, target = comment.target.partition(":")
