@@ -27,6 +27,7 @@ from wiki.services.pages import PageService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
 from wiki.services.proposals import ProposalService
+from wiki.services.proposing import Proposing
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
@@ -69,6 +70,7 @@ class Site:
     replication: ReplicationService
     views: PageViews
     edits: Editing
+    proposing: Proposing
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -162,6 +164,7 @@ def open_site(settings: Settings) -> Site:
     database = open_database(settings.database_url)
     pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
     renderer = Renderer()
+    previews = PreviewService(renderer)
     accounts = AccountService(database)
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
@@ -191,9 +194,10 @@ def open_site(settings: Settings) -> Site:
         discussion=discussion,
         accounts=accounts,
         renderer=renderer,
-        previews=PreviewService(renderer),
+        previews=previews,
         database=database,
         replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
         views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
         edits=Editing(pages, conflicts, drafts),
+        proposing=Proposing(pages, proposals, previews, drafts),
     )
