@@ -28,6 +28,7 @@ from enum import StrEnum
 from threading import Lock
 
 from wiki.models import FileChange
+from wiki.names import page_name_of_file
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,27 @@ class ChangeStream:
                 subscriber(change)
             except Exception:  # a listener's fault must not undo or fail a save
                 log.exception("a change subscriber failed on %s", change.revision)
+
+
+def page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
+    """A commit's file changes as page changes: only those to page files, with page names
+    for paths; a rename across the page/non-page line becomes an addition or a deletion.
+    What the index records of a commit, and what ``arrived_kind`` and ``pages_of`` read."""
+    result = []
+    for change in changes:
+        name = page_name_of_file(change.path)
+        old = page_name_of_file(change.old_path) if change.old_path else None
+        if change.status == "R":
+            if name and old:
+                result.append(FileChange("R", name, old, change.blob, change.old_blob, change.size, change.old_size))
+            elif name:
+                result.append(FileChange("A", name, None, change.blob, None, change.size, None))
+            elif old:
+                result.append(FileChange("D", old, None, None, change.old_blob, None, change.old_size))
+        elif name:
+            status = change.status if change.status in "AMD" else "M"
+            result.append(FileChange(status, name, None, change.blob, change.old_blob, change.size, change.old_size))
+    return result
 
 
 def arrived_kind(changes: Iterable[FileChange]) -> ChangeKind:

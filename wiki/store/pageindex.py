@@ -25,9 +25,8 @@ from typing import Any
 
 from wiki import pagefile
 from wiki.models import CommitRecord, FileChange, PageSummary
-from wiki.names import page_name_of_file
 from wiki.store import textindex
-from wiki.store.changes import Change, ChangeStream, Origin, arrived_kind, pages_of
+from wiki.store.changes import Change, ChangeStream, Origin, arrived_kind, page_changes, pages_of
 from wiki.store.git.repository import GitRepository
 from wiki.store.historyrows import DELETED, HISTORY, CommitRow, HistoryRow, commit_row
 from wiki.store.indexfile import IndexFile
@@ -39,26 +38,6 @@ _MAX_RENAMES = 100
 def fold(name: str) -> str:
     """The form two page names share when they differ only by case."""
     return unicodedata.normalize("NFC", name.casefold())
-
-
-def _page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
-    """Only the changes to page files, with page names for paths; a rename across the
-    page/non-page line becomes an addition or a deletion."""
-    result = []
-    for change in changes:
-        name = page_name_of_file(change.path)
-        old = page_name_of_file(change.old_path) if change.old_path else None
-        if change.status == "R":
-            if name and old:
-                result.append(FileChange("R", name, old, change.blob, change.old_blob, change.size, change.old_size))
-            elif name:
-                result.append(FileChange("A", name, None, change.blob, None, change.size, None))
-            elif old:
-                result.append(FileChange("D", old, None, None, change.old_blob, None, change.old_size))
-        elif name:
-            status = change.status if change.status in "AMD" else "M"
-            result.append(FileChange(status, name, None, change.blob, change.old_blob, change.size, change.old_size))
-    return result
 
 
 class PageIndex:
@@ -313,7 +292,7 @@ class PageIndex:
         """Tell the change stream about a commit taken in from elsewhere (not the wiki's own)."""
         if self.changes.claimed(commit.revision):
             return
-        changes = _page_changes(commit.changes)
+        changes = page_changes(commit.changes)
         change = Change(
             kind=arrived_kind(changes),
             actor=commit.author,
@@ -354,7 +333,7 @@ class PageIndex:
                     (commit.revision, commit.author, commit.email, commit.date, commit.message),
                 )
                 seq = cursor.lastrowid
-                for change in _page_changes(commit.changes):
+                for change in page_changes(commit.changes):
                     connection.execute(
                         "INSERT OR REPLACE INTO changes (seq, path, old_path, status, blob, size, old_size)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
