@@ -80,7 +80,8 @@ def test_revising_looks_and_saves_in_one_trip_each(
     client: TestClient, auth: Auth, site: Site, trips: list[str]
 ) -> None:
     owner = auth.sign_in(Role.CONTRIBUTOR, "auteur")
-    proposal = site.proposals.create(owner, "Twee pagina's", "", [(PAGE, "# Een\n\nEen.\n"), (OTHER, "# Twee\n\nTwee.\n")])
+    pages = [(PAGE, "# Een\n\nEen.\n"), (OTHER, "# Twee\n\nTwee.\n")]
+    proposal = site.proposals.create(owner, "Twee pagina's", "", pages)
     fields = {"csrf_token": _token(client), "head": proposal.head_revision}
     fields |= {"title-0": "Een", "body-0": "Een, anders.", "title-1": "Twee", "body-1": "Twee."}
     for action, shown in (("preview", "previews"), ("review", "reviews")):
@@ -109,7 +110,9 @@ def test_a_revision_on_an_old_head_comes_back_with_the_typed_text(
     assert site.proposals.get(proposal.id).head_revision == proposal.head_revision
 
 
-def test_updating_a_proposal_with_main_is_one_trip(client: TestClient, auth: Auth, site: Site, trips: list[str]) -> None:
+def test_updating_a_proposal_with_main_is_one_trip(
+    client: TestClient, auth: Auth, site: Site, trips: list[str]
+) -> None:
     owner = auth.sign_in(Role.CONTRIBUTOR, "auteur")
     proposal = site.proposals.create(owner, "Een pagina", "", [(PAGE, "# Een\n\nEen.\n")])
     other = site.pages.get(OTHER)[0]
