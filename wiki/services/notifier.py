@@ -27,11 +27,10 @@ from dataclasses import dataclass
 
 from wiki.models import User
 from wiki.services.mentions import mentioned
-from wiki.store.changes import Change, ChangeKind
+from wiki.store.changes import Change, ChangeKind, arrival
 from wiki.store.database import Database
 from wiki.store.git.repository import GitRepository
 from wiki.store.notifications import Cursor, NewEvent, Watcher
-from wiki.store.pageindex import arrival
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""What a proposal changes, as people read it: its pages against main, its revisions, its conflicts.
+"""What a proposal changes, as people read it: its pages against main, its revisions, its
+conflicts, and whether it merges into main now.
 
 Reading only; the workflow (``wiki.services.proposals``) offers these to the web layer.
 """
@@ -6,6 +7,7 @@ Reading only; the workflow (``wiki.services.proposals``) offers these to the web
 from __future__ import annotations
 
 from dataclasses import dataclass
+from threading import Lock
 
 from wiki import pagefile
 from wiki.names import page_file
@@ -56,6 +58,25 @@ class ProposalDiffs:
     def __init__(self, pages: PageService) -> None:
         self.pages = pages
         self.repo = pages.repo
+        self._merges: dict[tuple[str, str], bool] = {}
+        self._lock = Lock()
+
+    def merges_cleanly(self, head: str) -> bool:
+        """Whether the proposal head ``head`` merges into main now without a conflict; kept
+        per (main, head), since listing the proposals asks it of every open one."""
+        main = self.repo.head()
+        if main is None:
+            return False
+        key = (main, head)
+        with self._lock:
+            known = self._merges.get(key)
+        if known is None:
+            known = self.repo.merge_tree(main, head) is not None
+            with self._lock:
+                if len(self._merges) > 4096:
+                    self._merges.clear()
+                self._merges[key] = known
+        return known
 
     def text(self, commit: str, name: str) -> str | None:
         """The page's file text at ``commit`` (None: not there)."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from threading import Lock
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFound, WikiError
@@ -97,31 +96,14 @@ class ProposalService:
         self.records = RecordStore(self.repo, database)
         self.diffs = ProposalDiffs(pages)
         self.checks = ProposalChecks(pages, self.diffs)
-        self._mergeable: dict[tuple[str, str], bool] = {}
-        self._lock = Lock()
 
     # -- reading --------------------------------------------------------------------------
-
-    def _is_mergeable(self, head: str) -> bool:
-        main = self.repo.head()
-        if main is None:
-            return False
-        key = (main, head)
-        with self._lock:
-            known = self._mergeable.get(key)
-        if known is None:
-            known = self.repo.merge_tree(main, head) is not None
-            with self._lock:
-                if len(self._mergeable) > 4096:
-                    self._mergeable.clear()
-                self._mergeable[key] = known
-        return known
 
     def get(self, proposal_id: int) -> Proposal:
         """One proposal; ``NotFound`` when there is none with this number."""
         head, record_commit = self.records.refs(proposal_id)
         record = self.records.at(record_commit)
-        mergeable = record.status != OPEN or self._is_mergeable(head)
+        mergeable = record.status != OPEN or self.diffs.merges_cleanly(head)
         return Proposal(record, head, mergeable)
 
     def listing(self, status: str | None = None) -> list[Proposal]:
@@ -135,7 +117,7 @@ class ProposalService:
                 continue
             record = self.records.at(commit, former)
             if status is None or record.status == status:
-                mergeable = record.status != OPEN or self._is_mergeable(head)
+                mergeable = record.status != OPEN or self.diffs.merges_cleanly(head)
                 found.append(Proposal(record, head, mergeable))
         return sorted(found, key=lambda proposal: -proposal.id)
 

@@ -28,6 +28,7 @@ from wiki.services.pages import PageService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
 from wiki.services.proposals import ProposalService
+from wiki.services.proposing import Proposing
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
@@ -71,6 +72,7 @@ class Site:
     views: PageViews
     edits: Editing
     notifier: Notifier
+    proposing: Proposing
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -168,6 +170,7 @@ def open_site(settings: Settings) -> Site:
     changes.subscribe(notifier.heard)
     pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
     renderer = Renderer()
+    previews = PreviewService(renderer)
     accounts = AccountService(database)
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
@@ -197,10 +200,11 @@ def open_site(settings: Settings) -> Site:
         discussion=discussion,
         accounts=accounts,
         renderer=renderer,
-        previews=PreviewService(renderer),
+        previews=previews,
         database=database,
         replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
         views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
         edits=Editing(pages, conflicts, drafts),
         notifier=notifier,
+        proposing=Proposing(pages, proposals, previews, drafts),
     )

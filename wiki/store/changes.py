@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from threading import Lock
 
-from wiki.models import FileChange
+from wiki.models import CommitRecord, FileChange
+from wiki.names import page_name_of_file
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,27 @@ class ChangeStream:
                 log.exception("a change subscriber failed on %s", change.revision)
 
 
+def page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
+    """A commit's file changes as page changes: only those to page files, with page names
+    for paths; a rename across the page/non-page line becomes an addition or a deletion.
+    What the index records of a commit, and what ``arrived_kind`` and ``pages_of`` read."""
+    result = []
+    for change in changes:
+        name = page_name_of_file(change.path)
+        old = page_name_of_file(change.old_path) if change.old_path else None
+        if change.status == "R":
+            if name and old:
+                result.append(FileChange("R", name, old, change.blob, change.old_blob, change.size, change.old_size))
+            elif name:
+                result.append(FileChange("A", name, None, change.blob, None, change.size, None))
+            elif old:
+                result.append(FileChange("D", old, None, None, change.old_blob, None, change.old_size))
+        elif name:
+            status = change.status if change.status in "AMD" else "M"
+            result.append(FileChange(status, name, None, change.blob, change.old_blob, change.size, change.old_size))
+    return result
+
+
 def arrived_kind(changes: Iterable[FileChange]) -> ChangeKind:
     """The kind of a commit from elsewhere, read from what it did to the files: one kind of
     file change names it (all added: created, ...); a mix, or none, is an edit."""
@@ -159,3 +181,21 @@ def pages_of(changes: Iterable[FileChange]) -> tuple[str, ...]:
             if name:
                 names[name] = None
     return tuple(names)
+
+
+def arrival(commit: CommitRecord, ref: str) -> Change:
+    """The change a commit on ``ref`` from elsewhere makes, as far as its files tell."""
+    changes = page_changes(commit.changes)
+    return Change(
+        kind=arrived_kind(changes),
+        actor=commit.author,
+        actor_email=commit.email,
+        pages=pages_of(changes),
+        proposal=None,
+        version=None,
+        revision=commit.revision,
+        ref=ref,
+        date=commit.date,
+        message=commit.message,
+        origin=Origin.ELSEWHERE,
+    )

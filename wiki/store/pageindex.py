@@ -25,9 +25,8 @@ from typing import Any
 
 from wiki import pagefile
 from wiki.models import CommitRecord, FileChange, PageSummary
-from wiki.names import page_name_of_file
 from wiki.store import textindex
-from wiki.store.changes import Change, ChangeStream, Origin, arrived_kind, pages_of
+from wiki.store.changes import ChangeStream, arrival, page_changes
 from wiki.store.git.repository import GitRepository
 from wiki.store.historyrows import DELETED, HISTORY, CommitRow, HistoryRow, commit_row
 from wiki.store.indexfile import IndexFile
@@ -39,26 +38,6 @@ _MAX_RENAMES = 100
 def fold(name: str) -> str:
     """The form two page names share when they differ only by case."""
     return unicodedata.normalize("NFC", name.casefold())
-
-
-def _page_changes(changes: Iterable[FileChange]) -> list[FileChange]:
-    """Only the changes to page files, with page names for paths; a rename across the
-    page/non-page line becomes an addition or a deletion."""
-    result = []
-    for change in changes:
-        name = page_name_of_file(change.path)
-        old = page_name_of_file(change.old_path) if change.old_path else None
-        if change.status == "R":
-            if name and old:
-                result.append(FileChange("R", name, old, change.blob, change.old_blob, change.size, change.old_size))
-            elif name:
-                result.append(FileChange("A", name, None, change.blob, None, change.size, None))
-            elif old:
-                result.append(FileChange("D", old, None, None, change.old_blob, None, change.old_size))
-        elif name:
-            status = change.status if change.status in "AMD" else "M"
-            result.append(FileChange(status, name, None, change.blob, change.old_blob, change.size, change.old_size))
-    return result
 
 
 class PageIndex:
@@ -339,7 +318,7 @@ class PageIndex:
                     (commit.revision, commit.author, commit.email, commit.date, commit.message),
                 )
                 seq = cursor.lastrowid
-                for change in _page_changes(commit.changes):
+                for change in page_changes(commit.changes):
                     connection.execute(
                         "INSERT OR REPLACE INTO changes (seq, path, old_path, status, blob, size, old_size)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -385,21 +364,3 @@ class PageIndex:
         textindex.put(connection, "page", name, parsed.title, parsed.body)
         textindex.put_links(connection, name, parsed.body)
         return before is None or before[0] != parsed.title
-
-
-def arrival(commit: CommitRecord, ref: str) -> Change:
-    """The change a commit on ``ref`` from elsewhere makes, as far as its files tell."""
-    changes = _page_changes(commit.changes)
-    return Change(
-        kind=arrived_kind(changes),
-        actor=commit.author,
-        actor_email=commit.email,
-        pages=pages_of(changes),
-        proposal=None,
-        version=None,
-        revision=commit.revision,
-        ref=ref,
-        date=commit.date,
-        message=commit.message,
-        origin=Origin.ELSEWHERE,
-    )

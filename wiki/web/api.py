@@ -53,9 +53,14 @@ async def get_page(request: Request) -> Response:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object (nesting bounded, see ``jsonbody``), control characters removed
-    from every string in it (every JSON body of the API is read here)."""
-    cleaned: dict[str, Any] = _without_controls(jsonbody.parse_object(await request.body()))
+    """The request's JSON object (see :func:`parsed_object`)."""
+    return parsed_object(await request.body())
+
+
+def parsed_object(body: bytes) -> dict[str, Any]:
+    """A request body's JSON object (nesting bounded, see ``jsonbody``), control characters
+    removed from every string in it (every JSON body of the API is read here)."""
+    cleaned: dict[str, Any] = _without_controls(jsonbody.parse_object(body))
     return cleaned
 
 

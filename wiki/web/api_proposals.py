@@ -15,8 +15,9 @@ from wiki.services.discussion import Comment, proposal_target
 from wiki.services.history import iso_utc, moment
 from wiki.services.permissions import Action, require
 from wiki.services.proposal_records import STATUSES, Proposal
+from wiki.services.proposing import SentRevision
 from wiki.services.site import Site
-from wiki.web.api import json_object, string, token_user
+from wiki.web.api import json_object, parsed_object, string, token_user
 from wiki.web.proposals import proposal_id
 from wiki.web.session import site_of
 
@@ -102,17 +103,23 @@ async def create(request: Request) -> Response:
 
 
 async def revise(request: Request) -> Response:
-    """``PUT /api/proposals/{id}`` with ``changes``, ``message`` and ``head_revision``."""
+    """``PUT /api/proposals/{id}`` with ``changes``, ``message`` and ``head_revision``.
+
+    One trip: the permission, the revision and the answer.  The body is received here but
+    parsed in the trip, only once the caller may revise the proposal: someone else's revision
+    is refused before its body is parsed (and the parsing is off the event loop)."""
     user = await _signed_in(request, Action.PROPOSE)
     number = proposal_id(request)
-    # Permission first: someone else's revision is refused before its body is even parsed.
-    await run_in_threadpool(site_of(request).proposals.check_may_revise, number, user)
-    data = await json_object(request)
-    head = string(data, "head_revision", required=True) or ""
-    await run_in_threadpool(
-        site_of(request).proposals.revise, number, user, _changes(data), string(data, "message") or "", head
-    )
-    return await _answer(request, number)
+    site = site_of(request)
+    body = await request.body()
+
+    def sent() -> SentRevision:
+        data = parsed_object(body)
+        head = string(data, "head_revision", required=True) or ""
+        return SentRevision(_changes(data), string(data, "message") or "", head)
+
+    answer = await run_in_threadpool(lambda: proposal_json(site, site.proposing.revise_sent(user, number, sent)))
+    return JSONResponse(answer)
 
 
 async def listing(request: Request) -> Response:

@@ -7,6 +7,7 @@ from starlette.requests import Request
 
 from wiki.controls import without_controls
 from wiki.models import User
+from wiki.numbers import is_whole_number
 from wiki.services.permissions import Action, require
 from wiki.web.session import current_user, require_csrf
 
@@ -26,6 +27,18 @@ async def read_form(request: Request) -> FormData:
         [(without_controls(key), without_controls(value) if isinstance(value, str) else value)
          for key, value in form.multi_items()]
     )  # fmt: skip
+
+
+def numbered(form: FormData, prefix: str) -> dict[int, str]:
+    """The text fields ``prefix`` + N of the form by N (``title-0``, ``title-1``: a field per
+    page of a proposal, by its place in it)."""
+    found = {}
+    for key in form:
+        number = key.removeprefix(prefix)
+        value = form.get(key)
+        if number != key and is_whole_number(number) and str(int(number)) == number and isinstance(value, str):
+            found[int(number)] = value
+    return found
 
 
 def field(form: FormData, key: str) -> str:

@@ -21,9 +21,16 @@ from wiki.services.permissions import Action, allowed, require
 from wiki.services.preview import person_key
 from wiki.services.proposal_actions import actions_for
 from wiki.services.proposal_records import OPEN, STATUSES, Proposal
-from wiki.services.site import Site
+from wiki.services.proposing import (
+    ChangeLook,
+    ChangeRequest,
+    RevisionForm,
+    RevisionLook,
+    RevisionRequest,
+    UpdateRequest,
+)
 from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
-from wiki.web.forms import checked_form, field
+from wiki.web.forms import checked_form, field, numbered
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
@@ -124,30 +131,28 @@ async def propose_change(request: Request) -> Response:
     of losing text."""
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
-    name = request.path_params["name"]
-    page = (await run_in_threadpool(site.pages.get, name))[0]
-    title, body, base = field(form, "title"), field(form, "body"), field(form, "base") or page.revision
-    why = field(form, "why") or field(form, "message")
-    typed_title = " ".join(field(form, "proposal_title").split())
-    context = _change_context(page, title, body, base, proposal_title=typed_title, why=why)
-    keep_form(request, "propose_change.html", context)
-    action = field(form, "action")
-    proposal_title = typed_title or _("Change to %(title)s") % {"title": page.title}
+    typed = ChangeRequest(
+        name=request.path_params["name"],
+        title=field(form, "title"),
+        body=field(form, "body"),
+        base=field(form, "base"),
+        proposal_title=" ".join(field(form, "proposal_title").split()),
+        untitled=_("Change to %(title)s"),
+        why=field(form, "why") or field(form, "message"),
+        action=field(form, "action"),
+    )
 
-    def act() -> dict[str, Any] | Proposal:
-        """What the button asks for, in one trip: a look at the change, or the proposal made."""
-        text = site.pages.text_from_form(name, base, title, body)
-        if action == "preview":
-            return {"preview": site.previews.preview(person_key(user), body)}
-        if action == "review":
-            return {"changes": proposal_review.review(page.text, name, body)}
-        made = site.proposals.create(user, proposal_title, why, [(name, text)])
-        site.drafts.discard(user, name, for_proposal=True)
-        return made
+    def context(page: Page) -> dict[str, Any]:
+        base = typed.base or page.revision
+        return _change_context(page, typed.title, typed.body, base, proposal_title=typed.proposal_title, why=typed.why)
 
-    done = await run_in_threadpool(act)
-    if isinstance(done, dict):
-        return render(request, "propose_change.html", {**context, **done})
+    def keep(page: Page) -> None:
+        keep_form(request, "propose_change.html", context(page))
+
+    done = await run_in_threadpool(site.proposing.propose_change, user, typed, keep)
+    if isinstance(done, ChangeLook):
+        looked = {"preview": done.preview} if done.changes is None else {"changes": done.changes}
+        return render(request, "propose_change.html", {**context(done.page), **looked})
     return _to_proposal(done.id, "proposed")
 
 
@@ -226,46 +231,25 @@ def _restored(context: dict[str, Any], drafts: dict[str, Draft]) -> dict[str, An
     return {"pages": pages, "draft_restored": True, "draft_outdated": outdated}
 
 
-def _looked_at(
-    action: str, site: Site, proposal: Proposal, edited: list[tuple[str, str]], person: str
-) -> dict[str, Any]:
-    """Per page, the preview ("preview") or the word diff against the page now ("review")."""
-    bodies = {name: pagefile.parse(text, name).body for name, text in edited}
-    if action == "preview":
-        return {"previews": [site.previews.preview(person, body) for body in bodies.values()]}
-    now = {change.path: change.current for change in site.proposals.changes(proposal)}
-    return {"reviews": [proposal_review.review(now.get(name), name, body) for name, body in bodies.items()]}
-
-
 @keeps_form
 async def revise(request: Request) -> Response:
     """Save a revision: one commit on the proposal's branch; or first look at it."""
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
-    # Permission first: refusing someone else's revision must not cost reading the proposal.
-    proposal, current = await run_in_threadpool(
-        lambda: (p := site.proposals.check_may_revise(number, user), site.proposals.proposed_texts(p))
+    message = field(form, "message")
+    typed = RevisionRequest(
+        numbered(form, "title-"), numbered(form, "body-"), message, field(form, "head"), field(form, "action")
     )
-    changes = []
-    for index, name in enumerate(proposal.record.paths):
-        text = current.get(name)
-        previous = pagefile.parse(text, name) if text else None
-        title, body = field(form, f"title-{index}"), field(form, f"body-{index}")
-        changes.append((name, pagefile.compose(previous, title or name, body)))
-    context = _revise_context(proposal, dict(changes), field(form, "message"))
-    keep_form(request, "proposal_revise.html", context)
-    action = field(form, "action")
-    if action in ("preview", "review"):
-        looked_at = await run_in_threadpool(_looked_at, action, site, proposal, changes, person_key(user))
-        return render(request, "proposal_revise.html", {**context, **looked_at})
-    message, head = field(form, "message"), field(form, "head")
 
-    def save() -> None:
-        site.proposals.revise(number, user, changes, message, head)
-        site.drafts.discard_revision(user, number, list(proposal.record.paths))  # kept until saved
+    def keep(shown: RevisionForm) -> None:
+        keep_form(request, "proposal_revise.html", _revise_context(shown.proposal, shown.texts, message))
 
-    await run_in_threadpool(save)
+    done = await run_in_threadpool(site.proposing.revise, user, number, typed, keep)
+    if isinstance(done, RevisionLook):
+        looked = {"previews": done.previews} if done.reviews is None else {"reviews": done.reviews}
+        context = _revise_context(done.form.proposal, done.form.texts, message)
+        return render(request, "proposal_revise.html", {**context, **looked})
     return _to_proposal(number, "revised")
 
 
@@ -346,16 +330,10 @@ async def update(request: Request) -> Response:
     form, user = await checked_form(request, Action.PROPOSE)
     site = site_of(request)
     number = proposal_id(request)
-    proposal, changes = await run_in_threadpool(lambda: (p := site.proposals.get(number), site.proposals.changes(p)))
-    proposed = {c.path: c.text for c in changes}
-    resolved = {}
-    for index, name in enumerate(proposal.record.paths):
-        if isinstance(form.get(f"text-{index}"), str):
-            resolved[name] = field(form, f"text-{index}")
-        elif isinstance(form.get(f"body-{index}"), str):
-            previous = pagefile.parse(proposed.get(name) or "", name)
-            title = field(form, f"title-{index}") or previous.title
-            resolved[name] = pagefile.compose(previous, title, field(form, f"body-{index}"))
-    keep_form_with(request, lambda message, status: _update_page(request, proposal, error=message, status=status))
-    await run_in_threadpool(site.proposals.update, number, user, resolved or None)
+    typed = UpdateRequest(numbered(form, "text-"), numbered(form, "title-"), numbered(form, "body-"))
+
+    def keep(proposal: Proposal) -> None:
+        keep_form_with(request, lambda message, status: _update_page(request, proposal, error=message, status=status))
+
+    await run_in_threadpool(site.proposing.update, user, number, typed, keep)
     return _to_proposal(number, "updated")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wiki.errors import N_, NotFound
 from wiki.names import check_revision
+from wiki.store.git import parsers
 from wiki.store.git.maintenance import MaintainedRepository
 from wiki.store.git.refs import ASIDE
 
@@ -76,9 +77,28 @@ class ExchangingRepository(MaintainedRepository):
     def bundle(self, target: Path) -> dict[str, str]:
         """Write every ref and all it reaches to the new file ``target``; the refs it holds.
 
-        Consistent while the wiki saves: a save writes its objects before it moves a ref,
-        and the bundle reads the refs first, then packs what they reach."""
-        self._run("bundle", "create", "--quiet", str(target), "--all")
-        heads = self._run("bundle", "list-heads", str(target))
-        found = (line.split(" ", 1) for line in heads.decode("utf-8").splitlines() if line)
-        return {name: sha for sha, name in found if name.startswith("refs/")}
+        Consistent while the wiki saves: the refs are read once, first, and the bundle holds
+        exactly those with all they reach (a save writes its objects before it moves a ref).
+        Not ``git bundle create --all``: git 2.39 walks the whole history and then reads each
+        ref again, and leaves out every ref that moved meanwhile, so a save during a backup
+        dropped ``main`` from the bundle (and with no other ref, git refused "to create empty
+        bundle").  The header is the bundle format's own (``gitformat-bundle``: a v2 bundle
+        without prerequisites), the pack git's, and ``git bundle verify`` checks the file.
+        """
+        refs = parsers.parse_refs(self._run("for-each-ref", "--format=%(refname) %(objectname)"))
+        header = "# v2 git bundle\n" + "".join(f"{sha} {name}\n" for name, sha in refs.items()) + "\n"
+        wanted = "".join(f"{sha}\n" for sha in refs.values())
+        with target.open("xb") as bundle:
+            bundle.write(header.encode("utf-8"))
+            bundle.flush()
+            self._run(
+                "pack-objects",
+                "--stdout",
+                "--revs",
+                "--delta-base-offset",
+                "--quiet",
+                given=wanted.encode(),
+                into=bundle,
+            )
+        self._run("bundle", "verify", "--quiet", str(target))
+        return refs

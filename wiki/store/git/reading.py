@@ -13,6 +13,7 @@ import os
 import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from git import Repo
 
@@ -177,8 +178,12 @@ class GitReader(ObjectStore):
             args += ["-c", "core.fsync=reference,loose-object", "-c", "core.fsyncMethod=fsync"]
         return [*args, *command]
 
-    def _run(self, *args: str, fsync: bool = False) -> bytes:
-        result = subprocess.run(self._command(*args, fsync=fsync), capture_output=True, check=False, env=C_LOCALE)
+    def _run(self, *args: str, fsync: bool = False, given: bytes | None = None, into: BinaryIO | None = None) -> bytes:
+        """git's output (``StoreUnavailable`` when it fails); ``given`` goes to its input, and
+        with ``into`` its output goes to that file instead (the returned output is then empty)."""
+        output = subprocess.PIPE if into is None else into
+        command = self._command(*args, fsync=fsync)
+        result = subprocess.run(command, input=given, stdout=output, stderr=subprocess.PIPE, check=False, env=C_LOCALE)
         if result.returncode != 0:
             if says_disk_full(result.stderr):
                 raise DiskFull
