@@ -303,3 +303,25 @@ def test_readers_move_to_the_new_packs_after_maintenance(repo: GitRepository) ->
     repo.maintain()  # the first time: everything repacked
     assert repo.read_blob(repo.blob_at(head, "een.md") or "") == b"# Een, versie 4\n"
     assert deleted_packs_held(repo) == []
+
+
+def test_an_object_whose_folder_git_removed_as_it_was_written_is_written_again(
+    repo: GitRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git's clean-up may remove an empty objects/xx/ folder between gitdb making it and moving
+    # the new object in; gitdb then raises FileNotFoundError for an object that is nowhere.
+    store = repo._loose.store
+    calls: list[object] = []
+
+    def vanishing_folder(stream: object) -> object:
+        calls.append(stream)
+        if len(calls) == 1:
+            raise FileNotFoundError("objects/ab/tmp_obj: the folder went")
+        return store(stream)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repo._loose, "store", vanishing_folder)
+    tree = repo.build_tree(repo.head(), {"nieuw.md": b"Een tekst die er nog niet was.\n"})
+    monkeypatch.undo()
+    blob = repo.list_files(repo.write_commit(tree, [], AUTHOR, "x", 0))["nieuw.md"]
+    assert repo.read_blob(blob) == b"Een tekst die er nog niet was.\n"
+    assert len(calls) == 3  # the blob, the blob again, the tree

@@ -140,13 +140,18 @@ class GitRepository(ExchangingRepository):
         finally:
             self._thread_lock.release()
 
-    def _store(self, kind: bytes, data: bytes) -> str:
+    def _store(self, kind: bytes, data: bytes, *, again: bool = True) -> str:
         try:
             stream = self._loose.store(IStream(kind, len(data), io.BytesIO(data)))
         except FileNotFoundError:
-            # The object was in a pack already (an undo brings an old text back), and a
-            # ``git gc`` running beside us removed the new loose copy as it was written.
-            return hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data, usedforsecurity=False).hexdigest()
+            sha = hashlib.sha1(b"%s %d\0" % (kind, len(data)) + data, usedforsecurity=False).hexdigest()
+            # Either the object was in a pack already (an undo brings an old text back) and a
+            # ``git gc`` beside us removed the new loose copy as it was written, or that gc
+            # removed the object's empty folder between gitdb making it and moving the object
+            # in: then the object is nowhere, and is written again.
+            if again and not self._holds(sha, kind):
+                return self._store(kind, data, again=False)
+            return sha
         except OSError as error:
             if not is_disk_full(error):
                 raise
@@ -159,6 +164,13 @@ class GitRepository(ExchangingRepository):
         sha = stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else str(stream.hexsha)
         self._unsynced.append(sha)
         return sha
+
+    def _holds(self, sha: str, kind: bytes) -> bool:
+        try:
+            self._read_object(sha, kind)
+        except NotFound:
+            return False
+        return True
 
     def _sync_objects(self) -> None:
         """fsync every object written since the last branch move, and their folders; a full
