@@ -317,7 +317,7 @@ def test_an_object_whose_folder_git_removed_as_it_was_written_is_written_again(
         calls.append(stream)
         if len(calls) == 1:
             raise FileNotFoundError("objects/ab/tmp_obj: the folder went")
-        return store(stream)  # type: ignore[arg-type]
+        return store(stream)
 
     monkeypatch.setattr(repo._loose, "store", vanishing_folder)
     tree = repo.build_tree(repo.head(), {"nieuw.md": b"Een tekst die er nog niet was.\n"})
