@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import pytest
 from starlette.testclient import TestClient
@@ -165,9 +166,14 @@ def test_mentions_are_looked_up_once_for_a_whole_discussion(
 ) -> None:
     for n in range(5):
         site.discussion.add(page_target(PAGE), bert, f"Opmerking {n} voor @anna en @bert en @niemand{n}.")
-    calls: list[object] = []
+    calls: list[Collection[str]] = []
     lookup = site.database.usernames_present
-    monkeypatch.setattr(site.database, "usernames_present", lambda names: calls.append(names) or lookup(names))
+
+    def counted(names: Collection[str]) -> dict[str, str]:
+        calls.append(names)
+        return lookup(names)
+
+    monkeypatch.setattr(site.database, "usernames_present", counted)
     comments = site.discussion.comments(page_target(PAGE))
     assert len(calls) == 1
     assert all('href="/people/anna"' in comment.html for comment in comments)
