@@ -185,3 +185,12 @@ def test_pages_never_link_mentions(site: Site, client: TestClient, anna: User, b
     html = client.get(f"/p/{PAGE}").text
     assert "@anna" in html
     assert 'href="/people/anna"' not in html
+
+
+def test_the_privacy_page_says_how_long_the_data_of_notifications_is_kept(client: TestClient) -> None:
+    dutch = client.get("/privacy", headers={"Accept-Language": "nl"}).text
+    for kept in ("tot je stopt met volgen", "Je meldingen", "30 dagen", "één uur lang", "hoe vaak je e-mail wilt"):
+        assert kept in dutch
+    english = client.get("/privacy", headers={"Accept-Language": "en"}).text
+    for kept in ("until you stop watching it", "Your notifications", "30 days", "for one hour", "how often you want"):
+        assert kept in english
