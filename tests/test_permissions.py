@@ -95,6 +95,8 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/signup", "POST"): (None, "/signup"),
     ("/account", "GET"): (SIGNED_IN, "/account"),
     ("/account", "POST"): (SIGNED_IN, "/account"),
+    ("/account/contributions", "GET"): (SIGNED_IN, "/account/contributions"),
+    ("/people/{username}", "GET"): (Action.READ, "/people/auteur"),
     ("/admin/accounts", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts"),
     ("/admin/accounts/{username}", "POST"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur"),
     ("/admin/accounts/{username}/tokens", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur/tokens"),

@@ -17,6 +17,8 @@ SIGNED_OUT = {
     "sign-up": "/signup",
     "error-403": "/admin/accounts",
     "page-anonymous": f"/p/{PAGE}",
+    "person-anonymous": "/people/beheerder",
+    "person-not-found": "/people/niemand",
 }
 
 
@@ -43,6 +45,10 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
     page.goto(f"{base}/edit/{PAGE}")
     page.locator("#body").fill(page.locator("#body").input_value() + "\n\nExtra alinea.")
     page.locator("button[value=save]").click()
+    page.goto(f"{base}/discuss/{PAGE}")
+    page.locator("#comment-body").fill("Wat vind jij, @beheerder? Zie `@code`.")
+    page.locator("form.edit-form button[type=submit]").click()
+    expect(page.locator("a.mention")).to_be_visible()
     page.goto(f"{base}/versions")
     page.locator("#display_name").fill("Versie 1.0")
     page.locator("form.narrow-form button[type=submit]").click()
@@ -64,6 +70,7 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
         "propose-change": f"/propose/{PAGE}", "rename": f"/rename/{PAGE}", "deleted": "/deleted", "poster": "/poster",
         "delete": f"/delete/{PAGE}", "undo": f"/undo/{PAGE}?revision={newer}", "update": "/proposals/1/update",
         "all": "/all", "open-data": "/open-data", "privacy": "/privacy", "accessibility": "/accessibility",
+        "person": "/people/beheerder", "contributions": "/account/contributions",
         "not-found": "/p/bestaat-niet", "version-read": "/all?version=versie-1.0",
         "version-poster": "/poster?version=versie-1.0&size=a3",
     }  # fmt: skip

@@ -9,13 +9,14 @@ with the reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from wiki.errors import N_, BadInput, NotFound
 from wiki.models import User
 from wiki.services.history import moment
+from wiki.services.mentions import MENTION
 from wiki.services.notifier import Notifier
 from wiki.services.render import Renderer
 from wiki.store.database import Database
@@ -56,9 +57,15 @@ class DiscussionService:
         self.renderer = renderer
         self.notifier = notifier
 
-    def _comment(self, row: CommentRow) -> Comment:
+    def people_mentioned(self, bodies: Iterable[str]) -> Mapping[str, str]:
+        """The accounts ``@``-mentioned anywhere in ``bodies`` (folded username -> username):
+        one query for a whole discussion, not one per mention or per comment."""
+        names = {found.group(1) for body in bodies for found in MENTION.finditer(body)}
+        return self.database.usernames_present(names) if names else {}
+
+    def _comment(self, row: CommentRow, people: Mapping[str, str]) -> Comment:
         hidden = row.hidden_reason is not None
-        html = "" if hidden else self.renderer.render(row.body)
+        html = "" if hidden else self.renderer.render_comment(row.body, people)
         body = "" if hidden else row.body
         return Comment(
             row.id, row.author, row.username, moment(int(row.created)), body, html, hidden, row.hidden_reason
@@ -66,7 +73,9 @@ class DiscussionService:
 
     def comments(self, target: str) -> list[Comment]:
         """The comments on a proposal or page, oldest first."""
-        return [self._comment(row) for row in self.database.comments(target)]
+        rows = self.database.comments(target)
+        people = self.people_mentioned(row.body for row in rows if row.hidden_reason is None)
+        return [self._comment(row, people) for row in rows]
 
     def add(self, target: str, user: User, body: str) -> int:
         """Add a comment; ``BadInput`` when it is empty or too long."""

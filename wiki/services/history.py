@@ -226,6 +226,16 @@ class HistoryService:
         )
         return Window(self._changes(window.items), window.older, window.newer)
 
+    def edits_by(
+        self, addresses: Collection[str], limit: int | None = None, before: str | None = None
+    ) -> Window[Change]:
+        """The commits of one account (by every address its commits carry, not by the name
+        shown, which others may share or have had), newest first, ``limit`` at a time."""
+        size = clamp_limit(limit)
+        self.pages.refresh()
+        window = _window(self.index.commits_by(addresses, size + 1, self._seq(before)), size, before, None)
+        return Window(self._changes(window.items), window.older, None)
+
     def only_version(self, name: str) -> Revision | None:
         """The page's one revision when it has a single one (nothing to compare yet), else None;
         ``NotFound`` for a page without history."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
 from threading import Lock
@@ -28,6 +28,7 @@ from mdit_py_plugins.anchors.index import slugify as anchor_slug
 
 from wiki.names import slugify
 from wiki.pagefile import sections
+from wiki.services.mentions import MENTION
 from wiki.store import loopguard
 from wiki.store.plaintext import WIKI_LINK
 
@@ -157,6 +158,49 @@ def _render_heading_close(
     return f'{html.rstrip()}<a class="section-edit" href="{href}">{escape(links.label)}{hidden}</a>\n'
 
 
+def _mentions(state: StateCore) -> None:
+    """``@username`` as a link to the person's page, only where a comment is rendered (its env
+    holds ``people``: folded username -> username, the accounts that exist) and only in plain
+    text: never in code, in a link's text or in a wiki link, never for a name of nobody."""
+    people = state.env.get("people")
+    if not isinstance(people, Mapping) or not people:
+        return
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children: list[Token] = []
+        in_link = 0
+        for child in token.children:
+            if child.type in ("link_open", "link_close"):
+                in_link += 1 if child.type == "link_open" else -1
+            children.extend(_linked_mentions(child, people) if child.type == "text" and not in_link else [child])
+        token.children = children
+
+
+def _linked_mentions(text: Token, people: Mapping[str, str]) -> list[Token]:
+    """The text token cut into text and a link for each mention of an existing account."""
+    pieces: list[Token] = []
+    start = 0
+    for found in MENTION.finditer(text.content):
+        username = people.get(found.group(1).lower())
+        if username is None:
+            continue
+        if found.start() > start:
+            pieces.append(_text(text.content[start : found.start()]))
+        opening = Token("link_open", "a", 1, attrs={"href": f"/people/{quote(username)}", "class": "mention"})
+        pieces += [opening, _text(found.group(0)), Token("link_close", "a", -1)]
+        start = found.end()
+    if not pieces:
+        return [text]
+    if start < len(text.content):
+        pieces.append(_text(text.content[start:]))
+    return pieces
+
+
+def _text(content: str) -> Token:
+    return Token("text", "", 0, content=content)
+
+
 def table_of_contents(html: str) -> list[tuple[int, str, str]]:
     """(level, anchor, text) of the headings of rendered HTML, for a table of contents."""
     return [(int(level), anchor, unescape(_TAGS.sub("", inner))) for level, anchor, inner in _HEADING.findall(html)]
@@ -173,6 +217,7 @@ def make_renderer() -> MarkdownIt:
     md.core.ruler.push("data_only_for_images", _data_only_for_images)
     md.core.ruler.push("alignment_as_class", _alignment_as_class)
     md.core.ruler.push("section_numbers", _section_numbers)
+    md.core.ruler.push("mentions", _mentions)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("heading_close", _render_heading_close)
@@ -213,6 +258,13 @@ class Renderer:
         """HTML for ``markdown`` without wiki links resolved (previews, proposed texts),
         rendered once per text."""
         return self.render(markdown, text_key(markdown))
+
+    def render_comment(self, markdown: str, people: Mapping[str, str]) -> str:
+        """HTML for a comment, ``@username`` linked for each account in ``people`` (folded
+        username -> username, read once for the whole discussion); not cached, as who exists
+        changes without the text changing."""
+        loopguard.check()
+        return str(self._md.render(markdown, {"resolve": None, "sections": None, "people": people}))
 
     def render(
         self,

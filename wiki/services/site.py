@@ -25,6 +25,7 @@ from wiki.services.home import HomeService
 from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
+from wiki.services.people import PeopleService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
 from wiki.services.proposals import ProposalService
@@ -73,6 +74,7 @@ class Site:
     edits: Editing
     notifier: Notifier
     proposing: Proposing
+    people: PeopleService
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -207,4 +209,5 @@ def open_site(settings: Settings) -> Site:
         edits=Editing(pages, conflicts, drafts),
         notifier=notifier,
         proposing=Proposing(pages, proposals, previews, drafts),
+        people=PeopleService(pages, history, proposals, database),
     )

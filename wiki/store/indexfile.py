@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS commits (
     message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS commits_author ON commits (author, seq);
+-- One person's edits by the addresses of their account (``PageIndex.commits_by``).
+CREATE INDEX IF NOT EXISTS commits_email ON commits (email, seq);
 CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER NOT NULL,
     path TEXT NOT NULL,

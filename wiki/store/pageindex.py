@@ -212,6 +212,23 @@ class PageIndex:
             found.reverse()
         return [commit_row(row, self._paths_of(int(row[0]))) for row in found]
 
+    def commits_by(self, emails: Iterable[str], limit: int, before: int | None = None) -> list[CommitRow]:
+        """Commits carrying any of ``emails``, newest first, ``limit`` of them below ``before``:
+        one bounded read of ``commits_email`` per address, so 10,000 edits cost what 50 do."""
+        found: list[Any] = []
+        for email in emails:
+            found += (
+                self.file.db()
+                .execute(
+                    "SELECT seq, revision, author, date, message, email FROM commits"
+                    " WHERE email = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                    (email, before if before is not None else 2**62, limit),
+                )
+                .fetchall()
+            )
+        newest = sorted(found, key=lambda row: -int(row[0]))[:limit]
+        return [commit_row(row, self._paths_of(int(row[0]))) for row in newest]
+
     def _paths_of(self, seq: int) -> tuple[str, ...]:
         rows = self.file.db().execute("SELECT path FROM changes WHERE seq = ? ORDER BY path", (seq,))
         return tuple(str(row[0]) for row in rows)

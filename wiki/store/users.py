@@ -181,14 +181,22 @@ class UserTables(Tables):
             transaction.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
 
     def delete_user(self, user_id: int) -> None:
-        """Erase an account with its sessions, tokens, comments, supports and drafts; remember
-        only its commit addresses (its edits show under a neutral name) and a keyed hash of
-        its username (nobody takes the name again)."""
+        """Erase an account with its sessions, tokens, comments, supports and drafts, its
+        watches, notifications, mail and mail tokens (foreign keys), its comments' events and
+        the mail not yet sent about them; remember only its commit addresses (its edits show
+        under a neutral name) and a keyed hash of its username (nobody takes the name again)."""
         with self.backend.transaction() as transaction:
             row = transaction.execute("SELECT username FROM users WHERE id = ?", (user_id,)).fetchone()
             if row is None:
                 return
             identities.erase(transaction, user_id, str(row[0]))
+            # Its comments' events go with the comments (a foreign key); the mail others were
+            # still to get about them names the event only by key, so it goes here.
+            transaction.execute(
+                "DELETE FROM outbox WHERE sent IS NULL AND key IN (SELECT 'event:' || e.id FROM events e"
+                " JOIN comments c ON c.id = e.comment_id WHERE c.user_id = ?)",
+                (user_id,),
+            )
             held = held_name(transaction, user_id)
             transaction.execute("DELETE FROM users WHERE id = ?", (user_id,))
             if held is not None:

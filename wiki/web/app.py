@@ -44,6 +44,7 @@ from wiki.web import (
     i18n,
     openapi,
     pages,
+    people,
     proposals,
     readers,
 )
@@ -187,6 +188,8 @@ ROUTES = [
     Route("/comments/{comment}/hide", discussion.hide_comment, methods=["POST"]),
     Route("/signup", account.signup_form, methods=["GET"]),
     Route("/signup", account.signup, methods=["POST"]),
+    Route("/account/contributions", people.my_contributions),
+    Route("/people/{username}", people.person),
     Route("/account", account.account_page, methods=["GET"]),
     Route("/account", account.account_action, methods=["POST"]),
     Route("/admin/accounts", account.admin_accounts, methods=["GET"]),
