@@ -44,6 +44,7 @@ from wiki.web import (
     i18n,
     openapi,
     pages,
+    password_reset,
     proposals,
     readers,
 )
@@ -189,6 +190,11 @@ ROUTES = [
     Route("/signup", account.signup, methods=["POST"]),
     Route("/account", account.account_page, methods=["GET"]),
     Route("/account", account.account_action, methods=["POST"]),
+    Route("/account/confirm/{token}", account.confirm_email, methods=["GET"]),
+    Route("/password-reset", password_reset.reset_form, methods=["GET"]),
+    Route("/password-reset", password_reset.reset_request, methods=["POST"]),
+    Route("/password-reset/{token}", password_reset.reset_link, methods=["GET"]),
+    Route("/password-reset/{token}", password_reset.reset_submit, methods=["POST"]),
     Route("/admin/accounts", account.admin_accounts, methods=["GET"]),
     Route("/admin/accounts/{username}", account.admin_action, methods=["POST"]),
     Route("/admin/accounts/{username}/tokens", account.admin_tokens, methods=["GET"]),
@@ -237,6 +243,7 @@ ROUTES = [
     Route("/api/proposals/{id}/decline", api_proposals.decline, methods=["POST"]),
     Route("/api/proposals/{id}/withdraw", api_proposals.withdraw, methods=["POST"]),
     Route("/api/hooks/git", hooks.git_hook, methods=["POST"]),
+    Route("/api/password-reset", password_reset.api_reset, methods=["POST"]),
     Route("/api/openapi.json", openapi.openapi_json, methods=["GET"]),
     Mount("/static", STATIC, name="static"),
 ]
