@@ -2,7 +2,9 @@
 prove is theirs.
 
 Only when mail is on: an account made through sign-up then starts unconfirmed and is sent a
-link (valid 48 hours, once); the account page offers to send it again, a few times an hour.
+link (valid 48 hours, once); the account page offers to send it again.  At most a few links
+an hour go to one account and to one address, sign-up's included (signing up many times with
+someone's address sends them a few mails, not many).
 Without mail nothing changes for sign-up.  Accounts made on the command line or by a
 maintainer count as confirmed (``AccountService.add_user``'s default).
 """
@@ -78,7 +80,7 @@ class AddressConfirmation:
             language=joining.language,
             email_confirmed=not mail_on,
         )
-        if mail_on:
+        if mail_on and self._within_limits(user):  # many sign-ups with one address: not many mails
             self._send(user.id, base)
         return user
 
@@ -93,9 +95,14 @@ class AddressConfirmation:
         state = self.state(user)
         if not state.mail_on or state.confirmed:
             return
-        if not (self.links.account_within(CONFIRM, user.id) and self.links.address_within(CONFIRM, user.email)):
+        if not self._within_limits(user):
             raise TooManyAttempts(N_("We sent you several mails already. Wait an hour and try again."))
         self._send(user.id, base)
+
+    def _within_limits(self, user: User) -> bool:
+        """Count one link for the account and its address; False when either had enough."""
+        within_account = self.links.account_within(CONFIRM, user.id)
+        return self.links.address_within(CONFIRM, user.email) and within_account
 
     def _send(self, user_id: int, base: str) -> None:
         account = self.db.mail_account(user_id)
