@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from wiki.catalogs import LANGUAGES
 from wiki.emails import check_email
 from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts, Unauthorized
 from wiki.models import Author, Role, User
@@ -97,6 +98,12 @@ class AccountService:
         with self._hashing:
             return self.hasher.hash(password)
 
+    def new_password_hash(self, password: str) -> str:
+        """The hash of a new password; ``BadInput`` when it breaks the rules for passwords."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
+        return self._hash(password)
+
     def _verify(self, password_hash: str, password: str) -> bool:
         with self._hashing:
             try:
@@ -115,16 +122,28 @@ class AccountService:
         display_name: str = "",
         *,
         pending: bool = False,
+        email_confirmed: bool = True,
+        language: str = "",
     ) -> User:
         """Create an account; ``BadInput`` for an invalid field, ``NameTaken`` for a username
-        or display name someone has (display names compared without case, accents or extra spaces)."""
+        or display name someone has (display names compared without case, accents or extra spaces).
+        An address counts as confirmed unless ``email_confirmed`` says otherwise (sign-up with
+        mail on); ``language`` is the person's language, when known."""
         check_new_username(username)
         display_name = checked_display_name(display_name.strip() or username)
         if email:
             check_email(email)
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
-        user_id = self.db.add_user(username, display_name, email, role.value, self._hash(password), pending=pending)
+        password_hash = self.new_password_hash(password)
+        user_id = self.db.add_user(
+            username,
+            display_name,
+            email,
+            role.value,
+            password_hash,
+            pending=pending,
+            email_confirmed=email_confirmed,
+            language=language if language in LANGUAGES else "",
+        )
         row = self.db.user_by_id(user_id)
         assert row is not None
         return _to_user(row)
@@ -173,14 +192,33 @@ class AccountService:
             self.db.set_password_hash(row.id, self._hash(password))
         return _to_user(row)
 
-    def sign_up(self, username: str, display_name: str, email: str, password: str, mode: str) -> User:
+    def sign_up(
+        self,
+        username: str,
+        display_name: str,
+        email: str,
+        password: str,
+        mode: str,
+        *,
+        language: str = "",
+        email_confirmed: bool = True,
+    ) -> User:
         """Create a contributor account for a visitor; waiting for a maintainer when ``mode`` is
         ``approval``; ``Forbidden`` when sign-up is ``closed``."""
         if mode == "closed":
             raise Forbidden(N_("Signing up is closed. Ask a maintainer for an account."))
         if not email:
             raise BadInput(N_("An e-mail address is needed."))
-        return self.add_user(username, password, Role.CONTRIBUTOR, email, display_name, pending=mode == "approval")
+        return self.add_user(
+            username,
+            password,
+            Role.CONTRIBUTOR,
+            email,
+            display_name,
+            pending=mode == "approval",
+            email_confirmed=email_confirmed,
+            language=language,
+        )
 
     def users(self) -> list[tuple[User, bool]]:
         """Every account with whether it waits for approval, waiting ones first."""
@@ -217,9 +255,14 @@ class AccountService:
         of theirs ends (someone who learnt the old one is signed out), ``session_id`` goes on."""
         if self.authenticate(user.username, current) is None:
             raise BadInput(N_("The current password is not right."))
-        if len(new) < MIN_PASSWORD_LENGTH:
-            raise BadInput(N_("A password has at least {count} characters.", count=MIN_PASSWORD_LENGTH))
-        self.db.change_password_hash(user.id, self._hash(new), _digest(session_id) if session_id else "")
+        password_hash = self.new_password_hash(new)
+        self.db.change_password_hash(user.id, password_hash, _digest(session_id) if session_id else "")
+
+    def set_language(self, user: User, language: str) -> None:
+        """Remember the language a person chose on their account, so mail to them is in it too;
+        a language the site does not have is ignored."""
+        if language in LANGUAGES:
+            self.db.update_user(user.id, language=language)
 
     def change_display_name(self, user: User, display_name: str) -> User:
         """A person changes the name shown with their edits from now on; ``NameTaken`` when

@@ -18,13 +18,16 @@ from wiki.services.conflicts import ConflictService
 from wiki.services.discussion import DiscussionService
 from wiki.services.drafts import DraftService
 from wiki.services.editing import Editing
+from wiki.services.email_confirmation import AddressConfirmation
 from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
+from wiki.services.mail_links import MailLinks
 from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
+from wiki.services.password_reset import PasswordReset
 from wiki.services.people import PeopleService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
@@ -75,6 +78,8 @@ class Site:
     notifier: Notifier
     proposing: Proposing
     people: PeopleService
+    resets: PasswordReset
+    confirmations: AddressConfirmation
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -174,6 +179,7 @@ def open_site(settings: Settings) -> Site:
     renderer = Renderer()
     previews = PreviewService(renderer)
     accounts = AccountService(database)
+    links = MailLinks(database, lambda: bool(settings.smtp_url), settings.language)
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
     proposals.index_all_for_search()
@@ -210,4 +216,6 @@ def open_site(settings: Settings) -> Site:
         notifier=notifier,
         proposing=Proposing(pages, proposals, previews, drafts),
         people=PeopleService(pages, history, proposals, database),
+        resets=PasswordReset(database, accounts, links),
+        confirmations=AddressConfirmation(database, accounts, links),
     )

@@ -1,7 +1,8 @@
 """Everything that is not content: accounts (``users``), tokens, sessions and sign-in
 throttling (``credentials``), comments, supports, drafts and counters (``discussion``),
 watches, events and notifications (``notifications``), the mail waiting to go out
-(``outbox``) and one person's contributions read back (``contributions``).
+(``outbox``), the single-use links mail carries (``mail_tokens``) and one person's
+contributions read back (``contributions``).
 
 This lives outside the content repository (it is personal data and must be erasable) in
 the database ``WIKI_DATABASE_URL`` names: SQLite, the embedded default, or PostgreSQL,
@@ -20,6 +21,7 @@ from wiki.errors import N_, BadInput
 from wiki.store.contributions import ContributionTables
 from wiki.store.credentials import CredentialTables
 from wiki.store.discussion import DiscussionTables
+from wiki.store.mail_tokens import MailTokenTables
 from wiki.store.notifications import NotificationTables
 from wiki.store.outbox import OutboxTables
 from wiki.store.sql_sqlite import SqliteBackend
@@ -51,7 +53,15 @@ def open_database(url: str) -> Database:
     )
 
 
-class Database(UserTables, CredentialTables, DiscussionTables, NotificationTables, OutboxTables, ContributionTables):
+class Database(
+    UserTables,
+    CredentialTables,
+    DiscussionTables,
+    NotificationTables,
+    OutboxTables,
+    MailTokenTables,
+    ContributionTables,
+):
     """The store the services use: every table module on one backend, and what concerns
     the database as a whole (copies, health, secrets)."""
 

@@ -73,10 +73,14 @@ class UserTables(Tables):
         password_hash: str,
         *,
         pending: bool = False,
+        email_confirmed: bool = True,
+        language: str = "",
     ) -> int:
         """Insert an account (mailed a daily digest until its owner says otherwise; accounts
-        from before mail existed keep ``never``); ``NameTaken`` when the username exists or was erased (both
-        folded) or someone has the display name (folded: the unique indexes decide, so two at
+        from before mail existed keep ``never``), its address unconfirmed when
+        ``email_confirmed`` is False, ``language`` its chosen language (empty: none yet);
+        ``NameTaken`` when the username exists or was erased (both folded) or someone has the
+        display name (folded: the unique indexes decide, so two at
         once cannot both).  Its id is new: never an erased account's (its commits' address)."""
         try:
             with self.backend.transaction() as transaction:
@@ -85,7 +89,8 @@ class UserTables(Tables):
                 user_id = identities.next_account_id(transaction)
                 transaction.execute(
                     "INSERT INTO users (id, username, username_fold, display_name, display_fold, email, role,"
-                    " password_hash, pending, created, mail_frequency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'daily')",
+                    " password_hash, pending, created, mail_frequency, email_confirmed, language)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'daily', ?, ?)",
                     (
                         user_id,
                         username,
@@ -97,6 +102,8 @@ class UserTables(Tables):
                         password_hash,
                         int(pending),
                         time.time(),
+                        int(email_confirmed),
+                        language,
                     ),
                 )
         except self.backend.integrity_error:

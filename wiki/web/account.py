@@ -15,13 +15,17 @@ from wiki.errors import N_, BadInput, Unauthorized
 from wiki.models import Role, User
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import TOKEN_LIFETIMES
+from wiki.services.email_confirmation import AddressState, SignUp
 from wiki.services.permissions import Action, require
 from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import field, read_form
+from wiki.web.i18n import current_language
 from wiki.web.notices import NoticeRedirect
-from wiki.web.session import SESSION_COOKIE, current_user, require_csrf, sign_in, sign_out, site_of
+from wiki.web.session import SESSION_COOKIE, current_user, public_base, require_csrf, sign_in, sign_out, site_of
 from wiki.web.targets import local_target
 from wiki.web.templating import render
+
+_CONFIRM_STATUS = {"confirmed": 200, "used": 410, "expired": 410, "unknown": 404}
 
 
 def _me(request: Request) -> User:
@@ -40,22 +44,24 @@ async def signup_form(request: Request) -> Response:
 
 @keeps_form
 async def signup(request: Request) -> Response:
-    """Create a contributor account; sign in at once and go back where the person was, or
-    wait for a maintainer's approval."""
+    """Create a contributor account in the language in use (with mail on, a link to confirm the
+    address goes out); sign in at once and go back where the person was, or wait for a
+    maintainer's approval."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     site = site_of(request)
     target = local_target(field(form, "next"))
     values = {key: field(form, key) for key in ("username", "display_name", "email")}
     keep_form(request, "signup.html", {"mode": site.settings.signup, "values": values, "next": target})
-    user = await run_in_threadpool(
-        site.accounts.sign_up,
+    joining = SignUp(
         values["username"],
         values["display_name"],
         values["email"],
         field(form, "password"),
         site.settings.signup,
+        current_language(),
     )
+    user = await run_in_threadpool(site.confirmations.sign_up, joining, public_base(request))
     if site.settings.signup == "approval":
         return NoticeRedirect("/", "signup-pending")
     response = NoticeRedirect(target, "signed-up")
@@ -73,10 +79,11 @@ def _lifetime(value: str) -> int | None:
     raise BadInput(N_("A token is valid for 30, 90 or 365 days, or until you revoke it."))
 
 
-def _account_context(tokens: Sequence[object], new_token: str | None) -> dict[str, object]:
+def _account_context(tokens: Sequence[object], new_token: str | None, address: AddressState) -> dict[str, object]:
     return {
         "tokens": tokens,
         "new_token": new_token,
+        "address": address,
         "lifetimes": [days for days in TOKEN_LIFETIMES if days],
         "now": time.time(),
     }
@@ -85,8 +92,11 @@ def _account_context(tokens: Sequence[object], new_token: str | None) -> dict[st
 async def account_page(request: Request) -> Response:
     """One's own account: name, password, tokens, deletion."""
     user = _me(request)
-    tokens = await run_in_threadpool(site_of(request).accounts.tokens, user.username)
-    return render(request, "account.html", _account_context(tokens, None))
+    site = site_of(request)
+    tokens, address = await run_in_threadpool(
+        lambda: (site.accounts.tokens(user.username), site.confirmations.state(user))
+    )
+    return render(request, "account.html", _account_context(tokens, None, address))
 
 
 @keeps_form
@@ -95,9 +105,15 @@ async def account_action(request: Request) -> Response:
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     user = _me(request)
-    accounts = site_of(request).accounts
+    site = site_of(request)
+    accounts = site.accounts
     action = field(form, "action")
-    keep_form(request, "account.html", {}, lambda: _account_context(accounts.tokens(user.username), None))
+    keep_form(
+        request,
+        "account.html",
+        {},
+        lambda: _account_context(accounts.tokens(user.username), None, site.confirmations.state(user)),
+    )
     if action == "name":
         await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
         return NoticeRedirect("/account", "account-saved")
@@ -108,10 +124,17 @@ async def account_action(request: Request) -> Response:
     if action == "token":
         days = _lifetime(field(form, "days"))
         label = field(form, "label")
-        token, tokens = await run_in_threadpool(
-            lambda: (accounts.create_token(user.username, label, days), accounts.tokens(user.username))
+        token, tokens, address = await run_in_threadpool(
+            lambda: (
+                accounts.create_token(user.username, label, days),
+                accounts.tokens(user.username),
+                site.confirmations.state(user),
+            )
         )
-        return render(request, "account.html", _account_context(tokens, token))
+        return render(request, "account.html", _account_context(tokens, token, address))
+    if action == "confirm-email":
+        await run_in_threadpool(site.confirmations.send_again, user, public_base(request))
+        return NoticeRedirect("/account", "confirmation-sent")
     if action == "revoke" and is_whole_number(field(form, "token_id")):
         await run_in_threadpool(accounts.revoke_token, user.username, int(field(form, "token_id")))
         return NoticeRedirect("/account", "account-saved")
@@ -121,6 +144,14 @@ async def account_action(request: Request) -> Response:
         await sign_out(request, response)
         return response
     raise BadInput(N_("Unknown action."))
+
+
+async def confirm_email(request: Request) -> Response:
+    """The link from the confirmation mail: the address counts as confirmed (or why not)."""
+    state = await run_in_threadpool(site_of(request).confirmations.confirm, request.path_params["token"])
+    response = render(request, "email_confirmed.html", {"state": state}, status=_CONFIRM_STATUS[state])
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def admin_accounts(request: Request) -> Response:

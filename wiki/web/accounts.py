@@ -13,7 +13,7 @@ from wiki.web.forms import read_form
 from wiki.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
-from wiki.web.session import require_csrf, sign_in, sign_out, site_of
+from wiki.web.session import current_user, require_csrf, sign_in, sign_out, site_of
 from wiki.web.targets import local_target
 from wiki.web.templating import render
 
@@ -60,12 +60,16 @@ async def signout(request: Request) -> Response:
 
 
 async def choose_language(request: Request) -> Response:
-    """Remember the interface language and go back where the person was."""
+    """Remember the interface language (on the account too, for mail, when someone is signed
+    in) and go back where the person was."""
     language = request.path_params["language"]
     target = local_target(request.query_params.get("next"))
     response = RedirectResponse(target if language in LANGUAGES else "/", status_code=303)
     if language in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+        user = current_user(request)
+        if user is not None:
+            await run_in_threadpool(site_of(request).accounts.set_language, user, language)
     return response
 
 

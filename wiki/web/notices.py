@@ -53,6 +53,15 @@ NOTICES = {
     "signup-pending": N_("Thank you. A maintainer will look at your request; you can sign in once it is approved."),
     "account-saved": N_("Saved."),
     "account-deleted": N_("Your account was deleted. Your comments and supports are erased."),
+    "password-reset": N_(
+        "Your new password is set and you are signed in. Your other sessions were signed out."
+        " Your API tokens still work: revoke them below if needed."
+    ),
+    "password-reset-sign-in": N_(
+        "Your new password is set. All sessions of your account were signed out."
+        " Your API tokens still work. You can sign in once your account is active."
+    ),
+    "confirmation-sent": N_("We sent you a new link. Open it to confirm your e-mail address."),
 }
 
 

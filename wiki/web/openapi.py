@@ -73,6 +73,8 @@ OPERATIONS = (
     Operation("POST", "/api/proposals/{id}/decline", "Decline a proposal (maintainers).", body=_REASON, token=True),
     Operation("POST", "/api/proposals/{id}/withdraw", "Withdraw one's own proposal.", body=_REASON, token=True),
     Operation("POST", "/api/hooks/git", "The shared remote's forge asks for a fetch (hook secret)."),
+    Operation("POST", "/api/password-reset", "Mail a password reset link (202, whether an account matches or not).",
+              body={"username_or_email": _TEXT}, required=("username_or_email",)),
     Operation("GET", "/api/openapi.json", "This document."),
 )  # fmt: skip
 
