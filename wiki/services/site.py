@@ -161,7 +161,7 @@ def open_site(settings: Settings) -> Site:
     index = PageIndex(index_file, repo, changes)
     search_index = SearchIndex(index_file)
     database = open_database(settings.database_url)
-    notifier = Notifier(database, repo, mail_on=lambda: bool(settings.smtp_url))
+    notifier = Notifier(database, repo, mail_on=lambda: settings.mail_on)
     with repo.writer():
         index.catch_up()
         notifier.catch_up()
