@@ -22,6 +22,7 @@ from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
+from wiki.services.mail import MailService
 from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
@@ -71,6 +72,7 @@ class Site:
     views: PageViews
     edits: Editing
     notifier: Notifier
+    mail: MailService
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -203,4 +205,5 @@ def open_site(settings: Settings) -> Site:
         views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
         edits=Editing(pages, conflicts, drafts),
         notifier=notifier,
+        mail=MailService(database, settings),
     )
