@@ -77,8 +77,9 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 
 def test_anna_hears_of_berts_edit_with_the_diff_and_unsubscribes_with_one_click(
-    site: Site, client: TestClient, auth: Auth, anna: User, mailer: Mailer, smtp_server: SmtpServer
+    site: Site, client: TestClient, auth: Auth, anna: User, smtp_server: SmtpServer
 ) -> None:
+    mailer = open_mailer(site)
     auth.sign_in(Role.EDITOR, "bert")
     edit_on_the_web(client, "Een zin van Bert.")
     send(site, mailer)
