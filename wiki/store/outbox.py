@@ -185,8 +185,9 @@ class OutboxTables(Tables):
 
     def digests_due(self, frequency: str, boundary: float, period: float) -> list[DigestDue]:
         """Everyone on ``frequency`` whose last digest (or account) is older than ``boundary``,
-        the latest digest time, and who can receive mail; their notifications after the last
-        digest, or at most one ``period`` back."""
+        the latest digest time, and who can receive mail.  A digest tells every notification not
+        mailed yet; the first one of an account (``digest_sent`` empty: new, or just switched to
+        a digest) reaches back one ``period`` at most, so choosing a digest does not mail the past."""
         rows = self._rows(
             "SELECT id, digest_sent, created FROM users WHERE mail_frequency = ? AND email <> ''"
             " AND email_confirmed = 1 AND disabled = 0 AND pending = 0"
@@ -194,9 +195,7 @@ class OutboxTables(Tables):
             (frequency, boundary),
         )
         return [
-            DigestDue(
-                int(row[0]), frequency, float(row[1]) if row[1] is not None else max(float(row[2]), boundary - period)
-            )
+            DigestDue(int(row[0]), frequency, 0.0 if row[1] is not None else max(float(row[2]), boundary - period))
             for row in rows
         ]
 
