@@ -111,10 +111,13 @@ class OutboxTables(Tables):
         skip_locked = " FOR UPDATE SKIP LOCKED" if self.backend.name == "postgresql" else ""
         free = "sent IS NULL AND due <= ? AND (claimed_until IS NULL OR claimed_until < ?)"
         with self.backend.transaction() as transaction:
+            # Materialized: PostgreSQL runs the pick once (a subquery in the WHERE may be run
+            # again per row and claim more than ``limit``).
             transaction.execute(
-                f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN"  # noqa: S608
-                f" (SELECT id FROM outbox WHERE {free} ORDER BY due, id LIMIT ?{skip_locked}) AND {free}",
-                (claimer, now + lease, now, now, limit, now, now),
+                f"WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE {free}"  # noqa: S608
+                f" ORDER BY due, id LIMIT ?{skip_locked})"
+                f" UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM picked) AND {free}",
+                (now, now, limit, claimer, now + lease, now, now),
             )
             rows = transaction.execute(
                 "SELECT o.id, o.key, o.user_id, o.kind, o.payload, o.message_id, o.attempts, u.email,"
