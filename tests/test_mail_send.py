@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD, Auth, csrf_from
 from tests.smtpserver import SmtpServer
+from wiki.cli import main
 from wiki.config import Settings
 from wiki.models import Role, User
 from wiki.services.accounts import commit_author
@@ -210,3 +212,23 @@ def test_the_queue_for_maintainers(
 def test_only_maintainers_see_the_queue(client: TestClient, auth: Auth) -> None:
     auth.sign_in(Role.EDITOR, "bert")
     assert client.get("/admin/mail").status_code == 403
+
+
+def test_a_decision_shows_its_reason(site: Site, anna: User, mailer: Mailer, smtp_server: SmtpServer) -> None:
+    bert = site.accounts.add_user("bert", PASSWORD, Role.EDITOR, "bert@example.nl", "Bert")
+    dora = site.accounts.add_user("dora", PASSWORD, Role.MAINTAINER, "dora@example.nl", "Dora")
+    proposal = site.proposals.create(bert, "Voorbeeld", "Omdat.", [(PAGE, "Nieuwe tekst.\n")])
+    site.database.watch(anna.id, "proposal", str(proposal.id))
+    site.notifier.settle()
+    site.database._write("DELETE FROM outbox")  # the mails of the proposal itself are not what this is about
+    site.proposals.accept(proposal.id, dora, "Past goed bij de andere principes.", proposal.head_revision)
+    send(site, mailer)
+    subjects = {str(mail["Subject"]): mail for mail in smtp_server.wait_for(1)}
+    mail = subjects["Dora nam het voorstel 'Voorbeeld' aan"]
+    assert "Reden: Past goed bij de andere principes." in parts(mail)[0]
+    assert f"{PUBLIC}/proposals/{proposal.id}" in parts(mail)[0]
+
+
+def test_send_due_says_when_mail_is_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mail", "send-due", "--repo", str(tmp_path / "wiki.git"), "--database", str(tmp_path / "db")]) == 1
+    assert "mail is off: set WIKI_SMTP_URL and WIKI_PUBLIC_URL" in capsys.readouterr().err
