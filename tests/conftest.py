@@ -18,8 +18,9 @@ from wiki.services.site import Site, open_site
 from wiki.store import loopguard
 from wiki.web.app import create_app
 
-# The per-backend store fixtures (``store_url``, ``opened``) the database tests share.
-pytest_plugins = ["tests.backends"]
+# The per-backend store fixtures (``store_url``, ``opened``) the database tests share, and the
+# SMTP server (``smtp_server``) of the mail tests.
+pytest_plugins = ["tests.backends", "tests.smtpserver"]
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

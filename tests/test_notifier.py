@@ -159,7 +159,9 @@ def test_a_commit_pushed_while_the_wiki_was_down_is_told_at_start_up(
 def test_mail_is_queued_only_for_those_who_want_it_now_when_mail_is_on(
     people: dict[str, User], settings: Settings, reopen: list[Site]
 ) -> None:
-    mailing = open_site(dataclasses.replace(settings, smtp_url="smtp://127.0.0.1:1"))
+    mailing = open_site(
+        dataclasses.replace(settings, smtp_url="smtp://127.0.0.1:1", public_url="https://wiki.example.nl")
+    )
     reopen.append(mailing)
     for name, frequency in (("anna", "immediately"), ("cor", "daily")):
         mailing.database.watch(people[name].id, "page", PAGE)

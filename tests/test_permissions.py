@@ -105,6 +105,9 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/admin/accounts", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts"),
     ("/admin/accounts/{username}", "POST"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur"),
     ("/admin/accounts/{username}/tokens", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur/tokens"),
+    ("/admin/mail", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/mail"),
+    ("/unsubscribe/{token}", "GET"): (None, "/unsubscribe/{unsubscribe}"),
+    ("/unsubscribe/{token}", "POST"): (None, "/unsubscribe/{unsubscribe}"),
     ("/privacy", "GET"): (None, "/privacy"),
     ("/accessibility", "GET"): (None, "/accessibility"),
     ("/preview", "POST"): (SIGNED_IN, "/preview"),
@@ -170,7 +173,15 @@ def prepare(site: Site) -> dict[str, str]:
     proposer = site.accounts.add_user("auteur", PASSWORD, Role.CONTRIBUTOR)
     proposal = site.proposals.create(proposer, "Voorstel", "", [("werk-is-persoonlijk", "# Anders\n")])
     comment = site.discussion.add(f"proposal:{proposal.id}", proposer, "Eerste reactie")
-    return {"seed": seed, "rev": rev, "pid": str(proposal.id), "comment": str(comment), "head": proposal.head_revision}
+    unsubscribe = site.mail.unsubscribe_token(proposer.id)
+    return {
+        "seed": seed,
+        "rev": rev,
+        "pid": str(proposal.id),
+        "comment": str(comment),
+        "head": proposal.head_revision,
+        "unsubscribe": unsubscribe,
+    }
 
 
 def routes() -> list[tuple[str, str]]:
@@ -354,7 +365,10 @@ def test_posts_without_a_form_token_change_nothing(client: TestClient, auth: Aut
     assert client.get("/edit/" + PAGE).status_code == 200  # still signed in
 
 
-FORM_POSTS = sorted(key for key in EXPECTED if key[1] == "POST" and not key[0].startswith(("/api/", "/wiki.git")))
+# The one-click unsubscribe is authorised by the signed token in its address alone (RFC 8058).
+FORM_POSTS = sorted(
+    key for key in EXPECTED if key[1] == "POST" and not key[0].startswith(("/api/", "/wiki.git", "/unsubscribe/"))
+)
 
 
 @pytest.mark.parametrize("token_kind", ["none", "someone else's"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ from wiki.models import Role
 from wiki.services import backup
 from wiki.services.accounts import TOKEN_LIFETIMES, AccountService
 from wiki.services.gittexts import GitTexts
-from wiki.services.site import open_repository
+from wiki.services.mailer import open_mailer
+from wiki.services.site import open_repository, open_site
 from wiki.store.database import open_database
 from wiki.web.app import create_app
 
@@ -168,6 +170,35 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail_send_due(args: argparse.Namespace) -> int:
+    """Send what the outbox holds now (digests included) once everything heard is recorded."""
+    settings = _settings(args)
+    if not settings.mail_on:
+        raise SettingError("mail is off: set WIKI_SMTP_URL and WIKI_PUBLIC_URL")
+    now = time.time() if args.at is None else _moment(args.at)
+    site = open_site(settings)
+    try:
+        site.notifier.settle()
+        report = open_mailer(site).send_due(now)
+    finally:
+        site.close()
+    print(
+        f"Sent {report.sent}, failed {report.failed}, dropped {report.dropped}, postponed {report.postponed};"
+        f" {report.digests} digest(s) queued."
+    )
+    for error in report.errors:
+        print(f"wiki: {error}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def _moment(text: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SettingError(f"--at must be a date and time such as 2026-12-07T07:00+01:00, not {text!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
 def _day(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).date().isoformat()
 
@@ -209,6 +240,7 @@ def parser() -> argparse.ArgumentParser:
     _backup_commands(commands)
     _user_commands(commands)
     _token_commands(commands)
+    _mail_commands(commands)
     return main
 
 
@@ -280,6 +312,15 @@ def _token_commands(commands: Any) -> None:
     _common(listing)
     listing.add_argument("name", help="username")
     listing.set_defaults(run=cmd_token_list)
+
+
+def _mail_commands(commands: Any) -> None:
+    mail = _sub(commands, "mail", "the outbox of notification mail")
+    mail_actions = mail.add_subparsers(dest="mail_command", required=True, metavar="ACTION")
+    due = _sub(mail_actions, "send-due", "send what is due now, digests included, and exit")
+    _common(due)
+    due.add_argument("--at", help="act as if it were this time (ISO 8601, such as 2026-12-07T07:00+01:00)")
+    due.set_defaults(run=cmd_mail_send_due)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wiki.catalogs import DEFAULT_LANGUAGE, LANGUAGES
 from wiki.resources import folder
+from wiki.store.smtp import parse_smtp_url
 
 DEFAULT_REPO = Path("data/wiki.git")
 DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
@@ -136,6 +137,21 @@ class Settings:
                 f"WIKI_TIMEZONE must name a time zone, such as {DEFAULT_TIMEZONE}, not {self.timezone!r}"
             ) from None
         check_public_url(self.public_url)
+        if self.smtp_url:
+            parse_smtp_url(self.smtp_url)
+        if self.mail_from and ("@" not in self.mail_from or any(c.isspace() or c in "<>," for c in self.mail_from)):
+            raise ValueError(f"WIKI_MAIL_FROM must be an address such as wiki@example.nl, not {self.mail_from!r}")
+
+    @property
+    def mail_on(self) -> bool:
+        """Whether the wiki sends mail: an SMTP relay, and a public address for the links in
+        every mail (without one a mail would link to nowhere, so none is queued)."""
+        return bool(self.smtp_url and self.public_url)
+
+    @property
+    def sender(self) -> str:
+        """The From address: ``WIKI_MAIL_FROM``, else ``wiki@`` the public address's host."""
+        return self.mail_from or f"wiki@{urlsplit(self.public_url).hostname or 'localhost'}"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

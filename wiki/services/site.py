@@ -23,6 +23,7 @@ from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
+from wiki.services.mail import MailService
 from wiki.services.mail_links import MailLinks
 from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
@@ -80,6 +81,7 @@ class Site:
     people: PeopleService
     resets: PasswordReset
     confirmations: AddressConfirmation
+    mail: MailService
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -170,7 +172,7 @@ def open_site(settings: Settings) -> Site:
     index = PageIndex(index_file, repo, changes)
     search_index = SearchIndex(index_file)
     database = open_database(settings.database_url)
-    notifier = Notifier(database, repo, mail_on=lambda: bool(settings.smtp_url))
+    notifier = Notifier(database, repo, mail_on=lambda: settings.mail_on)
     with repo.writer():
         index.catch_up()
         notifier.catch_up()
@@ -179,7 +181,7 @@ def open_site(settings: Settings) -> Site:
     renderer = Renderer()
     previews = PreviewService(renderer)
     accounts = AccountService(database)
-    links = MailLinks(database, lambda: bool(settings.smtp_url), settings.language)
+    links = MailLinks(database, lambda: settings.mail_on, settings.language)
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
     proposals.index_all_for_search()
@@ -218,4 +220,5 @@ def open_site(settings: Settings) -> Site:
         people=PeopleService(pages, history, proposals, database),
         resets=PasswordReset(database, accounts, links),
         confirmations=AddressConfirmation(database, accounts, links),
+        mail=MailService(database, settings),
     )

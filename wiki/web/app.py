@@ -26,6 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from wiki.config import Settings
 from wiki.errors import N_, StoreUnavailable, WikiError
 from wiki.services.history import iso_utc
+from wiki.services.mailer import Mailer, open_mailer
 from wiki.services.site import Site, open_site
 from wiki.store import loopguard
 from wiki.web import (
@@ -42,6 +43,7 @@ from wiki.web import (
     history,
     hooks,
     i18n,
+    mail,
     openapi,
     pages,
     password_reset,
@@ -201,6 +203,9 @@ ROUTES = [
     Route("/admin/accounts", account.admin_accounts, methods=["GET"]),
     Route("/admin/accounts/{username}", account.admin_action, methods=["POST"]),
     Route("/admin/accounts/{username}/tokens", account.admin_tokens, methods=["GET"]),
+    Route("/admin/mail", mail.admin_mail, methods=["GET"]),
+    Route("/unsubscribe/{token}", mail.unsubscribe_form, methods=["GET"]),
+    Route("/unsubscribe/{token}", mail.unsubscribe, methods=["POST"]),
     Route("/privacy", account.privacy),
     Route("/accessibility", account.accessibility),
     Route("/atom/proposals", feeds.proposals_feed),
@@ -263,6 +268,21 @@ async def _follow_remote(site: Site) -> None:
             log.warning("could not follow the shared remote: %s", error.message)
 
 
+#: Seconds between two looks at the outbox (a mail told at once goes out this much later at most).
+MAIL_INTERVAL = 5.0
+
+
+async def _send_mail(mailer: Mailer) -> None:
+    """Send what the outbox holds, digests included, every ``MAIL_INTERVAL`` seconds in the
+    thread pool; a failure is logged and the next round tries again (rows keep their state)."""
+    while True:
+        await asyncio.sleep(MAIL_INTERVAL)
+        try:
+            await run_in_threadpool(mailer.send_due, time.time())
+        except Exception:
+            log.exception("the mail sender failed; it tries again in %s s", MAIL_INTERVAL)
+
+
 async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     """Keep every page ready for anonymous readers soon after start-up (in the background:
     the server answers meanwhile), so even the first reader of a page gets it at once."""
@@ -301,6 +321,10 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
         tasks = [state["warming"]]
         if opened.replication.enabled:
             tasks.append(asyncio.create_task(_follow_remote(opened)))
+        if config.mail_on:
+            tasks.append(asyncio.create_task(_send_mail(open_mailer(opened))))
+        elif config.smtp_url:
+            log.warning("WIKI_SMTP_URL is set but WIKI_PUBLIC_URL is not: no mail is sent (see /admin/mail)")
         try:
             yield state
         finally:
