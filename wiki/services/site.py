@@ -32,6 +32,7 @@ from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
+from wiki.services.watching import NotificationService
 from wiki.store.changes import ChangeStream
 from wiki.store.committer import Committer
 from wiki.store.database import Database, open_database
@@ -71,6 +72,7 @@ class Site:
     views: PageViews
     edits: Editing
     notifier: Notifier
+    watching: NotificationService
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -203,4 +205,7 @@ def open_site(settings: Settings) -> Site:
         views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
         edits=Editing(pages, conflicts, drafts),
         notifier=notifier,
+        watching=NotificationService(
+            database, accounts, pages, proposals, repo, mail_on=lambda: bool(settings.smtp_url)
+        ),
     )

@@ -1,5 +1,5 @@
-"""Joining and one's own account: sign up, profile, password, tokens, deletion; and for
-maintainers the accounts list (roles, approval, disabling, password resets)."""
+"""Joining and one's own account: sign up, profile, password, tokens, e-mail settings,
+deletion; and for maintainers the accounts list (roles, approval, disabling, password resets)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from wiki.models import Role, User
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import TOKEN_LIFETIMES
 from wiki.services.permissions import Action, require
+from wiki.services.watching import MailSettings
+from wiki.store.notifications import FREQUENCIES
 from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import field, read_form
 from wiki.web.notices import NoticeRedirect
@@ -73,20 +75,25 @@ def _lifetime(value: str) -> int | None:
     raise BadInput(N_("A token is valid for 30, 90 or 365 days, or until you revoke it."))
 
 
-def _account_context(tokens: Sequence[object], new_token: str | None) -> dict[str, object]:
+def _account_context(tokens: Sequence[object], new_token: str | None, mail: MailSettings) -> dict[str, object]:
     return {
         "tokens": tokens,
         "new_token": new_token,
+        "mail": mail,
+        "frequencies": FREQUENCIES,
         "lifetimes": [days for days in TOKEN_LIFETIMES if days],
         "now": time.time(),
     }
 
 
 async def account_page(request: Request) -> Response:
-    """One's own account: name, password, tokens, deletion."""
+    """One's own account: name, password, tokens, e-mail settings, deletion."""
     user = _me(request)
-    tokens = await run_in_threadpool(site_of(request).accounts.tokens, user.username)
-    return render(request, "account.html", _account_context(tokens, None))
+    site = site_of(request)
+    tokens, mail = await run_in_threadpool(
+        lambda: (site.accounts.tokens(user.username), site.watching.mail_settings(user))
+    )
+    return render(request, "account.html", _account_context(tokens, None, mail))
 
 
 @keeps_form
@@ -95,9 +102,15 @@ async def account_action(request: Request) -> Response:
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
     user = _me(request)
-    accounts = site_of(request).accounts
+    site = site_of(request)
+    accounts = site.accounts
     action = field(form, "action")
-    keep_form(request, "account.html", {}, lambda: _account_context(accounts.tokens(user.username), None))
+    keep_form(
+        request,
+        "account.html",
+        {},
+        lambda: _account_context(accounts.tokens(user.username), None, site.watching.mail_settings(user)),
+    )
     if action == "name":
         await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
         return NoticeRedirect("/account", "account-saved")
@@ -108,10 +121,18 @@ async def account_action(request: Request) -> Response:
     if action == "token":
         days = _lifetime(field(form, "days"))
         label = field(form, "label")
-        token, tokens = await run_in_threadpool(
-            lambda: (accounts.create_token(user.username, label, days), accounts.tokens(user.username))
+        token, tokens, mail = await run_in_threadpool(
+            lambda: (
+                accounts.create_token(user.username, label, days),
+                accounts.tokens(user.username),
+                site.watching.mail_settings(user),
+            )
         )
-        return render(request, "account.html", _account_context(tokens, token))
+        return render(request, "account.html", _account_context(tokens, token, mail))
+    if action == "mail":
+        frequency, auto_watch = field(form, "frequency"), field(form, "auto_watch") == "yes"
+        await run_in_threadpool(site.watching.set_mail, user, frequency, auto_watch)
+        return NoticeRedirect("/account", "account-saved")
     if action == "revoke" and is_whole_number(field(form, "token_id")):
         await run_in_threadpool(accounts.revoke_token, user.username, int(field(form, "token_id")))
         return NoticeRedirect("/account", "account-saved")

@@ -53,6 +53,9 @@ NOTICES = {
     "signup-pending": N_("Thank you. A maintainer will look at your request; you can sign in once it is approved."),
     "account-saved": N_("Saved."),
     "account-deleted": N_("Your account was deleted. Your comments and supports are erased."),
+    "watching": N_("You now watch this. You get a notification when it changes."),
+    "unwatched": N_("You no longer watch this."),
+    "marked-read": N_("Marked as read."),
 }
 
 
