@@ -15,6 +15,8 @@ from tests.conftest import PASSWORD, csrf_from
 from wiki.models import Role, User
 from wiki.services.discussion import page_target
 from wiki.services.site import Site
+from wiki.services.watching import notification_url
+from wiki.store.notifications import NotificationRow
 from wiki.web.app import create_app
 
 PAGE = "neem-initiatief"
@@ -310,3 +312,36 @@ def test_api_mail_frequency(site: Site, people: dict[str, User], client: TestCli
     refused = client.put("/api/account/mail", json={"frequency": "often"}, headers=headers)
     assert (refused.status_code, refused.json()["error"]) == (400, "bad_request")
     assert site.database.mail_settings(people["anna"].id) == ("never", True)
+
+
+def row(kind: str, subject: str, data: dict[str, object], comment_id: int | None = None) -> NotificationRow:
+    return NotificationRow(1, 1, kind, subject, "Bert", "bert", 0.0, data, comment_id, "watch", False, False)
+
+
+def test_each_kind_links_to_exactly_what_changed() -> None:
+    def parent_of(revision: str) -> str | None:
+        return "p" + revision
+
+    assert notification_url(row("edit", "page:a/b", {"revision": "r1"}), parent_of) == "/compare/a/b?from=pr1&to=r1"
+    assert notification_url(row("create", "page:a", {"revision": "r2"}), parent_of) == "/change/r2"
+    assert notification_url(row("edit", "page:a", {"revision": "r3"}), lambda _r: None) == "/change/r3"
+    assert notification_url(row("proposal_accepted", "proposal:4", {"revision": "r"}), parent_of) == "/proposals/4"
+    assert notification_url(row("proposal_revised", "proposal:4", {}), parent_of) == "/proposals/4"
+    assert notification_url(row("comment", "proposal:4", {}, 9), parent_of) == "/proposals/4#comment-9"
+    assert notification_url(row("comment", "page:a b", {}, 9), parent_of) == "/discuss/a%20b#comment-9"
+    assert notification_url(row("version_named", "version:v1/x", {}), parent_of) == "/versions/v1%2Fx"
+
+
+def test_turning_automatic_watching_off_in_the_settings_stops_it(
+    site: Site, people: dict[str, User], signed: dict[str, TestClient]
+) -> None:
+    bert = signed["bert"]
+    form = {"csrf_token": csrf_from(bert.get("/account").text), "action": "mail", "frequency": "daily"}
+    assert bert.post("/account", data=form).status_code == 303  # the box left unticked
+    web_edit(bert, "Van Bert.")
+    site.notifier.settle()
+    assert site.database.watches(people["bert"].id) == []
+    bert.post("/account", data={**form, "auto_watch": "yes"})
+    web_edit(bert, "Weer van Bert.")
+    site.notifier.settle()
+    assert site.database.watches(people["bert"].id) == [("page", PAGE)]

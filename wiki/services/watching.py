@@ -287,8 +287,9 @@ class NotificationService:
     # -- titles ---------------------------------------------------------------------------------
 
     def _titles(self, subjects: Iterable[str]) -> dict[str, str]:
-        """The title of each page and proposal subject (pages from the index; a proposal
-        that is gone keeps its number only)."""
+        """The title of each page and proposal subject (pages from the index, proposals from
+        their records, without the mergeability a proposal page works out; a proposal that
+        is gone keeps its number only)."""
         wanted = set(subjects)
         titles: dict[str, str] = {}
         if any(subject.startswith("page:") for subject in wanted):
@@ -297,7 +298,8 @@ class NotificationService:
         for subject in wanted:
             if subject.startswith("proposal:") and is_whole_number(target_of(subject)):
                 try:
-                    titles[subject] = self.proposals.get(int(target_of(subject))).record.title
+                    record_commit = self.proposals.records.refs(int(target_of(subject)))[1]
                 except NotFound:
                     continue
+                titles[subject] = self.proposals.records.at(record_commit).title
         return titles
