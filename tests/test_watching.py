@@ -5,7 +5,7 @@ compare view and marks it as read; nobody sees another's notifications."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,7 +16,8 @@ from wiki.models import Role, User
 from wiki.services.discussion import page_target
 from wiki.services.site import Site
 from wiki.services.watching import notification_url
-from wiki.store.notifications import NotificationRow
+from wiki.store.database import Database
+from wiki.store.notifications import NewEvent, NotificationRow
 from wiki.web.app import create_app
 
 PAGE = "neem-initiatief"
@@ -345,3 +346,15 @@ def test_turning_automatic_watching_off_in_the_settings_stops_it(
     web_edit(bert, "Weer van Bert.")
     site.notifier.settle()
     assert site.database.watches(people["bert"].id) == [("page", PAGE)]
+
+
+def test_the_header_state_comes_in_one_query_on_both_backends(opened: Callable[[], Database]) -> None:
+    database = opened()
+    anna = database.add_user("anna", "Anna", "anna@example.nl", "editor", "x")
+    assert database.header_state(anna) == (0, frozenset())
+    database.watch(anna, "all", "")
+    database.watch(anna, "page", PAGE)
+    event = NewEvent("k1", "edit", f"page:{PAGE}", None, "Bert", 1.0, {"revision": "r"})
+    database.record(event, {anna: "watch"}, ())
+    assert database.header_state(anna) == (1, frozenset({("all", ""), ("page", PAGE)}))
+    assert database.mail_settings(anna) == ("daily", True)
