@@ -171,7 +171,7 @@ async def api_mark_read(request: Request) -> Response:
     else:
         raw = data.get("ids")
         if not isinstance(raw, list) or not all(_is_id(i) for i in raw):
-            raise BadInput(N_('Send {"ids": [...]} with whole numbers, or {"all": true}.'))
+            raise BadInput(N_("Send 'ids' with a list of whole numbers, or 'all' with true."))
         ids = raw
     site = site_of(request)
 
