@@ -263,12 +263,14 @@ def test_api_watch_put_get_delete(site: Site, people: dict[str, User], client: T
     headers = bearer(site, people["anna"])
     answer = client.put("/api/watch", json={"kind": "page", "target": PAGE}, headers=headers)
     assert (answer.status_code, answer.json()) == (200, {"watching": True})
+    assert site.watching.is_watching(people["anna"], "page", PAGE)
     assert client.put("/api/watch", json={"kind": "all", "target": ""}, headers=headers).json() == {"watching": True}
     assert client.get("/api/watch", headers=headers).json() == {
         "watching": [{"kind": "all", "target": ""}, {"kind": "page", "target": PAGE}]
     }
     answer = client.request("DELETE", "/api/watch", json={"kind": "page", "target": PAGE}, headers=headers)
     assert (answer.status_code, answer.json()) == (200, {"watching": False})
+    assert not site.watching.is_watching(people["anna"], "page", PAGE)
     assert client.get("/api/watch", headers=headers).json() == {"watching": [{"kind": "all", "target": ""}]}
 
 
