@@ -197,3 +197,16 @@ def test_erasing_an_account_erases_its_watches_and_notifications(site: Site, peo
     assert [(n.kind, n.actor) for n in remaining] == [("edit", "")]  # the edit stays, nameless
     site.database.delete_user(people["anna"].id)
     assert site.database._rows("SELECT 1 FROM watches UNION ALL SELECT 1 FROM notifications") == []
+
+
+def test_who_starts_getting_mail_is_not_mailed_the_past(site: Site, people: dict[str, User]) -> None:
+    anna = people["anna"]
+    site.database.update_user(anna.id, mail_frequency="never")
+    site.database.watch(anna.id, "page", PAGE)
+    edit(site, people["bert"])
+    assert [n.mailed for n in told(site, anna)] == [False]
+    site.database.update_user(anna.id, mail_frequency="daily")
+    assert [n.mailed for n in told(site, anna)] == [True]  # told in the wiki, not mailed after all
+    edit(site, people["bert"], extra="Later.")
+    site.database.update_user(anna.id, mail_frequency="weekly")  # a digest to another: nothing is dropped
+    assert [n.mailed for n in told(site, anna)] == [False, True]

@@ -72,9 +72,13 @@ def _value(schema: dict[str, Any], theme: str) -> st.SearchStrategy[Any]:
         near = st.sampled_from(schema["enum"])
     elif kind == "boolean":
         near = st.booleans()
-    elif kind == "array":
+    elif kind == "array" and "properties" in schema["items"]:
         item = schema["items"]["properties"]
         near = st.lists(st.fixed_dictionaries({key: _value(sub, theme) for key, sub in item.items()}), max_size=2)
+    elif kind == "array":
+        near = st.lists(_value(schema["items"], theme), max_size=3)
+    elif kind == "integer":
+        near = st.integers()
     else:
         near = TEXT
     return st.one_of(st.just(theme), near, JSON_VALUE)

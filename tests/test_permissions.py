@@ -110,6 +110,16 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/unsubscribe/{token}", "POST"): (None, "/unsubscribe/{unsubscribe}"),
     ("/privacy", "GET"): (None, "/privacy"),
     ("/accessibility", "GET"): (None, "/accessibility"),
+    ("/account/watching", "GET"): (SIGNED_IN, "/account/watching"),
+    ("/watch", "POST"): (SIGNED_IN, "/watch"),
+    ("/notifications", "GET"): (SIGNED_IN, "/notifications"),
+    ("/notifications/read", "POST"): (SIGNED_IN, "/notifications/read"),
+    ("/api/watch", "GET"): (SIGNED_IN, "/api/watch"),
+    ("/api/watch", "PUT"): (SIGNED_IN, "/api/watch"),
+    ("/api/watch", "DELETE"): (SIGNED_IN, "/api/watch"),
+    ("/api/notifications", "GET"): (SIGNED_IN, "/api/notifications"),
+    ("/api/notifications/read", "POST"): (SIGNED_IN, "/api/notifications/read"),
+    ("/api/account/mail", "PUT"): (SIGNED_IN, "/api/account/mail"),
     ("/preview", "POST"): (SIGNED_IN, "/preview"),
     ("/drafts/{name:path}", "POST"): (SIGNED_IN, f"/drafts/{PAGE}"),
     ("/atom/proposals", "GET"): (Action.READ, "/atom/proposals"),
@@ -325,6 +335,9 @@ def test_writing_route_answers_as_the_table_says(
             "changes": [{"path": PAGE, "body": page.text + "\nextra\n"}],
             "head_revision": prepared["head"],
             "username_or_email": "nieuwkomer",
+            "kind": "all",
+            "all": True,
+            "frequency": "never",
         }
         response = client.request(method, url, headers=visitor.headers, json=body)
     else:
@@ -350,6 +363,8 @@ def test_writing_route_answers_as_the_table_says(
             "password": PASSWORD,
             "action": "disable" if "/admin/" in url else "name",
         }
+        if url == "/watch":  # the whole wiki: the watch button's one target-less kind
+            data.update(kind="all", target="")
         response = client.post(url, data=data)
     check(key, role, response, before=before, after=state(site))
 

@@ -32,6 +32,7 @@ from wiki.config import Settings
 from wiki.errors import N_, NotFound
 from wiki.resources import folder
 from wiki.services.diff import Block, Piece
+from wiki.services.event_words import sentence
 from wiki.services.history import HistoryService
 from wiki.services.mail import MailService
 from wiki.services.proposals import ProposalService
@@ -45,24 +46,6 @@ _KEPT_SAME = 60
 _KEPT_CHANGED = 400
 _PAGE_KINDS = {"edit", "create", "rename", "delete", "restore", "undo", "undelete"}
 
-#: The subject line of each kind of event ("Bert wijzigde 'Neem initiatief'").
-HEADLINES = {
-    "edit": N_("{actor} changed '{title}'"),
-    "create": N_("{actor} created '{title}'"),
-    "rename": N_("{actor} renamed '{title}'"),
-    "delete": N_("{actor} deleted '{title}'"),
-    "restore": N_("{actor} restored '{title}'"),
-    "undo": N_("{actor} undid a change to '{title}'"),
-    "undelete": N_("{actor} brought back '{title}'"),
-    "comment": N_("{actor} commented on '{title}'"),
-    "proposal_created": N_("{actor} proposed '{title}'"),
-    "proposal_revised": N_("{actor} revised the proposal '{title}'"),
-    "proposal_updated": N_("{actor} updated the proposal '{title}'"),
-    "proposal_accepted": N_("{actor} accepted the proposal '{title}'"),
-    "proposal_declined": N_("{actor} declined the proposal '{title}'"),
-    "proposal_withdrawn": N_("{actor} withdrew the proposal '{title}'"),
-    "version_named": N_("{actor} named the version '{title}'"),
-}
 SOMEONE = N_("Someone")
 DIGEST_SUBJECTS = {
     "daily": N_("Your daily summary of the principles wiki"),
@@ -237,7 +220,7 @@ class Composer:
         else:
             message = str(data.get("message") or "")
         actor = event.actor or gettext(SOMEONE)
-        headline = gettext(HEADLINES.get(event.kind, HEADLINES["edit"])).format(actor=actor, title=title)
+        headline = gettext(sentence(event.kind)).format(actor=actor, title=title)
         return Told(headline, url, self._date(event.date, language), diffs, comment, reason, message)
 
     def _groups(self, rows: list[NotificationRow], language: str) -> list[Group]:

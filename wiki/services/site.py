@@ -38,6 +38,7 @@ from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
+from wiki.services.watching import NotificationService
 from wiki.store.changes import ChangeStream
 from wiki.store.committer import Committer
 from wiki.store.database import Database, open_database
@@ -82,6 +83,7 @@ class Site:
     resets: PasswordReset
     confirmations: AddressConfirmation
     mail: MailService
+    watching: NotificationService
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -221,4 +223,5 @@ def open_site(settings: Settings) -> Site:
         resets=PasswordReset(database, accounts, links),
         confirmations=AddressConfirmation(database, accounts, links),
         mail=MailService(database, settings),
+        watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
     )

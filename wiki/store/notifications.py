@@ -165,6 +165,22 @@ class NotificationTables(Tables):
         )
         return {int(row[0]): Watcher(int(row[0]), str(row[1]), str(row[2]), bool(row[3])) for row in rows}
 
+    def header_state(self, user_id: int) -> tuple[int, frozenset[tuple[str, str]]]:
+        """How many notifications one person has not read and what they watch, in one round
+        trip: every page a signed-in person sees shows both (the bell, the watch button)."""
+        rows = self._rows(
+            "SELECT '', '', count(*) FROM notifications WHERE user_id = ? AND seen = 0"
+            " UNION ALL SELECT kind, target, 0 FROM watches WHERE user_id = ?",
+            (user_id, user_id),
+        )
+        unread = sum(int(row[2]) for row in rows if not row[0])
+        return unread, frozenset((str(row[0]), str(row[1])) for row in rows if row[0])
+
+    def mail_settings(self, user_id: int) -> tuple[str, bool]:
+        """One person's mail frequency and whether they watch what they take part in."""
+        row = self._row("SELECT mail_frequency, auto_watch FROM users WHERE id = ?", (user_id,))
+        return ("never", False) if row is None else (str(row[0]), bool(row[1]))
+
     def auto_watches(self, user_id: int) -> bool:
         """Whether this person watches what they edit, propose, comment on or support."""
         row = self._row("SELECT auto_watch FROM users WHERE id = ?", (user_id,))

@@ -166,7 +166,9 @@ class UserTables(Tables):
     def update_user(self, user_id: int, **fields: object) -> None:
         """Change some of ``display_name``, ``disabled``, ``pending`` and the mail settings
         (``mail_frequency``, ``language``, ``email_confirmed``, ``auto_watch``); their sessions
-        end when the account is disabled; ``NameTaken`` when someone else has the display name."""
+        end when the account is disabled; ``NameTaken`` when someone else has the display name.
+        Someone who starts getting mail (from ``never``) is mailed from now on: what they were
+        told before stays in the wiki and is not mailed after all."""
         allowed = {"display_name", "disabled", "pending", "mail_frequency", "language", "email_confirmed", "auto_watch"}
         assert set(fields) <= allowed
         display_name = fields.pop("display_name", None)
@@ -174,6 +176,12 @@ class UserTables(Tables):
             with self.backend.transaction() as transaction:
                 if display_name is not None:
                     rename(transaction, user_id, str(display_name))
+                if fields.get("mail_frequency", "never") != "never":
+                    transaction.execute(
+                        "UPDATE notifications SET mailed = 1 WHERE user_id = ? AND mailed = 0"
+                        " AND (SELECT mail_frequency FROM users WHERE id = ?) = 'never'",
+                        (user_id, user_id),
+                    )
                 self._update_flags(transaction, user_id, fields)
         except self.backend.integrity_error:
             raise display_name_taken(str(display_name)) from None

@@ -1,5 +1,5 @@
-"""Joining and one's own account: sign up, profile, password, tokens, deletion; and for
-maintainers the accounts list (roles, approval, disabling, password resets)."""
+"""Joining and one's own account: sign up, profile, password, tokens, e-mail settings,
+deletion; and for maintainers the accounts list (roles, approval, disabling, password resets)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from wiki.numbers import is_whole_number
 from wiki.services.accounts import TOKEN_LIFETIMES
 from wiki.services.email_confirmation import AddressState, SignUp
 from wiki.services.permissions import Action, require
+from wiki.services.watching import MailSettings
+from wiki.store.notifications import FREQUENCIES
 from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import field, read_form
 from wiki.web.i18n import current_language
@@ -79,24 +81,28 @@ def _lifetime(value: str) -> int | None:
     raise BadInput(N_("A token is valid for 30, 90 or 365 days, or until you revoke it."))
 
 
-def _account_context(tokens: Sequence[object], new_token: str | None, address: AddressState) -> dict[str, object]:
+def _account_context(
+    tokens: Sequence[object], new_token: str | None, address: AddressState, mail: MailSettings
+) -> dict[str, object]:
     return {
         "tokens": tokens,
         "new_token": new_token,
         "address": address,
+        "mail": mail,
+        "frequencies": FREQUENCIES,
         "lifetimes": [days for days in TOKEN_LIFETIMES if days],
         "now": time.time(),
     }
 
 
 async def account_page(request: Request) -> Response:
-    """One's own account: name, password, tokens, deletion."""
+    """One's own account: name, password, tokens, e-mail settings, deletion."""
     user = _me(request)
     site = site_of(request)
-    tokens, address = await run_in_threadpool(
-        lambda: (site.accounts.tokens(user.username), site.confirmations.state(user))
+    tokens, address, mail = await run_in_threadpool(
+        lambda: (site.accounts.tokens(user.username), site.confirmations.state(user), site.watching.mail_settings(user))
     )
-    return render(request, "account.html", _account_context(tokens, None, address))
+    return render(request, "account.html", _account_context(tokens, None, address, mail))
 
 
 @keeps_form
@@ -112,7 +118,9 @@ async def account_action(request: Request) -> Response:
         request,
         "account.html",
         {},
-        lambda: _account_context(accounts.tokens(user.username), None, site.confirmations.state(user)),
+        lambda: _account_context(
+            accounts.tokens(user.username), None, site.confirmations.state(user), site.watching.mail_settings(user)
+        ),
     )
     if action == "name":
         await run_in_threadpool(accounts.change_display_name, user, field(form, "display_name"))
@@ -124,17 +132,22 @@ async def account_action(request: Request) -> Response:
     if action == "token":
         days = _lifetime(field(form, "days"))
         label = field(form, "label")
-        token, tokens, address = await run_in_threadpool(
+        token, tokens, address, mail = await run_in_threadpool(
             lambda: (
                 accounts.create_token(user.username, label, days),
                 accounts.tokens(user.username),
                 site.confirmations.state(user),
+                site.watching.mail_settings(user),
             )
         )
-        return render(request, "account.html", _account_context(tokens, token, address))
+        return render(request, "account.html", _account_context(tokens, token, address, mail))
     if action == "confirm-email":
         await run_in_threadpool(site.confirmations.send_again, user, public_base(request))
         return NoticeRedirect("/account", "confirmation-sent")
+    if action == "mail":
+        frequency, auto_watch = field(form, "frequency"), field(form, "auto_watch") == "yes"
+        await run_in_threadpool(site.watching.set_mail, user, frequency, auto_watch)
+        return NoticeRedirect("/account", "account-saved")
     if action == "revoke" and is_whole_number(field(form, "token_id")):
         await run_in_threadpool(accounts.revoke_token, user.username, int(field(form, "token_id")))
         return NoticeRedirect("/account", "account-saved")

@@ -62,6 +62,9 @@ NOTICES = {
         " Your API tokens still work. You can sign in once your account is active."
     ),
     "confirmation-sent": N_("We sent you a new link. Open it to confirm your e-mail address."),
+    "watching": N_("You now watch this. You get a notification when it changes."),
+    "unwatched": N_("You no longer watch this."),
+    "marked-read": N_("Marked as read."),
 }
 
 

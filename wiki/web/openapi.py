@@ -13,6 +13,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from wiki.store.notifications import FREQUENCIES, WATCH_KINDS
+
 _TEXT = {"type": "string"}
 _ERROR = {
     "description": "An error: a machine code and a message in the request's language.",
@@ -44,6 +46,10 @@ class Operation:
 
 _LIMIT = {"type": "string", "pattern": "^[0-9]{1,18}$", "description": "How many at most."}
 _REASON = {"reason": _TEXT}
+_WATCHED = {
+    "kind": {"type": "string", "enum": list(WATCH_KINDS)},
+    "target": {"type": "string", "description": "A page name or a proposal number; empty for the wide kinds."},
+}
 OPERATIONS = (
     Operation("GET", "/api/pages", "Every page, principles first."),
     Operation("GET", "/api/pages/{name}", "One page file and its last revision.", {"revision": _TEXT}),
@@ -72,6 +78,17 @@ OPERATIONS = (
     Operation("POST", "/api/proposals/{id}/accept", "Accept a proposal (maintainers).", body=_REASON, token=True),
     Operation("POST", "/api/proposals/{id}/decline", "Decline a proposal (maintainers).", body=_REASON, token=True),
     Operation("POST", "/api/proposals/{id}/withdraw", "Withdraw one's own proposal.", body=_REASON, token=True),
+    Operation("GET", "/api/watch", "What the token's owner watches.", token=True),
+    Operation("PUT", "/api/watch", "Watch a page, a proposal, all principles, all proposals or the whole wiki.",
+              body=_WATCHED, required=("kind",), token=True),
+    Operation("DELETE", "/api/watch", "Stop watching it.", body=_WATCHED, required=("kind",), token=True),
+    Operation("GET", "/api/notifications", "One's notifications, newest first, and how many are unread.",
+              {"unread": {"type": "string", "enum": ["1"], "description": "Only the unread ones."}}, token=True),
+    Operation("POST", "/api/notifications/read", "Mark notifications as read: these ids, or all.",
+              body={"ids": {"type": "array", "items": {"type": "integer"}}, "all": {"type": "boolean"}}, token=True),
+    Operation("PUT", "/api/account/mail", "How often the token's owner gets e-mail.",
+              body={"frequency": {"type": "string", "enum": list(FREQUENCIES)}, "auto_watch": {"type": "boolean"}},
+              required=("frequency",), token=True),
     Operation("POST", "/api/hooks/git", "The shared remote's forge asks for a fetch (hook secret)."),
     Operation("POST", "/api/password-reset", "Mail a password reset link (202, whether an account matches or not).",
               body={"username_or_email": _TEXT}, required=("username_or_email",)),

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from wiki.errors import N_, Forbidden, WikiError
 from wiki.models import User
 from wiki.services.site import Site
+from wiki.services.watching import Visitor
 
 SESSION_COOKIE = "wiki_session"
 VISITOR_COOKIE = "wiki_visitor"
@@ -39,6 +40,8 @@ def public_base(request: Request) -> str:
 class SignedIn:
     """Looks up the session of each request with a session cookie, in the thread pool (on
     PostgreSQL it is a network round trip), before the route runs; ``current_user`` reads it.
+    The same call brings the bell's unread count and what the person watches (``visitor``),
+    so no page needs a trip of its own for them.
 
     A lookup that fails (the database is away) fails the route that asks who is signed in,
     so that route answers with the error as it would have looked the person up itself.
@@ -53,7 +56,9 @@ class SignedIn:
             session_id = request.cookies.get(SESSION_COOKIE)
             if session_id and "site" in scope["state"]:
                 try:
-                    scope["state"]["user"] = await run_in_threadpool(site_of(request).accounts.session_user, session_id)
+                    visitor = await run_in_threadpool(site_of(request).watching.visitor, session_id)
+                    scope["state"]["user"] = visitor.user
+                    scope["state"]["visitor"] = visitor
                 except WikiError as error:
                     scope["state"]["user_error"] = error
         await self.app(scope, receive, send)
@@ -66,6 +71,12 @@ def current_user(request: Request) -> User | None:
         raise error
     user: User | None = getattr(request.state, "user", None)
     return user
+
+
+def visitor(request: Request) -> Visitor:
+    """The signed-in person with their unread count and watches (an anonymous visitor: none)."""
+    found: Visitor | None = getattr(request.state, "visitor", None)
+    return found if found is not None and found.user is not None else Visitor(None)
 
 
 def _anchor(request: Request) -> str:

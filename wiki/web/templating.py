@@ -22,7 +22,7 @@ from wiki.resources import folder
 from wiki.services.gittexts import proposal_number
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n, notices, targets
-from wiki.web.session import csrf_token, current_user, finish_response
+from wiki.web.session import csrf_token, current_user, finish_response, visitor
 from wiki.web.static import STATIC, STYLESHEETS
 
 STATUS_LABELS = {
@@ -72,6 +72,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     full = {
         "request": request,
         "user": current_user(request),
+        "visitor": visitor(request),
         "language": i18n.current_language(),
         "languages": i18n.LANGUAGES,
         "csrf_token": lambda: csrf_token(request),

@@ -1,0 +1,36 @@
+"""One event in words ("Bert changed 'Neem initiatief'"), the same in the bell's list and in mail.
+
+The sentences are marked for translation here and translated where they are shown: the web in
+the request's language, mail in the recipient's.  ``mention`` is the sentence for someone a
+comment mentioned, whatever else it is.
+"""
+
+from __future__ import annotations
+
+from wiki.errors import N_
+
+#: One notification in words, by its kind ("mention" when the person was mentioned).
+SENTENCES = {
+    "edit": N_("{actor} changed '{title}'"),
+    "create": N_("{actor} created '{title}'"),
+    "rename": N_("{actor} renamed '{title}'"),
+    "delete": N_("{actor} deleted '{title}'"),
+    "restore": N_("{actor} put back an earlier version of '{title}'"),
+    "undo": N_("{actor} took a change out of '{title}'"),
+    "undelete": N_("{actor} brought back '{title}'"),
+    "proposal_created": N_("{actor} proposed '{title}'"),
+    "proposal_revised": N_("{actor} revised the proposal '{title}'"),
+    "proposal_updated": N_("{actor} brought the proposal '{title}' up to date"),
+    "proposal_accepted": N_("{actor} accepted the proposal '{title}'"),
+    "proposal_declined": N_("{actor} declined the proposal '{title}'"),
+    "proposal_withdrawn": N_("{actor} withdrew the proposal '{title}'"),
+    "version_named": N_("{actor} named the version '{title}'"),
+    "comment": N_("{actor} commented on '{title}'"),
+    "mention": N_("{actor} mentioned you on '{title}'"),
+}
+SOMETHING = N_("{actor} changed something in '{title}'")
+
+
+def sentence(kind: str) -> str:
+    """The untranslated sentence for an event of ``kind``."""
+    return SENTENCES.get(kind, SOMETHING)
