@@ -41,7 +41,9 @@ def mailing_wiki(tmp_path: Path) -> Iterator[str]:
     site.database.add_mail_token(digest(RESET_TOKEN), RESET, anna.id, anna.email, soon)
     site.database.add_mail_token(digest(CONFIRM_TOKEN), CONFIRM, anna.id, anna.email, soon)
     site.close()
-    with running_server(settings, tmp_path / "server.log", env={"WIKI_SMTP_URL": "smtp://127.0.0.1:1"}) as base:
+    # Mail is on with an SMTP address and a public address (the links name it; this test reads its tokens).
+    mail = {"WIKI_SMTP_URL": "smtp://127.0.0.1:1", "WIKI_PUBLIC_URL": "https://wiki.example.nl"}
+    with running_server(settings, tmp_path / "server.log", env=mail) as base:
         yield base
 
 
