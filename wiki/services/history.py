@@ -137,7 +137,7 @@ class HistoryService:
         self.usernames = usernames
         self.index = pages.index
         self.repo = pages.repo
-        self._blame: OrderedDict[tuple[str, str], list[tuple[str, str, str, str, int]]] = OrderedDict()
+        self._blame: OrderedDict[tuple[str, str], list[BlameLine]] = OrderedDict()
         self._blame_lock = Lock()
 
     def _authors(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -281,43 +281,32 @@ class HistoryService:
     def blame(self, name: str) -> list[BlameBlock]:
         """Each paragraph of the page now, with the change that last touched it."""
         page, _blob = self.pages.get(name)
+        paragraphs = _blame_paragraphs(page, self.blame_lines(page))
+        # Names are settled after the cache: an erasure or a rename changes them, not the commit.
+        shown = self._authors((line.author, line.email) for _text, line in paragraphs)
+        return [
+            BlameBlock(text, line.revision, shown.get((line.author, line.email), FORMER_AUTHOR), moment(line.date))
+            for text, line in paragraphs
+        ]
+
+    def blame_lines(self, page: Page) -> list[BlameLine]:
+        """Every line of the page's file as of ``page.revision`` with the commit that last
+        changed it (through merges into the commits of the side merged: an accepted proposal's
+        lines are its own commits'), kept for the 256 pages blamed last: a commit never changes."""
         key = (page.revision, page.path)
         with self._blame_lock:
             cached = self._blame.get(key)
         if cached is None:
-            cached = self._blame_paragraphs(page)
+            cached = self.repo.blame(page.revision, page_file(page.path))
             with self._blame_lock:
                 self._blame[key] = cached
                 if len(self._blame) > 256:
                     self._blame.popitem(last=False)
-        # Names are settled after the cache: an erasure or a rename changes them, not the commit.
-        shown = self._authors((author, email) for _text, _revision, author, email, _date in cached)
-        return [
-            BlameBlock(text, revision, shown.get((author, email), FORMER_AUTHOR), moment(date))
-            for text, revision, author, email, date in cached
-        ]
+        return cached
 
-    def _blame_paragraphs(self, page: Page) -> list[tuple[str, str, str, str, int]]:
-        """(text, revision, author, address, date) of each paragraph, from ``git blame``."""
-        lines = self.repo.blame(page.revision, page_file(page.path))
-        skip = page.text.count("\n", 0, len(page.text) - len(page.body))  # front matter lines
-        blocks: list[tuple[str, str, str, str, int]] = []
-        paragraph: list[BlameLine] = []
-
-        def close() -> None:
-            if paragraph:
-                newest = max(paragraph, key=lambda line: line.date)
-                text = "\n".join(line.text for line in paragraph)
-                blocks.append((text, newest.revision, newest.author, newest.email, newest.date))
-                paragraph.clear()
-
-        for line in lines[skip:]:
-            if line.text.strip():
-                paragraph.append(line)
-            else:
-                close()
-        close()
-        return blocks
+    def shown_author(self, name: str, email: str) -> str:
+        """The name history shows for a commit's author (``FORMER_AUTHOR`` once erased)."""
+        return self._authors([(name, email)]).get((name, email), FORMER_AUTHOR)
 
     def deleted_pages(self) -> list[Revision]:
         """Pages that were deleted and not brought back, newest deletion first."""
@@ -349,6 +338,27 @@ def _window(rows: list[R], size: int, before: str | None, after: str | None) -> 
     return Window(
         rows, rows[-1].revision if more_older else None, rows[0].revision if rows and before is not None else None
     )
+
+
+def _blame_paragraphs(page: Page, lines: list[BlameLine]) -> list[tuple[str, BlameLine]]:
+    """(text, newest line) of each paragraph of the body: lines between blank ones."""
+    skip = page.text.count("\n", 0, len(page.text) - len(page.body))  # front matter lines
+    blocks: list[tuple[str, BlameLine]] = []
+    paragraph: list[BlameLine] = []
+
+    def close() -> None:
+        if paragraph:
+            newest = max(paragraph, key=lambda line: line.date)
+            blocks.append(("\n".join(line.text for line in paragraph), newest))
+            paragraph.clear()
+
+    for line in lines[skip:]:
+        if line.text.strip():
+            paragraph.append(line)
+        else:
+            close()
+    close()
+    return blocks
 
 
 def _body(text: str, name: str) -> str:

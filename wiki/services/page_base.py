@@ -17,7 +17,7 @@ from wiki.models import Author, Page, PageSummary, SaveResult
 from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import pagepaths
 from wiki.services.gittexts import GitTexts
-from wiki.services.render import Renderer, SectionLinks
+from wiki.services.render import ParagraphLinks, Renderer, SectionLinks
 from wiki.store.changes import Note
 from wiki.store.committer import Committer, Plan
 from wiki.store.linkindex import LinkIndex
@@ -132,12 +132,20 @@ class PageBase:
         parsed = pagefile.parse(text, name)
         return Page(name, parsed.title, parsed.number, text, parsed.body, page_revision), blob
 
-    def render(self, page: Page, blob: str | None, renderer: Renderer, section_label: str | None = None) -> str:
+    def render(
+        self,
+        page: Page,
+        blob: str | None,
+        renderer: Renderer,
+        section_label: str | None = None,
+        paragraph_links: ParagraphLinks | None = None,
+    ) -> str:
         """A page's HTML, wiki links resolved; cached by blob and by the set of page names.
-        With ``section_label`` (for someone who may edit it) each heading has an edit link."""
+        With ``section_label`` (for someone who may edit it) each heading has an edit link;
+        with ``paragraph_links`` each block a "why is this here?" link."""
         key = f"{blob}:{self.index.pageset}" if blob else None
         links = SectionLinks(page.path, section_label) if section_label is not None else None
-        return renderer.render(page.body, key, self.links.resolve, links)
+        return renderer.render(page.body, key, self.links.resolve, links, paragraph_links)
 
     def backlinks(self, page: Page) -> list[PageSummary]:
         """The pages that link to ``page``."""

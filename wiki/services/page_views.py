@@ -20,7 +20,7 @@ from wiki.services.pages import PageService
 from wiki.services.proposal_diffs import PathDiff, ProposalRevision
 from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
-from wiki.services.render import Renderer
+from wiki.services.render import ParagraphLinks, Renderer
 from wiki.services.search import SearchResult, SearchService
 
 
@@ -73,9 +73,17 @@ class PageViews:
     renderer: Renderer
     drafts: DraftService
 
-    def page(self, name: str, revision: str | None, section_label: str | None = None) -> PageView | MissingPage:
+    def page(
+        self,
+        name: str,
+        revision: str | None,
+        section_label: str | None = None,
+        why_words: tuple[str, str] | None = None,
+    ) -> PageView | MissingPage:
         """A page rendered from Markdown (with a ``section_label`` link after each heading for
-        someone who may edit it), or what to say when there is no such page."""
+        someone who may edit it, and with ``why_words``, the label and the words for screen
+        readers, a "why is this here?" link on each block), or what to say when there is no
+        such page.  The links are plain markup, cached with the HTML: nothing is blamed here."""
         try:
             if revision:
                 page = self.history.page_at(name, revision)
@@ -85,7 +93,10 @@ class PageViews:
                 info, blob = None, found
         except NotFound as missing:
             return self._missing(name, revision, missing.message)
-        html = self.pages.render(page, blob, self.renderer, section_label)
+        links = None
+        if why_words is not None:
+            links = ParagraphLinks(name if revision else page.path, revision, *why_words)
+        html = self.pages.render(page, blob, self.renderer, section_label, links)
         previous, following = self.pages.neighbours(page)
         return PageView(
             page,

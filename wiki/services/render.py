@@ -146,16 +146,98 @@ def _section_numbers(state: StateCore) -> None:
 def _render_heading_close(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    """``</hN>``, then the section's edit link with the heading's text for screen readers."""
+    """``</hN>``, then the section's edit link with the heading's text for screen readers, and
+    the heading's "why is this here?" link."""
     html = self.renderToken(tokens, idx, options, env)
     number = tokens[idx].meta.get("section")
     links = env.get("sections") if isinstance(env, dict) else None
+    why = _why_link(env, tokens[idx], "why-link why-block")
     if number is None or not isinstance(links, SectionLinks):
-        return html
+        return f"{html.rstrip()}{why}\n" if why else html
     heading = self.renderInline(tokens[idx - 1].children or [], options, env)
     hidden = f'<span class="visually-hidden">: {heading}</span>'
     href = f"/edit/{escape(quote(links.name))}?section={number}"
-    return f'{html.rstrip()}<a class="section-edit" href="{href}">{escape(links.label)}{hidden}</a>\n'
+    return f'{html.rstrip()}<a class="section-edit" href="{href}">{escape(links.label)}{hidden}</a>{why}\n'
+
+
+@dataclass(frozen=True)
+class ParagraphLinks:
+    """Ask for a "why is this here?" link on each block of page ``name`` (as it was at
+    ``revision``; None: now), reading ``label`` and, for screen readers, ``hidden`` with the
+    block's number in place of ``%(number)s``, both in the reader's language."""
+
+    name: str
+    revision: str | None
+    label: str
+    hidden: str
+
+
+def top_blocks(tokens: Sequence[Token]) -> list[Token]:
+    """The tokens that open the body's top-level blocks (paragraphs, headings, lists, quotes,
+    code, tables, rules), in order: the blocks "paragraph N" counts, from 1."""
+    return [token for token in tokens if token.level == 0 and token.nesting >= 0 and token.map is not None]
+
+
+def block_lines(markdown: str) -> list[tuple[int, int]]:
+    """The lines (0-based, end excluded) of the body each top-level block was rendered from."""
+    loopguard.check()
+    return [(token.map[0], token.map[1]) for token in top_blocks(_BLOCKS.parse(markdown)) if token.map]
+
+
+def _paragraph_numbers(state: StateCore) -> None:
+    """Number the top-level blocks for their "why is this here?" links: the number sits on the
+    token that ends the block (its close, or the block itself for code and rules)."""
+    if not isinstance(state.env.get("paragraphs"), ParagraphLinks):
+        return
+    number = 0
+    for token in state.tokens:
+        if token.level != 0:
+            continue
+        if token.nesting >= 0 and token.map is not None:
+            number += 1
+        if token.nesting <= 0:
+            token.meta["paragraph"] = number
+
+
+def _why_link(env: EnvType, token: Token, css: str) -> str:
+    """The link to "why is this here?" for the block ``token`` ends, or "" when none is asked."""
+    links = env.get("paragraphs") if isinstance(env, dict) else None
+    number = token.meta.get("paragraph") if token.meta else None
+    if not isinstance(links, ParagraphLinks) or number is None:
+        return ""
+    query = f"paragraph={number}" + (f"&amp;revision={escape(quote(links.revision))}" if links.revision else "")
+    href = f"/why/{escape(quote(links.name))}?{query}"
+    hidden = escape(" " + links.hidden % {"number": number})
+    return f'<a class="{css}" href="{href}">{escape(links.label)}<span class="visually-hidden">{hidden}</span></a>'
+
+
+def _render_paragraph_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """``</p>``, with the paragraph's "why is this here?" link at its end, inside it."""
+    html = self.renderToken(tokens, idx, options, env)
+    link = _why_link(env, tokens[idx], "why-link")
+    return f" {link}{html}" if link else html
+
+
+Rule = Callable[[Sequence[Token], int, OptionsDict, EnvType], str]
+
+
+def _after_block(default: Rule | None) -> Callable[[RendererHTML, Sequence[Token], int, OptionsDict, EnvType], str]:
+    """A render rule that renders a block's end as ``default`` does (or as a plain tag), then
+    adds its "why is this here?" link on a line of its own (lists, quotes, code, tables)."""
+
+    def rule(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        html = default(tokens, idx, options, env) if default else self.renderToken(tokens, idx, options, env)
+        link = _why_link(env, tokens[idx], "why-link why-block")
+        return f"{html.rstrip()}{link}\n" if link else html
+
+    return rule
+
+
+#: The ends of top-level blocks that get their link after them (paragraphs: inside; headings:
+#: after the section's edit link; rules: none, a line has nothing to ask about).
+_BLOCK_ENDS = ("bullet_list_close", "ordered_list_close", "blockquote_close", "table_close", "fence", "code_block")
 
 
 def _mentions(state: StateCore) -> None:
@@ -220,8 +302,18 @@ def make_renderer() -> MarkdownIt:
     md.core.ruler.push("mentions", _mentions)
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.add_render_rule("wikilink", _render_wikilink)
+    md.core.ruler.push("paragraph_numbers", _paragraph_numbers)
     md.add_render_rule("heading_close", _render_heading_close)
+    md.add_render_rule("paragraph_close", _render_paragraph_close)
+    assert isinstance(md.renderer, RendererHTML)  # commonmark's renderer: its rules are known
+    defaults = dict(md.renderer.rules)
+    for name in _BLOCK_ENDS:
+        md.add_render_rule(name, _after_block(defaults.get(name)))
     return md
+
+
+#: The parser ``block_lines`` reads blocks with: the same rules as every renderer.
+_BLOCKS = make_renderer()
 
 
 #: Characters of HTML the renderer's cache may hold (besides its count of entries).
@@ -272,12 +364,16 @@ class Renderer:
         key: str | None = None,
         resolve: Resolver | None = None,
         section_links: SectionLinks | None = None,
+        paragraph_links: ParagraphLinks | None = None,
     ) -> str:
         """HTML for ``markdown``; ``key`` lets the result be reused (a blob id, plus what
         ``resolve`` depends on when wiki links are resolved); ``section_links`` adds an edit
-        link after each heading."""
+        link after each heading, ``paragraph_links`` a "why is this here?" link to each block."""
         if key is not None and section_links is not None:
             key = f"{key}|sections|{section_links.name}|{section_links.label}"
+        if key is not None and paragraph_links is not None:
+            links = paragraph_links
+            key = f"{key}|paragraphs|{links.name}|{links.revision}|{links.label}|{links.hidden}"
         loopguard.check()
         if key is not None:
             with self._lock:
@@ -285,7 +381,8 @@ class Renderer:
                 if cached is not None:
                     self._cache.move_to_end(key)
                     return cached
-        html = str(self._md.render(markdown, {"resolve": resolve, "sections": section_links}))
+        env = {"resolve": resolve, "sections": section_links, "paragraphs": paragraph_links}
+        html = str(self._md.render(markdown, env))
         if key is not None and len(html) <= _CACHE_CHARS:
             with self._lock:
                 if key not in self._cache:

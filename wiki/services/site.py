@@ -39,6 +39,7 @@ from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
 from wiki.services.versions import VersionService
 from wiki.services.watching import NotificationService
+from wiki.services.why import WhyService
 from wiki.store.changes import ChangeStream
 from wiki.store.committer import Committer
 from wiki.store.database import Database, open_database
@@ -84,6 +85,7 @@ class Site:
     confirmations: AddressConfirmation
     mail: MailService
     watching: NotificationService
+    why: WhyService
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -224,4 +226,5 @@ def open_site(settings: Settings) -> Site:
         confirmations=AddressConfirmation(database, accounts, links),
         mail=MailService(database, settings),
         watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
+        why=WhyService(history, proposals.records, discussion, database),
     )

@@ -52,6 +52,7 @@ from wiki.web import (
     proposals,
     readers,
     watching,
+    why,
 )
 from wiki.web.replicas import FollowOwnWrites
 from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
@@ -159,6 +160,7 @@ ROUTES = [
     Route("/history/{name:path}", history.page_history),
     Route("/compare/{name:path}", history.compare),
     Route("/blame/{name:path}", history.blame),
+    Route("/why/{name:path}", why.why_page),
     Route("/changes", history.recent_changes),
     Route("/change/{revision}", history.change),
     Route("/deleted", history.deleted),
@@ -245,6 +247,7 @@ ROUTES = [
     Route("/api/pages/{name:path}", api.put_page, methods=["PUT"]),
     Route("/api/history/{name:path}", api.page_history),
     Route("/api/changes", api.changes),
+    Route("/api/why/{name:path}", why.why_api),
     Route("/api/search", find.search_api),
     Route("/api/proposals", api_proposals.listing, methods=["GET"]),
     Route("/api/proposals", api_proposals.create, methods=["POST"]),

@@ -45,6 +45,7 @@ class Operation:
 
 
 _LIMIT = {"type": "string", "pattern": "^[0-9]{1,18}$", "description": "How many at most."}
+_NUMBER = {"type": "string", "pattern": "^[0-9]{1,18}$", "description": "1-based; give paragraph or line."}
 _REASON = {"reason": _TEXT}
 _WATCHED = {
     "kind": {"type": "string", "enum": list(WATCH_KINDS)},
@@ -58,6 +59,10 @@ OPERATIONS = (
     Operation("GET", "/api/history/{name}", "A page's revisions, newest first.", {"limit": _LIMIT, "before": _TEXT}),
     Operation("GET", "/api/changes", "Recent changes, newest first.",
               {"limit": _LIMIT, "before": _TEXT, "author": _TEXT}),
+    Operation("GET", "/api/why/{name}",
+              "The change that last shaped a paragraph (1-based block of the body) or a line of the file, "
+              "and the accepted proposal it came from (or null).",
+              {"paragraph": _NUMBER, "line": _NUMBER, "revision": _TEXT}),
     Operation("GET", "/api/search", "Pages and proposals that match.",
               {"q": _TEXT, "limit": {"type": "string", "pattern": "^[0-9]{1,2}$", "description": "1 to 50."}}),
     Operation("GET", "/api/proposals", "Proposals, optionally by status.",

@@ -67,7 +67,8 @@ async def view(request: Request) -> Response:
     revision = request.query_params.get("revision")
     may = page_actions(current_user(request))
     section_label = _("Edit section") if not revision and may.can_edit else None
-    shown = await run_in_threadpool(site_of(request).views.page, name, revision, section_label)
+    why_words = (_("why is this here?"), _("(paragraph %(number)s)"))
+    shown = await run_in_threadpool(site_of(request).views.page, name, revision, section_label, why_words)
     if isinstance(shown, MissingPage):
         if shown.moved_to:
             return RedirectResponse("/p/" + quote(shown.moved_to), status_code=301)

@@ -22,7 +22,7 @@ from gitdb.exc import BadName, BadObject
 from wiki.errors import N_, NotFound
 from wiki.names import check_revision
 from wiki.store import loopguard
-from wiki.store.git.parsers import parse_parents
+from wiki.store.git.parsers import parse_message, parse_parents
 
 TREE_MODE = 0o040000
 BLOB_MODE = 0o100644
@@ -162,3 +162,7 @@ class ObjectStore:
     def parents(self, commit: str) -> list[str]:
         """The parents of a commit, first parent first."""
         return parse_parents(self._read_object(check_revision(commit), b"commit"))
+
+    def message(self, commit: str) -> str:
+        """The message of a commit, read from its object (no process)."""
+        return parse_message(self._read_object(check_revision(commit), b"commit"))

@@ -147,3 +147,9 @@ def parse_parents(commit: bytes) -> list[str]:
     """The parents named in a raw commit object, first parent first."""
     header = commit.decode("utf-8", "replace").split("\n\n", 1)[0]
     return [line[7:47] for line in header.splitlines() if line.startswith("parent ")]
+
+
+def parse_message(commit: bytes) -> str:
+    """The message of a raw commit object (what follows its header), without trailing space."""
+    _header, _, message = commit.partition(b"\n\n")
+    return decode(message).rstrip()

@@ -140,6 +140,12 @@ class GitReader(ObjectStore):
         result = subprocess.run(command, capture_output=True, check=False)
         return result.returncode == 0
 
+    def commits_between(self, left_out: str, wanted: str) -> list[str]:
+        """The commits reachable from ``wanted`` and not from ``left_out`` (``git rev-list
+        left_out..wanted``): for a merge, its second parent's own commits."""
+        out = self._run("rev-list", check_revision(wanted), "^" + check_revision(left_out), "--")
+        return out.decode("ascii").split()
+
     def blame(self, commit: str, path: str) -> list[BlameLine]:
         """Who last changed each line of ``path`` as of ``commit``, from ``git blame --porcelain``
         (in one of the few blame slots: ``Busy`` when none comes in time)."""
