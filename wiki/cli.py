@@ -178,6 +178,7 @@ def cmd_mail_send_due(args: argparse.Namespace) -> int:
     now = time.time() if args.at is None else _moment(args.at)
     site = open_site(settings)
     try:
+        site.process.tell_passed_deadlines(now)
         site.notifier.settle()
         report = open_mailer(site).send_due(now)
     finally:

@@ -32,6 +32,7 @@ from wiki.services.password_reset import PasswordReset
 from wiki.services.people import PeopleService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
+from wiki.services.proposal_process import ProposalProcess
 from wiki.services.proposals import ProposalService
 from wiki.services.proposing import Proposing
 from wiki.services.render import Renderer
@@ -64,6 +65,7 @@ class Site:
     history: HistoryService
     versions: VersionService
     proposals: ProposalService
+    process: ProposalProcess
     discussion: DiscussionService
     search: SearchService
     export: ExportService
@@ -204,6 +206,13 @@ def open_site(settings: Settings) -> Site:
         history=history,
         versions=versions,
         proposals=proposals,
+        process=ProposalProcess(
+            proposals,
+            discussion,
+            notifier,
+            threshold=settings.proposal_threshold,
+            response_days=settings.proposal_response_days,
+        ),
         search=search,
         export=export,
         poster=PosterService(export, history),
