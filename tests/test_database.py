@@ -239,7 +239,10 @@ def test_one_support_per_person_in_the_order_they_supported(db: Database, clock:
     clock.now += 1
     db.set_support(7, anna, True)
     db.set_support(7, bob, True)  # again: still one, and still first
-    assert [(row.username, row.name) for row in db.supporters(7)] == [("bob", "bob de Vries"), ("anna", "anna de Vries")]
+    assert [(row.username, row.name) for row in db.supporters(7)] == [
+        ("bob", "bob de Vries"),
+        ("anna", "anna de Vries"),
+    ]
     assert [(row.username, row.name) for row in db.supporters(8)] == []
     assert db.all_supports() == [(7, "bob de Vries", NOW), (7, "anna de Vries", NOW + 1)]
     db.set_support(7, bob, False)
