@@ -38,9 +38,7 @@ def revised_wiki(tmp_path: Path) -> Iterator[str]:
         yield base
 
 
-def test_a_supporter_of_an_earlier_version_sees_the_change_and_keeps_supporting(
-    page: Page, revised_wiki: str
-) -> None:
+def test_a_supporter_of_an_earlier_version_sees_the_change_and_keeps_supporting(page: Page, revised_wiki: str) -> None:
     page.goto(revised_wiki + "/lang/en?next=/")
     sign_in_as(page, revised_wiki, "bijdrager")
     page.goto(revised_wiki + "/proposals/1")
