@@ -171,7 +171,8 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 
 def cmd_mail_send_due(args: argparse.Namespace) -> int:
-    """Send what the outbox holds now (digests included) once everything heard is recorded."""
+    """Tell passed proposal deadlines, then send what the outbox holds now (digests included)
+    once everything heard is recorded."""
     settings = _settings(args)
     if not settings.mail_on:
         raise SettingError("mail is off: set WIKI_SMTP_URL and WIKI_PUBLIC_URL")
