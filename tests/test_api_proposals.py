@@ -13,7 +13,7 @@ from wiki.services.site import Site
 PAGE = "het-leven-is-altijd-en-overal"
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 KEYS = {"id", "title", "description", "status", "author", "base_revision", "head_revision", "mergeable",
-        "supporters", "supported_by", "decision", "comments"}  # fmt: skip
+        "supporters", "supports", "supported_by", "decision", "status_history", "deadline", "comments"}  # fmt: skip
 
 
 def test_the_whole_life_of_a_proposal_through_the_api(client: TestClient, auth: Auth, site: Site) -> None:
@@ -64,7 +64,9 @@ def test_the_whole_life_of_a_proposal_through_the_api(client: TestClient, auth: 
     for _ in range(2):
         supported = client.post(f"/api/proposals/{number}/support", headers=other)
         assert supported.json()["supporters"] == 1
-    assert supported.json()["supported_by"] == ["Contributor Ander"]  # not the author's name: names are unique
+    # not the author's name: names are unique; with the revision supported
+    head = supported.json()["head_revision"]
+    assert supported.json()["supported_by"] == [{"name": "Contributor Ander", "revision": head}]
     assert client.delete(f"/api/proposals/{number}/support", headers=other).json()["supporters"] == 0
     hidden = client.post(
         f"/api/proposals/{number}/comments/{comment.json()['id']}/hide", headers=maintainer, json={"reason": "Dubbel"}

@@ -116,7 +116,7 @@ def test_deleting_an_account_erases_all_that_is_personal(db: Database) -> None:
     assert db.tokens("anna") == []
     assert db.session("s1") is None
     assert [comment.body for comment in db.comments()] == ["Van Bob"]
-    assert db.supporters(1) == [("bob", "bob de Vries")]
+    assert [(row.username, row.name) for row in db.supporters(1)] == [("bob", "bob de Vries")]
     assert [name for _, name, _ in db.all_supports()] == ["bob de Vries"]
     assert db.draft(anna, "neem-initiatief") is None
     assert db.former_authors() == {f"u{anna}@users.wiki.invalid"}
@@ -239,12 +239,15 @@ def test_one_support_per_person_in_the_order_they_supported(db: Database, clock:
     clock.now += 1
     db.set_support(7, anna, True)
     db.set_support(7, bob, True)  # again: still one, and still first
-    assert db.supporters(7) == [("bob", "bob de Vries"), ("anna", "anna de Vries")]
-    assert db.supporters(8) == []
+    assert [(row.username, row.name) for row in db.supporters(7)] == [
+        ("bob", "bob de Vries"),
+        ("anna", "anna de Vries"),
+    ]
+    assert [(row.username, row.name) for row in db.supporters(8)] == []
     assert db.all_supports() == [(7, "bob de Vries", NOW), (7, "anna de Vries", NOW + 1)]
     db.set_support(7, bob, False)
     db.set_support(7, bob, False)  # withdrawing twice is harmless
-    assert db.supporters(7) == [("anna", "anna de Vries")]
+    assert [(row.username, row.name) for row in db.supporters(7)] == [("anna", "anna de Vries")]
 
 
 # -- counters ---------------------------------------------------------------------------------

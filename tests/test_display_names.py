@@ -115,7 +115,7 @@ def test_accounts_that_shared_a_name_keep_working_and_are_told_apart(opened: Cal
         "anna de vries (avries)",
         "Bob",
     ]
-    assert [name for _, name in db.supporters(1)] == ["Anna de Vries (anna)", "anna de vries (avries)", "Bob"]
+    assert [row.name for row in db.supporters(1)] == ["Anna de Vries (anna)", "anna de vries (avries)", "Bob"]
     with pytest.raises(NameTaken):
         add(db, "anna3", "Anna de Vries")
 

@@ -88,6 +88,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/proposals/{id}/accept", "POST"): (Action.DECIDE, "/proposals/{pid}/accept"),
     ("/proposals/{id}/decline", "POST"): (Action.DECIDE, "/proposals/{pid}/decline"),
     ("/proposals/{id}/withdraw", "POST"): (AUTHOR_ONLY, "/proposals/{pid}/withdraw"),
+    ("/proposals/{id}/status", "POST"): (Action.DECIDE, "/proposals/{pid}/status"),
     ("/propose/{name:path}", "GET"): (Action.PROPOSE, f"/propose/{PAGE}"),
     ("/propose/{name:path}", "POST"): (Action.PROPOSE, f"/propose/{PAGE}"),
     ("/discuss/{name:path}", "GET"): (Action.READ, f"/discuss/{PAGE}"),
@@ -108,6 +109,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/admin/accounts/{username}", "POST"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur"),
     ("/admin/accounts/{username}/tokens", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/accounts/auteur/tokens"),
     ("/admin/mail", "GET"): (Action.MANAGE_ACCOUNTS, "/admin/mail"),
+    ("/admin/proposals/overdue", "GET"): (Action.DECIDE, "/admin/proposals/overdue"),
     ("/unsubscribe/{token}", "GET"): (None, "/unsubscribe/{unsubscribe}"),
     ("/unsubscribe/{token}", "POST"): (None, "/unsubscribe/{unsubscribe}"),
     ("/privacy", "GET"): (None, "/privacy"),
@@ -139,6 +141,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/api/proposals/{id}/accept", "POST"): (Action.DECIDE, "/api/proposals/{pid}/accept"),
     ("/api/proposals/{id}/decline", "POST"): (Action.DECIDE, "/api/proposals/{pid}/decline"),
     ("/api/proposals/{id}/withdraw", "POST"): (AUTHOR_ONLY, "/api/proposals/{pid}/withdraw"),
+    ("/api/proposals/{id}/status", "POST"): (Action.DECIDE, "/api/proposals/{pid}/status"),
     ("/search", "GET"): (Action.READ, "/search?q=open"),
     ("/api/search", "GET"): (Action.READ, "/api/search?q=open"),
     ("/links/broken", "GET"): (Action.SEE_BROKEN_LINKS, "/links/broken"),
@@ -340,6 +343,8 @@ def test_writing_route_answers_as_the_table_says(
             "kind": "all",
             "all": True,
             "frequency": "never",
+            "status": "under_consideration",
+            "note": "n",
         }
         response = client.request(method, url, headers=visitor.headers, json=body)
     else:
@@ -358,6 +363,8 @@ def test_writing_route_answers_as_the_table_says(
             "reason": "r",
             "target": f"proposal:{prepared['pid']}",
             "support": "yes",
+            "status": "under_consideration",
+            "note": "n",
             "why": "w",
             "username": "nieuwkomer",
             "email": "n@example.nl",

@@ -73,7 +73,7 @@ def test_sign_in_edit_comment_and_support_on_postgresql(client: TestClient, auth
     other = open_database(site.settings.database_url)
     try:
         assert [c.body for c in other.comments()] == ["Een voorbeeld uit mijn gemeente.", "Zelf ook eens mee."]
-        assert other.supporters(1) == [("anna", "Editor Een")]
+        assert [(row.username, row.name) for row in other.supporters(1)] == [("anna", "Editor Een")]
         assert other.next_number("proposal", 1) == 2
     finally:
         other.close()

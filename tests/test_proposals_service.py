@@ -165,9 +165,9 @@ def test_comments_and_supports(site: Site, people: dict[str, User]) -> None:
     assert "<strong>steun</strong>" in site.discussion.comments(target)[0].html
     site.discussion.support(proposal.id, people["ander"], supported=True)
     site.discussion.support(proposal.id, people["ander"], supported=True)
-    assert site.discussion.supporters(proposal.id) == [("ander", "Ander")]
+    assert [(row.username, row.name) for row in site.discussion.supporters(proposal.id)] == [("ander", "Ander")]
     site.discussion.hide(target, comment, people["beheerder"], "Persoonlijke gegevens")
     hidden = site.discussion.comments(target)[0]
     assert (hidden.hidden, hidden.hidden_reason, hidden.html) == (True, "Persoonlijke gegevens", "")
     site.discussion.support(proposal.id, people["ander"], supported=False)
-    assert site.discussion.supporters(proposal.id) == []
+    assert [(row.username, row.name) for row in site.discussion.supporters(proposal.id)] == []

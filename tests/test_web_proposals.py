@@ -59,7 +59,7 @@ def test_propose_a_new_principle_discuss_support_and_accept(client: TestClient, 
     history = client.get("/history/deel-wat-je-weet")
     assert history.status_code == 200
     accepted = client.get("/proposals?status=accepted")
-    assert [p.id for p in accepted.context["proposals"]] == [1]  # type: ignore[attr-defined]
+    assert [row.proposal.id for row in accepted.context["rows"]] == [1]  # type: ignore[attr-defined]
 
 
 def test_propose_a_change_and_save_a_conflicting_edit_as_a_proposal(client: TestClient, auth: Auth, site: Site) -> None:

@@ -171,13 +171,15 @@ def cmd_token_list(args: argparse.Namespace) -> int:
 
 
 def cmd_mail_send_due(args: argparse.Namespace) -> int:
-    """Send what the outbox holds now (digests included) once everything heard is recorded."""
+    """Tell passed proposal deadlines, then send what the outbox holds now (digests included)
+    once everything heard is recorded."""
     settings = _settings(args)
     if not settings.mail_on:
         raise SettingError("mail is off: set WIKI_SMTP_URL and WIKI_PUBLIC_URL")
     now = time.time() if args.at is None else _moment(args.at)
     site = open_site(settings)
     try:
+        site.process.tell_passed_deadlines(now)
         site.notifier.settle()
         report = open_mailer(site).send_due(now)
     finally:

@@ -121,6 +121,21 @@ class Settings:
         metadata={"env": "WIKI_MAIL_FROM", "help": "the From address of the wiki's mail, such as wiki@example.nl"},
     )
 
+    proposal_threshold: int = field(
+        default=10,
+        metadata={
+            "env": "WIKI_PROPOSAL_THRESHOLD",
+            "help": "supports of a proposal's current version after which it gets a response deadline",
+        },
+    )
+    proposal_response_days: int = field(
+        default=21,
+        metadata={
+            "env": "WIKI_PROPOSAL_RESPONSE_DAYS",
+            "help": "days maintainers have to decide once a proposal reached the threshold",
+        },
+    )
+
     def __post_init__(self) -> None:
         if self.signup not in SIGNUP_MODES:
             raise ValueError(f"WIKI_SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {self.signup!r}")
@@ -128,6 +143,10 @@ class Settings:
             raise ValueError(f"WIKI_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
         if self.remote.startswith("-"):
             raise ValueError(f"WIKI_REMOTE must be a path or URL, not {self.remote!r}")
+        if self.proposal_threshold < 1:
+            raise ValueError("WIKI_PROPOSAL_THRESHOLD must be a whole number of at least 1")
+        if self.proposal_response_days < 1:
+            raise ValueError("WIKI_PROPOSAL_RESPONSE_DAYS must be a whole number of days, at least 1")
         if self.fetch_interval <= 0:
             raise ValueError("WIKI_FETCH_INTERVAL must be a positive number of seconds")
         try:
@@ -189,4 +208,9 @@ def _convert(kind: object, raw: str) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if kind in (float, "float"):
         return float(raw)
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a whole number") from None
     return raw

@@ -135,7 +135,7 @@ def test_sign_up_propose_discuss_support_and_accept_a_new_principle(page: Page, 
     page.get_by_label("Your comment").fill("Mooi, dit herken ik uit mijn team.")
     page.get_by_role("button", name="Post comment").click()
     page.get_by_role("button", name="I support this").click()
-    expect(page.locator("#support-heading + p")).to_contain_text("1 person supports this")
+    expect(page.locator("#support-heading + p")).to_contain_text("1 supports this version")
     expect(page.locator(".comments")).to_contain_text("dit herken ik")
     screenshot(page, "proposal-en")
     page.get_by_role("button", name="Sign out").click()

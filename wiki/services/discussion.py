@@ -9,7 +9,7 @@ with the reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +20,7 @@ from wiki.services.mentions import MENTION
 from wiki.services.notifier import Notifier
 from wiki.services.render import Renderer
 from wiki.store.database import Database
-from wiki.store.discussion import CommentRow
+from wiki.store.discussion import CommentRow, SupportRow
 
 MAX_COMMENT = 10_000
 
@@ -96,16 +96,13 @@ class DiscussionService:
         if not self.database.hide_comment(comment_id, target, reason, user.display_name):
             raise NotFound(N_("No such comment."))
 
-    def supporters(self, proposal_id: int) -> list[tuple[str, str]]:
-        """Username and display name of each supporter."""
+    def supporters(self, proposal_id: int) -> list[SupportRow]:
+        """Each supporter, with the proposal revision they supported."""
         return self.database.supporters(proposal_id)
 
-    def support_counts(self, proposal_ids: Collection[int]) -> dict[int, int]:
-        """How many supporters each proposal has, for a whole list at once."""
-        return self.database.support_counts(proposal_ids)
-
-    def support(self, proposal_id: int, user: User, *, supported: bool) -> None:
-        """Support a proposal (once per person) or withdraw the support."""
-        self.database.set_support(proposal_id, user.id, supported)
+    def support(self, proposal_id: int, user: User, *, supported: bool, revision: str | None = None) -> None:
+        """Support a proposal's ``revision`` (its current head; once per person, and again to
+        move one's support to it) or withdraw the support."""
+        self.database.set_support(proposal_id, user.id, supported, revision)
         if supported:
             self.notifier.supported(proposal_id, user)

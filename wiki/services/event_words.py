@@ -24,6 +24,7 @@ SENTENCES = {
     "proposal_accepted": N_("{actor} accepted the proposal '{title}'"),
     "proposal_declined": N_("{actor} declined the proposal '{title}'"),
     "proposal_withdrawn": N_("{actor} withdrew the proposal '{title}'"),
+    "deadline_passed": N_("The time to answer the proposal '{title}' has passed without a decision"),
     "version_named": N_("{actor} named the version '{title}'"),
     "comment": N_("{actor} commented on '{title}'"),
     "mention": N_("{actor} mentioned you on '{title}'"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from wiki import catalogs
 from wiki.errors import N_
@@ -30,6 +31,8 @@ _STATUS_MESSAGES = {
     "accepted": N_("Proposal #%(id)s accepted"),
     "declined": N_("Proposal #%(id)s declined"),
     "withdrawn": N_("Proposal #%(id)s withdrawn"),
+    "under_consideration": N_("Proposal #%(id)s under consideration"),
+    "open": N_("Proposal #%(id)s open again"),
 }
 
 
@@ -130,6 +133,12 @@ class GitTexts:
         """The record's commit of a decision or withdrawal, with its reason."""
         message = self._(_STATUS_MESSAGES[status], id=proposal_id)
         return self._trailed(f"{message}: {reason}" if reason else message, proposal_id)
+
+    def deadline(self, proposal_id: int, deadline: int) -> str:
+        """The record's commit that gives a proposal its response deadline (a UTC date)."""
+        day = datetime.fromtimestamp(deadline, UTC).date().isoformat()
+        message = self._(N_("Proposal #%(id)s: response due by %(date)s"), id=proposal_id, date=day)
+        return self._trailed(message, proposal_id)
 
     def accept(self, proposal_id: int, title: str, reason: str) -> str:
         """The merge commit that takes an accepted proposal into the pages."""

@@ -259,9 +259,25 @@ class Notifier:
         self._record(event, reasons, people, None)
         self._watch_if_wanted(comment.user.id, [(kind, target)])
 
+    def deadline_passed(self, proposal: int, deadline: int) -> int:
+        """Tell the proposal's watchers that its response deadline passed without a decision,
+        now (called from a periodic check, off the event loop); 1 when told now, 0 when that
+        was done before (the key is one per proposal)."""
+        watchers = self.database.watchers([("proposal", str(proposal))])
+        event = NewEvent(
+            key=f"deadline_passed:{proposal}",
+            kind="deadline_passed",
+            subject=f"proposal:{proposal}",
+            actor_id=None,
+            actor="",
+            date=float(deadline),
+            data={"proposal": proposal, "deadline": deadline},
+        )
+        return 0 if self._record(event, dict.fromkeys(watchers, "watch"), watchers, None) is None else 1
+
     def _record(
         self, event: NewEvent, reasons: dict[int, str], people: dict[int, Watcher], cursor: Cursor | None
-    ) -> None:
+    ) -> int | None:
         """Record ``event`` for everyone in ``reasons`` but its actor; mail at once those who
         want that and can receive it."""
         if event.actor_id is not None:
@@ -275,7 +291,7 @@ class Notifier:
             and people[user_id].email_confirmed
             and people[user_id].email
         }
-        self.database.record(event, reasons, mail_now, cursor)
+        return self.database.record(event, reasons, mail_now, cursor)
 
     def _watch_if_wanted(self, user_id: int, watched: list[tuple[str, str]]) -> None:
         if watched and self.database.auto_watches(user_id):

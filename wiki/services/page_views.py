@@ -22,6 +22,7 @@ from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
 from wiki.services.render import ParagraphLinks, Renderer
 from wiki.services.search import SearchResult, SearchService
+from wiki.store.discussion import SupportRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,7 @@ class ProposalPage:
     changes: list[PathDiff]
     revisions: list[ProposalRevision]
     previews: dict[str, str]
-    supporters: list[tuple[str, str]]
+    supporters: list[SupportRow]
     comments: list[Comment]
     description_html: str
 
@@ -148,11 +149,6 @@ class PageViews:
             self.discussion.comments(proposal_target(number)),
             self.renderer.render_text(description) if description else "",
         )
-
-    def proposal_listing(self, status: str | None) -> tuple[list[Proposal], dict[int, int]]:
-        """Proposals (of ``status``, or all), with how many people support each."""
-        proposals = self.proposals.listing(status)
-        return proposals, self.discussion.support_counts([p.id for p in proposals])
 
     def comment_on_proposal(self, number: int, user: User, body: str) -> None:
         """Add a comment to an existing proposal's discussion (``NotFound`` when there is none)."""

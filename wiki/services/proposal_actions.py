@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from wiki.models import User
 from wiki.services.permissions import Action, allowed
-from wiki.services.proposal_records import OPEN, Record, is_author
+from wiki.services.proposal_records import ACTIVE, Record, is_author
 
 
 @dataclass(frozen=True)
@@ -23,17 +23,19 @@ class ProposalActions:
     can_comment: bool
     can_support: bool
     can_hide: bool
+    #: A maintainer may put it under consideration (with a note) or back to open.
+    can_set_status: bool
 
 
 def may_revise(user: User | None, record: Record) -> bool:
-    """Its author or an editor may revise an open proposal."""
+    """Its author or an editor may revise an open proposal (or one under consideration)."""
     own = is_author(user, record) or allowed(user, Action.REVISE_ANY_PROPOSAL)
-    return record.status == OPEN and user is not None and own
+    return record.status in ACTIVE and user is not None and own
 
 
 def actions_for(user: User | None, record: Record) -> ProposalActions:
     """What ``user`` (None: not signed in) may do with the proposal of ``record``."""
-    is_open = record.status == OPEN
+    is_open = record.status in ACTIVE
     return ProposalActions(
         can_revise=may_revise(user, record),
         can_withdraw=is_open and is_author(user, record),
@@ -41,4 +43,5 @@ def actions_for(user: User | None, record: Record) -> ProposalActions:
         can_comment=allowed(user, Action.COMMENT),
         can_support=is_open and allowed(user, Action.SUPPORT),
         can_hide=allowed(user, Action.HIDE_COMMENT),
+        can_set_status=is_open and allowed(user, Action.DECIDE),
     )

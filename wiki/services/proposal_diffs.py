@@ -109,6 +109,20 @@ class ProposalDiffs:
             for name in proposal.record.paths
         ]
 
+    def since(self, proposal: Proposal, revision: str) -> list[PathDiff]:
+        """The proposal's pages that changed from its ``revision`` to its head, as word diffs
+        (what a supporter of that earlier version has not seen); empty when git no longer
+        has that revision."""
+        if not self.repo.commit_exists(revision):
+            return []
+        budget = diff.Budget()
+        found = []
+        for name in proposal.record.paths:
+            before, after = self.text(revision, name), self.text(proposal.head_revision, name)
+            if before != after:
+                found.append(self._path_diff(name, before, after, budget))
+        return found
+
     def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
         """The proposal's own revisions, oldest first; the newest ``MAX_REVISIONS_SHOWN`` with
         their diffs (sharing one diff budget), the older ones without, so that a proposal

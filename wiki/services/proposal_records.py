@@ -29,7 +29,29 @@ BRANCHES = "refs/heads/proposals/"
 RECORDS = "refs/meta/proposals/"
 RECORD_FILE = "proposal.json"
 OPEN, ACCEPTED, DECLINED, WITHDRAWN = "open", "accepted", "declined", "withdrawn"
-STATUSES = (OPEN, ACCEPTED, DECLINED, WITHDRAWN)
+UNDER_CONSIDERATION = "under_consideration"
+STATUSES = (OPEN, UNDER_CONSIDERATION, ACCEPTED, DECLINED, WITHDRAWN)
+#: The statuses in which a proposal is still being worked on: supported, revised, decided.
+ACTIVE = frozenset({OPEN, UNDER_CONSIDERATION})
+
+
+@dataclass(frozen=True, slots=True)
+class SupportCount:
+    """Supports of the proposal's current version and of earlier ones, apart."""
+
+    current: int = 0
+    earlier: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        """The counts as the record and the API hold them."""
+        return {"current": self.current, "earlier": self.earlier}
+
+    @classmethod
+    def of(cls, revisions: dict[str | None, int], head: str) -> SupportCount:
+        """The counts from supports per revision given on (None: given before supports knew
+        their revision, counted as support of the current version)."""
+        current = sum(count for revision, count in revisions.items() if revision in (None, head))
+        return cls(current, sum(revisions.values()) - current)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,25 +75,34 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Accepted or declined: by whom, when, why, and (accepted) the merge commit on main."""
+    """Accepted or declined: by whom, when, why, (accepted) the merge commit on main, and the
+    supports of the decided version and of earlier ones at that moment."""
 
     by: str
     date: int
     reason: str
     merge: str | None = None
+    supports: SupportCount | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The decision as the record's JSON holds it (``merge`` only when there is one)."""
+        """The decision as the record's JSON holds it (``merge`` and ``supports`` only when
+        there are: decisions written before they were kept read the same)."""
         data: dict[str, Any] = {"by": self.by, "date": self.date, "reason": self.reason}
         if self.merge:
             data["merge"] = self.merge
+        if self.supports is not None:
+            data["supports"] = self.supports.to_json()
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Decision:
         """A decision read from a record."""
         merge = data.get("merge")
-        return cls(str(data.get("by", "")), int(data.get("date", 0)), str(data.get("reason", "")), merge or None)
+        counts = data.get("supports")
+        supports = None if not counts else SupportCount(int(counts["current"]), int(counts["earlier"]))
+        return cls(
+            str(data.get("by", "")), int(data.get("date", 0)), str(data.get("reason", "")), merge or None, supports
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +127,8 @@ class Record:
     status: str = OPEN
     events: tuple[Event, ...] = field(default_factory=tuple)
     decision: Decision | None = None
+    #: When a response is due (Unix seconds), set once the support threshold was reached.
+    deadline: int | None = None
 
     def to_json(self) -> bytes:
         """The record's file: sorted keys, one space indents, no username once it has an id."""
@@ -116,6 +149,8 @@ class Record:
         }
         if self.author_username:
             fields["author_username"] = self.author_username
+        if self.deadline is not None:
+            fields["deadline"] = self.deadline
         return json.dumps(fields, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
 
     @classmethod
@@ -139,6 +174,7 @@ class Record:
             status=str(data.get("status", OPEN)),
             events=tuple(Event.from_json(event) for event in data.get("events") or ()),
             decision=None if not decision else Decision.from_json(decision),
+            deadline=None if data.get("deadline") is None else int(data["deadline"]),
         )
 
 

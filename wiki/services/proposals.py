@@ -38,6 +38,7 @@ from wiki.services.proposal_checks import ProposalChecks, without_number
 from wiki.services.proposal_diffs import PathDiff, ProposalDiffs, ProposalRevision, UpdateConflict
 from wiki.services.proposal_records import (
     ACCEPTED,
+    ACTIVE,
     BRANCHES,
     DECLINED,
     OPEN,
@@ -49,6 +50,7 @@ from wiki.services.proposal_records import (
     Proposal,
     Record,
     RecordStore,
+    SupportCount,
     is_author,
 )
 from wiki.store.changes import ChangeKind, Note
@@ -103,7 +105,7 @@ class ProposalService:
         """One proposal; ``NotFound`` when there is none with this number."""
         head, record_commit = self.records.refs(proposal_id)
         record = self.records.at(record_commit)
-        mergeable = record.status != OPEN or self.diffs.merges_cleanly(head)
+        mergeable = record.status not in ACTIVE or self.diffs.merges_cleanly(head)
         return Proposal(record, head, mergeable)
 
     def listing(self, status: str | None = None) -> list[Proposal]:
@@ -117,7 +119,7 @@ class ProposalService:
                 continue
             record = self.records.at(commit, former)
             if status is None or record.status == status:
-                mergeable = record.status != OPEN or self.diffs.merges_cleanly(head)
+                mergeable = record.status not in ACTIVE or self.diffs.merges_cleanly(head)
                 found.append(Proposal(record, head, mergeable))
         return sorted(found, key=lambda proposal: -proposal.id)
 
@@ -144,7 +146,7 @@ class ProposalService:
         proposal = self.get(proposal_id)
         record = proposal.record
         body = None
-        if record.status == OPEN:
+        if record.status in ACTIVE:
             texts = [self.diffs.text(proposal.head_revision, name) or "" for name in record.paths]
             body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
         try:
@@ -155,8 +157,9 @@ class ProposalService:
     def index_all_for_search(self) -> None:
         """Index every open proposal again (at start-up: the search index is derived data)."""
         self.search.clear_proposals()
-        for proposal in self.listing(OPEN):
-            self.index_for_search(proposal.id)
+        for proposal in self.listing():
+            if proposal.record.status in ACTIVE:
+                self.index_for_search(proposal.id)
 
     def _commit(self, plan: Plan) -> str:
         """Commit ``plan`` (hold the writer slot); ``ProposalMoved`` when its ref moved meanwhile."""
@@ -230,7 +233,7 @@ class ProposalService:
         return self.create(user, title, why, [(name, file_text)], principle=True)
 
     def _may_revise(self, user: User, record: Record) -> None:
-        if record.status != OPEN:
+        if record.status not in ACTIVE:
             raise Forbidden(N_("Only open proposals can be changed."))
         if not may_revise(user, record):
             raise Forbidden(N_("Only its author or an editor can change a proposal."))
@@ -282,18 +285,22 @@ class ProposalService:
         (the merge into main reported it already)."""
         author = commit_author(user)
         now = int(time.time())
-        decision = Decision(author.name, now, reason, merge) if status in (ACCEPTED, DECLINED) else record.decision
+        decision = record.decision
+        if status in (ACCEPTED, DECLINED):
+            decision = Decision(author.name, now, reason, merge, self.support_count(record.id))
         record = replace(
             record, status=status, events=(*record.events, Event(status, author.name, now, reason)), decision=decision
         )
-        note = None if merge else Note(_STATUS_KINDS[status], record.paths, record.id)
+        kind = _STATUS_KINDS.get(status)
+        note = None if merge or kind is None else Note(kind, record.paths, record.id)
         self._write_record(record, record_commit, self.texts.status(record.id, status, reason), author, note)
 
     def _open_record(self, proposal_id: int) -> tuple[Record, str]:
-        """The record of an open proposal and its commit; ``Forbidden`` once it is closed."""
+        """The record of an open proposal (or one under consideration) and its commit;
+        ``Forbidden`` once it is closed."""
         _head, record_commit = self.records.refs(proposal_id)
         record = self.records.at(record_commit)
-        if record.status != OPEN:
+        if record.status not in ACTIVE:
             raise Forbidden(N_("Only open proposals can be changed."))
         return record, record_commit
 
@@ -347,6 +354,48 @@ class ProposalService:
             self._set_status(record, record_commit, user, ACCEPTED, reason=_reason(reason), merge=committed.revision)
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
+
+    def support_count(self, proposal_id: int) -> SupportCount:
+        """Supports of the proposal's current version and of earlier ones."""
+        head, _record_commit = self.records.refs(proposal_id)
+        return SupportCount.of(self.database.support_revisions([proposal_id])[proposal_id], head)
+
+    def set_status(self, proposal_id: int, user: User, status: str, note: str) -> Proposal:
+        """A maintainer puts an open proposal under consideration, or one under consideration
+        back to open, with a note that the status history shows to everyone."""
+        if status not in ACTIVE:
+            raise BadInput(N_("A proposal can be put under consideration or back to open here."))
+        if not _reason(note):
+            raise BadInput(N_("Give a note with the new status."))
+        with self.committer.writer():
+            record, record_commit = self._open_record(proposal_id)
+            if record.status == status:
+                raise BadInput(N_("The proposal has this status already."))
+            self._set_status(record, record_commit, user, status, reason=_reason(note))
+        return self.get(proposal_id)
+
+    def start_deadline(self, proposal_id: int, now: float, days: int) -> Proposal:
+        """Give an open proposal its response deadline, ``days`` after ``now``, unless it has
+        one: a deadline once set stays, whatever happens to the supports afterwards."""
+        with self.committer.writer():
+            record, record_commit = self._open_record(proposal_id)
+            if record.deadline is None:
+                deadline = int(now) + days * 86_400
+                record = replace(record, deadline=deadline)
+                author = self.texts.author
+                self._write_record(record, record_commit, self.texts.deadline(proposal_id, deadline), author, None)
+        return self.get(proposal_id)
+
+    def overdue(self, now: float) -> list[Proposal]:
+        """The proposals still waiting for a decision after their deadline, the oldest deadline first."""
+        late = [
+            proposal
+            for proposal in self.listing()
+            if proposal.record.status in ACTIVE
+            and proposal.record.deadline is not None
+            and proposal.record.deadline <= now
+        ]
+        return sorted(late, key=lambda proposal: (proposal.record.deadline or 0, proposal.id))
 
     def update(self, proposal_id: int, user: User, resolved: dict[str, str] | None = None) -> Proposal:
         """Bring an open proposal up to date with main: a merge of main into its branch.

@@ -32,6 +32,7 @@ from wiki.services.password_reset import PasswordReset
 from wiki.services.people import PeopleService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
+from wiki.services.proposal_process import ProposalProcess
 from wiki.services.proposals import ProposalService
 from wiki.services.proposing import Proposing
 from wiki.services.render import Renderer
@@ -65,6 +66,7 @@ class Site:
     history: HistoryService
     versions: VersionService
     proposals: ProposalService
+    process: ProposalProcess
     discussion: DiscussionService
     search: SearchService
     export: ExportService
@@ -206,6 +208,13 @@ def open_site(settings: Settings) -> Site:
         history=history,
         versions=versions,
         proposals=proposals,
+        process=ProposalProcess(
+            proposals,
+            discussion,
+            notifier,
+            threshold=settings.proposal_threshold,
+            response_days=settings.proposal_response_days,
+        ),
         search=search,
         export=export,
         poster=PosterService(export, history),
@@ -226,5 +235,5 @@ def open_site(settings: Settings) -> Site:
         confirmations=AddressConfirmation(database, accounts, links),
         mail=MailService(database, settings),
         watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
-        why=WhyService(history, proposals.records, discussion, database),
+        why=WhyService(history, proposals.records, database),
     )

@@ -11,8 +11,8 @@ its merge; those sets never change, and the mapping of commits to proposals is m
 per main head and state of the proposals' records, so a page of 20 paragraphs costs no
 more rev-lists than one.
 
-Supports: this branch's supports do not record the revision they were given on, so every
-support counts as one of the current version (``earlier`` is 0).
+Supports: the counts the decision recorded (of the decided version and of earlier ones); a
+decision from before decisions recorded them counts every support as of the decided version.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from threading import Lock
 
 from wiki.errors import N_, BadInput
 from wiki.models import Page
-from wiki.services.discussion import DiscussionService, proposal_target
+from wiki.services.discussion import proposal_target
 from wiki.services.gittexts import without_trailer
 from wiki.services.history import HistoryService, moment
-from wiki.services.proposal_records import ACCEPTED, Record, RecordStore
+from wiki.services.proposal_records import ACCEPTED, Record, RecordStore, SupportCount
 from wiki.services.render import block_lines
 from wiki.store.database import Database
 from wiki.store.git.parsers import BlameLine
@@ -71,12 +71,9 @@ class Why:
 class WhyService:
     """Answers "why is this here?" for a paragraph or a line of a page, now or at a revision."""
 
-    def __init__(
-        self, history: HistoryService, records: RecordStore, discussion: DiscussionService, database: Database
-    ) -> None:
+    def __init__(self, history: HistoryService, records: RecordStore, database: Database) -> None:
         self.history = history
         self.records = records
-        self.discussion = discussion
         self.database = database
         self.repo: GitRepository = history.repo
         self._merged: dict[str, frozenset[str]] = {}
@@ -152,7 +149,9 @@ class WhyService:
         decision = record.decision
         assert decision is not None
         assert decision.merge is not None
-        supports = self.discussion.support_counts([record.id]).get(record.id, 0)
+        supports = decision.supports  # as they stood when it was decided
+        if supports is None:  # decided before decisions recorded them: every support as of now
+            supports = SupportCount(sum(self.database.support_revisions([record.id])[record.id].values()))
         visible = sum(1 for row in self.database.comments(proposal_target(record.id)) if row.hidden_reason is None)
         return Origin(
             id=record.id,
@@ -162,8 +161,8 @@ class WhyService:
             decided_by=decision.by,
             decided=moment(decision.date),
             merge=decision.merge,
-            supports_current=supports,
-            supports_earlier=0,
+            supports_current=supports.current,
+            supports_earlier=supports.earlier,
             comments=visible,
         )
 

@@ -25,6 +25,16 @@ class CommentRow:
     hidden_by: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SupportRow:
+    """One person's support: their username, shown name and the proposal revision they
+    supported (None: given before supports knew their revision)."""
+
+    username: str
+    name: str
+    revision: str | None
+
+
 class DiscussionTables(Tables):
     """Comments, supports, drafts and counters."""
 
@@ -59,38 +69,54 @@ class DiscussionTables(Tables):
         )
         return changed > 0
 
-    def set_support(self, proposal: int, user_id: int, supported: bool) -> None:
-        """Add or withdraw one person's support (at most one each)."""
+    def set_support(self, proposal: int, user_id: int, supported: bool, revision: str | None = None) -> None:
+        """Add or withdraw one person's support (at most one each); supporting again moves
+        the support to ``revision`` (the version they support now), keeping when it was first given."""
         if supported:
             self._write(
-                "INSERT INTO supports (proposal, user_id, created) VALUES (?, ?, ?)"
-                " ON CONFLICT (proposal, user_id) DO NOTHING",
-                (proposal, user_id, time.time()),
+                "INSERT INTO supports (proposal, user_id, created, revision) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (proposal, user_id) DO UPDATE SET revision = excluded.revision",
+                (proposal, user_id, time.time(), revision),
             )
         else:
             self._write("DELETE FROM supports WHERE proposal = ? AND user_id = ?", (proposal, user_id))
 
-    def supporters(self, proposal: int) -> list[tuple[str, str]]:
-        """Username and display name of each supporter, in the order they supported."""
+    def supporters(self, proposal: int) -> list[SupportRow]:
+        """Each supporter with the revision they supported, in the order they supported."""
         rows = self._rows(
-            f"SELECT u.username, {SHOWN_NAME} FROM supports s JOIN users u ON u.id = s.user_id"  # noqa: S608
+            f"SELECT u.username, {SHOWN_NAME}, s.revision FROM supports s JOIN users u ON u.id = s.user_id"  # noqa: S608
             " WHERE s.proposal = ? ORDER BY s.created",
             (proposal,),
         )
-        return [(str(a), str(b)) for a, b in rows]
+        return [SupportRow(str(a), str(b), None if c is None else str(c)) for a, b, c in rows]
 
-    def support_counts(self, proposals: Collection[int]) -> dict[int, int]:
-        """How many people support each of ``proposals`` (0 for none), in one query for a
-        whole list rather than one per proposal."""
-        counts = dict.fromkeys(proposals, 0)
+    def support_revisions(self, proposals: Collection[int]) -> dict[int, dict[str | None, int]]:
+        """How many supports each of ``proposals`` has per revision they were given on (None:
+        given before supports knew it), in one query for a whole list."""
+        found: dict[int, dict[str | None, int]] = {number: {} for number in proposals}
+        if not found:
+            return found
+        marks = ", ".join("?" * len(found))
+        rows = self._rows(
+            f"SELECT proposal, revision, count(*) FROM supports WHERE proposal IN ({marks})"  # noqa: S608
+            " GROUP BY proposal, revision",
+            list(found),
+        )
+        for proposal, revision, count in rows:
+            found[int(proposal)][None if revision is None else str(revision)] = int(count)
+        return found
+
+    def comment_counts(self, targets: Collection[str]) -> dict[str, int]:
+        """How many comments (hidden ones too: their placeholders show) each target has, in one query."""
+        counts = dict.fromkeys(targets, 0)
         if not counts:
             return counts
         marks = ", ".join("?" * len(counts))
         rows = self._rows(
-            f"SELECT proposal, count(*) FROM supports WHERE proposal IN ({marks}) GROUP BY proposal",  # noqa: S608
+            f"SELECT target, count(*) FROM comments WHERE target IN ({marks}) GROUP BY target",  # noqa: S608
             list(counts),
         )
-        counts.update({int(proposal): int(count) for proposal, count in rows})
+        counts.update({str(target): int(count) for target, count in rows})
         return counts
 
     def all_supports(self) -> list[tuple[int, str, float]]:

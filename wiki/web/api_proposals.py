@@ -14,7 +14,8 @@ from wiki.numbers import is_whole_number
 from wiki.services.discussion import Comment, proposal_target
 from wiki.services.history import iso_utc, moment
 from wiki.services.permissions import Action, require
-from wiki.services.proposal_records import STATUSES, Proposal
+from wiki.services.proposal_process import SORTS
+from wiki.services.proposal_records import ACTIVE, STATUSES, Decision, Proposal
 from wiki.services.proposing import SentRevision
 from wiki.services.site import Site
 from wiki.web.api import json_object, parsed_object, string, token_user
@@ -37,7 +38,7 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
     """A proposal as ``GET /api/proposals/{id}`` gives it (its supporters and comments read
     from the database: call it in the thread pool)."""
     record = proposal.record
-    supporters = site.discussion.supporters(record.id)
+    standing = site.process.standing(proposal, None)
     decision = record.decision
     return {
         "id": record.id,
@@ -48,13 +49,27 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
         "base_revision": record.base_revision,
         "head_revision": proposal.head_revision,
         "mergeable": proposal.mergeable,
-        "supporters": len(supporters),
-        "supported_by": [name for _username, name in supporters],
-        "decision": None
-        if decision is None
-        else {"by": decision.by, "date": iso_utc(moment(decision.date)), "reason": decision.reason},
+        "supporters": len(standing.supporters),
+        "supports": standing.counts.to_json(),
+        "supported_by": [{"name": row.name, "revision": row.revision} for row in standing.supporters],
+        "decision": None if decision is None else _decision_json(decision),
+        "status_history": [
+            {"status": event.status, "by": event.by, "date": iso_utc(moment(event.date)), "note": event.reason}
+            for event in record.events
+        ],
+        "deadline": None
+        if record.deadline is None or record.status not in ACTIVE
+        else moment(record.deadline).date().isoformat(),
         "comments": [_comment_json(c) for c in site.discussion.comments(proposal_target(record.id))],
     }
+
+
+def _decision_json(decision: Decision) -> dict[str, Any]:
+    """A decision: by whom, when, why, and (decided since they were kept) the support counts."""
+    data: dict[str, Any] = {"by": decision.by, "date": iso_utc(moment(decision.date)), "reason": decision.reason}
+    if decision.supports is not None:
+        data["supports"] = decision.supports.to_json()
+    return data
 
 
 async def _signed_in(request: Request, action: Action) -> User:
@@ -123,24 +138,25 @@ async def revise(request: Request) -> Response:
 
 
 async def listing(request: Request) -> Response:
-    """``GET /api/proposals?status=open``."""
+    """``GET /api/proposals?status=open&sort=support`` (sort: newest, support or deadline)."""
     site = site_of(request)
     status = request.query_params.get("status") or None
     if status is not None and status not in STATUSES:
         raise BadInput(N_("Unknown status."))
+    sort = request.query_params.get("sort") or "newest"
+    if sort not in SORTS:
+        raise BadInput(N_("Unknown order."))
 
     def items() -> list[dict[str, Any]]:
-        proposals = site.proposals.listing(status)
-        supporters = site.discussion.support_counts([p.id for p in proposals])
         return [
             {
-                "id": p.id,
-                "title": p.record.title,
-                "status": p.record.status,
-                "author": p.record.author,
-                "supporters": supporters[p.id],
+                "id": row.proposal.id,
+                "title": row.proposal.record.title,
+                "status": row.proposal.record.status,
+                "author": row.proposal.record.author,
+                "supporters": row.supports.current + row.supports.earlier,
             }
-            for p in proposals
+            for row in site.process.listing(status, sort)
         ]
 
     return JSONResponse({"proposals": await run_in_threadpool(items)})
@@ -185,9 +201,12 @@ async def support(request: Request) -> Response:
     supported = request.method == "POST"
 
     def support_open() -> None:
-        if site.proposals.get(number).record.status != "open" and supported:
+        if not supported:
+            site.process.withdraw_support(number, user)
+        elif site.proposals.get(number).record.status not in ACTIVE:
             raise BadInput(N_("Only open proposals can be changed."))
-        site.discussion.support(number, user, supported=supported)
+        else:
+            site.process.support(number, user)
 
     await run_in_threadpool(support_open)
     return await _answer(request, number)
@@ -217,4 +236,16 @@ async def withdraw(request: Request) -> Response:
     user = await _signed_in(request, Action.PROPOSE)
     number = proposal_id(request)
     await run_in_threadpool(site_of(request).proposals.withdraw, number, user)
+    return await _answer(request, number)
+
+
+async def set_status(request: Request) -> Response:
+    """``POST /api/proposals/{id}/status`` ``{"status": "under_consideration", "note"}``
+    (maintainers; ``"open"`` puts it back)."""
+    user = await _signed_in(request, Action.DECIDE)
+    number = proposal_id(request)
+    data = await json_object(request)
+    status = string(data, "status", required=True) or ""
+    note = string(data, "note") or ""
+    await run_in_threadpool(site_of(request).proposals.set_status, number, user, status, note)
     return await _answer(request, number)

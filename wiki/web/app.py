@@ -188,6 +188,7 @@ ROUTES = [
     Route("/proposals/{id}/accept", proposals.accept, methods=["POST"]),
     Route("/proposals/{id}/decline", proposals.decline, methods=["POST"]),
     Route("/proposals/{id}/withdraw", proposals.withdraw, methods=["POST"]),
+    Route("/proposals/{id}/status", proposals.set_status, methods=["POST"]),
     Route("/propose/{name:path}", proposals.change_form, methods=["GET"]),
     Route("/propose/{name:path}", proposals.propose_change, methods=["POST"]),
     Route("/discuss/{name:path}", discussion.page_discussion, methods=["GET"]),
@@ -212,6 +213,7 @@ ROUTES = [
     Route("/admin/accounts/{username}", account.admin_action, methods=["POST"]),
     Route("/admin/accounts/{username}/tokens", account.admin_tokens, methods=["GET"]),
     Route("/admin/mail", mail.admin_mail, methods=["GET"]),
+    Route("/admin/proposals/overdue", proposals.overdue, methods=["GET"]),
     Route("/unsubscribe/{token}", mail.unsubscribe_form, methods=["GET"]),
     Route("/unsubscribe/{token}", mail.unsubscribe, methods=["POST"]),
     Route("/privacy", account.privacy),
@@ -259,6 +261,7 @@ ROUTES = [
     Route("/api/proposals/{id}/accept", api_proposals.accept, methods=["POST"]),
     Route("/api/proposals/{id}/decline", api_proposals.decline, methods=["POST"]),
     Route("/api/proposals/{id}/withdraw", api_proposals.withdraw, methods=["POST"]),
+    Route("/api/proposals/{id}/status", api_proposals.set_status, methods=["POST"]),
     Route("/api/watch", watching.api_watches, methods=["GET"]),
     Route("/api/watch", watching.api_watch, methods=["PUT", "DELETE"]),
     Route("/api/notifications", notifications.api_notifications, methods=["GET"]),
@@ -297,6 +300,22 @@ async def _send_mail(mailer: Mailer) -> None:
             log.exception("the mail sender failed; it tries again in %s s", MAIL_INTERVAL)
 
 
+#: Seconds between two looks for proposals whose response deadline passed.
+DEADLINE_INTERVAL = 300.0
+
+
+async def _tell_deadlines(site: Site) -> None:
+    """Tell the watchers of proposals whose response deadline passed, every
+    ``DEADLINE_INTERVAL`` seconds in the thread pool (once per proposal: the event key is
+    unique, so several instances may all look)."""
+    while True:
+        try:
+            await run_in_threadpool(site.process.tell_passed_deadlines)
+        except Exception:
+            log.exception("the deadline check failed; it tries again in %s s", DEADLINE_INTERVAL)
+        await asyncio.sleep(DEADLINE_INTERVAL)
+
+
 async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     """Keep every page ready for anonymous readers soon after start-up (in the background:
     the server answers meanwhile), so even the first reader of a page gets it at once."""
@@ -332,7 +351,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
         state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache()}
         state["warming"] = asyncio.create_task(_warm(app, state))
         opened.start_maintenance()
-        tasks = [state["warming"]]
+        tasks = [state["warming"], asyncio.create_task(_tell_deadlines(opened))]
         if opened.replication.enabled:
             tasks.append(asyncio.create_task(_follow_remote(opened)))
         if config.mail_on:

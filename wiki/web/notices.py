@@ -47,6 +47,7 @@ NOTICES = {
     "accepted": N_("The proposal was accepted and is now part of the principles."),
     "declined": N_("The proposal was declined."),
     "withdrawn": N_("The proposal was withdrawn."),
+    "status_set": N_("The status of the proposal was changed."),
     "updated": N_("The proposal is up to date with the current text."),
     "hidden": N_("The comment was hidden."),
     "signed-up": N_("Welcome! Your account is ready and you are signed in."),

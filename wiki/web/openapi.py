@@ -13,6 +13,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from wiki.services.proposal_process import SORTS
+from wiki.services.proposal_records import STATUSES
 from wiki.store.notifications import FREQUENCIES, WATCH_KINDS
 
 _TEXT = {"type": "string"}
@@ -65,8 +67,8 @@ OPERATIONS = (
               {"paragraph": _NUMBER, "line": _NUMBER, "revision": _TEXT}),
     Operation("GET", "/api/search", "Pages and proposals that match.",
               {"q": _TEXT, "limit": {"type": "string", "pattern": "^[0-9]{1,2}$", "description": "1 to 50."}}),
-    Operation("GET", "/api/proposals", "Proposals, optionally by status.",
-              {"status": {"type": "string", "enum": ["open", "accepted", "declined", "withdrawn"]}}),
+    Operation("GET", "/api/proposals", "Proposals, optionally by status, in an order.",
+              {"status": {"type": "string", "enum": list(STATUSES)}, "sort": {"type": "string", "enum": list(SORTS)}}),
     Operation("POST", "/api/proposals", "Propose changes (201 with the proposal).",
               body={"title": _TEXT, "description": _TEXT, "principle": {"type": "boolean"}, "changes": _CHANGES},
               required=("title", "changes"), token=True),
@@ -82,6 +84,9 @@ OPERATIONS = (
     Operation("DELETE", "/api/proposals/{id}/support", "Withdraw one's support.", token=True),
     Operation("POST", "/api/proposals/{id}/accept", "Accept a proposal (maintainers).", body=_REASON, token=True),
     Operation("POST", "/api/proposals/{id}/decline", "Decline a proposal (maintainers).", body=_REASON, token=True),
+    Operation("POST", "/api/proposals/{id}/status", "Put a proposal under consideration or back to open (maintainers).",
+              body={"status": {"type": "string", "enum": ["under_consideration", "open"]}, "note": _TEXT},
+              required=("status", "note"), token=True),
     Operation("POST", "/api/proposals/{id}/withdraw", "Withdraw one's own proposal.", body=_REASON, token=True),
     Operation("GET", "/api/watch", "What the token's owner watches.", token=True),
     Operation("PUT", "/api/watch", "Watch a page, a proposal, all principles, all proposals or the whole wiki.",

@@ -17,10 +17,12 @@ from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
 from wiki.services.discussion import proposal_target
 from wiki.services.drafts import Draft
+from wiki.services.page_views import ProposalPage
 from wiki.services.permissions import Action, allowed, require
 from wiki.services.preview import person_key
 from wiki.services.proposal_actions import actions_for
-from wiki.services.proposal_records import OPEN, STATUSES, Proposal
+from wiki.services.proposal_process import SORTS, Standing
+from wiki.services.proposal_records import ACTIVE, OPEN, STATUSES, Proposal
 from wiki.services.proposing import (
     ChangeLook,
     ChangeRequest,
@@ -50,23 +52,34 @@ def _to_proposal(number: int, notice: str) -> Response:
 
 
 async def listing(request: Request) -> Response:
-    """Proposals by status (open by default), with support counts and age."""
+    """Proposals by status (open by default) and in an order (newest by default), each with
+    its supports of the current and earlier versions, comments and days left."""
     site = site_of(request)
     status = request.query_params.get("status", OPEN)
     status = status if status in (*STATUSES, "all") else OPEN
-    proposals, supporters = await run_in_threadpool(site.views.proposal_listing, None if status == "all" else status)
+    sort = request.query_params.get("sort", "newest")
+    sort = sort if sort in SORTS else "newest"
+    rows = await run_in_threadpool(site.process.listing, None if status == "all" else status, sort)
     user = current_user(request)
     return render(
         request,
         "proposals.html",
         {
-            "proposals": proposals,
-            "supporters": supporters,
+            "rows": rows,
             "status": status,
+            "sort": sort,
             "statuses": STATUSES,
             "can_propose": allowed(user, Action.PROPOSE),
+            "can_decide": allowed(user, Action.DECIDE),
         },
     )
+
+
+async def overdue(request: Request) -> Response:
+    """Maintainers: the proposals waiting for a decision past their response deadline."""
+    require(current_user(request), Action.DECIDE)
+    proposals = await run_in_threadpool(site_of(request).process.overdue)
+    return render(request, "proposals_overdue.html", {"proposals": proposals})
 
 
 async def new_principle_form(request: Request) -> Response:
@@ -164,9 +177,14 @@ async def show(request: Request) -> Response:
 async def _proposal_page(request: Request, number: int, status: int = 200, **extra: Any) -> Response:
     """The proposal page; ``extra`` holds a refused comment and why it was refused."""
     site = site_of(request)
-    shown = await run_in_threadpool(site.views.proposal, number)
-    proposal, changes, supporters = shown.proposal, shown.changes, shown.supporters
     user = current_user(request)
+
+    def read() -> tuple[ProposalPage, Standing]:
+        page = site.views.proposal(number)
+        return page, site.process.standing(page.proposal, user)
+
+    shown, standing = await run_in_threadpool(read)
+    proposal, changes = shown.proposal, shown.changes
     record = proposal.record
     may = actions_for(user, record)
     context: dict[str, Any] = {
@@ -176,8 +194,9 @@ async def _proposal_page(request: Request, number: int, status: int = 200, **ext
         "previews": shown.previews,
         "revisions": shown.revisions,
         "comments": shown.comments,
-        "supporters": supporters,
-        "supports": user is not None and any(name == user.username for name, _ in supporters),
+        "standing": standing,
+        "supporters": standing.supporters,
+        "supports": standing.supports,
         "description_html": shown.description_html,
         **asdict(may),
         "comment_target": proposal_target(number),
@@ -267,19 +286,32 @@ async def comment(request: Request) -> Response:
 
 
 async def support(request: Request) -> Response:
-    """Support a proposal, or withdraw the support ("Ik steun dit")."""
+    """Support a proposal's current version ("Ik steun dit"; again: keep supporting it as it
+    is now), or withdraw the support."""
     form, user = await checked_form(request, Action.SUPPORT)
     number = proposal_id(request)
     site = site_of(request)
     supported = field(form, "support") != "no"
 
     def support_open() -> None:
-        if site.proposals.get(number).record.status != OPEN:
+        if supported:
+            site.process.support(number, user)
+            return
+        if site.proposals.get(number).record.status not in ACTIVE:
             raise Forbidden(N_("Only open proposals can be changed."))
-        site.discussion.support(number, user, supported=supported)
+        site.process.withdraw_support(number, user)
 
     await run_in_threadpool(support_open)
     return _to_proposal(number, "supported" if supported else "unsupported")
+
+
+async def set_status(request: Request) -> Response:
+    """A maintainer puts the proposal under consideration (or back to open), with a note."""
+    form, user = await checked_form(request, Action.DECIDE)
+    number = proposal_id(request)
+    status, note = field(form, "status"), field(form, "note")
+    await run_in_threadpool(site_of(request).proposals.set_status, number, user, status, note)
+    return _to_proposal(number, "status_set")
 
 
 async def accept(request: Request) -> Response:

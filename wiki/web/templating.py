@@ -27,6 +27,7 @@ from wiki.web.static import STATIC, STYLESHEETS
 
 STATUS_LABELS = {
     "open": N_("open"),
+    "under_consideration": N_("under consideration"),
     "accepted": N_("accepted"),
     "declined": N_("declined"),
     "withdrawn": N_("withdrawn"),
