@@ -12,6 +12,9 @@ from wiki.models import User
 from wiki.services.permissions import Action, allowed
 from wiki.services.proposal_records import OPEN, Record, is_author
 
+#: The statuses in which a proposal takes revisions, suggestions and support.
+WORKING_STATUSES = frozenset({OPEN})
+
 
 @dataclass(frozen=True)
 class ProposalActions:
@@ -23,6 +26,22 @@ class ProposalActions:
     can_comment: bool
     can_support: bool
     can_hide: bool
+    can_suggest: bool
+
+
+def is_open(record: Record) -> bool:
+    """Whether the proposal is still being worked on (the one place that decides it)."""
+    return record.status in WORKING_STATUSES
+
+
+def may_suggest(user: User | None, record: Record) -> bool:
+    """Anyone signed in (a contributor or more) may suggest a change to an open proposal."""
+    return is_open(record) and allowed(user, Action.SUGGEST)
+
+
+def may_hide_suggestion(user: User | None) -> bool:
+    """Maintainers hide suggestions, as they hide comments."""
+    return allowed(user, Action.HIDE_COMMENT)
 
 
 def may_revise(user: User | None, record: Record) -> bool:
@@ -41,4 +60,5 @@ def actions_for(user: User | None, record: Record) -> ProposalActions:
         can_comment=allowed(user, Action.COMMENT),
         can_support=is_open and allowed(user, Action.SUPPORT),
         can_hide=allowed(user, Action.HIDE_COMMENT),
+        can_suggest=may_suggest(user, record),
     )

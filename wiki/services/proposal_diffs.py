@@ -89,6 +89,12 @@ class ProposalDiffs:
         title = pagefile.parse(after or before or "", name).title
         return PathDiff(name, title, after, before, diff.compare(old, new, budget))
 
+    def between(self, before: str, after: str, names: tuple[str, ...]) -> list[PathDiff]:
+        """The pages of ``names`` that differ between two commits, each as a word diff."""
+        budget = diff.Budget()
+        texts = [(name, self.text(before, name), self.text(after, name)) for name in names]
+        return [self._path_diff(name, old, new, budget) for name, old, new in texts if old != new]
+
     def proposed_texts(self, proposal: Proposal) -> dict[str, str | None]:
         """Each proposed page's text at the proposal's head (None: the proposal deletes it)."""
         return {name: self.text(proposal.head_revision, name) for name in proposal.record.paths}

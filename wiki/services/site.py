@@ -34,6 +34,7 @@ from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
 from wiki.services.proposals import ProposalService
 from wiki.services.proposing import Proposing
+from wiki.services.suggestions import SuggestionService
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
@@ -79,6 +80,7 @@ class Site:
     edits: Editing
     notifier: Notifier
     proposing: Proposing
+    suggestions: SuggestionService
     people: PeopleService
     resets: PasswordReset
     confirmations: AddressConfirmation
@@ -219,6 +221,7 @@ def open_site(settings: Settings) -> Site:
         edits=Editing(pages, conflicts, drafts),
         notifier=notifier,
         proposing=Proposing(pages, proposals, previews, drafts),
+        suggestions=SuggestionService(proposals),
         people=PeopleService(pages, history, proposals, database),
         resets=PasswordReset(database, accounts, links),
         confirmations=AddressConfirmation(database, accounts, links),

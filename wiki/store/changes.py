@@ -54,6 +54,9 @@ class ChangeKind(StrEnum):
     PROPOSAL_DECLINED = "proposal_declined"
     PROPOSAL_WITHDRAWN = "proposal_withdrawn"
     VERSION_NAMED = "version_named"
+    SUGGESTION_MADE = "suggestion_made"
+    SUGGESTION_TAKEN = "suggestion_taken"
+    SUGGESTION_DECLINED = "suggestion_declined"
 
 
 class Origin(StrEnum):
