@@ -109,7 +109,8 @@ def test_an_editor_takes_over_onto_a_proposal_that_moved_elsewhere(
     )
     site.suggestions.take_over(proposal.id, number, people["redacteur"])
     now = proposed(site, revised)
-    assert "Bovenaan." in now and "Een beter voorbeeld." in now
+    assert "Bovenaan." in now
+    assert "Een beter voorbeeld." in now
     repo = site.settings.repo
     assert (
         git(repo, "log", "-1", "--format=%an %cn", f"refs/heads/proposals/{proposal.id}").strip() == "Ander Redacteur"
@@ -169,7 +170,8 @@ def test_hiding_deletes_the_branch_and_keeps_the_fact_not_the_text(
     assert site.repo.ref(f"refs/heads/suggestions/{proposal.id}/{number}") is None
     assert "suggestions" not in git(repo, "for-each-ref")
     record = git(repo, "show", f"refs/meta/proposals/{proposal.id}:proposal.json")
-    assert "Grove reden" not in record and "grofs" not in record
+    assert "Grove reden" not in record
+    assert "grofs" not in record
     events = json.loads(record)["events"]
     assert (events[-1]["status"], events[-1]["by"], events[-1]["reason"]) == ("hidden", "Beheerder", "Ongepast")
     [shown] = site.suggestions.listing(proposal.id)

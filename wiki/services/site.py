@@ -34,10 +34,10 @@ from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
 from wiki.services.proposals import ProposalService
 from wiki.services.proposing import Proposing
-from wiki.services.suggestions import SuggestionService
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
+from wiki.services.suggestions import SuggestionService
 from wiki.services.versions import VersionService
 from wiki.services.watching import NotificationService
 from wiki.store.changes import ChangeStream

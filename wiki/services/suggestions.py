@@ -124,7 +124,7 @@ class SuggestionService:
         for path in self.repo.changed_paths(base, revision):
             name = page_name_of_file(path) or path
             before, suggested, now = (self.diffs.text(commit, name) for commit in (base, revision, head))
-            if suggested is None or now == suggested or suggested == before:
+            if suggested is None or suggested in (now, before):
                 continue
             merged = suggested if now == before else None
             if merged is None and before is not None and now is not None:

@@ -113,7 +113,9 @@ class Committer:
         else:
             tree = self.repo.build_tree(plan.base, plan.files)
         when = int(time.time())
-        revision = self.repo.write_commit(tree, list(plan.parents), plan.author, plan.message, when, plan.committer)
+        revision = self.repo.write_commit(
+            tree, list(plan.parents), plan.author, plan.message, when, committer=plan.committer
+        )
         if on_branch:
             moved = self.repo.move_branch(revision, plan.old)
         else:

@@ -262,7 +262,7 @@ class GitRepository(ExchangingRepository):
         return self._store(b"tree", buffer.getvalue())
 
     def write_commit(
-        self, tree: str, parents: list[str], author: Author, message: str, when: int, committer: Author | None = None
+        self, tree: str, parents: list[str], author: Author, message: str, when: int, *, committer: Author | None = None
     ) -> str:
         """Write a commit object at Unix time ``when``; the author is the committer too (the
         person who saved) unless ``committer`` names someone else (who took over another's
