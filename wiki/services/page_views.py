@@ -22,6 +22,7 @@ from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
 from wiki.services.render import Renderer
 from wiki.services.search import SearchResult, SearchService
+from wiki.services.suggestions import Suggestion, SuggestionService
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,11 @@ class ProposalPage:
     supporters: list[tuple[str, str]]
     comments: list[Comment]
     description_html: str
+    suggestions: list[Suggestion]
+    #: The version of main the proposal started from (its changes are shown against it), and
+    #: whether main moved on since.
+    started_from: str | None
+    main_moved: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,7 @@ class PageViews:
     discussion: DiscussionService
     renderer: Renderer
     drafts: DraftService
+    suggestions: SuggestionService
 
     def page(self, name: str, revision: str | None, section_label: str | None = None) -> PageView | MissingPage:
         """A page rendered from Markdown (with a ``section_label`` link after each heading for
@@ -122,6 +129,7 @@ class PageViews:
         """A proposal as its page shows it."""
         proposal = self.proposals.get(number)
         changes = self.proposals.changes(proposal)
+        started = self.proposals.started_from(proposal)
         previews = {
             change.path: self.renderer.render_text(pagefile.parse(change.text, change.path).body)
             for change in changes
@@ -136,6 +144,9 @@ class PageViews:
             self.discussion.supporters(number),
             self.discussion.comments(proposal_target(number)),
             self.renderer.render_text(description) if description else "",
+            self.suggestions.listing(number),
+            started,
+            started is not None and started != self.pages.repo.head(),
         )
 
     def proposal_listing(self, status: str | None) -> tuple[list[Proposal], dict[int, int]]:

@@ -189,6 +189,7 @@ def open_site(settings: Settings) -> Site:
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
     proposals.index_all_for_search()
+    suggestions = SuggestionService(proposals)
     history = HistoryService(pages, accounts.former_authors, accounts.shared_names, accounts.usernames_of)
     export = ExportService(pages, versions, renderer)
     search = SearchService(pages, search_index)
@@ -217,11 +218,11 @@ def open_site(settings: Settings) -> Site:
         previews=previews,
         database=database,
         replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
-        views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
+        views=PageViews(pages, history, search, proposals, discussion, renderer, drafts, suggestions),
         edits=Editing(pages, conflicts, drafts),
         notifier=notifier,
-        proposing=Proposing(pages, proposals, previews, drafts),
-        suggestions=SuggestionService(proposals),
+        proposing=Proposing(pages, proposals, previews, drafts, suggestions),
+        suggestions=suggestions,
         people=PeopleService(pages, history, proposals, database),
         resets=PasswordReset(database, accounts, links),
         confirmations=AddressConfirmation(database, accounts, links),

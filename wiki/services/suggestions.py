@@ -99,6 +99,13 @@ class SuggestionService:
         record = self.records.at(record_commit)
         return [self._shown(record, head, suggestion) for suggestion in _from_events(record)]
 
+    def check_may_suggest(self, proposal_id: int, user: User) -> Proposal:
+        """The proposal, or ``Forbidden`` when ``user`` may not suggest a change to it."""
+        proposal = self.proposals.get(proposal_id)
+        if not may_suggest(user, proposal.record):
+            raise Forbidden(N_("Only open proposals can be changed."))
+        return proposal
+
     def conflicts(self, proposal_id: int, number: int) -> tuple[Proposal, list[UpdateConflict]]:
         """The proposal and the pages where it and suggestion ``number`` changed the same place."""
         proposal = self.proposals.get(proposal_id)
