@@ -148,7 +148,7 @@ class Committer:
         note = plan.note
         if note is None:
             return None
-        who = identity(plan.author)
+        who = identity(plan.committer or plan.author)  # who acted: the taker of a suggestion, not its author
         change = Change(
             kind=note.kind,
             actor=who.name,
