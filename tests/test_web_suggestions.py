@@ -163,3 +163,16 @@ def test_an_out_of_date_proposal_shows_only_its_own_changes(client: TestClient, 
     assert "Het voorstel." in shown.text
     assert shown.context["main_moved"] is True  # type: ignore[attr-defined]
     assert "It still fits the current text." in shown.text
+
+
+def test_the_history_lists_the_proposals_commits_under_its_merge(client: TestClient, auth: Auth, site: Site) -> None:
+    proposer = auth.user(Role.CONTRIBUTOR, "auteur")
+    maintainer = auth.user(Role.MAINTAINER, "beheerder")
+    text = site.pages.get(PAGE)[0].text
+    proposal = site.proposals.create(proposer, "Voorbeeld", "", [(PAGE, text + "\nEen.\n")])
+    site.proposals.accept(proposal.id, maintainer, "Goed", proposal.head_revision)
+    page = client.get(f"/history/{PAGE}").text
+    assert f"From proposal #{proposal.id}, written by:" in page
+    credits = page.split('<ul class="credits">', 1)[1].split("</ul>", 1)[0]
+    assert proposer.display_name in credits
+    assert maintainer.display_name not in credits
