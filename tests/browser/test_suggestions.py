@@ -1,7 +1,8 @@
 """In a real browser: Rie proposes a change, Bo suggests a better sentence in the proposal's
 own editor with a reason, Rie takes it over in one click, Bea accepts, and the page's history
-credits Bo under the merge; the editor, the proposal with its suggestion and the history each
-pass axe (WCAG 2.1 A and AA)."""
+credits Bo under the merge; a second suggestion that no longer applies is combined on the
+merge screen.  The editor, the proposal with its suggestion, the merge screen and the history
+each pass axe (WCAG 2.1 A and AA)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,26 @@ def test_suggest_take_over_accept_and_credit(browser: Browser, live_wiki: str) -
         rie.get_by_role("button", name="Deze suggestie overnemen").click()
         expect(rie.locator(".notice")).to_be_visible()
         expect(rie.locator("#suggestions")).to_contain_text("Overgenomen door Rie Redacteur")
+
+        bo.goto(f"{proposal}/suggest")  # a second suggestion, on the sentence Rie then changes too
+        body = bo.locator("#body-0")
+        body.fill(body.input_value().replace("Een betere eerste zin.", "Een nog betere zin."))
+        bo.locator("#message").fill("Korter.")
+        bo.get_by_role("button", name="Suggestie versturen").click()
+        expect(bo.locator(".notice")).to_be_visible()
+        rie.goto(f"{proposal}/revise")
+        body = rie.locator("#body-0")
+        body.fill(body.input_value().replace("Een betere eerste zin.", "Een andere zin."))
+        rie.locator("button[value=save]").click()
+        expect(rie.locator(".notice")).to_be_visible()
+        rie.get_by_role("link", name="Voeg hem samen met het voorstel").click()
+        assert summarise(axe_violations(rie)) == []
+        screenshot(rie, "suggestion-merge")
+        rie.locator("#body-0").fill(
+            rie.locator("#body-0").input_value().replace("Een nog betere zin.", "Een andere, betere zin.")
+        )
+        rie.get_by_role("button", name="Suggestie overnemen").click()
+        expect(rie.locator(".notice")).to_be_visible()
 
         sign_in(bea, live_wiki, "beheerder")
         bea.goto(proposal)
