@@ -59,12 +59,12 @@ def test_suggest_in_the_proposals_editor_and_take_it_over_in_one_click(
     page = client.get(f"/proposals/{number}")
     assert "Duidelijker" in page.text
     assert "<ins" in page.text  # the word diff
-    assert "Take this suggestion over" not in page.text  # not the suggester's to take
+    assert "Deze suggestie overnemen" not in page.text  # not the suggester's to take
     client.post("/signout", data={"csrf_token": csrf_from(page.text)})
 
     sign_in(client, proposer)
     page = client.get(f"/proposals/{number}")
-    assert "Take this suggestion over" in page.text
+    assert "Deze suggestie overnemen" in page.text
     post(client, f"/proposals/{number}/suggestions/1/accept")
     branch = f"refs/heads/proposals/{number}"
     names = git(site.settings.repo, "log", "-1", "--format=%an|%cn", branch).strip()
@@ -101,7 +101,7 @@ def test_a_suggestion_that_no_longer_applies_offers_the_merge_screen(
     site.proposals.revise(proposal.id, proposer, [(PAGE, text + "\nTwee voorbeelden.\n")], "", proposal.head_revision)
     sign_in(client, proposer)
     page = client.get(f"/proposals/{proposal.id}").text
-    assert "no longer applies" in page
+    assert "Deze suggestie past niet meer" in page
     merge = f"/proposals/{proposal.id}/suggestions/1/merge"
     assert f'href="{merge}"' in page
     screen = client.get(merge)
@@ -162,7 +162,7 @@ def test_an_out_of_date_proposal_shows_only_its_own_changes(client: TestClient, 
     assert "latere zin" not in shown.text
     assert "Het voorstel." in shown.text
     assert shown.context["main_moved"] is True  # type: ignore[attr-defined]
-    assert "It still fits the current text." in shown.text
+    assert "Het past nog op de huidige tekst." in shown.text
 
 
 def test_the_history_lists_the_proposals_commits_under_its_merge(client: TestClient, auth: Auth, site: Site) -> None:
@@ -172,7 +172,23 @@ def test_the_history_lists_the_proposals_commits_under_its_merge(client: TestCli
     proposal = site.proposals.create(proposer, "Voorbeeld", "", [(PAGE, text + "\nEen.\n")])
     site.proposals.accept(proposal.id, maintainer, "Goed", proposal.head_revision)
     page = client.get(f"/history/{PAGE}").text
-    assert f"From proposal #{proposal.id}, written by:" in page
+    assert f"Uit voorstel #{proposal.id}, geschreven door:" in page
     credits = page.split('<ul class="credits">', 1)[1].split("</ul>", 1)[0]
     assert proposer.display_name in credits
     assert maintainer.display_name not in credits
+
+
+def test_the_api_answers_409_to_taking_over_a_suggestion_that_no_longer_applies(
+    client: TestClient, auth: Auth, site: Site
+) -> None:
+    proposer = auth.user(Role.CONTRIBUTOR, "auteur")
+    suggester = auth.user(Role.CONTRIBUTOR, "ander")
+    text = site.pages.get(PAGE)[0].text
+    proposal = site.proposals.create(proposer, "Voorbeeld", "", [(PAGE, text + "\nEen.\n")])
+    site.suggestions.suggest(proposal.id, suggester, [(PAGE, text + "\nTwee.\n")], "Meer", "")
+    site.proposals.revise(proposal.id, proposer, [(PAGE, text + "\nDrie.\n")], "", proposal.head_revision)
+    own = {"Authorization": "Bearer " + site.accounts.create_token(proposer.username)}
+    refused = client.post(f"/api/proposals/{proposal.id}/suggestions/1/accept", headers=own)
+    assert (refused.status_code, refused.json()["error"]) == (409, "conflict")
+    [listed] = client.get(f"/api/proposals/{proposal.id}/suggestions").json()["suggestions"]
+    assert (listed["state"], listed["applies"]) == ("open", False)
