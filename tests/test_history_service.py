@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import git
+from tests.conftest import PASSWORD, git
 from wiki.errors import BadInput, EditConflict, NameTaken, NotFound
-from wiki.models import Author
+from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
 
@@ -250,3 +250,23 @@ def test_the_deleted_pages_list_reads_deletions_not_every_change(site: Site) -> 
     after = _index_steps(site, site.history.deleted_pages)
     assert [row.path for row in site.history.deleted_pages()] == ["over"]
     assert after < before + 40, (before, after)
+
+
+def test_an_accepted_proposals_commits_are_credited_under_the_merge_and_blame_agrees(site: Site) -> None:
+    proposer = site.accounts.add_user("indiener", PASSWORD, Role.CONTRIBUTOR, display_name="Indiener")
+    suggester = site.accounts.add_user("meedenker", PASSWORD, Role.CONTRIBUTOR, display_name="Meedenker")
+    maintainer = site.accounts.add_user("beheerder", PASSWORD, Role.MAINTAINER, display_name="Beheerder")
+    name = PAGE
+    text = site.pages.get(name)[0].text
+    proposal = site.proposals.create(proposer, "Voorbeeld", "", [(name, text + "\nZin van de indiener.\n")])
+    proposed = text + "\nZin van de indiener.\n\nZin van de meedenker.\n"
+    site.suggestions.suggest(proposal.id, suggester, [(name, proposed)], "Aanvulling", proposal.head_revision)
+    taken = site.suggestions.take_over(proposal.id, 1, proposer)
+    site.proposals.accept(proposal.id, maintainer, "Goed", taken.head_revision)
+    merge = site.history.page_history(name).items[0]
+    assert merge.author == "Beheerder"
+    assert merge.proposal == str(proposal.id)
+    assert [credit.author for credit in merge.credits] == ["Indiener", "Meedenker"]
+    blamed = {block.text.strip(): block.author for block in site.history.blame(name)}
+    assert blamed["Zin van de indiener."] == "Indiener"
+    assert blamed["Zin van de meedenker."] == "Meedenker"

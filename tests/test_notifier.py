@@ -210,3 +210,19 @@ def test_who_starts_getting_mail_is_not_mailed_the_past(site: Site, people: dict
     edit(site, people["bert"], extra="Later.")
     site.database.update_user(anna.id, mail_frequency="weekly")  # a digest to another: nothing is dropped
     assert [n.mailed for n in told(site, anna)] == [False, True]
+
+
+def test_the_proposals_watchers_hear_of_a_suggestion_and_the_suggester_of_its_fate(
+    site: Site, people: dict[str, User]
+) -> None:
+    text = site.pages.get(PAGE)[0].text
+    proposal = site.proposals.create(people["bert"], "Voorbeeld", "", [(PAGE, text + "\nEen.\n")])
+    site.notifier.settle()
+    for number, line in enumerate(("Twee", "Drie"), start=1):
+        assert site.suggestions.suggest(proposal.id, people["cor"], [(PAGE, text + f"\n{line}.\n")], line, "") == number
+    assert [n.kind for n in told(site, people["bert"])] == ["suggestion_made", "suggestion_made"]
+    site.suggestions.take_over(proposal.id, 1, people["bert"])
+    site.suggestions.decline(proposal.id, 2, people["bert"], "Niet nodig")
+    kinds = [n.kind for n in told(site, people["cor"])]  # the suggester watches the proposal since
+    assert sorted(kinds) == ["suggestion_declined", "suggestion_taken"]
+    assert all(n.subject == proposal_target(proposal.id) for n in told(site, people["cor"]))

@@ -89,6 +89,22 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/proposals/{id}/decline", "POST"): (Action.DECIDE, "/proposals/{pid}/decline"),
     ("/proposals/{id}/withdraw", "POST"): (AUTHOR_ONLY, "/proposals/{pid}/withdraw"),
     ("/proposals/{id}/status", "POST"): (Action.DECIDE, "/proposals/{pid}/status"),
+    ("/proposals/{id}/suggest", "GET"): (Action.SUGGEST, "/proposals/{pid}/suggest"),
+    ("/proposals/{id}/suggest", "POST"): (Action.SUGGEST, "/proposals/{pid}/suggest"),
+    ("/proposals/{id}/suggestions/{n}/accept", "POST"): (
+        Action.REVISE_ANY_PROPOSAL,
+        "/proposals/{pid}/suggestions/{sid}/accept",
+    ),
+    ("/proposals/{id}/suggestions/{n}/decline", "POST"): (
+        Action.REVISE_ANY_PROPOSAL,
+        "/proposals/{pid}/suggestions/{sid}/decline",
+    ),
+    ("/proposals/{id}/suggestions/{n}/hide", "POST"): (Action.HIDE_COMMENT, "/proposals/{pid}/suggestions/{sid}/hide"),
+    ("/proposals/{id}/suggestions/{n}/merge", "GET"): (Action.PROPOSE, "/proposals/{pid}/suggestions/{sid}/merge"),
+    ("/proposals/{id}/suggestions/{n}/merge", "POST"): (
+        Action.REVISE_ANY_PROPOSAL,
+        "/proposals/{pid}/suggestions/{sid}/merge",
+    ),
     ("/propose/{name:path}", "GET"): (Action.PROPOSE, f"/propose/{PAGE}"),
     ("/propose/{name:path}", "POST"): (Action.PROPOSE, f"/propose/{PAGE}"),
     ("/discuss/{name:path}", "GET"): (Action.READ, f"/discuss/{PAGE}"),
@@ -142,6 +158,16 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/api/proposals/{id}/decline", "POST"): (Action.DECIDE, "/api/proposals/{pid}/decline"),
     ("/api/proposals/{id}/withdraw", "POST"): (AUTHOR_ONLY, "/api/proposals/{pid}/withdraw"),
     ("/api/proposals/{id}/status", "POST"): (Action.DECIDE, "/api/proposals/{pid}/status"),
+    ("/api/proposals/{id}/suggestions", "GET"): (Action.READ, "/api/proposals/{pid}/suggestions"),
+    ("/api/proposals/{id}/suggestions", "POST"): (Action.SUGGEST, "/api/proposals/{pid}/suggestions"),
+    ("/api/proposals/{id}/suggestions/{n}/accept", "POST"): (
+        Action.REVISE_ANY_PROPOSAL,
+        "/api/proposals/{pid}/suggestions/{sid}/accept",
+    ),
+    ("/api/proposals/{id}/suggestions/{n}/decline", "POST"): (
+        Action.REVISE_ANY_PROPOSAL,
+        "/api/proposals/{pid}/suggestions/{sid}/decline",
+    ),
     ("/search", "GET"): (Action.READ, "/search?q=open"),
     ("/api/search", "GET"): (Action.READ, "/api/search?q=open"),
     ("/links/broken", "GET"): (Action.SEE_BROKEN_LINKS, "/links/broken"),
@@ -162,6 +188,7 @@ LEAST: dict[Action | str, Role | None] = {
     Action.COMMENT: Role.CONTRIBUTOR,
     Action.SUPPORT: Role.CONTRIBUTOR,
     Action.PROPOSE: Role.CONTRIBUTOR,
+    Action.SUGGEST: Role.CONTRIBUTOR,
     Action.REVISE_ANY_PROPOSAL: Role.EDITOR,
     Action.DECIDE: Role.MAINTAINER,
     Action.HIDE_COMMENT: Role.MAINTAINER,
@@ -186,14 +213,19 @@ def prepare(site: Site) -> dict[str, str]:
     site.pages.delete("over", author)
     site.versions.name_current("Versie 1", author)
     proposer = site.accounts.add_user("auteur", PASSWORD, Role.CONTRIBUTOR)
-    proposal = site.proposals.create(proposer, "Voorstel", "", [("werk-is-persoonlijk", "# Anders\n")])
+    proposal = site.proposals.create(
+        proposer, "Voorstel", "", [("werk-is-persoonlijk", "# Anders\n"), (PAGE, text + "Voorgesteld.\n")]
+    )
     comment = site.discussion.add(f"proposal:{proposal.id}", proposer, "Eerste reactie")
+    suggested = [(PAGE, text + "Voorgesteld en voorgesteld.\n")]
+    suggestion = site.suggestions.suggest(proposal.id, proposer, suggested, "Beter", proposal.head_revision)
     unsubscribe = site.mail.unsubscribe_token(proposer.id)
     return {
         "seed": seed,
         "rev": rev,
         "pid": str(proposal.id),
         "comment": str(comment),
+        "sid": str(suggestion),
         "head": proposal.head_revision,
         "unsubscribe": unsubscribe,
     }
@@ -361,6 +393,7 @@ def test_writing_route_answers_as_the_table_says(
             "display_name": "Versie 2",
             "head": prepared["head"],
             "reason": "r",
+            "message": "m",
             "target": f"proposal:{prepared['pid']}",
             "support": "yes",
             "status": "under_consideration",

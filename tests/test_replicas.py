@@ -385,3 +385,25 @@ def test_whoever_saved_on_one_instance_sees_it_on_the_next(open_replica: Callabl
         on_b.cookies.update(on_a.cookies)  # the load balancer sends the same person to b
         assert "Net opgeslagen op instantie a." in on_b.get(f"/p/{PAGE}").text
         assert b.repo.head() == a.repo.head()
+
+
+def test_suggestions_travel_between_instances_and_a_hidden_one_is_gone_on_both(
+    open_replica: Callable[[str], Site], remote: Path
+) -> None:
+    a, b = open_replica("a"), open_replica("b")
+    proposer = a.accounts.add_user("indiener", PASSWORD, Role.CONTRIBUTOR)
+    maintainer = a.accounts.add_user("beheerder", PASSWORD, Role.MAINTAINER)
+    text = a.pages.get(PAGE)[0].text
+    proposal = a.proposals.create(proposer, "Libellen", "", [(PAGE, text + "\nLibellen.\n")])
+    number = a.suggestions.suggest(proposal.id, proposer, [(PAGE, text + "\nVlinders.\n")], "Mooier", "")
+    ref = f"refs/heads/suggestions/{proposal.id}/{number}"
+    assert git(remote, "rev-parse", ref).strip() == a.repo.ref(ref)  # published when it was made
+    assert ref in b.replication.sync()
+    [seen] = b.suggestions.listing(proposal.id)
+    assert (seen.state, seen.reason, seen.revision) == ("open", "Mooier", a.repo.ref(ref))
+    b.suggestions.hide(proposal.id, number, maintainer, "Ongepast")
+    assert ref not in git(remote, "for-each-ref")  # deleted on the remote first
+    a.replication.sync()
+    assert a.repo.ref(ref) is None  # and followed, not published back
+    assert ref not in git(remote, "for-each-ref")
+    assert [s.state for s in a.suggestions.listing(proposal.id)] == ["hidden"]

@@ -35,6 +35,13 @@ _STATUS_MESSAGES = {
     "open": N_("Proposal #%(id)s open again"),
 }
 
+_SUGGESTION_MESSAGES = {
+    "suggested": N_("Proposal #%(id)s: suggestion %(number)s made"),
+    "taken": N_("Proposal #%(id)s: suggestion %(number)s taken over"),
+    "declined": N_("Proposal #%(id)s: suggestion %(number)s declined"),
+    "hidden": N_("Proposal #%(id)s: suggestion %(number)s hidden"),
+}
+
 
 def wiki_author_names() -> frozenset[str]:
     """Every name the wiki commits under, in each language (no person may take one)."""
@@ -152,3 +159,20 @@ class GitTexts:
     def brought_up_to_date(self, proposal_id: int) -> str:
         """The record's commit after an update."""
         return self._trailed(self._(N_("Proposal #%(id)s brought up to date"), id=proposal_id), proposal_id)
+
+    # -- suggestions to a proposal ------------------------------------------------------
+
+    def suggestion(self, proposal_id: int, number: int, reason: str) -> str:
+        """The commit of a suggestion's branch: the suggester's reason."""
+        message = self._(N_("Suggestion %(number)s to proposal #%(id)s"), number=number, id=proposal_id)
+        return self._trailed(f"{message}\n\n{reason}" if reason else message, proposal_id)
+
+    def suggestion_taken(self, proposal_id: int, number: int, reason: str) -> str:
+        """The commit on the proposal's branch that takes a suggestion over (its author is the suggester)."""
+        message = self._(N_("Take over suggestion %(number)s in proposal #%(id)s"), number=number, id=proposal_id)
+        return self._trailed(f"{message}\n\n{reason}" if reason else message, proposal_id)
+
+    def suggestion_recorded(self, proposal_id: int, number: int, state: str) -> str:
+        """The record's commit when a suggestion is made, taken over, declined or hidden."""
+        message = self._(_SUGGESTION_MESSAGES[state], number=number, id=proposal_id)
+        return self._trailed(message, proposal_id)

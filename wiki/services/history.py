@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Generic, Protocol, TypeVar
@@ -20,6 +20,7 @@ from wiki.errors import N_, NotFound
 from wiki.models import FileChange, Page
 from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import diff
+from wiki.services.credits import ProposalCredits
 from wiki.services.pages import PageService
 from wiki.store.git.parsers import BlameLine
 from wiki.store.historyrows import CommitRow, HistoryRow
@@ -52,6 +53,20 @@ class Revision:
     status: str
     size: int | None
     delta: int | None
+    #: For the merge of an accepted proposal: its number and its own commits that changed the
+    #: page, oldest first, so the proposer and suggesters are credited under the merge.
+    proposal: str | None = None
+    credits: tuple[Credited, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Credited:
+    """One commit of an accepted proposal as the history lists it under the merge."""
+
+    revision: str
+    author: str
+    date: datetime
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +152,7 @@ class HistoryService:
         self.usernames = usernames
         self.index = pages.index
         self.repo = pages.repo
+        self.credits = ProposalCredits(pages.repo)
         self._blame: OrderedDict[tuple[str, str], list[BlameLine]] = OrderedDict()
         self._blame_lock = Lock()
 
@@ -189,7 +205,25 @@ class HistoryService:
     ) -> Window[Revision]:
         """A page's revisions, newest first, ``limit`` at a time, across renames."""
         rows = self._history_rows(name, limit, before, after)
-        return Window(self._revisions(rows.items), rows.older, rows.newer)
+        return Window(self._credited(self._revisions(rows.items)), rows.older, rows.newer)
+
+    def _credited(self, revisions: list[Revision]) -> list[Revision]:
+        """The revisions, each merge of a proposal with the proposal's own commits under it."""
+        found = {item.revision: self.credits.of(item.revision, item.message, item.path) for item in revisions}
+        shown = self._authors((c.author, c.email) for _number, credits in found.values() for c in credits)
+        return [
+            replace(
+                item,
+                proposal=found[item.revision][0],
+                credits=tuple(
+                    Credited(c.revision, shown.get((c.author, c.email), FORMER_AUTHOR), moment(c.date), c.message)
+                    for c in found[item.revision][1]
+                ),
+            )
+            if found[item.revision][0]
+            else item
+            for item in revisions
+        ]
 
     def _history_rows(
         self, name: str, limit: int | None, before: str | None, after: str | None, author: str | None = None

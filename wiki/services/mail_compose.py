@@ -257,7 +257,7 @@ class Composer:
     def _reason(self, target: str) -> str:
         """Why the proposal was decided or withdrawn (its last status change's reason)."""
         try:
-            events = self.proposals.get(int(target)).record.events
+            events = self.proposals.get(int(target)).record.status_events
         except (NotFound, ValueError):
             return ""
         return events[-1].reason if events else ""

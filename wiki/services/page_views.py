@@ -22,6 +22,7 @@ from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
 from wiki.services.render import ParagraphLinks, Renderer
 from wiki.services.search import SearchResult, SearchService
+from wiki.services.suggestions import Suggestion, SuggestionService
 from wiki.store.discussion import SupportRow
 
 
@@ -60,6 +61,11 @@ class ProposalPage:
     supporters: list[SupportRow]
     comments: list[Comment]
     description_html: str
+    suggestions: list[Suggestion]
+    #: The version of main the proposal started from (its changes are shown against it), and
+    #: whether main moved on since.
+    started_from: str | None
+    main_moved: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,7 @@ class PageViews:
     discussion: DiscussionService
     renderer: Renderer
     drafts: DraftService
+    suggestions: SuggestionService
 
     def page(
         self,
@@ -134,6 +141,7 @@ class PageViews:
         """A proposal as its page shows it."""
         proposal = self.proposals.get(number)
         changes = self.proposals.changes(proposal)
+        started = self.proposals.started_from(proposal)
         previews = {
             change.path: self.renderer.render_text(pagefile.parse(change.text, change.path).body)
             for change in changes
@@ -148,6 +156,9 @@ class PageViews:
             self.discussion.supporters(number),
             self.discussion.comments(proposal_target(number)),
             self.renderer.render_text(description) if description else "",
+            self.suggestions.listing(number),
+            started,
+            started is not None and started != self.pages.repo.head(),
         )
 
     def comment_on_proposal(self, number: int, user: User, body: str) -> None:

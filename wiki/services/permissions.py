@@ -15,6 +15,7 @@ class Action(enum.Enum):
     COMMENT = "comment"
     SUPPORT = "support"
     PROPOSE = "propose"
+    SUGGEST = "suggest"
     EDIT = "edit"
     CREATE = "create"
     RESTORE = "restore"
@@ -34,6 +35,7 @@ LEAST_ROLE: dict[Action, Role | None] = {
     Action.COMMENT: Role.CONTRIBUTOR,
     Action.SUPPORT: Role.CONTRIBUTOR,
     Action.PROPOSE: Role.CONTRIBUTOR,
+    Action.SUGGEST: Role.CONTRIBUTOR,
     Action.EDIT: Role.EDITOR,
     Action.CREATE: Role.EDITOR,
     Action.RESTORE: Role.EDITOR,

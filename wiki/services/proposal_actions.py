@@ -25,23 +25,41 @@ class ProposalActions:
     can_hide: bool
     #: A maintainer may put it under consideration (with a note) or back to open.
     can_set_status: bool
+    can_suggest: bool
+
+
+def is_open(record: Record) -> bool:
+    """Whether the proposal is still being worked on (open, or under consideration): it takes
+    revisions, suggestions and support; the one place that decides it."""
+    return record.status in ACTIVE
+
+
+def may_suggest(user: User | None, record: Record) -> bool:
+    """Anyone signed in (a contributor or more) may suggest a change to an open proposal."""
+    return is_open(record) and allowed(user, Action.SUGGEST)
+
+
+def may_hide_suggestion(user: User | None) -> bool:
+    """Maintainers hide suggestions, as they hide comments."""
+    return allowed(user, Action.HIDE_COMMENT)
 
 
 def may_revise(user: User | None, record: Record) -> bool:
     """Its author or an editor may revise an open proposal (or one under consideration)."""
     own = is_author(user, record) or allowed(user, Action.REVISE_ANY_PROPOSAL)
-    return record.status in ACTIVE and user is not None and own
+    return is_open(record) and user is not None and own
 
 
 def actions_for(user: User | None, record: Record) -> ProposalActions:
     """What ``user`` (None: not signed in) may do with the proposal of ``record``."""
-    is_open = record.status in ACTIVE
+    working = is_open(record)
     return ProposalActions(
         can_revise=may_revise(user, record),
-        can_withdraw=is_open and is_author(user, record),
-        can_decide=is_open and allowed(user, Action.DECIDE),
+        can_withdraw=working and is_author(user, record),
+        can_decide=working and allowed(user, Action.DECIDE),
         can_comment=allowed(user, Action.COMMENT),
-        can_support=is_open and allowed(user, Action.SUPPORT),
+        can_support=working and allowed(user, Action.SUPPORT),
         can_hide=allowed(user, Action.HIDE_COMMENT),
-        can_set_status=is_open and allowed(user, Action.DECIDE),
+        can_set_status=working and allowed(user, Action.DECIDE),
+        can_suggest=may_suggest(user, record),
     )

@@ -89,18 +89,33 @@ class ProposalDiffs:
         title = pagefile.parse(after or before or "", name).title
         return PathDiff(name, title, after, before, diff.compare(old, new, budget))
 
+    def between(self, before: str, after: str, names: tuple[str, ...]) -> list[PathDiff]:
+        """The pages of ``names`` that differ between two commits, each as a word diff."""
+        budget = diff.Budget()
+        texts = [(name, self.text(before, name), self.text(after, name)) for name in names]
+        return [self._path_diff(name, old, new, budget) for name, old, new in texts if old != new]
+
     def proposed_texts(self, proposal: Proposal) -> dict[str, str | None]:
         """Each proposed page's text at the proposal's head (None: the proposal deletes it)."""
         return {name: self.text(proposal.head_revision, name) for name in proposal.record.paths}
 
-    def changes(self, proposal: Proposal) -> list[PathDiff]:
-        """Each proposed page against the current version on main (or on the merge, once accepted)."""
+    def against(self, proposal: Proposal) -> str | None:
+        """What the proposal's own changes are read against: the version of main it started
+        from (the merge base of its head and main, moved on by each update), so that edits
+        others made on main since do not look like the proposal taking them out; once
+        accepted, main just before the merge."""
         main = self.repo.head()
-        against = main
         decision = proposal.record.decision
         if proposal.record.status == ACCEPTED and decision is not None and decision.merge:
             parents = self.repo.parents(decision.merge)
-            against = parents[0] if parents else main
+            return parents[0] if parents else main
+        if main is None:
+            return None
+        return self.repo.merge_base(main, proposal.head_revision) or main
+
+    def changes(self, proposal: Proposal) -> list[PathDiff]:
+        """Each proposed page against the version it started from (see ``against``)."""
+        against = self.against(proposal)
         budget = diff.Budget()
         return [
             self._path_diff(

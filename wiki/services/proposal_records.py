@@ -54,23 +54,42 @@ class SupportCount:
         return cls(current, sum(revisions.values()) - current)
 
 
+#: What can become of a suggestion (an event with ``suggestion`` set; declined is ``DECLINED``).
+SUGGESTED, TAKEN, HIDDEN = "suggested", "taken", "hidden"
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One status a proposal came to: which, by whom (display name), when (Unix seconds), why."""
+    """One status a proposal came to: which, by whom (display name), when (Unix seconds), why.
+
+    With ``suggestion`` (its number) the event is about a suggestion to the proposal instead:
+    made (``SUGGESTED``, the suggester's reason), ``TAKEN``, ``DECLINED`` with a reason, or
+    ``HIDDEN`` by a maintainer (why; the text itself is gone with its branch)."""
 
     status: str
     by: str
     date: int
     reason: str = ""
+    suggestion: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The event as the record's JSON holds it."""
-        return {"by": self.by, "date": self.date, "reason": self.reason, "status": self.status}
+        """The event as the record's JSON holds it (``suggestion`` only when it is about one)."""
+        data: dict[str, Any] = {"by": self.by, "date": self.date, "reason": self.reason, "status": self.status}
+        if self.suggestion is not None:
+            data["suggestion"] = self.suggestion
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Event:
         """An event read from a record (any age)."""
-        return cls(str(data["status"]), str(data.get("by", "")), int(data.get("date", 0)), str(data.get("reason", "")))
+        suggestion = data.get("suggestion")
+        return cls(
+            str(data["status"]),
+            str(data.get("by", "")),
+            int(data.get("date", 0)),
+            str(data.get("reason", "")),
+            None if suggestion is None else int(suggestion),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +148,11 @@ class Record:
     decision: Decision | None = None
     #: When a response is due (Unix seconds), set once the support threshold was reached.
     deadline: int | None = None
+
+    @property
+    def status_events(self) -> tuple[Event, ...]:
+        """The statuses the proposal came to, without the events about its suggestions."""
+        return tuple(event for event in self.events if event.suggestion is None)
 
     def to_json(self) -> bytes:
         """The record's file: sorted keys, one space indents, no username once it has an id."""

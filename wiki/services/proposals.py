@@ -128,8 +128,12 @@ class ProposalService:
         return self.diffs.proposed_texts(proposal)
 
     def changes(self, proposal: Proposal) -> list[PathDiff]:
-        """Each proposed page against the current version on main (or on the merge, once accepted)."""
+        """Each proposed page against the version it started from (or main before the merge, once accepted)."""
         return self.diffs.changes(proposal)
+
+    def started_from(self, proposal: Proposal) -> str | None:
+        """The version of main the proposal's changes are shown against (see ``ProposalDiffs.against``)."""
+        return self.diffs.against(proposal)
 
     def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
         """The proposal's own revisions, oldest first (see ``ProposalDiffs.revisions``)."""

@@ -23,6 +23,7 @@ from wiki.services.pages import PageService
 from wiki.services.preview import PreviewService, person_key
 from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
+from wiki.services.suggestions import SuggestionService
 
 #: The actions that look at a text instead of sending it.
 PREVIEW, REVIEW = "preview", "review"
@@ -111,6 +112,7 @@ class Proposing:
     proposals: ProposalService
     previews: PreviewService
     drafts: DraftService
+    suggestions: SuggestionService
 
     def propose_change(self, user: User, typed: ChangeRequest, keep: Callable[[Page], None]) -> ChangeLook | Proposal:
         """Look at a change to a page, or propose it (and forget the person's draft of it)."""
@@ -132,19 +134,35 @@ class Proposing:
         """Look at a revision, or save it as one commit (and forget the person's drafts of
         it).  Someone who may not revise the proposal is refused before anything is read."""
         proposal = self.proposals.check_may_revise(number, user)
+        form = self._typed(proposal, typed)
+        keep(form)
+        if typed.action in (PREVIEW, REVIEW):
+            return self._looked_at(user, typed.action, form)
+        saved = self.proposals.revise(number, user, list(form.texts.items()), typed.message, typed.head)
+        self.drafts.discard_revision(user, number, list(proposal.record.paths))  # kept until saved
+        return saved
+
+    def suggest(
+        self, user: User, number: int, typed: RevisionRequest, keep: Callable[[RevisionForm], None]
+    ) -> RevisionLook | int:
+        """Look at a suggested change to a proposal, or send it (the message is its reason);
+        the suggestion's number.  Someone who may not suggest is refused before anything is read."""
+        proposal = self.suggestions.check_may_suggest(number, user)
+        form = self._typed(proposal, typed)
+        keep(form)
+        if typed.action in (PREVIEW, REVIEW):
+            return self._looked_at(user, typed.action, form)
+        return self.suggestions.suggest(number, user, list(form.texts.items()), typed.message, typed.head)
+
+    def _typed(self, proposal: Proposal, typed: RevisionRequest) -> RevisionForm:
+        """Each page's file text as typed, in the proposal's order."""
         current = self.proposals.proposed_texts(proposal)
         texts = {}
         for index, name in enumerate(proposal.record.paths):
             text = current.get(name)
             previous = pagefile.parse(text, name) if text else None
             texts[name] = pagefile.compose(previous, typed.titles.get(index, "") or name, typed.bodies.get(index, ""))
-        form = RevisionForm(proposal, texts)
-        keep(form)
-        if typed.action in (PREVIEW, REVIEW):
-            return self._looked_at(user, typed.action, form)
-        saved = self.proposals.revise(number, user, list(texts.items()), typed.message, typed.head)
-        self.drafts.discard_revision(user, number, list(proposal.record.paths))  # kept until saved
-        return saved
+        return RevisionForm(proposal, texts)
 
     def _looked_at(self, user: User, action: str, form: RevisionForm) -> RevisionLook:
         bodies = {name: pagefile.parse(text, name).body for name, text in form.texts.items()}
@@ -168,6 +186,15 @@ class Proposing:
         """Merge main into the proposal, with the texts the person combined where needed."""
         proposal = self.proposals.get(number)
         keep(proposal)
+        return self.proposals.update(number, user, self._resolved(proposal, typed) or None)
+
+    def take_over_combined(self, user: User, number: int, suggestion: int, typed: UpdateRequest) -> Proposal:
+        """Take a suggestion that no longer applies over, with the texts the person combined."""
+        proposal = self.proposals.get(number)
+        return self.suggestions.take_over(number, suggestion, user, self._resolved(proposal, typed))
+
+    def _resolved(self, proposal: Proposal, typed: UpdateRequest) -> dict[str, str]:
+        """The combined page texts by name: a whole file text, or a title and body on the proposal's."""
         proposed = self.proposals.proposed_texts(proposal)
         resolved = {}
         for index, name in enumerate(proposal.record.paths):
@@ -177,4 +204,4 @@ class Proposing:
                 previous = pagefile.parse(proposed.get(name) or "", name)
                 title = typed.titles.get(index, "") or previous.title
                 resolved[name] = pagefile.compose(previous, title, typed.bodies[index])
-        return self.proposals.update(number, user, resolved or None)
+        return resolved

@@ -38,6 +38,7 @@ from wiki.services.proposing import Proposing
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
+from wiki.services.suggestions import SuggestionService
 from wiki.services.versions import VersionService
 from wiki.services.watching import NotificationService
 from wiki.services.why import WhyService
@@ -82,6 +83,7 @@ class Site:
     edits: Editing
     notifier: Notifier
     proposing: Proposing
+    suggestions: SuggestionService
     people: PeopleService
     resets: PasswordReset
     confirmations: AddressConfirmation
@@ -191,6 +193,7 @@ def open_site(settings: Settings) -> Site:
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
     proposals.index_all_for_search()
+    suggestions = SuggestionService(proposals)
     history = HistoryService(pages, accounts.former_authors, accounts.shared_names, accounts.usernames_of)
     export = ExportService(pages, versions, renderer)
     search = SearchService(pages, search_index)
@@ -226,10 +229,11 @@ def open_site(settings: Settings) -> Site:
         previews=previews,
         database=database,
         replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
-        views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
+        views=PageViews(pages, history, search, proposals, discussion, renderer, drafts, suggestions),
         edits=Editing(pages, conflicts, drafts),
         notifier=notifier,
-        proposing=Proposing(pages, proposals, previews, drafts),
+        proposing=Proposing(pages, proposals, previews, drafts, suggestions),
+        suggestions=suggestions,
         people=PeopleService(pages, history, proposals, database),
         resets=PasswordReset(database, accounts, links),
         confirmations=AddressConfirmation(database, accounts, links),

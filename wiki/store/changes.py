@@ -54,6 +54,9 @@ class ChangeKind(StrEnum):
     PROPOSAL_DECLINED = "proposal_declined"
     PROPOSAL_WITHDRAWN = "proposal_withdrawn"
     VERSION_NAMED = "version_named"
+    SUGGESTION_MADE = "suggestion_made"
+    SUGGESTION_TAKEN = "suggestion_taken"
+    SUGGESTION_DECLINED = "suggestion_declined"
 
 
 class Origin(StrEnum):
@@ -81,8 +84,9 @@ class Note:
 class Change:
     """One change as subscribers receive it.
 
-    ``actor`` and ``actor_email`` are the commit's author (the address names the account,
-    see ``wiki.store.identities``); ``revision`` is what the change is about, ``ref`` the ref
+    ``actor`` and ``actor_email`` are who made the commit: its author, or its committer when
+    that is someone else (who took over a suggestion; the address names the account, see
+    ``wiki.store.identities``); ``revision`` is what the change is about, ``ref`` the ref
     that moved, ``date`` Unix seconds."""
 
     kind: ChangeKind

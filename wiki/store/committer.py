@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 class Plan:
     """One commit to write: files (None deletes) applied to ``base`` (a commit) or ``tree``
     (a tree written already; ``base`` is then ignored), with ``parents``, moving ``ref`` from
-    ``old`` (None: the ref must not exist yet).  A rename names its target in ``rename_to``."""
+    ``old`` (None: the ref must not exist yet).  A rename names its target in ``rename_to``.
+    ``committer`` is who wrote the commit when that is not its author: someone who took over
+    another person's suggestion (git keeps both, so the suggester stays the author)."""
 
     ref: str
     old: str | None
@@ -52,6 +54,7 @@ class Plan:
     base: str | None = None
     tree: str | None = None
     rename_to: str | None = None
+    committer: Author | None = None
 
     @classmethod
     def on_top(
@@ -110,7 +113,9 @@ class Committer:
         else:
             tree = self.repo.build_tree(plan.base, plan.files)
         when = int(time.time())
-        revision = self.repo.write_commit(tree, list(plan.parents), plan.author, plan.message, when)
+        revision = self.repo.write_commit(
+            tree, list(plan.parents), plan.author, plan.message, when, committer=plan.committer
+        )
         if on_branch:
             moved = self.repo.move_branch(revision, plan.old)
         else:
@@ -122,6 +127,12 @@ class Committer:
             self._bring_index_along(plan, revision, when)
         change = self._report(plan, revision, when)
         return Committed(revision, when, change)
+
+    def delete(self, ref: str, old: str) -> bool:
+        """Delete ``ref`` (never the served branch) while it points at ``old``; False when it
+        moved or is gone.  Nothing is reported: what the deletion means is recorded by the
+        writer in a commit of its own.  Hold ``writer()``."""
+        return self.repo.delete_ref(ref, old)
 
     def tag(self, name: str, target: str, author: Author, message: str, note: Note) -> Committed | None:
         """Write the annotated tag ``refs/tags/<name>`` for ``target``; None when it exists.
@@ -137,7 +148,7 @@ class Committer:
         note = plan.note
         if note is None:
             return None
-        who = identity(plan.author)
+        who = identity(plan.committer or plan.author)  # who acted: the taker of a suggestion, not its author
         change = Change(
             kind=note.kind,
             actor=who.name,

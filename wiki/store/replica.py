@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 # The objects published from this context, when someone listens (see ``recording_publishes``).
 _PUBLISHED: ContextVar[list[str] | None] = ContextVar("wiki_published", default=None)
 
-# The refs a wiki owns: main and proposal branches, proposal records, named versions.
+# The refs a wiki owns: main, proposal and suggestion branches, proposal records, named versions.
 NAMESPACES = ("refs/heads/", "refs/meta/", "refs/tags/")
+# Refs that come and go: a suggestion's branch only ever appears through a publish (it is
+# made on a replica, never before replication started), so one the remote lacks was deleted
+# there (a hidden suggestion) and goes here too, rather than being published back.
+DELETED_ON_REMOTE = "refs/heads/suggestions/"
 STAGING = "refs/replica/remote/"
 DIVERGED = "refs/replica/diverged/"
 UNREACHABLE = N_(
@@ -71,12 +75,12 @@ class Replica:
 
     # -- publishing -----------------------------------------------------------------------
 
-    def publish(self, name: str, new: str, old: str | None) -> bool:
-        """Move ``name`` on the remote from ``old`` to ``new``; False when it had moved there
+    def publish(self, name: str, new: str | None, old: str | None) -> bool:
+        """Move ``name`` on the remote from ``old`` to ``new`` (None: delete it); False when it had moved there
         (this instance has then fetched it).  Raises ``RemoteUnavailable``.  Hold ``writer()``."""
         if self._push(name, new, old):
             published = _PUBLISHED.get()
-            if published is not None:
+            if published is not None and new is not None:
                 published.append(new)
             return True
         self._sync()
@@ -85,7 +89,7 @@ class Replica:
         log.info("another instance moved %s first; following it", name)
         return False
 
-    def _push(self, name: str, new: str, old: str | None) -> bool:
+    def _push(self, name: str, new: str | None, old: str | None) -> bool:
         """True when the remote took the move; False when it refused it (the lease was stale,
         or the ref moved while it was being taken); ``RemoteUnavailable`` when it did not answer."""
         answer = self.repo.push_to(self.url, name, new, old, self.timeout)
@@ -116,6 +120,10 @@ class Replica:
         for name in sorted(remote.keys() | local.keys()):
             theirs, ours = remote.get(name), local.get(name)
             if theirs == ours:
+                continue
+            if theirs is None and ours is not None and name.startswith(DELETED_ON_REMOTE):
+                if self.repo.forget_ref(name, ours):
+                    followed.append(name)
                 continue
             if theirs is None or (ours is not None and self.repo.is_ancestor(theirs, ours)):
                 assert ours is not None

@@ -55,7 +55,7 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
         "decision": None if decision is None else _decision_json(decision),
         "status_history": [
             {"status": event.status, "by": event.by, "date": iso_utc(moment(event.date)), "note": event.reason}
-            for event in record.events
+            for event in record.status_events
         ],
         "deadline": None
         if record.deadline is None or record.status not in ACTIVE
@@ -72,14 +72,16 @@ def _decision_json(decision: Decision) -> dict[str, Any]:
     return data
 
 
-async def _signed_in(request: Request, action: Action) -> User:
+async def signed_in(request: Request, action: Action) -> User:
+    """The person of the request's API token, allowed to ``action``."""
     user = await token_user(request)
     if user is None:
         raise Unauthorized(N_("This needs a personal API token."))
     return require(user, action)
 
 
-def _changes(data: dict[str, Any]) -> list[tuple[str, str]]:
+def changes_of(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ``changes`` of a request body as (path, whole file text) pairs."""
     changes = data.get("changes")
     if not isinstance(changes, list) or not changes:
         raise BadInput(N_('\'changes\' must be a list of {"path", "body"}.'))
@@ -103,14 +105,14 @@ async def _answer(request: Request, number: int, status: int = 200) -> Response:
 async def create(request: Request) -> Response:
     """``POST /api/proposals`` -> 201 with the proposal (its ``id`` included); with
     ``"principle": true``, a new principle (one new page, numbered on acceptance)."""
-    user = await _signed_in(request, Action.PROPOSE)
+    user = await signed_in(request, Action.PROPOSE)
     data = await json_object(request)
     title = string(data, "title", required=True) or ""
     description = string(data, "description") or ""
     principle = data.get("principle", False)
     if not isinstance(principle, bool):
         raise BadInput(N_("'principle' must be true or false."))
-    changes = _changes(data)
+    changes = changes_of(data)
     proposal = await run_in_threadpool(
         lambda: site_of(request).proposals.create(user, title, description, changes, principle=principle)
     )
@@ -123,7 +125,7 @@ async def revise(request: Request) -> Response:
     One trip: the permission, the revision and the answer.  The body is received here but
     parsed in the trip, only once the caller may revise the proposal: someone else's revision
     is refused before its body is parsed (and the parsing is off the event loop)."""
-    user = await _signed_in(request, Action.PROPOSE)
+    user = await signed_in(request, Action.PROPOSE)
     number = proposal_id(request)
     site = site_of(request)
     body = await request.body()
@@ -131,7 +133,7 @@ async def revise(request: Request) -> Response:
     def sent() -> SentRevision:
         data = parsed_object(body)
         head = string(data, "head_revision", required=True) or ""
-        return SentRevision(_changes(data), string(data, "message") or "", head)
+        return SentRevision(changes_of(data), string(data, "message") or "", head)
 
     answer = await run_in_threadpool(lambda: proposal_json(site, site.proposing.revise_sent(user, number, sent)))
     return JSONResponse(answer)
@@ -169,7 +171,7 @@ async def show(request: Request) -> Response:
 
 async def comment(request: Request) -> Response:
     """``POST /api/proposals/{id}/comments`` ``{"body"}`` -> 201 ``{"id"}``."""
-    user = await _signed_in(request, Action.COMMENT)
+    user = await signed_in(request, Action.COMMENT)
     number = proposal_id(request)
     site = site_of(request)
     data = await json_object(request)
@@ -182,7 +184,7 @@ async def comment(request: Request) -> Response:
 
 async def hide_comment(request: Request) -> Response:
     """``POST /api/proposals/{id}/comments/{comment}/hide`` ``{"reason"}`` (maintainers)."""
-    user = await _signed_in(request, Action.HIDE_COMMENT)
+    user = await signed_in(request, Action.HIDE_COMMENT)
     number = proposal_id(request)
     raw = request.path_params["comment"]
     if not is_whole_number(raw):
@@ -195,7 +197,7 @@ async def hide_comment(request: Request) -> Response:
 
 async def support(request: Request) -> Response:
     """``POST`` (support; again is still one) or ``DELETE`` (withdraw) ``/api/proposals/{id}/support``."""
-    user = await _signed_in(request, Action.SUPPORT)
+    user = await signed_in(request, Action.SUPPORT)
     number = proposal_id(request)
     site = site_of(request)
     supported = request.method == "POST"
@@ -214,7 +216,7 @@ async def support(request: Request) -> Response:
 
 async def accept(request: Request) -> Response:
     """``POST /api/proposals/{id}/accept`` ``{"reason", "head_revision"}`` (maintainers)."""
-    user = await _signed_in(request, Action.DECIDE)
+    user = await signed_in(request, Action.DECIDE)
     number = proposal_id(request)
     data = await json_object(request)
     head = string(data, "head_revision", required=True) or ""
@@ -224,7 +226,7 @@ async def accept(request: Request) -> Response:
 
 async def decline(request: Request) -> Response:
     """``POST /api/proposals/{id}/decline`` ``{"reason"}`` (maintainers)."""
-    user = await _signed_in(request, Action.DECIDE)
+    user = await signed_in(request, Action.DECIDE)
     number = proposal_id(request)
     data = await json_object(request)
     await run_in_threadpool(site_of(request).proposals.decline, number, user, string(data, "reason") or "")
@@ -233,7 +235,7 @@ async def decline(request: Request) -> Response:
 
 async def withdraw(request: Request) -> Response:
     """``POST /api/proposals/{id}/withdraw`` (its author)."""
-    user = await _signed_in(request, Action.PROPOSE)
+    user = await signed_in(request, Action.PROPOSE)
     number = proposal_id(request)
     await run_in_threadpool(site_of(request).proposals.withdraw, number, user)
     return await _answer(request, number)
@@ -242,7 +244,7 @@ async def withdraw(request: Request) -> Response:
 async def set_status(request: Request) -> Response:
     """``POST /api/proposals/{id}/status`` ``{"status": "under_consideration", "note"}``
     (maintainers; ``"open"`` puts it back)."""
-    user = await _signed_in(request, Action.DECIDE)
+    user = await signed_in(request, Action.DECIDE)
     number = proposal_id(request)
     data = await json_object(request)
     status = string(data, "status", required=True) or ""

@@ -200,17 +200,22 @@ async def _proposal_page(request: Request, number: int, status: int = 200, **ext
         "description_html": shown.description_html,
         **asdict(may),
         "comment_target": proposal_target(number),
+        "suggestions": shown.suggestions,
+        "main_moved": shown.main_moved,
         **extra,
     }
     return render(request, "proposal.html", context, status=status)
 
 
-def _revise_context(proposal: Proposal, texts: dict[str, str], message: str) -> dict[str, Any]:
+def revise_context(proposal: Proposal, texts: dict[str, str], message: str) -> dict[str, Any]:
+    """The proposal's editor: per page its title and body, the message and the head typed on
+    (for a revision, and for a suggestion, whose message is its reason)."""
     pages = []
     for name in proposal.record.paths:
         parsed = pagefile.parse(texts.get(name, ""), name)
         pages.append({"path": name, "title": parsed.title, "body": parsed.body})
-    return {"proposal": proposal, "pages": pages, "message": message, "head": proposal.head_revision}
+    head = proposal.head_revision
+    return {"proposal": proposal, "pages": pages, "message": message, "head": head, "suggesting": False}
 
 
 async def revise_form(request: Request) -> Response:
@@ -226,7 +231,7 @@ async def revise_form(request: Request) -> Response:
         return proposal, texts, site.drafts.revision(user, proposal.id, list(proposal.record.paths))
 
     proposal, texts, drafts = await run_in_threadpool(read)
-    context = _revise_context(proposal, {name: text or "" for name, text in texts.items()}, "")
+    context = revise_context(proposal, {name: text or "" for name, text in texts.items()}, "")
     if drafts and request.query_params.get("draft") == "1":
         return render(request, "proposal_revise.html", {**context, **_restored(context, drafts)})
     return render(request, "proposal_revise.html", {**context, "draft": max(drafts.values(), key=_saved, default=None)})
@@ -262,12 +267,12 @@ async def revise(request: Request) -> Response:
     )
 
     def keep(shown: RevisionForm) -> None:
-        keep_form(request, "proposal_revise.html", _revise_context(shown.proposal, shown.texts, message))
+        keep_form(request, "proposal_revise.html", revise_context(shown.proposal, shown.texts, message))
 
     done = await run_in_threadpool(site.proposing.revise, user, number, typed, keep)
     if isinstance(done, RevisionLook):
         looked = {"previews": done.previews} if done.reviews is None else {"reviews": done.reviews}
-        context = _revise_context(done.form.proposal, done.form.texts, message)
+        context = revise_context(done.form.proposal, done.form.texts, message)
         return render(request, "proposal_revise.html", {**context, **looked})
     return _to_proposal(number, "revised")
 

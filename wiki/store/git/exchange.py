@@ -42,11 +42,12 @@ class ExchangingRepository(MaintainedRepository):
         mirror = ("--quiet", "--prune", "--no-tags", "--no-write-fetch-head")
         return self._remote(timeout, "fetch", *mirror, url, *refspecs)
 
-    def push_to(self, url: str, name: str, new: str, old: str | None, timeout: float) -> RemoteAnswer:
-        """Move ``name`` on the remote ``url`` to ``new`` only while it still points at ``old``
-        (None: it must not exist there); ``refused`` when it did not."""
+    def push_to(self, url: str, name: str, new: str | None, old: str | None, timeout: float) -> RemoteAnswer:
+        """Move ``name`` on the remote ``url`` to ``new`` (None: delete it) only while it still
+        points at ``old`` (None: it must not exist there); ``refused`` when it did not."""
         lease = f"--force-with-lease={name}:{old or ''}"
-        return self._remote(timeout, "push", "--porcelain", "--atomic", "--no-verify", url, lease, f"{new}:{name}")
+        spec = f"{check_revision(new)}:{name}" if new else f":{name}"
+        return self._remote(timeout, "push", "--porcelain", "--atomic", "--no-verify", url, lease, spec)
 
     def _remote(self, timeout: float, *args: str) -> RemoteAnswer:
         """Run a git command that talks to a remote: never a prompt for a password (the wiki

@@ -146,6 +146,12 @@ class GitReader(ObjectStore):
         out = self._run("rev-list", check_revision(wanted), "^" + check_revision(left_out), "--")
         return out.decode("ascii").split()
 
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits (where a branch started from the other), or None."""
+        command = self._command("merge-base", check_revision(one), check_revision(other))
+        result = subprocess.run(command, capture_output=True, check=False)
+        return result.stdout.decode().strip() or None if result.returncode == 0 else None
+
     def blame(self, commit: str, path: str) -> list[BlameLine]:
         """Who last changed each line of ``path`` as of ``commit``, from ``git blame --porcelain``
         (in one of the few blame slots: ``Busy`` when none comes in time)."""

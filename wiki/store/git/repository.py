@@ -55,8 +55,8 @@ class GitRepository(ExchangingRepository):
         self._thread_lock = threading.Lock()
         self._flock_fd = os.open(self.common_dir / "wiki-writer.flock", os.O_RDWR | os.O_CREAT, 0o644)
         self._unsynced: list[str] = []
-        # Called as publisher(ref, new, old) before a local ref moves (see ``move_ref``).
-        self.publisher: Callable[[str, str, str | None], bool] | None = None
+        # Called as publisher(ref, new, old) before a local ref moves (None as new: deleted).
+        self.publisher: Callable[[str, str | None, str | None], bool] | None = None
         self._moves = 0
 
     # -- set-up ---------------------------------------------------------------------------
@@ -261,13 +261,17 @@ class GitRepository(ExchangingRepository):
         tree_to_stream(ordered, buffer.write)
         return self._store(b"tree", buffer.getvalue())
 
-    def write_commit(self, tree: str, parents: list[str], author: Author, message: str, when: int) -> str:
+    def write_commit(
+        self, tree: str, parents: list[str], author: Author, message: str, when: int, *, committer: Author | None = None
+    ) -> str:
         """Write a commit object at Unix time ``when``; the author is the committer too (the
-        person who saved).  Names and messages are cleaned as ``identity`` and ``clean_message`` say."""
+        person who saved) unless ``committer`` names someone else (who took over another's
+        change).  Names and messages are cleaned as ``identity`` and ``clean_message`` say."""
         who = identity(author)
+        by = identity(committer) if committer is not None else who
         stamp = f"{when} +0000"
         lines = [f"tree {tree}"] + [f"parent {check_revision(parent)}" for parent in parents]
-        lines += [f"author {who.name} <{who.email}> {stamp}", f"committer {who.name} <{who.email}> {stamp}"]
+        lines += [f"author {who.name} <{who.email}> {stamp}", f"committer {by.name} <{by.email}> {stamp}"]
         text = "\n".join(lines) + "\n\n" + clean_message(message) + "\n"
         return self._store(b"commit", text.encode("utf-8"))
 
@@ -327,6 +331,23 @@ class GitRepository(ExchangingRepository):
             raise DiskFull
         message = result.stderr.decode(errors="replace").strip()
         raise StoreUnavailable(N_("git could not move {ref}: {reason}", ref=name, reason=message))
+
+    def delete_ref(self, name: str, old: str) -> bool:
+        """Delete one of the wiki's refs while it still points at ``old`` (compare-and-swap,
+        published first like ``move_ref``); False when it moved or is gone.  Hold ``writer()``."""
+        if not _REF.fullmatch(name) or name == self.branch:
+            raise NotFound(N_("No such revision."))
+        if self.publisher is not None and not self.publisher(name, None, old):
+            return False
+        return self.forget_ref(name, old)
+
+    def forget_ref(self, name: str, old: str) -> bool:
+        """Delete ``name`` here only (a replica following a remote that deleted it)."""
+        if not _REF.fullmatch(name) or name == self.branch:
+            raise NotFound(N_("No such revision."))
+        update = ("update-ref", "-m", "wiki", "-d", "--end-of-options", name, check_revision(old))
+        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False, env=_C_LOCALE)
+        return result.returncode == 0
 
     def merge_tree(self, ours: str, theirs: str) -> str | None:
         """The tree of merging two commits without a checkout, or None when they conflict."""
