@@ -8,15 +8,18 @@ frozen record of exactly what its page shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from wiki import pagefile
-from wiki.errors import NotFound
+from wiki.errors import N_, BadInput, NotFound
 from wiki.models import Page, PageSummary, User
 from wiki.names import is_page_name
+from wiki.services.anchors import Anchor, paragraph_anchor
 from wiki.services.discussion import Comment, DiscussionService, page_target, proposal_target
 from wiki.services.drafts import Draft, DraftService
 from wiki.services.history import Change, HistoryService
 from wiki.services.pages import PageService
+from wiki.services.passages import Annotated, Labels, Passage, annotate, place, plain_texts
 from wiki.services.proposal_diffs import PathDiff, ProposalRevision
 from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
@@ -50,15 +53,30 @@ class MissingPage:
 
 @dataclass(frozen=True, slots=True)
 class ProposalPage:
-    """A proposal with its diffs, revisions, rendered texts, supporters and discussion."""
+    """A proposal with its diffs, revisions, rendered texts (passages highlighted, by path),
+    supporters and discussion, and where each comment's passage is now."""
 
     proposal: Proposal
     changes: list[PathDiff]
     revisions: list[ProposalRevision]
-    previews: dict[str, str]
+    texts: dict[str, Annotated]
     supporters: list[tuple[str, str]]
     comments: list[Comment]
     description_html: str
+    passages: dict[int, Passage]
+    passage: Anchor | None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionPage:
+    """A page's discussion: the page's text now with the passages highlighted, the comments,
+    where each comment's passage is now, and the paragraph picked to comment on (no script)."""
+
+    page: Page
+    text: Annotated
+    comments: list[Comment]
+    passages: dict[int, Passage]
+    passage: Anchor | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,40 +136,86 @@ class PageViews:
         similar = [r for r in self.search.search(wanted, 5) if r.kind == "page"] if wanted and not moved else []
         return MissingPage(moved, wanted, similar, message)
 
-    def proposal(self, number: int) -> ProposalPage:
-        """A proposal as its page shows it."""
+    def proposal(self, number: int, labels: Labels, pick: tuple[str, int] | None = None) -> ProposalPage:
+        """A proposal as its page shows it; ``pick`` (path, paragraph) is a paragraph picked
+        to comment on, given back as its anchor."""
         proposal = self.proposals.get(number)
         changes = self.proposals.changes(proposal)
-        previews = {
+        rendered = {
             change.path: self.renderer.render_text(pagefile.parse(change.text, change.path).body)
             for change in changes
             if change.text is not None
         }
+        plains = plain_texts(rendered)
+        comments = self.discussion.comments(proposal_target(number))
+        passages = place(plains, comments)
+        head = proposal.head_revision
+        texts = {
+            path: annotate(
+                path, head, html, passages=passages, labels=labels, link=f"/proposals/{number}?path={quote(path)}&"
+            )
+            for path, html in rendered.items()
+        }
+        picked = None
+        if pick is not None and pick[0] in plains:
+            picked = paragraph_anchor(plains[pick[0]], pick[1], head, pick[0])
         description = proposal.record.description
         return ProposalPage(
             proposal,
             changes,
             self.proposals.revisions(proposal),
-            previews,
+            texts,
             self.discussion.supporters(number),
-            self.discussion.comments(proposal_target(number)),
+            comments,
             self.renderer.render_text(description) if description else "",
+            passages,
+            picked,
         )
+
+    def proposal_passages(self, proposal: Proposal, comments: list[Comment]) -> dict[int, Passage]:
+        """Where the passages of a proposal's comments are in its texts now (for the API)."""
+        texts = self.proposals.proposed_texts(proposal)
+        rendered = {
+            path: self.renderer.render_text(pagefile.parse(text, path).body)
+            for path, text in texts.items()
+            if text is not None
+        }
+        return place(plain_texts(rendered), comments)
+
+    def page_discussion(self, name: str, labels: Labels, paragraph: int | None = None) -> DiscussionPage:
+        """A page's discussion beside its text now; ``paragraph`` picked to comment on, given
+        back as its anchor."""
+        page, blob = self.pages.get(name)
+        html = self.pages.render(page, blob, self.renderer)
+        plains = plain_texts({page.path: html})
+        comments = self.discussion.comments(page_target(page.path))
+        passages = place(plains, comments)
+        text = annotate(
+            page.path, page.revision, html, passages=passages, labels=labels, link=f"/discuss/{quote(page.path)}?"
+        )
+        picked = None if paragraph is None else paragraph_anchor(plains[page.path], paragraph, page.revision, page.path)
+        return DiscussionPage(page, text, comments, passages, picked)
 
     def proposal_listing(self, status: str | None) -> tuple[list[Proposal], dict[int, int]]:
         """Proposals (of ``status``, or all), with how many people support each."""
         proposals = self.proposals.listing(status)
         return proposals, self.discussion.support_counts([p.id for p in proposals])
 
-    def comment_on_proposal(self, number: int, user: User, body: str) -> None:
-        """Add a comment to an existing proposal's discussion (``NotFound`` when there is none)."""
-        self.proposals.get(number)
-        self.discussion.add(proposal_target(number), user, body)
+    def comment_on_proposal(self, number: int, user: User, body: str, *, anchor: Anchor | None = None) -> int:
+        """Add a comment to an existing proposal's discussion (``NotFound`` when there is none),
+        on a passage of one of its texts when ``anchor`` is given; the comment's id."""
+        proposal = self.proposals.get(number)
+        if anchor is not None and anchor.path not in proposal.record.paths:
+            raise BadInput(N_("The passage is not from this text."))
+        return self.discussion.add(proposal_target(number), user, body, anchor=anchor)
 
-    def comment_on_page(self, name: str, user: User, body: str) -> Page:
-        """Add a comment to an existing page's discussion; the page, to go back to."""
+    def comment_on_page(self, name: str, user: User, body: str, *, anchor: Anchor | None = None) -> Page:
+        """Add a comment to an existing page's discussion (on a passage of its text when
+        ``anchor`` is given); the page, to go back to."""
         page = self.pages.get(name)[0]
-        self.discussion.add(page_target(page.path), user, body)
+        if anchor is not None and anchor.path != page.path:
+            raise BadInput(N_("The passage is not from this text."))
+        self.discussion.add(page_target(page.path), user, body, anchor=anchor)
         return page
 
     def page_and_draft(self, user: User, name: str) -> tuple[Page, Draft | None]:
