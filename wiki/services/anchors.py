@@ -24,6 +24,8 @@ from string import hexdigits
 
 from wiki.errors import N_, BadInput
 
+#: The fields of an anchor, as the API and the comment form name them.
+ANCHOR_FIELDS = ("revision", "path", "exact", "prefix", "suffix", "start", "end")
 MAX_EXACT = 1000
 MAX_CONTEXT = 64
 MAX_PATH = 1000
@@ -94,7 +96,7 @@ def _text(data: Mapping[str, object], key: str, limit: int) -> str:
         raise BadInput(N_("The passage is not understood: its fields must be text."))
     if len(value) > limit:
         raise BadInput(N_("The passage is too long: select at most 1,000 characters."))
-    return value
+    return value.replace("\r\n", "\n")  # a form sends its line breaks as CRLF
 
 
 def _position(value: object) -> int | None:

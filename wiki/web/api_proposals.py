@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -11,8 +12,10 @@ from starlette.responses import JSONResponse, Response
 from wiki.errors import N_, BadInput, Unauthorized
 from wiki.models import User
 from wiki.numbers import is_whole_number
+from wiki.services.anchors import Anchor, anchor_from, as_dict
 from wiki.services.discussion import Comment, proposal_target
 from wiki.services.history import iso_utc, moment
+from wiki.services.passages import Passage
 from wiki.services.permissions import Action, require
 from wiki.services.proposal_records import STATUSES, Proposal
 from wiki.services.proposing import SentRevision
@@ -22,7 +25,7 @@ from wiki.web.proposals import proposal_id
 from wiki.web.session import site_of
 
 
-def _comment_json(comment: Comment) -> dict[str, Any]:
+def _comment_json(comment: Comment, passages: Mapping[int, Passage]) -> dict[str, Any]:
     date = iso_utc(comment.date)
     return {
         "id": comment.id,
@@ -30,7 +33,27 @@ def _comment_json(comment: Comment) -> dict[str, Any]:
         "date": date,
         "body": comment.body,
         "hidden": comment.hidden,
+        "anchor": anchor_json(comment, passages),
     }
+
+
+def anchor_json(comment: Comment, passages: Mapping[int, Passage]) -> dict[str, object] | None:
+    """A comment's anchor as the API gives it, with ``orphaned`` (its passage is gone from the
+    text now); null for a comment on the whole text, or a hidden one."""
+    if comment.anchor is None or comment.hidden:
+        return None
+    passage = passages.get(comment.id)
+    return {**as_dict(comment.anchor), "orphaned": passage is None or passage.orphaned}
+
+
+def body_anchor(data: Mapping[str, Any]) -> Anchor | None:
+    """The ``anchor`` of a comment's JSON body, or None; ``BadInput`` when it is not an object."""
+    raw = data.get("anchor")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BadInput(N_('\'anchor\' must be an object {"revision", "path", "exact", "prefix", "suffix"}.'))
+    return anchor_from(raw)
 
 
 def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
@@ -38,6 +61,8 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
     from the database: call it in the thread pool)."""
     record = proposal.record
     supporters = site.discussion.supporters(record.id)
+    comments = site.discussion.comments(proposal_target(record.id))
+    passages = site.views.proposal_passages(proposal, comments)
     decision = record.decision
     return {
         "id": record.id,
@@ -53,7 +78,7 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
         "decision": None
         if decision is None
         else {"by": decision.by, "date": iso_utc(moment(decision.date)), "reason": decision.reason},
-        "comments": [_comment_json(c) for c in site.discussion.comments(proposal_target(record.id))],
+        "comments": [_comment_json(c, passages) for c in comments],
     }
 
 
@@ -152,15 +177,15 @@ async def show(request: Request) -> Response:
 
 
 async def comment(request: Request) -> Response:
-    """``POST /api/proposals/{id}/comments`` ``{"body"}`` -> 201 ``{"id"}``."""
+    """``POST /api/proposals/{id}/comments`` ``{"body", "anchor"?}`` -> 201 ``{"id"}``; the
+    anchor (a passage of one of the proposal's texts) as the README describes it."""
     user = await _signed_in(request, Action.COMMENT)
     number = proposal_id(request)
     site = site_of(request)
     data = await json_object(request)
     body = string(data, "body", required=True) or ""
-    comment_id = await run_in_threadpool(
-        lambda: (site.proposals.get(number), site.discussion.add(proposal_target(number), user, body))[1]
-    )
+    anchor = body_anchor(data)
+    comment_id = await run_in_threadpool(lambda: site.views.comment_on_proposal(number, user, body, anchor=anchor))
     return JSONResponse({"id": comment_id}, status_code=201)
 
 
