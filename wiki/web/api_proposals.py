@@ -52,7 +52,7 @@ def body_anchor(data: Mapping[str, Any]) -> Anchor | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise BadInput(N_('\'anchor\' must be an object {"revision", "path", "exact", "prefix", "suffix"}.'))
+        raise BadInput(N_("'anchor' must be an object with revision, path and exact (and prefix, suffix, start, end)."))
     return anchor_from(raw)
 
 
