@@ -14,6 +14,7 @@ from tests.conftest import Auth, csrf_from
 from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
+from wiki.web.api_proposals import anchor_json
 
 PAGE = "ga-voor-oplossingen-en-resultaten"
 QUOTE = "Er kan vaak meer dan je eerst denkt."
@@ -182,3 +183,18 @@ def test_a_proposal_page_passage_comment_through_the_form(client: TestClient, au
     page = client.get(f"/proposals/{proposal.id}?path={PAGE}&paragraph=1")
     assert [c.body for c in page.context["comments"]] == ["Mooi."]  # type: ignore[attr-defined]
     assert '<mark class="passage">Kijk met een positieve blik' in page.text
+
+
+def test_a_page_discussion_gives_its_passages_for_an_api(client: TestClient, auth: Auth, site: Site) -> None:
+    auth.sign_in(Role.CONTRIBUTOR)
+    cid = comment_on_page(client, selected(site, QUOTE))
+    page, comments, passages = site.views.page_passages(PAGE)
+    assert [c.id for c in comments] == [cid]
+    assert anchor_json(comments[0], passages) == {
+        "revision": page.revision,
+        "path": PAGE,
+        "exact": QUOTE,
+        "prefix": "",
+        "suffix": "",
+        "orphaned": False,
+    }

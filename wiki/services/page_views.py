@@ -182,6 +182,13 @@ class PageViews:
         }
         return place(plain_texts(rendered), comments)
 
+    def page_passages(self, name: str) -> tuple[Page, list[Comment], dict[int, Passage]]:
+        """A page's comments and where their passages are in its text now (for an API)."""
+        page, blob = self.pages.get(name)
+        comments = self.discussion.comments(page_target(page.path))
+        plains = plain_texts({page.path: self.pages.render(page, blob, self.renderer)})
+        return page, comments, place(plains, comments)
+
     def page_discussion(self, name: str, labels: Labels, paragraph: int | None = None) -> DiscussionPage:
         """A page's discussion beside its text now; ``paragraph`` picked to comment on, given
         back as its anchor."""
