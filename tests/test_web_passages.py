@@ -180,8 +180,15 @@ def test_a_proposal_page_passage_comment_through_the_form(client: TestClient, au
         f"/proposals/{proposal.id}/comment", data={"csrf_token": csrf_from(picked.text), "body": "Mooi.", **fields}
     )
     assert response.status_code == 303
+    post_plain = client.post(
+        f"/proposals/{proposal.id}/comment", data={"csrf_token": csrf_from(picked.text), "body": "Algemeen."}
+    )
+    assert post_plain.status_code == 303
     page = client.get(f"/proposals/{proposal.id}?path={PAGE}&paragraph=1")
     assert [c.body for c in page.context["comments"]] == ["Mooi."]  # type: ignore[attr-defined]
+    only_text = client.get(f"/proposals/{proposal.id}?paragraph=1")  # one text: the path may be left out
+    assert [c.body for c in only_text.context["comments"]] == ["Mooi."]  # type: ignore[attr-defined]
+    assert len(client.get(f"/proposals/{proposal.id}").context["comments"]) == 2  # type: ignore[attr-defined]
     assert '<mark class="passage">Kijk met een positieve blik' in page.text
 
 

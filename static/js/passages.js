@@ -8,7 +8,7 @@
  * (the Content-Security-Policy forbids them), no libraries. */
 (function () {
   "use strict";
-  var form = document.getElementById("comment-form");
+  var form = document.querySelector("form#comment-form");
   var texts = document.querySelectorAll(".passage-text");
   if (!form || !texts.length) { return; }
   var ADDED = ".passage-link, .passage-tools, .passage-note";

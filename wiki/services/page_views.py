@@ -174,6 +174,8 @@ class PageViews:
 
     def proposal_passages(self, proposal: Proposal, comments: list[Comment]) -> dict[int, Passage]:
         """Where the passages of a proposal's comments are in its texts now (for the API)."""
+        if not any(comment.anchor for comment in comments):
+            return {}  # nothing to find: no text rendered
         texts = self.proposals.proposed_texts(proposal)
         rendered = {
             path: self.renderer.render_text(pagefile.parse(text, path).body)

@@ -177,6 +177,7 @@ async def _proposal_page(request: Request, number: int, status: int = 200, **ext
     user = current_user(request)
     record = proposal.record
     may = actions_for(user, record)
+    text_path = request.query_params.get("path") or next(iter(shown.texts), None)  # the filter's text
     context: dict[str, Any] = {
         "proposal": proposal,
         "record": record,
@@ -184,9 +185,7 @@ async def _proposal_page(request: Request, number: int, status: int = 200, **ext
         "texts": shown.texts,
         "passage": shown.passage,
         "revisions": shown.revisions,
-        **passage_context(
-            shown.comments, shown.passages, query_number(request, "paragraph"), request.query_params.get("path")
-        ),
+        **passage_context(shown.comments, shown.passages, query_number(request, "paragraph"), text_path),
         "supporters": supporters,
         "supports": user is not None and any(name == user.username for name, _ in supporters),
         "description_html": shown.description_html,
