@@ -88,7 +88,7 @@ def test_no_vector_runs_and_no_dangerous_markup_reaches_the_page(
         for url in urls:
             page.goto(base + url)
             page.mouse.move(200, 300)
-            for link in page.locator(".content a").all()[:5]:
+            for link in page.locator(".content a:visible").all()[:5]:  # a closed text has links too
                 link.hover()
             hits = page.evaluate("window.__ran")
             if hits:

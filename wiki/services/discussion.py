@@ -15,6 +15,7 @@ from datetime import datetime
 
 from wiki.errors import N_, BadInput, NotFound
 from wiki.models import User
+from wiki.services.anchors import Anchor, stored_anchor
 from wiki.services.history import moment
 from wiki.services.mentions import MENTION
 from wiki.services.notifier import Notifier
@@ -37,6 +38,7 @@ class Comment:
     html: str
     hidden: bool
     hidden_reason: str | None
+    anchor: Anchor | None = None
 
 
 def proposal_target(proposal_id: int) -> str:
@@ -68,7 +70,15 @@ class DiscussionService:
         html = "" if hidden else self.renderer.render_comment(row.body, people)
         body = "" if hidden else row.body
         return Comment(
-            row.id, row.author, row.username, moment(int(row.created)), body, html, hidden, row.hidden_reason
+            row.id,
+            row.author,
+            row.username,
+            moment(int(row.created)),
+            body,
+            html,
+            hidden,
+            row.hidden_reason,
+            anchor=stored_anchor(row.anchor),
         )
 
     def comments(self, target: str) -> list[Comment]:
@@ -77,14 +87,17 @@ class DiscussionService:
         people = self.people_mentioned(row.body for row in rows if row.hidden_reason is None)
         return [self._comment(row, people) for row in rows]
 
-    def add(self, target: str, user: User, body: str) -> int:
-        """Add a comment; ``BadInput`` when it is empty or too long."""
+    def add(self, target: str, user: User, body: str, *, anchor: Anchor | None = None) -> int:
+        """Add a comment (on the passage ``anchor`` points to, when given); ``BadInput`` when
+        it is empty or too long."""
         body = body.replace("\r\n", "\n").strip()
         if not body:
             raise BadInput(N_("A comment cannot be empty."))
         if len(body) > MAX_COMMENT:
             raise BadInput(N_("A comment may be at most 10,000 characters."))
-        comment_id = self.database.add_comment(target, user.id, body)
+        comment_id = self.database.add_comment(
+            target, user.id, body, anchor=None if anchor is None else anchor.to_json()
+        )
         self.notifier.commented(target, comment_id, user, body, time.time())
         return comment_id
 

@@ -8,15 +8,18 @@ frozen record of exactly what its page shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from wiki import pagefile
-from wiki.errors import NotFound
+from wiki.errors import N_, BadInput, NotFound
 from wiki.models import Page, PageSummary, User
 from wiki.names import is_page_name
+from wiki.services.anchors import Anchor, paragraph_anchor
 from wiki.services.discussion import Comment, DiscussionService, page_target, proposal_target
 from wiki.services.drafts import Draft, DraftService
 from wiki.services.history import Change, HistoryService
 from wiki.services.pages import PageService
+from wiki.services.passages import Annotated, Labels, Passage, annotate, place, plain_texts
 from wiki.services.proposal_diffs import PathDiff, ProposalRevision
 from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
@@ -52,12 +55,13 @@ class MissingPage:
 
 @dataclass(frozen=True, slots=True)
 class ProposalPage:
-    """A proposal with its diffs, revisions, rendered texts, supporters and discussion."""
+    """A proposal with its diffs, revisions, rendered texts (passages highlighted, by path),
+    supporters and discussion, and where each comment's passage is now."""
 
     proposal: Proposal
     changes: list[PathDiff]
     revisions: list[ProposalRevision]
-    previews: dict[str, str]
+    texts: dict[str, Annotated]
     supporters: list[SupportRow]
     comments: list[Comment]
     description_html: str
@@ -66,6 +70,20 @@ class ProposalPage:
     #: whether main moved on since.
     started_from: str | None
     main_moved: bool
+    passages: dict[int, Passage]
+    passage: Anchor | None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscussionPage:
+    """A page's discussion: the page's text now with the passages highlighted, the comments,
+    where each comment's passage is now, and the paragraph picked to comment on (no script)."""
+
+    page: Page
+    text: Annotated
+    comments: list[Comment]
+    passages: dict[int, Passage]
+    passage: Anchor | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,39 +155,94 @@ class PageViews:
         similar = [r for r in self.search.search(wanted, 5) if r.kind == "page"] if wanted and not moved else []
         return MissingPage(moved, wanted, similar, message)
 
-    def proposal(self, number: int) -> ProposalPage:
-        """A proposal as its page shows it."""
+    def proposal(self, number: int, labels: Labels, pick: tuple[str, int] | None = None) -> ProposalPage:
+        """A proposal as its page shows it; ``pick`` (path, paragraph) is a paragraph picked
+        to comment on, given back as its anchor."""
         proposal = self.proposals.get(number)
         changes = self.proposals.changes(proposal)
         started = self.proposals.started_from(proposal)
-        previews = {
+        rendered = {
             change.path: self.renderer.render_text(pagefile.parse(change.text, change.path).body)
             for change in changes
             if change.text is not None
         }
+        plains = plain_texts(rendered)
+        comments = self.discussion.comments(proposal_target(number))
+        passages = place(plains, comments)
+        head = proposal.head_revision
+        texts = {
+            path: annotate(
+                path, head, html, passages=passages, labels=labels, link=f"/proposals/{number}?path={quote(path)}&"
+            )
+            for path, html in rendered.items()
+        }
+        picked = None
+        if pick is not None and pick[0] in plains:
+            picked = paragraph_anchor(plains[pick[0]], pick[1], head, pick[0])
         description = proposal.record.description
         return ProposalPage(
             proposal,
             changes,
             self.proposals.revisions(proposal),
-            previews,
+            texts,
             self.discussion.supporters(number),
-            self.discussion.comments(proposal_target(number)),
+            comments,
             self.renderer.render_text(description) if description else "",
             self.suggestions.listing(number),
             started,
             started is not None and started != self.pages.repo.head(),
+            passages,
+            picked,
         )
 
-    def comment_on_proposal(self, number: int, user: User, body: str) -> None:
-        """Add a comment to an existing proposal's discussion (``NotFound`` when there is none)."""
-        self.proposals.get(number)
-        self.discussion.add(proposal_target(number), user, body)
+    def proposal_passages(self, proposal: Proposal, comments: list[Comment]) -> dict[int, Passage]:
+        """Where the passages of a proposal's comments are in its texts now (for the API)."""
+        if not any(comment.anchor for comment in comments):
+            return {}  # nothing to find: no text rendered
+        texts = self.proposals.proposed_texts(proposal)
+        rendered = {
+            path: self.renderer.render_text(pagefile.parse(text, path).body)
+            for path, text in texts.items()
+            if text is not None
+        }
+        return place(plain_texts(rendered), comments)
 
-    def comment_on_page(self, name: str, user: User, body: str) -> Page:
-        """Add a comment to an existing page's discussion; the page, to go back to."""
+    def page_passages(self, name: str) -> tuple[Page, list[Comment], dict[int, Passage]]:
+        """A page's comments and where their passages are in its text now (for an API)."""
+        page, blob = self.pages.get(name)
+        comments = self.discussion.comments(page_target(page.path))
+        plains = plain_texts({page.path: self.pages.render(page, blob, self.renderer)})
+        return page, comments, place(plains, comments)
+
+    def page_discussion(self, name: str, labels: Labels, paragraph: int | None = None) -> DiscussionPage:
+        """A page's discussion beside its text now; ``paragraph`` picked to comment on, given
+        back as its anchor."""
+        page, blob = self.pages.get(name)
+        html = self.pages.render(page, blob, self.renderer)
+        plains = plain_texts({page.path: html})
+        comments = self.discussion.comments(page_target(page.path))
+        passages = place(plains, comments)
+        text = annotate(
+            page.path, page.revision, html, passages=passages, labels=labels, link=f"/discuss/{quote(page.path)}?"
+        )
+        picked = None if paragraph is None else paragraph_anchor(plains[page.path], paragraph, page.revision, page.path)
+        return DiscussionPage(page, text, comments, passages, picked)
+
+    def comment_on_proposal(self, number: int, user: User, body: str, *, anchor: Anchor | None = None) -> int:
+        """Add a comment to an existing proposal's discussion (``NotFound`` when there is none),
+        on a passage of one of its texts when ``anchor`` is given; the comment's id."""
+        proposal = self.proposals.get(number)
+        if anchor is not None and anchor.path not in proposal.record.paths:
+            raise BadInput(N_("The passage is not from this text."))
+        return self.discussion.add(proposal_target(number), user, body, anchor=anchor)
+
+    def comment_on_page(self, name: str, user: User, body: str, *, anchor: Anchor | None = None) -> Page:
+        """Add a comment to an existing page's discussion (on a passage of its text when
+        ``anchor`` is given); the page, to go back to."""
         page = self.pages.get(name)[0]
-        self.discussion.add(page_target(page.path), user, body)
+        if anchor is not None and anchor.path != page.path:
+            raise BadInput(N_("The passage is not from this text."))
+        self.discussion.add(page_target(page.path), user, body, anchor=anchor)
         return page
 
     def page_and_draft(self, user: User, name: str) -> tuple[Page, Draft | None]:

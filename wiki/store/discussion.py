@@ -23,6 +23,7 @@ class CommentRow:
     created: float
     hidden_reason: str | None
     hidden_by: str | None
+    anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +41,12 @@ class DiscussionTables(Tables):
 
     # -- comments and supports ------------------------------------------------------------
 
-    def add_comment(self, target: str, user_id: int, body: str) -> int:
-        """Store a comment on a proposal (``proposal:ID``) or a page (``page:NAME``)."""
+    def add_comment(self, target: str, user_id: int, body: str, *, anchor: str | None = None) -> int:
+        """Store a comment on a proposal (``proposal:ID``) or a page (``page:NAME``); ``anchor``
+        (JSON) when it is about one passage of the text."""
         row = self._row(
-            "INSERT INTO comments (target, user_id, body, created) VALUES (?, ?, ?, ?) RETURNING id",
-            (target, user_id, body, time.time()),
+            "INSERT INTO comments (target, user_id, body, created, anchor) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (target, user_id, body, time.time(), anchor),
         )
         return int(row[0])
 
@@ -52,7 +54,7 @@ class DiscussionTables(Tables):
         """Comments on one target (or all), oldest first."""
         query = (
             f"SELECT c.id, c.target, u.username, {SHOWN_NAME}, c.body, c.created, c.hidden_reason,"  # noqa: S608
-            " c.hidden_by FROM comments c JOIN users u ON u.id = c.user_id"
+            " c.hidden_by, c.anchor FROM comments c JOIN users u ON u.id = c.user_id"
         )
         rows = (
             self._rows(query + " WHERE c.target = ? ORDER BY c.id", (target,))

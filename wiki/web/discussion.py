@@ -4,20 +4,25 @@ one (maintainers) on either kind of target; a proposal's own comments are added 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from wiki.errors import N_, NotFound
-from wiki.models import Page
 from wiki.numbers import is_whole_number
-from wiki.services.discussion import page_target
+from wiki.services.anchors import ANCHOR_FIELDS, Anchor, anchor_from
+from wiki.services.discussion import Comment, page_target
+from wiki.services.page_views import DiscussionPage
+from wiki.services.passages import Labels, Passage
 from wiki.services.permissions import Action, allowed
 from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import checked_form, field
+from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
@@ -38,38 +43,77 @@ async def hide_comment(request: Request) -> Response:
     return NoticeRedirect(back + "#discussion", "hidden")
 
 
+def passage_labels() -> Labels:
+    """The words a text gains for its passages, in the reader's language."""
+    return Labels(_("Comment on this paragraph"), _("paragraph"), _("comment"))
+
+
+def query_number(request: Request, key: str) -> int | None:
+    """A small whole number in the query (a paragraph), or None when absent or not one."""
+    raw = request.query_params.get(key, "")
+    return int(raw) if is_whole_number(raw) and len(raw) <= 6 else None
+
+
+def form_anchor(form: FormData) -> Anchor | None:
+    """The passage a comment is about (the ``anchor-*`` fields), or None for the whole text;
+    ``BadInput`` when the fields are there but wrong."""
+    if not field(form, "anchor-exact"):
+        return None
+    return anchor_from({key: field(form, f"anchor-{key}") for key in ANCHOR_FIELDS})
+
+
+def passage_context(
+    comments: list[Comment], passages: Mapping[int, Passage], paragraph: int | None, path: str | None
+) -> dict[str, Any]:
+    """What ``_comments.html`` shows of passages: the comments (only those on ``paragraph`` of
+    the text ``path`` when a paragraph is asked for), where each passage is, and the filter."""
+    if paragraph is not None:
+        comments = [
+            c for c in comments if (p := passages.get(c.id)) is not None and p.paragraph == paragraph and p.path == path
+        ]
+    return {"comments": comments, "passages": passages, "paragraph": paragraph}
+
+
 async def page_discussion(request: Request) -> Response:
-    """The discussion of a page, like the comments under the blog post the principles grew from."""
+    """The discussion of a page, like the comments under the blog post the principles grew from,
+    beside the page's text: passages highlighted, and a link to comment on each paragraph."""
     name = request.path_params["name"]
     site = site_of(request)
-    context = await run_in_threadpool(lambda: _discussion_context(request, site.pages.get(name)[0]))
-    return render(request, "discussion.html", context)
+    shown = await run_in_threadpool(
+        site.views.page_discussion, name, passage_labels(), query_number(request, "passage")
+    )
+    return render(request, "discussion.html", _discussion_context(request, shown))
 
 
-def _discussion_context(request: Request, page: Page) -> dict[str, Any]:
-    """What the discussion page shows; run in the thread pool (it reads the comments)."""
+def _discussion_context(request: Request, shown: DiscussionPage) -> dict[str, Any]:
+    """What the discussion page shows."""
     user = current_user(request)
+    paragraph = query_number(request, "paragraph")
     return {
-        "page": page,
-        "comments": site_of(request).discussion.comments(page_target(page.path)),
+        "page": shown.page,
+        "text": shown.text,
+        "passage": shown.passage,
+        **passage_context(shown.comments, shown.passages, paragraph, shown.page.path),
         "can_comment": allowed(user, Action.COMMENT),
         "can_hide": allowed(user, Action.HIDE_COMMENT),
-        "comment_target": page_target(page.path),
+        "comment_target": page_target(shown.page.path),
     }
 
 
 @keeps_form
 async def page_comment(request: Request) -> Response:
-    """Add a comment to a page's discussion."""
+    """Add a comment to a page's discussion (on a passage of its text, when the form says one)."""
     form, user = await checked_form(request, Action.COMMENT)
     site = site_of(request)
     name = request.path_params["name"]
     typed = field(form, "body")
+    anchor: Anchor | None = None  # given back with the refused comment once it is read
     keep_form(
         request,
         "discussion.html",
         {"comment_body": typed},
-        lambda: _discussion_context(request, site.pages.get(name)[0]),
+        lambda: {**_discussion_context(request, site.views.page_discussion(name, passage_labels())), "passage": anchor},
     )
-    page = await run_in_threadpool(site.views.comment_on_page, name, user, typed)
+    anchor = form_anchor(form)
+    page = await run_in_threadpool(lambda: site.views.comment_on_page(name, user, typed, anchor=anchor))
     return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")

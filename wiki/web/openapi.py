@@ -32,6 +32,22 @@ _CHANGES = {
     },
 }
 
+_POSITION = {"type": "integer", "minimum": 0, "description": "A hint in code points of the rendered plain text."}
+_ANCHOR = {
+    "type": "object",
+    "description": "A passage (W3C TextQuoteSelector and TextPositionSelector); the quote decides.",
+    "required": ["revision", "path", "exact"],
+    "properties": {
+        "revision": _TEXT,
+        "path": _TEXT,
+        "exact": {"type": "string", "maxLength": 1000},
+        "prefix": {"type": "string", "maxLength": 64},
+        "suffix": {"type": "string", "maxLength": 64},
+        "start": _POSITION,
+        "end": _POSITION,
+    },
+}
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -76,7 +92,8 @@ OPERATIONS = (
     Operation("PUT", "/api/proposals/{id}", "Revise a proposal.",
               body={"changes": _CHANGES, "message": _TEXT, "head_revision": _TEXT},
               required=("changes", "head_revision"), token=True),
-    Operation("POST", "/api/proposals/{id}/comments", "Comment on a proposal (201).", body={"body": _TEXT},
+    Operation("POST", "/api/proposals/{id}/comments", "Comment on a proposal (201).",
+              body={"body": _TEXT, "anchor": _ANCHOR},
               required=("body",), token=True),
     Operation("POST", "/api/proposals/{id}/comments/{comment}/hide", "Hide a comment (maintainers).",
               body=_REASON, token=True),

@@ -15,6 +15,7 @@ from wiki.errors import N_, Forbidden, NotFound
 from wiki.models import Page
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_review
+from wiki.services.anchors import Anchor
 from wiki.services.discussion import proposal_target
 from wiki.services.drafts import Draft
 from wiki.services.page_views import ProposalPage
@@ -31,6 +32,7 @@ from wiki.services.proposing import (
     RevisionRequest,
     UpdateRequest,
 )
+from wiki.web.discussion import form_anchor, passage_context, passage_labels, query_number
 from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
 from wiki.web.forms import checked_form, field, numbered
 from wiki.web.i18n import gettext as _
@@ -174,26 +176,35 @@ async def show(request: Request) -> Response:
     return await _proposal_page(request, proposal_id(request))
 
 
+def _picked(request: Request) -> tuple[str, int] | None:
+    """The text and paragraph picked to comment on (``?path=P&passage=N``), without a script."""
+    passage = query_number(request, "passage")
+    return None if passage is None else (request.query_params.get("path", ""), passage)
+
+
 async def _proposal_page(request: Request, number: int, status: int = 200, **extra: Any) -> Response:
     """The proposal page; ``extra`` holds a refused comment and why it was refused."""
     site = site_of(request)
     user = current_user(request)
+    labels, picked = passage_labels(), _picked(request)
 
     def read() -> tuple[ProposalPage, Standing]:
-        page = site.views.proposal(number)
+        page = site.views.proposal(number, labels, picked)
         return page, site.process.standing(page.proposal, user)
 
     shown, standing = await run_in_threadpool(read)
     proposal, changes = shown.proposal, shown.changes
     record = proposal.record
     may = actions_for(user, record)
+    text_path = request.query_params.get("path") or next(iter(shown.texts), None)  # the filter's text
     context: dict[str, Any] = {
         "proposal": proposal,
         "record": record,
         "changes": changes,
-        "previews": shown.previews,
+        "texts": shown.texts,
+        "passage": shown.passage,
         "revisions": shown.revisions,
-        "comments": shown.comments,
+        **passage_context(shown.comments, shown.passages, query_number(request, "paragraph"), text_path),
         "standing": standing,
         "supporters": standing.supporters,
         "supports": standing.supports,
@@ -279,14 +290,21 @@ async def revise(request: Request) -> Response:
 
 @keeps_form
 async def comment(request: Request) -> Response:
-    """Add a comment to a proposal's discussion."""
+    """Add a comment to a proposal's discussion (on a passage of one of its texts, when the
+    form says one)."""
     form, user = await checked_form(request, Action.COMMENT)
     number = proposal_id(request)
     typed = field(form, "body")
+    anchor: Anchor | None = None  # given back with the refused comment once it is read
     keep_form_with(
-        request, lambda message, status: _proposal_page(request, number, status, error=message, comment_body=typed)
+        request,
+        lambda message, status: _proposal_page(
+            request, number, status, error=message, comment_body=typed, passage=anchor
+        ),
     )
-    await run_in_threadpool(site_of(request).views.comment_on_proposal, number, user, typed)
+    anchor = form_anchor(form)
+    views = site_of(request).views
+    await run_in_threadpool(lambda: views.comment_on_proposal(number, user, typed, anchor=anchor))
     return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
 
 
