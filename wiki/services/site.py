@@ -37,6 +37,7 @@ from wiki.services.proposing import Proposing
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
+from wiki.services.sso import SingleSignOn
 from wiki.services.versions import VersionService
 from wiki.services.watching import NotificationService
 from wiki.store.changes import ChangeStream
@@ -45,6 +46,7 @@ from wiki.store.database import Database, open_database
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
 from wiki.store.linkindex import LinkIndex
+from wiki.store.oidc_client import OidcClient
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
 from wiki.store.searchindex import SearchIndex
@@ -84,6 +86,7 @@ class Site:
     confirmations: AddressConfirmation
     mail: MailService
     watching: NotificationService
+    sso: SingleSignOn
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -182,7 +185,7 @@ def open_site(settings: Settings) -> Site:
     pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
     renderer = Renderer()
     previews = PreviewService(renderer)
-    accounts = AccountService(database)
+    accounts = AccountService(database, passwords_on=settings.passwords)
     links = MailLinks(database, lambda: settings.mail_on, settings.language)
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
@@ -224,4 +227,13 @@ def open_site(settings: Settings) -> Site:
         confirmations=AddressConfirmation(database, accounts, links),
         mail=MailService(database, settings),
         watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
+        sso=SingleSignOn(database, accounts, settings, _provider(settings)),
     )
+
+
+def _provider(settings: Settings) -> OidcClient | None:
+    """The OpenID Connect provider's client when one is configured (it reaches the provider
+    only when someone signs in, so a provider that is down does not stop the wiki)."""
+    if not settings.oidc_on:
+        return None
+    return OidcClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret, settings.oidc_scopes)

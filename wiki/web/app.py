@@ -51,6 +51,7 @@ from wiki.web import (
     people,
     proposals,
     readers,
+    sso,
     watching,
 )
 from wiki.web.replicas import FollowOwnWrites
@@ -236,6 +237,9 @@ ROUTES = [
     Route("/signin", accounts.signin_form, methods=["GET"]),
     Route("/signin", accounts.signin_submit, methods=["POST"]),
     Route("/signout", accounts.signout, methods=["POST"]),
+    Route("/signin/oidc", sso.start, methods=["GET"]),
+    Route("/signin/oidc", sso.start_for_account, methods=["POST"]),
+    Route("/signin/oidc/callback", sso.callback, methods=["GET"]),
     Route("/lang/{language}", accounts.choose_language),
     Route("/healthz", healthz),
     Route("/.well-known/security.txt", security_txt),
