@@ -57,7 +57,7 @@ def people() -> dict[str, dict[str, object]]:
 class Provider:
     """One running provider; ``issuer`` is its address."""
 
-    def __init__(self) -> None:
+    def __init__(self, public_url: str = PUBLIC_URL) -> None:
         node = shutil.which("node")
         if node is None or not (FOLDER / "node_modules" / "oidc-provider").is_dir():
             raise FileNotFoundError("node and tests/oidc/node_modules are needed (make test runs npm ci there)")
@@ -67,8 +67,8 @@ class Provider:
                 {
                     "client_id": WIKI_CLIENT,
                     "client_secret": WIKI_SECRET,
-                    "redirect_uris": [f"{PUBLIC_URL}/signin/oidc/callback"],
-                    "post_logout_redirect_uris": [f"{PUBLIC_URL}/"],
+                    "redirect_uris": [f"{public_url}/signin/oidc/callback"],
+                    "post_logout_redirect_uris": [f"{public_url}/"],
                 },
                 {"client_id": OTHER_CLIENT, "client_secret": OTHER_SECRET, "redirect_uris": [OTHER_REDIRECT]},
             ],
@@ -122,10 +122,11 @@ class Provider:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
-def start_provider() -> Provider:
-    """A provider, or a skip when node or the npm package is missing (a failure under ``CI=true``)."""
+def start_provider(public_url: str = PUBLIC_URL) -> Provider:
+    """A provider for a wiki at ``public_url``, or a skip when node or the npm package is missing
+    (a failure under ``CI=true``)."""
     try:
-        return Provider()
+        return Provider(public_url)
     except FileNotFoundError as missing:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true needs the OpenID Connect provider: {missing}")

@@ -43,7 +43,24 @@ server.listen(0, '127.0.0.1', () => {
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username', 'groups', 'roles'],
     },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      // Plain pages of its own (the defaults load web fonts from elsewhere).
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.body = `<!DOCTYPE html><html lang="en"><title>Sign out</title>${form}`
+            + '<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button></html>';
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.body = '<!DOCTYPE html><html lang="en"><title>Signed out</title><p>Signed out.</p></html>';
+        },
+      },
+    },
+    renderError(ctx, out) {
+      ctx.type = 'text/plain';
+      ctx.body = JSON.stringify(out);
+    },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: { IdToken: 3600, AccessToken: 3600, AuthorizationCode: 60, Session: 3600, Grant: 3600, Interaction: 600 },
     async findAccount(ctx, sub) {
