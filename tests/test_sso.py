@@ -380,3 +380,41 @@ def test_the_client_secret_is_in_no_log_line_and_no_page(
     assert all(WIKI_SECRET not in page for page in pages)
     assert WIKI_SECRET not in repr(site.settings)
     assert WIKI_SECRET not in repr(site.sso.client)
+
+
+def test_signing_in_works_on_postgresql_too(tmp_path: Path, postgres_url: str, oidc_provider: Provider) -> None:
+    site = open_site(sso_settings(tmp_path, postgres_url, oidc_provider.issuer))
+    try:
+        with TestClient(create_app(site.settings, site=site), follow_redirects=False) as client:
+            assert sign_in(client, oidc_provider, "bob").status_code == 303
+            assert signed_in_as(client) == "bob"
+            assert site.accounts.get_user("bob").role == Role.MAINTAINER
+            back = oidc_provider.signs_in(start(client), "bob")
+            assert client.get(back.removeprefix(PUBLIC_URL)).status_code == 303
+            assert client.get(back.removeprefix(PUBLIC_URL)).status_code == 403  # used up
+    finally:
+        site.close()
+
+
+def test_a_disabled_account_stays_out_and_without_a_role_claim_maintainers_keep_the_role(
+    tmp_path: Path, client: TestClient, site: Site, oidc_provider: Provider
+) -> None:
+    sign_in(client, oidc_provider, "alice")
+    site.accounts.set_disabled("alice", disabled=True)
+    client.cookies.clear()
+    refused = sign_in(client, oidc_provider, "alice")
+    assert refused.status_code == 403
+    assert "Dit account is uitgezet" in refused.text
+    assert signed_in_as(client) is None
+    # Without WIKI_OIDC_ROLE_CLAIM everyone starts as a contributor and a maintainer's choice stays.
+    folder = tmp_path / "no-claim"
+    plain = open_site(sso_settings(folder, f"sqlite:///{folder}.sqlite3", oidc_provider.issuer, oidc_role_claim=""))
+    try:
+        with TestClient(create_app(plain.settings, site=plain), follow_redirects=False) as other:
+            sign_in(other, oidc_provider, "bob")
+            assert plain.accounts.get_user("bob").role == Role.CONTRIBUTOR
+            plain.accounts.set_role("bob", Role.EDITOR)
+            sign_in(other, oidc_provider, "bob")
+            assert plain.accounts.get_user("bob").role == Role.EDITOR
+    finally:
+        plain.close()
