@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AXE := tests/browser/vendor/axe.min.js
 
-.PHONY: run test test-fast lint typecheck wheel-check lock browser-deps postgres-deps catalogs vendor-css bench clean
+.PHONY: run test test-fast lint typecheck wheel-check lock browser-deps postgres-deps oidc-deps catalogs vendor-css bench clean
 
 # Every package at the version and hash of requirements.lock, then the wiki itself from the checkout.
 $(STAMP): pyproject.toml requirements.lock
@@ -28,7 +28,7 @@ run: $(STAMP)
 	$(BIN)/wiki serve --host 127.0.0.1 --port 8000
 
 ## Everything the suite needs, then all of it: lint, types, unit, HTTP, concurrency, browser.
-test: $(STAMP) browser-deps postgres-deps lint typecheck wheel-check
+test: $(STAMP) browser-deps postgres-deps oidc-deps lint typecheck wheel-check
 	$(BIN)/pytest
 
 ## The quick loop: no browser, crash or load tests.
@@ -62,6 +62,21 @@ postgres-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	  else echo "PostgreSQL is missing: its tests will skip"; fi; \
 	fi
+
+## The OpenID Connect provider of the sign-in tests: `oidc-provider` at the version and integrity of
+## tests/oidc/package-lock.json, with the node and npm on PATH (20 or newer). Only when there is
+## no node at all are Debian's `nodejs` and `npm` installed (root with apt): Debian's npm conflicts
+## with a Node installed another way, so it is never added next to one. Elsewhere those tests
+## skip, or fail under CI=true.
+oidc-deps:
+	@if ! command -v node >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	  else echo "node is missing: the OpenID Connect tests will skip"; fi; \
+	fi
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
+	else echo "npm is missing: the OpenID Connect tests will skip"; fi
 
 ## Re-extract interface strings and update the catalogs (then translate the new Dutch entries).
 catalogs: $(STAMP)

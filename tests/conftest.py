@@ -19,8 +19,8 @@ from wiki.store import loopguard
 from wiki.web.app import create_app
 
 # The per-backend store fixtures (``store_url``, ``opened``) the database tests share, and the
-# SMTP server (``smtp_server``) of the mail tests.
-pytest_plugins = ["tests.backends", "tests.smtpserver"]
+# SMTP server (``smtp_server``) of the mail tests, and the OpenID Connect provider (``oidc_provider``).
+pytest_plugins = ["tests.backends", "tests.smtpserver", "tests.oidc_server"]
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

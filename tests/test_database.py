@@ -157,15 +157,18 @@ def test_tokens_are_listed_newest_first_and_revoked_only_by_their_owner(db: Data
     assert [token.label for token in db.tokens("anna")] == ["laptop"]
 
 
-def test_a_session_knows_its_account_start_and_last_activity(db: Database, clock: Clock) -> None:
+def test_a_session_knows_its_account_start_last_activity_and_fixed_end(db: Database, clock: Clock) -> None:
     anna = add(db)
     db.add_session("s1", anna)
+    db.add_session("sso", anna, NOW + 8 * 3600)  # from single sign-on: it ends at a fixed time
     clock.now += 90
     db.touch_session("s1")
     found = db.session("s1")
     assert found is not None
-    user, started, seen = found
-    assert (user.username, started, seen) == ("Anna", NOW, NOW + 90)
+    user, started, seen, ends = found
+    assert (user.username, started, seen, ends) == ("Anna", NOW, NOW + 90, None)
+    assert db.session("sso") is not None
+    assert db.session("sso")[3] == NOW + 8 * 3600  # type: ignore[index]
     assert db.session("other") is None
     db.delete_session("s1")
     assert db.session("s1") is None

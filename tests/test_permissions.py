@@ -64,6 +64,9 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/signin", "GET"): (None, "/signin"),
     ("/signin", "POST"): (None, "/signin"),
     ("/signout", "POST"): (None, "/signout"),
+    ("/signin/oidc", "GET"): (None, "/signin/oidc"),
+    ("/signin/oidc", "POST"): (SIGNED_IN, "/signin/oidc"),
+    ("/signin/oidc/callback", "GET"): (None, "/signin/oidc/callback?state=x&code=y"),
     ("/lang/{language}", "GET"): (None, "/lang/en"),
     ("/healthz", "GET"): (Action.READ, "/healthz"),
     ("/.well-known/security.txt", "GET"): (None, "/.well-known/security.txt"),
@@ -324,6 +327,10 @@ def check(key: tuple[str, str], role: Role | None, response: Response, *, before
             ("/account/confirm/{token}", "GET"): 404,
             ("/password-reset/{token}", "GET"): 404,
             ("/password-reset/{token}", "POST"): 404,
+            # Single sign-on is not set up on these sites (tests/test_sso.py has a provider).
+            ("/signin/oidc", "GET"): 404,
+            ("/signin/oidc", "POST"): 404,
+            ("/signin/oidc/callback", "GET"): 404,
         }
         assert response_status < 400 or response_status == let_through.get(key), response_status
         # An entitled person sent to the sign-in page was not let through.

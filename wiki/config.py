@@ -135,6 +135,62 @@ class Settings:
             "help": "days maintainers have to decide once a proposal reached the threshold",
         },
     )
+    oidc_issuer: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_OIDC_ISSUER",
+            "help": "OpenID Connect provider to sign in with (its /.well-known/openid-configuration is read);"
+            " empty: none",
+        },
+    )
+    oidc_client_id: str = field(
+        default="",
+        metadata={"env": "WIKI_OIDC_CLIENT_ID", "help": "the wiki's client id at the OpenID Connect provider"},
+    )
+    oidc_client_secret: str = field(
+        default="",
+        repr=False,
+        metadata={
+            "env": "WIKI_OIDC_CLIENT_SECRET",
+            "help": "the wiki's client secret at the provider (never logged or shown)",
+        },
+    )
+    oidc_scopes: str = field(
+        default="openid profile email",
+        metadata={"env": "WIKI_OIDC_SCOPES", "help": "scopes asked of the provider, separated by spaces"},
+    )
+    oidc_role_claim: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_OIDC_ROLE_CLAIM",
+            "help": "claim that sets the role at every sign-in (roles or groups); empty: maintainers manage roles",
+        },
+    )
+    oidc_editors: str = field(
+        default="",
+        metadata={"env": "WIKI_OIDC_EDITORS", "help": "values of the role claim (comma-separated) that make an editor"},
+    )
+    oidc_maintainers: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_OIDC_MAINTAINERS",
+            "help": "values of the role claim (comma-separated) that make a maintainer",
+        },
+    )
+    oidc_session_hours: float = field(
+        default=8.0,
+        metadata={
+            "env": "WIKI_OIDC_SESSION_HOURS",
+            "help": "hours a session from single sign-on lasts at most (then the provider is asked again)",
+        },
+    )
+    passwords: bool = field(
+        default=True,
+        metadata={
+            "env": "WIKI_PASSWORDS",
+            "help": "on: sign in and sign up with a password too; off: only through WIKI_OIDC_ISSUER",
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.signup not in SIGNUP_MODES:
@@ -158,6 +214,7 @@ class Settings:
         check_public_url(self.public_url)
         if self.smtp_url:
             parse_smtp_url(self.smtp_url)
+        _check_oidc(self)
         if self.mail_from and ("@" not in self.mail_from or any(c.isspace() or c in "<>," for c in self.mail_from)):
             raise ValueError(f"WIKI_MAIL_FROM must be an address such as wiki@example.nl, not {self.mail_from!r}")
 
@@ -166,6 +223,16 @@ class Settings:
         """Whether the wiki sends mail: an SMTP relay, and a public address for the links in
         every mail (without one a mail would link to nowhere, so none is queued)."""
         return bool(self.smtp_url and self.public_url)
+
+    @property
+    def oidc_on(self) -> bool:
+        """Whether people can sign in through an OpenID Connect provider."""
+        return bool(self.oidc_issuer)
+
+    @property
+    def oidc_role_values(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The claim values that make an editor and those that make a maintainer."""
+        return _values(self.oidc_editors), _values(self.oidc_maintainers)
 
     @property
     def sender(self) -> str:
@@ -199,6 +266,29 @@ def check_public_url(url: str) -> None:
         raise ValueError(problem)
     if parts.query or parts.fragment or "?" in url or "#" in url or any(c.isspace() for c in url):
         raise ValueError(f"{problem} (no query, fragment or spaces)")
+
+
+def _values(listed: str) -> frozenset[str]:
+    return frozenset(value.strip() for value in listed.split(",") if value.strip())
+
+
+def _check_oidc(settings: Settings) -> None:
+    """Single sign-on needs a provider address and a client id; without passwords it is the only
+    way in, so switching passwords off without a provider would lock everyone out."""
+    if settings.oidc_issuer:
+        parts = urlsplit(settings.oidc_issuer)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"WIKI_OIDC_ISSUER must be an address such as https://login.example.nl, not {settings.oidc_issuer!r}"
+            )
+        if not settings.oidc_client_id:
+            raise ValueError("WIKI_OIDC_CLIENT_ID is needed with WIKI_OIDC_ISSUER")
+        if "openid" not in settings.oidc_scopes.split():
+            raise ValueError("WIKI_OIDC_SCOPES must include openid")
+    if not settings.passwords and not settings.oidc_issuer:
+        raise ValueError("WIKI_PASSWORDS=off needs WIKI_OIDC_ISSUER: otherwise nobody could sign in")
+    if settings.oidc_session_hours <= 0:
+        raise ValueError("WIKI_OIDC_SESSION_HOURS must be a positive number of hours")
 
 
 def _convert(kind: object, raw: str) -> object:

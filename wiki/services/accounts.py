@@ -84,8 +84,12 @@ class AccountService:
         hasher: PasswordHasher | None = None,
         policy: SessionPolicy | None = None,
         concurrent_hashes: int = 2,
+        *,
+        passwords_on: bool = True,
     ) -> None:
         self.db = db
+        # WIKI_PASSWORDS=off: single sign-on only; no password opens, creates or changes anything.
+        self.passwords_on = passwords_on
         self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
         self.policy = policy or SessionPolicy()
         self._hashing = threading.BoundedSemaphore(concurrent_hashes)
@@ -133,7 +137,39 @@ class AccountService:
         display_name = checked_display_name(display_name.strip() or username)
         if email:
             check_email(email)
-        password_hash = self.new_password_hash(password)
+        return self._create(
+            username,
+            self.new_password_hash(password),
+            role,
+            email,
+            display_name,
+            pending=pending,
+            email_confirmed=email_confirmed,
+            language=language,
+        )
+
+    def add_signed_on_user(
+        self, username: str, display_name: str, email: str, role: Role, *, pending: bool, language: str
+    ) -> User:
+        """Create an account for someone the organisation's provider signed in: no password
+        (it opens only through the provider), the address as the provider confirmed it (or
+        none); ``BadInput`` and ``NameTaken`` as for ``add_user``."""
+        check_new_username(username)
+        display_name = checked_display_name(display_name)
+        return self._create(username, "", role, email, display_name, pending=pending, language=language)
+
+    def _create(
+        self,
+        username: str,
+        password_hash: str,
+        role: Role,
+        email: str,
+        display_name: str,
+        *,
+        pending: bool,
+        email_confirmed: bool = True,
+        language: str,
+    ) -> User:
         user_id = self.db.add_user(
             username,
             display_name,
@@ -160,8 +196,10 @@ class AccountService:
 
         After repeated failures for one username (existing or not) or from one address,
         ``TooManyAttempts`` for a while, so guessing gets slow without telling which
-        accounts exist.
+        accounts exist.  With passwords off (single sign-on only) ``Forbidden``.
         """
+        if not self.passwords_on:
+            raise Forbidden(N_("Signing in with a password is off here. Sign in with your organisation's account."))
         keys = [f"user:{username.casefold()}"] + ([f"addr:{address}"] if address else [])
         limits = [self.policy.failures_per_account] + ([self.policy.failures_per_address] if address else [])
         # Each attempt is counted before its password is tried, and the count decides (one
@@ -207,6 +245,8 @@ class AccountService:
         ``approval``; ``Forbidden`` when sign-up is ``closed``."""
         if mode == "closed":
             raise Forbidden(N_("Signing up is closed. Ask a maintainer for an account."))
+        if not self.passwords_on:
+            raise Forbidden(N_("Signing in with a password is off here. Sign in with your organisation's account."))
         if not email:
             raise BadInput(N_("An e-mail address is needed."))
         return self.add_user(
@@ -276,6 +316,11 @@ class AccountService:
         are shown under a neutral name."""
         if self.authenticate(user.username, password) is None:
             raise BadInput(N_("The password is not right."))
+        self.erase_account(user)
+
+    def erase_account(self, user: User) -> None:
+        """Erase an account once its owner has shown it is theirs (by password, or by signing in
+        again at the provider when it has none), as ``delete_account`` describes."""
         self.db.delete_user(user.id)
         self._erasures = (0, 0, -1.0)
 
@@ -378,10 +423,11 @@ class AccountService:
 
     # -- sessions -------------------------------------------------------------------------
 
-    def start_session(self, user: User) -> str:
-        """A new session id for ``user`` (always new: no fixation)."""
+    def start_session(self, user: User, expires: float | None = None) -> str:
+        """A new session id for ``user`` (always new: no fixation); one from single sign-on ends
+        at ``expires`` at the latest."""
         session_id = secrets.token_urlsafe(32)
-        self.db.add_session(_digest(session_id), user.id)
+        self.db.add_session(_digest(session_id), user.id, expires)
         return session_id
 
     def account_tokens(self, username: str) -> tuple[User, list[TokenRow]]:
@@ -389,29 +435,43 @@ class AccountService:
         account = self.get_user(username)
         return account, self.tokens(account.username)
 
-    def replace_session(self, old: str | None, user: User) -> str:
+    def replace_session(self, old: str | None, user: User, expires: float | None = None) -> str:
         """A new session id for ``user``, ending the browser's ``old`` session (if any) first."""
         if old:
             self.end_session(old)
-        return self.start_session(user)
+        return self.start_session(user, expires)
 
     def session_user(self, session_id: str) -> User | None:
         """The account of a live session, or None when it is unknown, idle or too old."""
         found = self.db.session(_digest(session_id))
         if found is None:
             return None
-        row, created, last_seen = found
+        row, created, last_seen, expires = found
         now = time.time()
-        if row.disabled or now - last_seen > self.policy.idle_seconds or now - created > self.policy.absolute_seconds:
+        too_old = now - created > self.policy.absolute_seconds or (expires is not None and now >= expires)
+        if row.disabled or now - last_seen > self.policy.idle_seconds or too_old:
             self.db.delete_session(_digest(session_id))
             return None
         if now - last_seen > 60:
             self.db.touch_session(_digest(session_id))
         return _to_user(row)
 
-    def end_session(self, session_id: str) -> None:
-        """End a session on the server."""
+    def end_session(self, session_id: str) -> bool:
+        """End a session on the server; True when it came from single sign-on (then the
+        provider's session may be ended too)."""
+        found = self.db.session(_digest(session_id))
         self.db.delete_session(_digest(session_id))
+        return found is not None and found[3] is not None
+
+    @staticmethod
+    def session_hash(session_id: str) -> str:
+        """What a session is known by in the database (a sign-in under way is bound to it)."""
+        return _digest(session_id) if session_id else ""
+
+    def has_password(self, user: User) -> bool:
+        """Whether the account has a password (one made by single sign-on has none)."""
+        row = self.db.user_by_id(user.id)
+        return row is not None and bool(row.password_hash)
 
     # -- request forgery ------------------------------------------------------------------
 

@@ -59,8 +59,8 @@ class PasswordReset:
         self.links = links
 
     def available(self) -> bool:
-        """Whether resetting by mail works here at all (mail is configured)."""
-        return self.links.mail_on()
+        """Whether resetting by mail works here at all (mail is configured, passwords are on)."""
+        return self.links.mail_on() and self.accounts.passwords_on
 
     def request(self, username_or_email: str, base: str) -> None:
         """Send a reset link to each account ``username_or_email`` names that may have one

@@ -38,6 +38,7 @@ from wiki.services.proposing import Proposing
 from wiki.services.render import Renderer
 from wiki.services.replication import ReplicationService
 from wiki.services.search import SearchService
+from wiki.services.sso import SingleSignOn
 from wiki.services.suggestions import SuggestionService
 from wiki.services.versions import VersionService
 from wiki.services.watching import NotificationService
@@ -48,6 +49,7 @@ from wiki.store.database import Database, open_database
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
 from wiki.store.linkindex import LinkIndex
+from wiki.store.oidc_client import OidcClient
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
 from wiki.store.searchindex import SearchIndex
@@ -90,6 +92,7 @@ class Site:
     mail: MailService
     watching: NotificationService
     why: WhyService
+    sso: SingleSignOn
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -188,7 +191,7 @@ def open_site(settings: Settings) -> Site:
     pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
     renderer = Renderer()
     previews = PreviewService(renderer)
-    accounts = AccountService(database)
+    accounts = AccountService(database, passwords_on=settings.passwords)
     links = MailLinks(database, lambda: settings.mail_on, settings.language)
     proposals = ProposalService(pages, database, search_index)
     versions = VersionService(pages)
@@ -240,4 +243,13 @@ def open_site(settings: Settings) -> Site:
         mail=MailService(database, settings),
         watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
         why=WhyService(history, proposals.records, database),
+        sso=SingleSignOn(database, accounts, settings, _provider(settings)),
     )
+
+
+def _provider(settings: Settings) -> OidcClient | None:
+    """The OpenID Connect provider's client when one is configured (it reaches the provider
+    only when someone signs in, so a provider that is down does not stop the wiki)."""
+    if not settings.oidc_on:
+        return None
+    return OidcClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret, settings.oidc_scopes)

@@ -94,24 +94,24 @@ class CredentialTables(Tables):
 
     # -- sessions -------------------------------------------------------------------------
 
-    def add_session(self, id_hash: str, user_id: int) -> None:
-        """Start a server-side session."""
+    def add_session(self, id_hash: str, user_id: int, expires: float | None = None) -> None:
+        """Start a server-side session; one from single sign-on ends at ``expires``."""
         now = time.time()
         self._write(
-            "INSERT INTO sessions (id_hash, user_id, created, last_seen) VALUES (?, ?, ?, ?)",
-            (id_hash, user_id, now, now),
+            "INSERT INTO sessions (id_hash, user_id, created, last_seen, expires) VALUES (?, ?, ?, ?, ?)",
+            (id_hash, user_id, now, now, expires),
         )
 
-    def session(self, id_hash: str) -> tuple[UserRow, float, float] | None:
-        """The account, start and last activity of a session, or None."""
+    def session(self, id_hash: str) -> tuple[UserRow, float, float, float | None] | None:
+        """The account, start, last activity and fixed end (None: none) of a session, or None."""
         row = self._row(
-            f"SELECT {USER_COLUMNS}, s.created, s.last_seen FROM sessions s"  # noqa: S608
+            f"SELECT {USER_COLUMNS}, s.created, s.last_seen, s.expires FROM sessions s"  # noqa: S608
             " JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
             (id_hash,),
         )
         if row is None:
             return None
-        return user_row(row), float(row[8]), float(row[9])
+        return user_row(row), float(row[8]), float(row[9]), None if row[10] is None else float(row[10])
 
     def touch_session(self, id_hash: str) -> None:
         """Record activity on a session (for the idle timeout)."""

@@ -1,8 +1,8 @@
 """Everything that is not content: accounts (``users``), tokens, sessions and sign-in
 throttling (``credentials``), comments, supports, drafts and counters (``discussion``),
 watches, events and notifications (``notifications``), the mail waiting to go out
-(``outbox``), the single-use links mail carries (``mail_tokens``) and one person's
-contributions read back (``contributions``).
+(``outbox``), the single-use links mail carries (``mail_tokens``), one person's
+contributions read back (``contributions``) and single sign-on's identities (``sso``).
 
 This lives outside the content repository (it is personal data and must be erasable) in
 the database ``WIKI_DATABASE_URL`` names: SQLite, the embedded default, or PostgreSQL,
@@ -25,6 +25,7 @@ from wiki.store.mail_tokens import MailTokenTables
 from wiki.store.notifications import NotificationTables
 from wiki.store.outbox import OutboxTables
 from wiki.store.sql_sqlite import SqliteBackend
+from wiki.store.sso import SingleSignOnTables
 from wiki.store.users import UserTables
 
 
@@ -61,6 +62,7 @@ class Database(
     OutboxTables,
     MailTokenTables,
     ContributionTables,
+    SingleSignOnTables,
 ):
     """The store the services use: every table module on one backend, and what concerns
     the database as a whole (copies, health, secrets)."""

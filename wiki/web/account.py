@@ -17,6 +17,7 @@ from wiki.numbers import is_whole_number
 from wiki.services.accounts import TOKEN_LIFETIMES
 from wiki.services.email_confirmation import AddressState, SignUp
 from wiki.services.permissions import Action, require
+from wiki.services.sso import SignOnState
 from wiki.services.watching import MailSettings
 from wiki.store.notifications import FREQUENCIES
 from wiki.web.errorhandling import keep_form, keeps_form
@@ -82,9 +83,10 @@ def _lifetime(value: str) -> int | None:
 
 
 def _account_context(
-    tokens: Sequence[object], new_token: str | None, address: AddressState, mail: MailSettings
+    tokens: Sequence[object], new_token: str | None, address: AddressState, mail: MailSettings, sign_on: SignOnState
 ) -> dict[str, object]:
     return {
+        "sign_on": sign_on,
         "tokens": tokens,
         "new_token": new_token,
         "address": address,
@@ -99,10 +101,15 @@ async def account_page(request: Request) -> Response:
     """One's own account: name, password, tokens, e-mail settings, deletion."""
     user = _me(request)
     site = site_of(request)
-    tokens, address, mail = await run_in_threadpool(
-        lambda: (site.accounts.tokens(user.username), site.confirmations.state(user), site.watching.mail_settings(user))
+    tokens, address, mail, sign_on = await run_in_threadpool(
+        lambda: (
+            site.accounts.tokens(user.username),
+            site.confirmations.state(user),
+            site.watching.mail_settings(user),
+            site.sso.account_state(user),
+        )
     )
-    return render(request, "account.html", _account_context(tokens, None, address, mail))
+    return render(request, "account.html", _account_context(tokens, None, address, mail, sign_on))
 
 
 @keeps_form
@@ -119,7 +126,11 @@ async def account_action(request: Request) -> Response:
         "account.html",
         {},
         lambda: _account_context(
-            accounts.tokens(user.username), None, site.confirmations.state(user), site.watching.mail_settings(user)
+            accounts.tokens(user.username),
+            None,
+            site.confirmations.state(user),
+            site.watching.mail_settings(user),
+            site.sso.account_state(user),
         ),
     )
     if action == "name":
@@ -132,15 +143,16 @@ async def account_action(request: Request) -> Response:
     if action == "token":
         days = _lifetime(field(form, "days"))
         label = field(form, "label")
-        token, tokens, address, mail = await run_in_threadpool(
+        token, tokens, address, mail, sign_on = await run_in_threadpool(
             lambda: (
                 accounts.create_token(user.username, label, days),
                 accounts.tokens(user.username),
                 site.confirmations.state(user),
                 site.watching.mail_settings(user),
+                site.sso.account_state(user),
             )
         )
-        return render(request, "account.html", _account_context(tokens, token, address, mail))
+        return render(request, "account.html", _account_context(tokens, token, address, mail, sign_on))
     if action == "confirm-email":
         await run_in_threadpool(site.confirmations.send_again, user, public_base(request))
         return NoticeRedirect("/account", "confirmation-sent")

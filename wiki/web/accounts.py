@@ -13,7 +13,7 @@ from wiki.web.forms import read_form
 from wiki.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
-from wiki.web.session import current_user, require_csrf, sign_in, sign_out, site_of
+from wiki.web.session import SESSION_COOKIE, current_user, public_base, require_csrf, sign_in, site_of
 from wiki.web.targets import local_target
 from wiki.web.templating import render
 
@@ -51,11 +51,14 @@ async def signin_submit(request: Request) -> Response:
 
 
 async def signout(request: Request) -> Response:
-    """End the session on the server."""
+    """End the session on the server; after single sign-on, at the provider too when it offers
+    RP-initiated logout (it sends the person back to the home page)."""
     form = await read_form(request)
     require_csrf(request, form.get("csrf_token"))
-    response = NoticeRedirect("/", "signed-out")
-    await sign_out(request, response)
+    session_id = request.cookies.get(SESSION_COOKIE, "")
+    logout = await run_in_threadpool(site_of(request).sso.sign_out, session_id, public_base(request) + "/")
+    response = RedirectResponse(logout, status_code=303) if logout else NoticeRedirect("/", "signed-out")
+    response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -52,6 +52,7 @@ from wiki.web import (
     people,
     proposals,
     readers,
+    sso,
     suggestions,
     watching,
     why,
@@ -249,6 +250,9 @@ ROUTES = [
     Route("/signin", accounts.signin_form, methods=["GET"]),
     Route("/signin", accounts.signin_submit, methods=["POST"]),
     Route("/signout", accounts.signout, methods=["POST"]),
+    Route("/signin/oidc", sso.start, methods=["GET"]),
+    Route("/signin/oidc", sso.start_for_account, methods=["POST"]),
+    Route("/signin/oidc/callback", sso.callback, methods=["GET"]),
     Route("/lang/{language}", accounts.choose_language),
     Route("/healthz", healthz),
     Route("/.well-known/security.txt", security_txt),
@@ -339,6 +343,12 @@ async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     log.info("%d pages kept for readers in %.1f s", asked, time.perf_counter() - started)
 
 
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of an address ("" for none)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if url else ""
+
+
 class MarksServingLoop:
     """Tells ``loopguard`` which event loop serves this app, so its tripwire (on in the tests)
     fires for blocking work on that loop and on no other."""
@@ -388,7 +398,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
         middleware=[
             Middleware(MarksServingLoop),
             *proxies,
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, form_target=_origin(config.oidc_issuer)),
             Middleware(HeaderLimits),
             Middleware(FollowOwnWrites),
             Middleware(readers.ReaderFront, timezone=config.timezone),

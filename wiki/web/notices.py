@@ -57,6 +57,7 @@ NOTICES = {
     "signed-up": N_("Welcome! Your account is ready and you are signed in."),
     "signup-pending": N_("Thank you. A maintainer will look at your request; you can sign in once it is approved."),
     "account-saved": N_("Saved."),
+    "account-linked": N_("Your account is linked. From now on you can sign in with your organisation's account."),
     "account-deleted": N_("Your account was deleted. Your comments and supports are erased."),
     "password-reset": N_(
         "Your new password is set and you are signed in. Your other sessions were signed out."

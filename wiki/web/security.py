@@ -61,8 +61,13 @@ class SecurityHeaders:
     so no shared cache keeps a page meant for one person.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, form_target: str = "") -> None:
         self.app = app
+        # Forms that lead to the sign-in provider (linking, deleting, signing out there): a
+        # browser applies form-action to the redirect after a form too, so its origin is allowed.
+        self.headers = dict(_HEADERS)
+        if form_target:
+            self.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY + " " + form_target
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -74,7 +79,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 if https:
                     headers.setdefault("Strict-Transport-Security", HSTS)

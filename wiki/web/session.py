@@ -128,10 +128,11 @@ def finish_response(request: Request, response: Response) -> None:
         response.headers["Cache-Control"] = "no-store"
 
 
-async def sign_in(request: Request, response: Response, user: User) -> None:
-    """Start a new session (never reuse one: no fixation) and set its cookie."""
+async def sign_in(request: Request, response: Response, user: User, expires: float | None = None) -> None:
+    """Start a new session (never reuse one: no fixation) and set its cookie; one from single
+    sign-on ends at ``expires`` at the latest."""
     session_id = await run_in_threadpool(
-        site_of(request).accounts.replace_session, request.cookies.get(SESSION_COOKIE), user
+        site_of(request).accounts.replace_session, request.cookies.get(SESSION_COOKIE), user, expires
     )
     response.set_cookie(
         SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure_cookies(request), path="/"

@@ -68,6 +68,15 @@ ENVIRONMENT = _environment()
 TEMPLATES = Jinja2Templates(env=ENVIRONMENT)
 
 
+def _sign_in_ways(request: Request) -> dict[str, bool]:
+    """Whether pages offer password sign-in and single sign-on (an error page shown before the
+    site opened offers passwords, as the default is)."""
+    site = getattr(request.state, "site", None)
+    if site is None:
+        return {"passwords_on": True, "sso_on": False}
+    return {"passwords_on": site.settings.passwords, "sso_on": site.settings.oidc_on}
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
     """Render ``template`` with the request's user, language and form token."""
     full = {
@@ -84,6 +93,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "notice": notices.take(request),
         "error": None,
         "ask_sign_in": False,
+        **_sign_in_ways(request),
         "creating": False,
         **(context or {}),
     }
