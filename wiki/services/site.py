@@ -21,10 +21,12 @@ from wiki.services.editing import Editing
 from wiki.services.email_confirmation import AddressConfirmation
 from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
+from wiki.services.health import Health
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
 from wiki.services.mail import MailService
 from wiki.services.mail_links import MailLinks
+from wiki.services.metrics import Metrics, SiteGauges
 from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
@@ -84,6 +86,8 @@ class Site:
     confirmations: AddressConfirmation
     mail: MailService
     watching: NotificationService
+    metrics: Metrics
+    health: Health
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -193,6 +197,10 @@ def open_site(settings: Settings) -> Site:
     discussion = DiscussionService(database, renderer, notifier)
     drafts = DraftService(database)
     conflicts = ConflictService(pages, lambda revision: history.revision_info(revision).author)
+    replication = ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts)
+    metrics = Metrics(SiteGauges(pages, proposals.records, database, replication))
+    changes.subscribe(metrics.heard)
+    repo.maintenance_listeners.append(metrics.maintained)
     return Site(
         settings=settings,
         repo=repo,
@@ -214,9 +222,9 @@ def open_site(settings: Settings) -> Site:
         renderer=renderer,
         previews=previews,
         database=database,
-        replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
+        replication=replication,
         views=PageViews(pages, history, search, proposals, discussion, renderer, drafts),
-        edits=Editing(pages, conflicts, drafts),
+        edits=Editing(pages, conflicts, drafts, metrics),
         notifier=notifier,
         proposing=Proposing(pages, proposals, previews, drafts),
         people=PeopleService(pages, history, proposals, database),
@@ -224,4 +232,6 @@ def open_site(settings: Settings) -> Site:
         confirmations=AddressConfirmation(database, accounts, links),
         mail=MailService(database, settings),
         watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
+        metrics=metrics,
+        health=Health(pages, database, replication),
     )

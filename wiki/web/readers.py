@@ -68,6 +68,10 @@ class ReaderCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        """How many pages are kept."""
+        return len(self._pages)
+
     def get(self, key: Key) -> CachedPage | None:
         with self._lock:
             found = self._pages.get(key)
