@@ -44,9 +44,8 @@ def is_api(request: Request) -> bool:
 
 
 def error_page(request: Request, error: WikiError) -> Response:
-    """An error for people, in their language, with the request's id to quote to the help desk."""
-    context = {"status": error.status, "message": gettext(error.message), "request_id": REQUEST_ID.get()}
-    return render(request, "error.html", context, error.status)
+    """An error for people, in their language (with the request's id to quote to the help desk)."""
+    return render(request, "error.html", {"status": error.status, "message": gettext(error.message)}, error.status)
 
 
 def error_response(error: WikiError) -> JSONResponse:
