@@ -118,7 +118,7 @@ def test_a_trusted_proxy_keeps_a_safe_id(logged: TestClient, given: str) -> None
 
 @pytest.mark.parametrize("given", ["", "x" * 65, "een spatie", "<script>", "a\u00e9b", "a/b", "id;drop"])
 def test_a_trusted_proxy_with_an_unsafe_id_gets_a_new_one(logged: TestClient, given: str) -> None:
-    answered = logged.get("/", headers={"X-Request-ID": given.encode()}).headers["x-request-id"]
+    answered = logged.get("/", headers={b"X-Request-ID": given.encode()}).headers["x-request-id"]
     assert answered != given
     assert len(answered) == 16
 

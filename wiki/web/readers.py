@@ -155,6 +155,10 @@ def _address(scope: Scope) -> str:
     return path + ("?" + query.decode("latin-1") if query else "")
 
 
+#: Addresses no reader page is kept for: the probes and the scrape go straight to their routes,
+#: with no look at the index (cheap, and answering even when the index is broken).
+NEVER_KEPT = frozenset({"/healthz", "/readyz", "/metrics"})
+
 READER_HEADERS = {"Cache-Control": "no-cache", "Vary": f"{i18n.NEGOTIATED_BY}, Accept-Encoding"}
 
 
@@ -167,7 +171,7 @@ class ReaderFront:
         self.timezone = timezone  # of the dates in kept pages: it runs before ``Language``
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or "state" not in scope:
+        if scope["type"] != "http" or scope["method"] != "GET" or "state" not in scope or scope["path"] in NEVER_KEPT:
             await self.app(scope, receive, send)
             return
         cookies = b""
