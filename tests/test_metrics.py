@@ -4,6 +4,9 @@ and that nobody else reads it (a token, or an address of its own)."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +23,7 @@ from tests.server import free_port, running_server
 from tests.test_web_conflicts import PAGE, meet_a_conflict
 from wiki.config import Settings
 from wiki.models import Role
+from wiki.services.metrics import MULTIPROCESS, Metrics
 from wiki.services.site import Site, open_site
 from wiki.web.app import create_app
 from wiki.web.metrics import metrics_app
@@ -195,3 +199,21 @@ def test_wiki_serve_answers_metrics_only_on_the_metrics_address(settings: Settin
     found = families(text)
     assert value(found, "wiki_http_requests_total", route="/healthz", status="200") >= 1
     assert "wiki_proposals" in found
+
+
+WORKER = """
+from wiki.services.metrics import Metrics
+Metrics().answered("/p/{name:path}", "GET", 200, 0.01)
+"""
+
+
+def test_with_several_workers_a_scrape_adds_up_every_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    environment = {**os.environ, MULTIPROCESS: str(folder)}
+    for _worker in range(2):
+        subprocess.run([sys.executable, "-c", WORKER], check=True, env=environment)
+    monkeypatch.setenv(MULTIPROCESS, str(folder))
+    found = families(Metrics().exposition().decode())
+    assert value(found, "wiki_http_requests_total", route="/p/{name:path}", status="200") == 2
+    assert value(found, "wiki_http_request_duration_seconds_count", route="/p/{name:path}") == 2
