@@ -140,3 +140,10 @@ def test_api_errors_carry_the_id(client: TestClient, auth: Auth) -> None:
     refused = client.put(f"/api/pages/{PAGE}", json={"body": "x"}, headers={"Authorization": "Bearer nee"})
     assert refused.status_code == 401
     assert refused.json()["request_id"] == refused.headers["x-request-id"]
+
+
+def test_a_line_whose_arguments_do_not_fit_is_still_written_and_masked(lines: io.StringIO) -> None:
+    logging.getLogger("wiki.test").warning("two %s %s", "anna@example.nl")  # noqa: PLE1206 (on purpose)
+    [line] = parsed(lines)
+    assert "anna@example.nl" not in str(line["event"])
+    assert str(line["event"]).startswith("two %s %s")

@@ -55,7 +55,11 @@ class SecretFilter(logging.Filter):
         self.secrets = tuple(secret for secret in secrets if len(secret) >= 4)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask(record.getMessage(), self.secrets)
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the format: the line is kept, unformatted
+            message = f"{record.msg} {record.args}"
+        record.msg = mask(message, self.secrets)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -41,7 +41,7 @@ class Metrics:
     """The wiki's own counters, in a registry of this site (tests open many sites)."""
 
     def __init__(self, gauges: Collector | None = None) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry = CollectorRegistry()  # (no auto_describe: that would scrape the gauges at start-up)
         self.gauges = gauges
         into = self.registry
         self.requests = Counter(
