@@ -3,6 +3,7 @@ and that nobody else reads it (a token, or an address of its own)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import subprocess
@@ -27,6 +28,7 @@ from wiki.services.metrics import MULTIPROCESS, Metrics
 from wiki.services.site import Site, open_site
 from wiki.web.app import create_app
 from wiki.web.metrics import metrics_app
+from wiki.web.readers import ReaderCache, warm
 
 TOKEN = "scrape-token-of-the-test"
 
@@ -217,3 +219,15 @@ def test_with_several_workers_a_scrape_adds_up_every_process(tmp_path: Path, mon
     found = families(Metrics().exposition().decode())
     assert value(found, "wiki_http_requests_total", route="/p/{name:path}", status="200") == 2
     assert value(found, "wiki_http_request_duration_seconds_count", route="/p/{name:path}") == 2
+
+
+def test_the_pages_kept_at_start_up_are_not_counted_as_requests(site: Site) -> None:
+    cache = ReaderCache()
+    app = create_app(site.settings, site=site)
+    assert (
+        asyncio.run(warm(app, {"site": site, "reader_cache": cache}, [f"/p/{PAGE}"], site.pages.head_if_current)) == 1
+    )
+    assert len(cache) == 1  # it went through the app
+    found = families(site.metrics.exposition().decode())
+    assert value(found, "wiki_http_requests_total") == 0
+    assert value(found, "wiki_changes_total") == 0

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.logs import REQUEST_ID
+from wiki.web.readers import WARMING
 
 log = logging.getLogger("wiki.requests")
 
@@ -94,7 +95,7 @@ class Observed:
         self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get(WARMING):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

@@ -229,6 +229,11 @@ async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], bod
     await send({"type": "http.response.body", "body": body})
 
 
+#: The scope key of the requests ``warm`` makes: nobody asked for them, so they are not
+#: logged or counted as requests (``wiki.web.observe``).
+WARMING = "wiki.warming"
+
+
 async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str], head: Callable[[], str | None]) -> int:
     """Ask ``app`` for each of ``paths`` as an anonymous reader would, so the pages are kept
     before the first reader comes; stops when the wiki moves on (``head()`` changes) or the
@@ -253,6 +258,7 @@ async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str], head: Call
             "client": ("127.0.0.1", 0),
             "server": ("127.0.0.1", 0),
             "state": dict(state),
+            WARMING: True,
         }
         await app(scope, _no_body, _discard)
         asked += 1
