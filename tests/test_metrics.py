@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -192,7 +193,8 @@ def test_the_separate_address_serves_them_and_the_public_one_does_not(plain_site
 def test_wiki_serve_answers_metrics_only_on_the_metrics_address(settings: Settings, tmp_path: Path) -> None:
     port = free_port()
     plain = dataclasses.replace(settings, metrics_token="")
-    with running_server(plain, tmp_path / "server.log", env={"WIKI_METRICS_LISTEN": f"127.0.0.1:{port}"}) as base:
+    environment = {"WIKI_METRICS_LISTEN": f"127.0.0.1:{port}", "WIKI_LOG_FORMAT": "json"}
+    with running_server(plain, tmp_path / "server.log", env=environment) as base:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(base + "/metrics")  # noqa: S310 (loopback)
         refused.value.close()
@@ -201,6 +203,8 @@ def test_wiki_serve_answers_metrics_only_on_the_metrics_address(settings: Settin
     found = families(text)
     assert value(found, "wiki_http_requests_total", route="/healthz", status="200") >= 1
     assert "wiki_proposals" in found
+    logged = [json.loads(line) for line in (tmp_path / "server.log").read_text().splitlines()]
+    assert any(line["event"].startswith(f"Uvicorn running on http://127.0.0.1:{port}") for line in logged)
 
 
 WORKER = """
