@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -102,9 +104,14 @@ def test_an_old_revision_and_bad_revisions(client: TestClient, auth: Auth) -> No
     for bad in ["HEAD", "--all", "0" * 40, "abc", first["revision"] + ":x"]:
         response = client.get(f"/api/pages/{PAGE}", params={"revision": bad})
         assert response.status_code == 404
-        assert response.json() == {"error": "not_found", "message": "Die pagina bestaat niet."} or response.json() == {
+        assert response.json() == {
+            "error": "not_found",
+            "message": "Die pagina bestaat niet.",
+            "request_id": ANY,
+        } or response.json() == {
             "error": "not_found",
             "message": "Die versie bestaat niet.",
+            "request_id": ANY,
         }
 
 
@@ -135,14 +142,18 @@ def test_bad_requests_get_json_errors_and_change_nothing(client: TestClient, aut
     for url, content, status in cases:
         response = client.put(url, headers=headers | {"Content-Type": "application/json"}, content=content)
         assert response.status_code == status, url
-        assert set(response.json()) == {"error", "message"}
+        assert set(response.json()) == {"error", "message", "request_id"}
     assert site.repo.head() == head
 
 
 def test_unknown_api_routes_and_methods_answer_json(client: TestClient) -> None:
     assert client.get("/api/nergens").json()["error"] == "not_found"
     assert client.delete(f"/api/pages/{PAGE}").status_code == 405
-    assert client.get("/api/pages/bestaat-niet").json() == {"error": "not_found", "message": "Die pagina bestaat niet."}
+    assert client.get("/api/pages/bestaat-niet").json() == {
+        "error": "not_found",
+        "message": "Die pagina bestaat niet.",
+        "request_id": ANY,
+    }
 
 
 def test_healthz(client: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from unittest.mock import ANY
 
 from starlette.testclient import TestClient
 
@@ -124,7 +125,7 @@ def test_bad_proposal_requests(client: TestClient, auth: Auth) -> None:
     ]:
         response = client.post("/api/proposals", headers=author, json=bad)
         assert response.status_code == 400, bad
-        assert set(response.json()) == {"error", "message"}
+        assert set(response.json()) == {"error", "message", "request_id"}
 
 
 def test_a_new_principle_is_proposed_through_the_api_and_numbered_on_acceptance(
@@ -166,7 +167,7 @@ def test_a_proposed_principle_is_exactly_one_new_page(client: TestClient, auth: 
             json={"title": "Nieuw", "principle": True, "changes": changes},
         )
         assert response.status_code == 400
-        assert response.json() == {"error": "bad_request", "message": says}
+        assert response.json() == {"error": "bad_request", "message": says, "request_id": ANY}
     wrong = client.post("/api/proposals", headers=author, json={"title": "N", "principle": "ja", "changes": [one]})
     assert wrong.status_code == 400
     assert client.get("/api/proposals").json() == {"proposals": []}

@@ -32,6 +32,8 @@ AUTHOR_ONLY = "author only"
 HOOK_SECRET = "hook secret"
 #: Routes for anyone signed in.
 SIGNED_IN = "signed in"
+#: Routes that do not exist until the operator turns them on (``/metrics``: a token or an address).
+OFF_BY_DEFAULT = "off by default"
 #: (path, method) -> (what it needs, a URL to try: {rev} is a commit that changed PAGE, {pid} a proposal)
 EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/", "GET"): (Action.READ, "/"),
@@ -69,6 +71,8 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/signin/oidc/callback", "GET"): (None, "/signin/oidc/callback?state=x&code=y"),
     ("/lang/{language}", "GET"): (None, "/lang/en"),
     ("/healthz", "GET"): (Action.READ, "/healthz"),
+    ("/readyz", "GET"): (Action.READ, "/readyz"),
+    ("/metrics", "GET"): (OFF_BY_DEFAULT, "/metrics"),
     ("/.well-known/security.txt", "GET"): (None, "/.well-known/security.txt"),
     ("/favicon.ico", "GET"): (None, "/favicon.ico"),
     ("/api/openapi.json", "GET"): (None, "/api/openapi.json"),
@@ -249,7 +253,7 @@ def test_every_route_is_in_the_table() -> None:
 
 
 def allowed(role: Role | None, action: Action | str | None) -> bool:
-    if action in (AUTHOR_ONLY, HOOK_SECRET):
+    if action in (AUTHOR_ONLY, HOOK_SECRET, OFF_BY_DEFAULT):
         return False
     needed = LEAST.get(action) if action else None
     order = [None, *Role]
@@ -335,6 +339,8 @@ def check(key: tuple[str, str], role: Role | None, response: Response, *, before
         assert response_status < 400 or response_status == let_through.get(key), response_status
         # An entitled person sent to the sign-in page was not let through.
         assert not (response_status == 303 and location.startswith("/signin")), location
+    elif action == OFF_BY_DEFAULT:
+        assert response_status == 404, response_status
     else:
         assert response_status in (303, 401, 403), response_status
         if response_status == 303:

@@ -6,6 +6,7 @@ import dataclasses
 import html
 import re
 import xml.etree.ElementTree as ET
+from unittest.mock import ANY
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -139,7 +140,7 @@ def test_bad_revisions_are_the_same_404_in_html_and_json(client: TestClient) -> 
         assert client.get(f"/compare/{PAGE}?from={bad}&to={bad}").status_code == 404
         response = client.get(f"/api/history/{PAGE}?before={bad}")
         assert response.status_code == 404
-        assert response.json() == {"error": "not_found", "message": "Die versie bestaat niet."}
+        assert response.json() == {"error": "not_found", "message": "Die versie bestaat niet.", "request_id": ANY}
 
 
 def test_feeds_are_valid_atom(client: TestClient, site: Site) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,7 +14,8 @@ from typing import Any
 
 import uvicorn
 
-from wiki.config import Settings
+from wiki import logs
+from wiki.config import Settings, listen_address
 from wiki.errors import N_, WikiError
 from wiki.models import Role
 from wiki.services import backup
@@ -23,6 +25,7 @@ from wiki.services.mailer import open_mailer
 from wiki.services.site import open_repository, open_site
 from wiki.store.database import open_database
 from wiki.web.app import create_app
+from wiki.web.metrics import metrics_app
 
 
 class SettingError(Exception):
@@ -52,22 +55,37 @@ def _accounts(args: argparse.Namespace) -> AccountService:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the wiki with uvicorn."""
-    app = create_app(_settings(args))
+    """Serve the wiki with uvicorn, and ``/metrics`` on ``WIKI_METRICS_LISTEN`` when set."""
+    settings = _settings(args)
+    logs.configure(settings.log_format, settings.secrets())
+    # No access log unless asked for: a line per request costs more than serving a kept page.
+    # The wiki writes it (route templates, never addresses that may carry a token); uvicorn's own stays off.
+    app = create_app(settings, access_log=args.access_log)
     # Bounds the server too, not only the app: at most 16 KB of request head (uvicorn's
-    # default accepts far more) and idle connections closed after 5 s.  No access log
-    # unless asked for: a line per request costs more than serving a kept page.
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        access_log=args.access_log,
-        server_header=False,
-        h11_max_incomplete_event_size=16 * 1024,
-        timeout_keep_alive=5,
-        proxy_headers=False,
-    )
+    # default accepts far more) and idle connections closed after 5 s.
+    bounds: dict[str, Any] = {
+        "log_config": None,
+        "log_level": "info",
+        "access_log": False,
+        "server_header": False,
+        "h11_max_incomplete_event_size": 16 * 1024,
+        "timeout_keep_alive": 5,
+        "proxy_headers": False,
+    }
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **bounds))
+    if not settings.metrics_listen:
+        server.run()
+        return 0
+    host, port = listen_address(settings.metrics_listen)
+    side = uvicorn.Server(uvicorn.Config(metrics_app(app, settings), host=host, port=port, lifespan="off", **bounds))
+    # Its own thread and event loop: signals reach the main server alone, which stops it after.
+    thread = threading.Thread(target=side.run, name="metrics-server", daemon=True)
+    thread.start()
+    try:
+        server.run()
+    finally:
+        side.should_exit = True
+        thread.join(timeout=10)
     return 0
 
 
@@ -229,7 +247,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--remote", help="shared git remote replicas push every change to (default: $WIKI_REMOTE; none)")
-    serve.add_argument("--access-log", action="store_true", help="log every request (default: errors only)")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request: route template, status, duration, request id, account id (default: errors only)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     init = _sub(commands, "init", "create a bare repository seeded with the bundled pages (and the database)")

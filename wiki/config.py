@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,6 +17,7 @@ DEFAULT_REPO = Path("data/wiki.git")
 DEFAULT_DATABASE = "sqlite:///data/wiki.sqlite3"
 SIGNUP_MODES = ("open", "approval", "closed")
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,29 @@ class Settings:
             "help": "on: sign in and sign up with a password too; off: only through WIKI_OIDC_ISSUER",
         },
     )
+    metrics_token: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_METRICS_TOKEN",
+            "help": "GET /metrics answers only with this bearer token (Authorization: Bearer ...);"
+            " empty and no WIKI_METRICS_LISTEN: /metrics is not served",
+        },
+    )
+    metrics_listen: str = field(
+        default="",
+        metadata={
+            "env": "WIKI_METRICS_LISTEN",
+            "help": "host:port of a second, small server for /metrics only (such as 127.0.0.1:9100),"
+            " started by wiki serve",
+        },
+    )
+    log_format: str = field(
+        default="text",
+        metadata={
+            "env": "WIKI_LOG_FORMAT",
+            "help": "text (readable lines) or json (one JSON object per line, for a central log system)",
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.signup not in SIGNUP_MODES:
@@ -212,6 +237,10 @@ class Settings:
                 f"WIKI_TIMEZONE must name a time zone, such as {DEFAULT_TIMEZONE}, not {self.timezone!r}"
             ) from None
         check_public_url(self.public_url)
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"WIKI_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {self.log_format!r}")
+        if self.metrics_listen:
+            listen_address(self.metrics_listen)
         if self.smtp_url:
             parse_smtp_url(self.smtp_url)
         _check_oidc(self)
@@ -238,6 +267,14 @@ class Settings:
     def sender(self) -> str:
         """The From address: ``WIKI_MAIL_FROM``, else ``wiki@`` the public address's host."""
         return self.mail_from or f"wiki@{urlsplit(self.public_url).hostname or 'localhost'}"
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values among the settings, which the logs mask wherever they appear."""
+        found = [self.hook_secret, self.metrics_token, self.oidc_client_secret]
+        for url in (self.smtp_url, self.database_url):
+            with contextlib.suppress(ValueError):
+                found.append(urlsplit(url).password or "")
+        return tuple(secret for secret in found if secret)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -289,6 +326,15 @@ def _check_oidc(settings: Settings) -> None:
         raise ValueError("WIKI_PASSWORDS=off needs WIKI_OIDC_ISSUER: otherwise nobody could sign in")
     if settings.oidc_session_hours <= 0:
         raise ValueError("WIKI_OIDC_SESSION_HOURS must be a positive number of hours")
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9100`` for IPv6) as a host and a port number; ``ValueError`` otherwise."""
+    host, colon, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c.isspace() for c in text):
+        raise ValueError(f"WIKI_METRICS_LISTEN must be host:port, such as 127.0.0.1:9100, not {text!r}")
+    return host, int(port)
 
 
 def _convert(kind: object, raw: str) -> object:

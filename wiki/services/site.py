@@ -21,10 +21,12 @@ from wiki.services.editing import Editing
 from wiki.services.email_confirmation import AddressConfirmation
 from wiki.services.export import ExportService
 from wiki.services.gittexts import GitTexts
+from wiki.services.health import Health
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
 from wiki.services.mail import MailService
 from wiki.services.mail_links import MailLinks
+from wiki.services.metrics import Metrics, SiteGauges
 from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
@@ -93,6 +95,8 @@ class Site:
     watching: NotificationService
     why: WhyService
     sso: SingleSignOn
+    metrics: Metrics
+    health: Health
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -203,6 +207,10 @@ def open_site(settings: Settings) -> Site:
     discussion = DiscussionService(database, renderer, notifier)
     drafts = DraftService(database)
     conflicts = ConflictService(pages, lambda revision: history.revision_info(revision).author)
+    replication = ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts)
+    metrics = Metrics(SiteGauges(pages, proposals.records, database, replication))
+    changes.subscribe(metrics.heard)
+    repo.maintenance_listeners.append(metrics.maintained)
     return Site(
         settings=settings,
         repo=repo,
@@ -231,9 +239,9 @@ def open_site(settings: Settings) -> Site:
         renderer=renderer,
         previews=previews,
         database=database,
-        replication=ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts),
+        replication=replication,
         views=PageViews(pages, history, search, proposals, discussion, renderer, drafts, suggestions),
-        edits=Editing(pages, conflicts, drafts),
+        edits=Editing(pages, conflicts, drafts, metrics),
         notifier=notifier,
         proposing=Proposing(pages, proposals, previews, drafts, suggestions),
         suggestions=suggestions,
@@ -244,6 +252,8 @@ def open_site(settings: Settings) -> Site:
         watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
         why=WhyService(history, proposals.records, database),
         sso=SingleSignOn(database, accounts, settings, _provider(settings)),
+        metrics=metrics,
+        health=Health(pages, database, replication),
     )
 
 

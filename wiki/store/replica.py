@@ -150,6 +150,12 @@ class Replica:
         """What the last fetch saw of ``name`` on the remote."""
         return self.repo.refs(STAGING + name[5:]).get(STAGING + name[5:])
 
+    def commits_behind(self) -> int:
+        """Commits the remote's branch had at the last fetch that this copy's branch lacks:
+        how far behind the shared remote this instance serves (0 once level)."""
+        theirs, ours = self._remote_value(self.repo.branch), self.repo.head()
+        return 0 if theirs is None or theirs == ours else self.repo.count_between(ours, theirs)
+
     def has_object(self, sha: str) -> bool:
         """True when this copy holds the object ``sha`` (a commit or a tag)."""
         return self.repo.has_object(sha)

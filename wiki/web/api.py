@@ -33,6 +33,7 @@ async def token_user(request: Request) -> User | None:
     user = await run_in_threadpool(site_of(request).accounts.user_for_token, token.strip())
     if user is None:
         raise Unauthorized(N_("The token is not valid."))
+    request.state.api_user = user  # (the access log names the account by its id)
     return user
 
 
@@ -104,7 +105,7 @@ async def put_page(request: Request) -> Response:
     assert body is not None
     base = string(data, "base_revision")
     edit = EditRequest(request.path_params["name"], body, base, string(data, "message") or "", commit_author(user))
-    result = await run_in_threadpool(site_of(request).pages.save_as, user, edit)
+    result = await run_in_threadpool(site_of(request).edits.save_as, user, edit)
     if result.created:
         return JSONResponse({"revision": result.revision}, status_code=201)
     return JSONResponse({"revision": result.revision, "merged": result.merged})

@@ -25,6 +25,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from wiki.config import Settings
 from wiki.errors import N_, StoreUnavailable, WikiError
+from wiki.logs import REQUEST_ID
 from wiki.services.history import iso_utc
 from wiki.services.mailer import Mailer, open_mailer
 from wiki.services.site import Site, open_site
@@ -45,6 +46,7 @@ from wiki.web import (
     hooks,
     i18n,
     mail,
+    metrics,
     notifications,
     openapi,
     pages,
@@ -57,6 +59,7 @@ from wiki.web import (
     watching,
     why,
 )
+from wiki.web.observe import Observed
 from wiki.web.replicas import FollowOwnWrites
 from wiki.web.security import BodyLimit, Compression, HeaderLimits, SecurityHeaders
 from wiki.web.session import SignedIn, public_base, site_of
@@ -91,7 +94,8 @@ class ServerErrors:
             log.exception("unhandled error on %s", scope.get("path"))
             request = Request(scope, receive)
             if errorhandling.is_api(request):
-                content = {"error": "internal", "message": i18n.gettext(N_("Something went wrong on our side."))}
+                message = i18n.gettext(N_("Something went wrong on our side."))
+                content = {"error": "internal", "message": message, "request_id": REQUEST_ID.get()}
                 response: Response = JSONResponse(content, status_code=500)
             else:
                 error = WikiError(N_("Something went wrong on our side."))
@@ -107,6 +111,23 @@ async def healthz(request: Request) -> Response:
     warming = getattr(request.state, "warming", None)
     warm = warming is None or warming.done()
     return JSONResponse({"ok": healthy, "warm": warm}, status_code=200 if healthy else 503)
+
+
+async def readyz(request: Request) -> Response:
+    """Whether this instance should get traffic: the repository, the page index (caught up with
+    the branch) and the database, each with its state; 503 when one is not fine.  The shared
+    remote is shown but never makes it 503 (reads go on while it is away: docs/deploy.md)."""
+    readiness = await run_in_threadpool(site_of(request).health.readiness)
+    body: dict[str, Any] = {
+        "ready": readiness.ready,
+        "parts": {
+            part.name: {"ok": part.ok, **({"detail": part.detail} if part.detail else {})} for part in readiness.parts
+        },
+    }
+    if readiness.remote is not None:
+        remote = readiness.remote
+        body["remote"] = {"seconds_since_sync": remote.seconds_since_sync, "commits_behind": remote.commits_behind}
+    return JSONResponse(body, status_code=200 if readiness.ready else 503, headers={"Cache-Control": "no-store"})
 
 
 async def security_txt(request: Request) -> Response:
@@ -255,6 +276,8 @@ ROUTES = [
     Route("/signin/oidc/callback", sso.callback, methods=["GET"]),
     Route("/lang/{language}", accounts.choose_language),
     Route("/healthz", healthz),
+    Route("/readyz", readyz),
+    Route("/metrics", metrics.metrics),
     Route("/.well-known/security.txt", security_txt),
     Route("/favicon.ico", favicon),
     Route("/api/pages", api.list_pages),
@@ -361,16 +384,19 @@ class MarksServingLoop:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, site: Site | None = None) -> Starlette:
-    """The wiki as an ASGI app; ``site`` lets a test share one already opened."""
+def create_app(settings: Settings | None = None, site: Site | None = None, *, access_log: bool = False) -> Starlette:
+    """The wiki as an ASGI app; ``site`` lets a test share one already opened; ``access_log``
+    writes a line per request (``wiki serve --access-log``)."""
     config = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if site is not None:
+            app.state.site = site  # (for the metrics server's app, see wiki.web.metrics)
             yield {"site": site, "reader_cache": readers.ReaderCache()}
             return
         opened = await run_in_threadpool(open_site, config)
+        app.state.site = opened
         state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache()}
         state["warming"] = asyncio.create_task(_warm(app, state))
         opened.start_maintenance()
@@ -388,6 +414,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            app.state.site = None
             opened.close()
 
     # Behind a load balancer: the client's address and scheme, from trusted proxies only.
@@ -396,6 +423,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> St
     return Starlette(
         routes=ROUTES,
         middleware=[
+            Middleware(Observed, routes=ROUTES, trusted_proxies=trusted, access_log=access_log),
             Middleware(MarksServingLoop),
             *proxies,
             Middleware(SecurityHeaders, form_target=_origin(config.oidc_issuer)),

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wiki.errors import N_, Busy, EditConflict, WikiError
+from wiki.logs import REQUEST_ID
 from wiki.web.i18n import gettext
 from wiki.web.templating import render
 
@@ -43,14 +44,15 @@ def is_api(request: Request) -> bool:
 
 
 def error_page(request: Request, error: WikiError) -> Response:
-    """An error for people, in their language."""
+    """An error for people, in their language (with the request's id to quote to the help desk)."""
     return render(request, "error.html", {"status": error.status, "message": gettext(error.message)}, error.status)
 
 
 def error_response(error: WikiError) -> JSONResponse:
-    """``{"error": CODE, "message": TEXT}``, plus the current page for a conflict; the code is
-    for scripts, the text for the person reading it, so it is in the request's language."""
-    content: dict[str, Any] = {"error": error.code, "message": gettext(error.message)}
+    """``{"error": CODE, "message": TEXT, "request_id": ID}``, plus the current page for a
+    conflict; the code is for scripts, the text for the person reading it, so it is in the
+    request's language, and the id is what a help desk finds the request's log lines by."""
+    content: dict[str, Any] = {"error": error.code, "message": gettext(error.message), "request_id": REQUEST_ID.get()}
     if isinstance(error, EditConflict):
         content["current_revision"] = error.current_revision
         content["current_body"] = error.current_body

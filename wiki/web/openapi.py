@@ -156,7 +156,13 @@ def document() -> dict[str, Any]:
     error = {
         "type": "object",
         "required": ["error", "message"],
-        "properties": {"error": _TEXT, "message": _TEXT, "current_revision": _TEXT, "current_body": _TEXT},
+        "properties": {
+            "error": _TEXT,
+            "message": _TEXT,
+            "request_id": _TEXT,
+            "current_revision": _TEXT,
+            "current_body": _TEXT,
+        },
     }
     return {
         "openapi": "3.1.0",

@@ -68,6 +68,10 @@ class ReaderCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        """How many pages are kept."""
+        return len(self._pages)
+
     def get(self, key: Key) -> CachedPage | None:
         with self._lock:
             found = self._pages.get(key)
@@ -151,6 +155,10 @@ def _address(scope: Scope) -> str:
     return path + ("?" + query.decode("latin-1") if query else "")
 
 
+#: Addresses no reader page is kept for: the probes and the scrape go straight to their routes,
+#: with no look at the index (cheap, and answering even when the index is broken).
+NEVER_KEPT = frozenset({"/healthz", "/readyz", "/metrics"})
+
 READER_HEADERS = {"Cache-Control": "no-cache", "Vary": f"{i18n.NEGOTIATED_BY}, Accept-Encoding"}
 
 
@@ -163,7 +171,7 @@ class ReaderFront:
         self.timezone = timezone  # of the dates in kept pages: it runs before ``Language``
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or "state" not in scope:
+        if scope["type"] != "http" or scope["method"] != "GET" or "state" not in scope or scope["path"] in NEVER_KEPT:
             await self.app(scope, receive, send)
             return
         cookies = b""
@@ -221,6 +229,11 @@ async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], bod
     await send({"type": "http.response.body", "body": body})
 
 
+#: The scope key of the requests ``warm`` makes: nobody asked for them, so they are not
+#: logged or counted as requests (``wiki.web.observe``).
+WARMING = "wiki.warming"
+
+
 async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str], head: Callable[[], str | None]) -> int:
     """Ask ``app`` for each of ``paths`` as an anonymous reader would, so the pages are kept
     before the first reader comes; stops when the wiki moves on (``head()`` changes) or the
@@ -245,6 +258,7 @@ async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str], head: Call
             "client": ("127.0.0.1", 0),
             "server": ("127.0.0.1", 0),
             "state": dict(state),
+            WARMING: True,
         }
         await app(scope, _no_body, _discard)
         asked += 1

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.errors import N_, RequestTimeout, TooLarge
+from wiki.logs import REQUEST_ID
 from wiki.numbers import is_whole_number
 from wiki.web import i18n
 from wiki.web.session import SESSION_COOKIE
@@ -106,7 +107,8 @@ class HeaderLimits:
             if len(headers) > MAX_HEADERS or size > MAX_HEADER_BYTES:
                 i18n.set_language_of(Request(scope))  # (the Language middleware comes after this one)
                 message = i18n.gettext(N_("Too many or too large request headers."))
-                body = json.dumps({"error": "headers_too_large", "message": message}).encode()
+                content = {"error": "headers_too_large", "message": message, "request_id": REQUEST_ID.get()}
+                body = json.dumps(content).encode()
                 headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
                 await send({"type": "http.response.start", "status": 431, "headers": headers})
                 await send({"type": "http.response.body", "body": body})

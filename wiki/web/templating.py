@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from wiki.errors import N_
+from wiki.logs import REQUEST_ID
 from wiki.names import PAGE_NAME_RULE
 from wiki.resources import folder
 from wiki.services.gittexts import proposal_number
@@ -61,6 +62,7 @@ def _environment() -> jinja2.Environment:
     env.globals["static_url"] = STATIC.url
     env.globals["stylesheets"] = STYLESHEETS
     env.globals["page_name_rule"] = PAGE_NAME_RULE
+    env.globals["request_id"] = REQUEST_ID.get  # (error pages show it, for the help desk)
     return env
 
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from wiki.store.git.reading import GitReader
@@ -38,6 +39,8 @@ class MaintainedRepository(GitReader):
         self._maintenance: subprocess.Popen[bytes] | None = None
         self._maintenance_lock = threading.Lock()
         self._closing = False
+        # Called after every maintenance run with whether it succeeded (metrics count them).
+        self.maintenance_listeners: list[Callable[[bool], None]] = []
 
     def close(self) -> None:
         """Stop any maintenance, then the readers (idempotent).  git removes its temporary
@@ -69,6 +72,12 @@ class MaintainedRepository(GitReader):
             self._maintaining.release()
 
     def maintain(self) -> None:
+        """Run the maintenance below, then tell ``maintenance_listeners`` whether it succeeded."""
+        done = self._maintain()
+        for listener in self.maintenance_listeners:
+            listener(done)
+
+    def _maintain(self) -> bool:
         """Keep git's storage fast to read: pack loose objects when git finds it is time
         (``gc --auto``) with delta chains of at most ``PACK_DEPTH``, and bring the
         commit-graph with changed-path Bloom filters up to date, which keeps git's own walks
@@ -83,11 +92,12 @@ class MaintainedRepository(GitReader):
         started = time.monotonic()
         gc = ("gc", "--quiet") if first else ("-c", "gc.autoDetach=false", "gc", "--auto", "--quiet")
         if not self._maintenance_step(*depth, *gc):
-            return
+            return False
         self._renew_readers()
         graph = self._maintenance_step("commit-graph", "write", "--reachable", "--changed-paths", "--split")
         if first and graph and self._maintenance_step("config", PACK_DEPTH_KEY, str(PACK_DEPTH)):
             log.info("repacked with delta chains of at most %d in %.1f s", PACK_DEPTH, time.monotonic() - started)
+        return graph
 
     def _config(self, key: str) -> str | None:
         result = subprocess.run(self._command("config", "--get", key), capture_output=True, check=False)

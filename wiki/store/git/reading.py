@@ -152,6 +152,12 @@ class GitReader(ObjectStore):
         result = subprocess.run(command, capture_output=True, check=False)
         return result.stdout.decode().strip() or None if result.returncode == 0 else None
 
+    def count_between(self, old: str | None, new: str) -> int:
+        """How many commits ``new`` has that ``old`` lacks (all of its history when ``old`` is
+        None): how far behind something that reflects ``old`` is."""
+        span = check_revision(new) if old is None else f"{check_revision(old)}..{check_revision(new)}"
+        return int(self._run("rev-list", "--count", span, "--").strip() or b"0")
+
     def blame(self, commit: str, path: str) -> list[BlameLine]:
         """Who last changed each line of ``path`` as of ``commit``, from ``git blame --porcelain``
         (in one of the few blame slots: ``Busy`` when none comes in time)."""
