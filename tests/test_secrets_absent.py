@@ -105,3 +105,14 @@ def test_no_secret_of_a_session_reaches_the_logs_or_the_metrics(site: Site, capt
         assert secret not in written, secret
         assert secret not in scraped.text, secret
     assert "sign-in of [hidden] failed" in written
+
+
+def test_a_line_that_names_the_single_sign_on_secret_shows_it_masked() -> None:
+    secret = "client-secret-van-de-provider"
+    settings = Settings(oidc_issuer="https://login.example.nl", oidc_client_id="wiki", oidc_client_secret=secret)
+    stream = io.StringIO()
+    logger = logging.getLogger("tests.secrets")
+    logger.addHandler(logs.handler("json", settings.secrets(), stream=stream))
+    logger.warning("token request failed with client_secret=%s", secret)
+    assert stream.getvalue()
+    assert secret not in stream.getvalue()
