@@ -175,18 +175,19 @@ class DiscussionService:
         self.notifier.commented(target, comment_id, user, body, time.time(), parent_author=answered)
         return comment_id
 
-    def own(self, comment_id: int, user: User) -> CommentRow:
-        """A comment ``user`` wrote; ``NotFound`` or ``Forbidden`` (someone else's)."""
+    def own(self, comment_id: int, user: User, *, target: str | None = None) -> CommentRow:
+        """A comment ``user`` wrote (in ``target``, when given); ``NotFound`` or ``Forbidden``
+        (someone else's)."""
         row = self.database.comment(comment_id)
-        if row is None or row.deleted is not None:
+        if row is None or row.deleted is not None or target not in (None, row.target):
             raise NotFound(N_("No such comment."))
         if row.user_id != user.id:
             raise Forbidden(N_("Only its author can change or delete a comment."))
         return row
 
-    def edit(self, comment_id: int, user: User, body: str) -> str:
+    def edit(self, comment_id: int, user: User, body: str, *, target: str | None = None) -> str:
         """Change one's own comment (its earlier text is kept); the discussion it is in."""
-        row = self.own(comment_id, user)
+        row = self.own(comment_id, user, target=target)
         if row.hidden_reason is not None:
             raise BadInput(N_("A hidden comment cannot be changed."))
         body = _checked(body)
@@ -194,10 +195,10 @@ class DiscussionService:
             self.database.edit_comment(comment_id, body)
         return row.target
 
-    def delete(self, comment_id: int, user: User) -> str:
+    def delete(self, comment_id: int, user: User, *, target: str | None = None) -> str:
         """Delete one's own comment and its earlier versions (a placeholder stays where it has
         replies); the discussion it was in."""
-        row = self.own(comment_id, user)
+        row = self.own(comment_id, user, target=target)
         self.database.delete_comment(comment_id)
         return row.target
 

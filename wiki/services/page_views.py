@@ -143,16 +143,17 @@ class PageViews:
         proposals = self.proposals.listing(status)
         return proposals, self.discussion.support_counts([p.id for p in proposals])
 
-    def comment_on_proposal(self, number: int, user: User, body: str) -> None:
-        """Add a comment to an existing proposal's discussion (``NotFound`` when there is none)."""
+    def comment_on_proposal(self, number: int, user: User, body: str, *, parent: int | None = None) -> int:
+        """Add a comment (a reply to ``parent``) to an existing proposal's discussion
+        (``NotFound`` when there is none); the comment's id."""
         self.proposals.get(number)
-        self.discussion.add(proposal_target(number), user, body)
+        return self.discussion.add(proposal_target(number), user, body, parent=parent)
 
-    def comment_on_page(self, name: str, user: User, body: str) -> Page:
-        """Add a comment to an existing page's discussion; the page, to go back to."""
+    def comment_on_page(self, name: str, user: User, body: str, *, parent: int | None = None) -> tuple[Page, int]:
+        """Add a comment (a reply to ``parent``) to an existing page's discussion; the page,
+        to go back to, and the comment's id."""
         page = self.pages.get(name)[0]
-        self.discussion.add(page_target(page.path), user, body)
-        return page
+        return page, self.discussion.add(page_target(page.path), user, body, parent=parent)
 
     def page_and_draft(self, user: User, name: str) -> tuple[Page, Draft | None]:
         """A page as it is now, with the person's unsaved draft of it (for the edit form)."""

@@ -11,26 +11,16 @@ from starlette.responses import JSONResponse, Response
 from wiki.errors import N_, BadInput, Unauthorized
 from wiki.models import User
 from wiki.numbers import is_whole_number
-from wiki.services.discussion import Comment, proposal_target
+from wiki.services.discussion import proposal_target
 from wiki.services.history import iso_utc, moment
 from wiki.services.permissions import Action, require
 from wiki.services.proposal_records import STATUSES, Proposal
 from wiki.services.proposing import SentRevision
 from wiki.services.site import Site
 from wiki.web.api import json_object, parsed_object, string, token_user
+from wiki.web.api_comments import comment_json
 from wiki.web.proposals import proposal_id
 from wiki.web.session import site_of
-
-
-def _comment_json(comment: Comment) -> dict[str, Any]:
-    date = iso_utc(comment.date)
-    return {
-        "id": comment.id,
-        "author": comment.author,
-        "date": date,
-        "body": comment.body,
-        "hidden": comment.hidden,
-    }
 
 
 def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
@@ -53,7 +43,7 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
         "decision": None
         if decision is None
         else {"by": decision.by, "date": iso_utc(moment(decision.date)), "reason": decision.reason},
-        "comments": [_comment_json(c) for c in site.discussion.comments(proposal_target(record.id))],
+        "comments": [comment_json(c) for c in site.discussion.comments(proposal_target(record.id))],
     }
 
 
@@ -149,19 +139,6 @@ async def listing(request: Request) -> Response:
 async def show(request: Request) -> Response:
     """``GET /api/proposals/{id}``."""
     return await _answer(request, proposal_id(request))
-
-
-async def comment(request: Request) -> Response:
-    """``POST /api/proposals/{id}/comments`` ``{"body"}`` -> 201 ``{"id"}``."""
-    user = await _signed_in(request, Action.COMMENT)
-    number = proposal_id(request)
-    site = site_of(request)
-    data = await json_object(request)
-    body = string(data, "body", required=True) or ""
-    comment_id = await run_in_threadpool(
-        lambda: (site.proposals.get(number), site.discussion.add(proposal_target(number), user, body))[1]
-    )
-    return JSONResponse({"id": comment_id}, status_code=201)
 
 
 async def hide_comment(request: Request) -> Response:

@@ -30,7 +30,7 @@ from wiki.services.proposing import (
     UpdateRequest,
 )
 from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
-from wiki.web.forms import checked_form, field, numbered
+from wiki.web.forms import checked_form, field, numbered, parent_of
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
@@ -262,8 +262,11 @@ async def comment(request: Request) -> Response:
     keep_form_with(
         request, lambda message, status: _proposal_page(request, number, status, error=message, comment_body=typed)
     )
-    await run_in_threadpool(site_of(request).views.comment_on_proposal, number, user, typed)
-    return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
+    parent = parent_of(form)
+    posted = await run_in_threadpool(
+        lambda: site_of(request).views.comment_on_proposal(number, user, typed, parent=parent)
+    )
+    return NoticeRedirect(f"/proposals/{number}#comment-{posted}", "commented")
 
 
 async def support(request: Request) -> Response:
