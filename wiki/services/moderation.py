@@ -70,11 +70,9 @@ def discussion_url(target: str) -> str:
     return f"/proposals/{rest}" if kind == "proposal" else f"/discuss/{quote(rest)}"
 
 
-def _reason(text: str, message: str) -> str:
-    reason = " ".join(text.split())[:MAX_REASON]
-    if not reason:
-        raise BadInput(message)
-    return reason
+def _reason(text: str) -> str:
+    """A reason or note on one line, at most ``MAX_REASON`` characters ("" when there is none)."""
+    return " ".join(text.split())[:MAX_REASON]
 
 
 class ModerationService:
@@ -98,7 +96,7 @@ class ModerationService:
             raise NotFound(N_("No such comment."))
         if row.hidden_reason is None:
             raise BadInput(N_("This comment is not hidden."))
-        self.database.restore_comment(comment_id, row.target, " ".join(reason.split())[:MAX_REASON], user.id)
+        self.database.restore_comment(comment_id, row.target, _reason(reason), user.id)
         return row.target
 
     def ask(self, comment_id: int, user: User, note: str) -> str:
@@ -108,7 +106,9 @@ class ModerationService:
             raise Forbidden(N_("Only its author can ask for a second look at a comment."))
         if row.hidden_reason is None:
             raise BadInput(N_("This comment is not hidden."))
-        note = _reason(note, N_("Say in a few words why the comment should be shown again."))
+        note = _reason(note)
+        if not note:
+            raise BadInput(N_("Say in a few words why the comment should be shown again."))
         if not self.database.ask_second_look(comment_id, note):
             raise BadInput(N_("You can ask for a second look only once."))
         self.database.log_moderation(comment_id, row.target, "second_look_asked", user.id, note)
@@ -121,7 +121,9 @@ class ModerationService:
         look = self.database.second_look(comment_id)
         if look is None or look.answered is not None:
             raise BadInput(N_("There is no open request for a second look at this comment."))
-        reason = _reason(reason, N_("Give a reason for the answer."))
+        reason = _reason(reason)
+        if not reason:
+            raise BadInput(N_("Give a reason for the answer."))
         alone = self.database.maintainer_count() <= 1
         if self.database.hidden_by_id(comment_id) == user.id and not alone:
             raise Forbidden(N_("Another maintainer answers this request: you hid the comment yourself."))
