@@ -45,7 +45,7 @@ class People:
 
 
 @pytest.fixture
-def people(site: Site) -> Iterator[People]:
+def participants(site: Site) -> Iterator[People]:
     """Why: discussions need several people at once, each in a browser of their own."""
     with ExitStack() as stack:
         yield People(site, stack)

@@ -31,13 +31,13 @@ def _comments(client: TestClient, base: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("kind", ["proposal", "page"])
-def test_replies_edits_deletes_and_restores_through_the_api(site: Site, people: People, kind: str) -> None:
+def test_replies_edits_deletes_and_restores_through_the_api(site: Site, participants: People, kind: str) -> None:
     base = _discussion(site, kind)
-    people.join("anna")
-    people.join("bert")
-    people.join("mia", Role.MAINTAINER)
-    anna, bert, mia = people.token("anna"), people.token("bert"), people.token("mia")
-    client = people.client()
+    participants.join("anna")
+    participants.join("bert")
+    participants.join("mia", Role.MAINTAINER)
+    anna, bert, mia = participants.token("anna"), participants.token("bert"), participants.token("mia")
+    client = participants.client()
     first = client.post(base, json={"body": "Eerste"}, headers=anna)
     assert first.status_code == 201
     top = first.json()["id"]
@@ -78,11 +78,11 @@ def test_replies_edits_deletes_and_restores_through_the_api(site: Site, people: 
     assert "Viel mee" in client.get("/moderation").text
 
 
-def test_a_parent_from_another_discussion_is_refused(site: Site, people: People) -> None:
+def test_a_parent_from_another_discussion_is_refused(site: Site, participants: People) -> None:
     base = _discussion(site, "proposal")
-    people.join("anna")
-    anna = people.token("anna")
-    client = people.client()
+    participants.join("anna")
+    anna = participants.token("anna")
+    client = participants.client()
     elsewhere = client.post(f"/api/discussions/{PAGE}/comments", json={"body": "Hier"}, headers=anna).json()["id"]
     refused = client.post(base, json={"body": "Daar", "parent": elsewhere}, headers={**anna, "Accept-Language": "en"})
     assert refused.status_code == 400
@@ -93,5 +93,5 @@ def test_a_parent_from_another_discussion_is_refused(site: Site, people: People)
     assert _comments(client, base) == []
 
 
-def test_a_page_discussion_of_no_page_is_not_found(people: People) -> None:
-    assert people.client().get("/api/discussions/geen-pagina/comments").status_code == 404
+def test_a_page_discussion_of_no_page_is_not_found(participants: People) -> None:
+    assert participants.client().get("/api/discussions/geen-pagina/comments").status_code == 404

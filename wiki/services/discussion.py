@@ -90,15 +90,26 @@ def threads(comments: list[Comment]) -> list[Thread]:
         parent = comment.parent if comment.parent in by_id else None
         replies.setdefault(parent, []).append(comment)
 
-    def grown(comment: Comment, level: int, under: Comment | None) -> list[Thread]:
-        shown_under = under if under is not None and comment.parent != under.id else None
-        if level < MAX_DEPTH:
-            nested = tuple(t for reply in replies.get(comment.id, []) for t in grown(reply, level + 1, comment))
-            return [Thread(comment, nested, by_id.get(comment.parent or -1) if shown_under else None)]
-        flat = [t for reply in replies.get(comment.id, []) for t in grown(reply, level, under)]
-        return [Thread(comment, (), by_id.get(comment.parent or -1) if shown_under else None), *flat]
+    def answered(comment: Comment, under: Comment) -> Comment | None:
+        return by_id[comment.parent] if comment.parent is not None and comment.parent != under.id else None
 
-    return [t for comment in replies.get(None, []) for t in grown(comment, 1, None)]
+    def last_level(first: Comment, under: Comment) -> list[Thread]:
+        """``first`` and everything below it, in thread order, side by side at the last level
+        (walked with a stack: a chain of replies of any length needs no recursion)."""
+        shown, stack = [], [first]
+        while stack:
+            comment = stack.pop()
+            shown.append(Thread(comment, (), answered(comment, under)))
+            stack.extend(reversed(replies.get(comment.id, [])))
+        return shown
+
+    def grown(comment: Comment, level: int) -> Thread:
+        below = replies.get(comment.id, [])
+        if level + 1 < MAX_DEPTH:
+            return Thread(comment, tuple(grown(reply, level + 1) for reply in below))
+        return Thread(comment, tuple(t for reply in below for t in last_level(reply, comment)))
+
+    return [grown(comment, 1) for comment in replies.get(None, [])]
 
 
 def proposal_target(proposal_id: int) -> str:
