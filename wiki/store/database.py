@@ -1,6 +1,7 @@
 """Everything that is not content: accounts (``users``), tokens, sessions and sign-in
-throttling (``credentials``), comments, supports, drafts and counters (``discussion``),
-watches, events and notifications (``notifications``), the mail waiting to go out
+throttling (``credentials``), comments, supports, drafts and counters (``discussion``), the
+moderation log and second looks (``moderation``), watches, events and notifications
+(``notifications``), the mail waiting to go out
 (``outbox``), the single-use links mail carries (``mail_tokens``) and one person's
 contributions read back (``contributions``).
 
@@ -22,6 +23,7 @@ from wiki.store.contributions import ContributionTables
 from wiki.store.credentials import CredentialTables
 from wiki.store.discussion import DiscussionTables
 from wiki.store.mail_tokens import MailTokenTables
+from wiki.store.moderation import ModerationTables
 from wiki.store.notifications import NotificationTables
 from wiki.store.outbox import OutboxTables
 from wiki.store.sql_sqlite import SqliteBackend
@@ -57,6 +59,7 @@ class Database(
     UserTables,
     CredentialTables,
     DiscussionTables,
+    ModerationTables,
     NotificationTables,
     OutboxTables,
     MailTokenTables,
