@@ -18,9 +18,10 @@ from wiki.services.site import Site, open_site
 from wiki.store import loopguard
 from wiki.web.app import create_app
 
-# The per-backend store fixtures (``store_url``, ``opened``) the database tests share, and the
-# SMTP server (``smtp_server``) of the mail tests, and the OpenID Connect provider (``oidc_provider``).
-pytest_plugins = ["tests.backends", "tests.smtpserver", "tests.oidc_server"]
+# The per-backend store fixtures (``store_url``, ``opened``) the database tests share, the SMTP
+# server (``smtp_server``) of the mail tests, the OpenID Connect provider (``oidc_provider``) and
+# the people of the discussion tests.
+pytest_plugins = ["tests.backends", "tests.smtpserver", "tests.oidc_server", "tests.discussions"]
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

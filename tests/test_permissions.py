@@ -117,6 +117,14 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/discuss/{name:path}", "GET"): (Action.READ, f"/discuss/{PAGE}"),
     ("/discuss/{name:path}", "POST"): (Action.COMMENT, f"/discuss/{PAGE}"),
     ("/comments/{comment}/hide", "POST"): (Action.HIDE_COMMENT, "/comments/{comment}/hide"),
+    ("/comments/{comment}/edit", "GET"): (AUTHOR_ONLY, "/comments/{comment}/edit"),
+    ("/comments/{comment}/edit", "POST"): (AUTHOR_ONLY, "/comments/{comment}/edit"),
+    ("/comments/{comment}/delete", "POST"): (AUTHOR_ONLY, "/comments/{comment}/delete"),
+    ("/comments/{comment}/versions", "GET"): (Action.HIDE_COMMENT, "/comments/{comment}/versions"),
+    ("/comments/{comment}/restore", "POST"): (Action.HIDE_COMMENT, "/comments/{hidden}/restore"),
+    ("/comments/{comment}/second-look", "POST"): (AUTHOR_ONLY, "/comments/{hidden}/second-look"),
+    ("/comments/{comment}/second-look/answer", "POST"): (Action.HIDE_COMMENT, "/comments/{hidden}/second-look/answer"),
+    ("/moderation", "GET"): (Action.READ, "/moderation"),
     ("/signup", "GET"): (None, "/signup"),
     ("/signup", "POST"): (None, "/signup"),
     ("/account", "GET"): (SIGNED_IN, "/account"),
@@ -158,6 +166,30 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/api/proposals/{id}/comments/{comment}/hide", "POST"): (
         Action.HIDE_COMMENT,
         "/api/proposals/{pid}/comments/{comment}/hide",
+    ),
+    ("/api/proposals/{id}/comments/{comment}", "PATCH"): (AUTHOR_ONLY, "/api/proposals/{pid}/comments/{comment}"),
+    ("/api/proposals/{id}/comments/{comment}", "DELETE"): (AUTHOR_ONLY, "/api/proposals/{pid}/comments/{comment}"),
+    ("/api/proposals/{id}/comments/{comment}/restore", "POST"): (
+        Action.HIDE_COMMENT,
+        "/api/proposals/{pid}/comments/{hidden}/restore",
+    ),
+    ("/api/discussions/{path:path}/comments", "GET"): (Action.READ, f"/api/discussions/{PAGE}/comments"),
+    ("/api/discussions/{path:path}/comments", "POST"): (Action.COMMENT, f"/api/discussions/{PAGE}/comments"),
+    ("/api/discussions/{path:path}/comments/{comment}", "PATCH"): (
+        AUTHOR_ONLY,
+        f"/api/discussions/{PAGE}/comments/{{pcomment}}",
+    ),
+    ("/api/discussions/{path:path}/comments/{comment}", "DELETE"): (
+        AUTHOR_ONLY,
+        f"/api/discussions/{PAGE}/comments/{{pcomment}}",
+    ),
+    ("/api/discussions/{path:path}/comments/{comment}/hide", "POST"): (
+        Action.HIDE_COMMENT,
+        f"/api/discussions/{PAGE}/comments/{{pcomment}}/hide",
+    ),
+    ("/api/discussions/{path:path}/comments/{comment}/restore", "POST"): (
+        Action.HIDE_COMMENT,
+        f"/api/discussions/{PAGE}/comments/{{phidden}}/restore",
     ),
     ("/api/proposals/{id}/support", "POST"): (Action.SUPPORT, "/api/proposals/{pid}/support"),
     ("/api/proposals/{id}/support", "DELETE"): (Action.SUPPORT, "/api/proposals/{pid}/support"),
@@ -226,6 +258,15 @@ def prepare(site: Site) -> dict[str, str]:
     comment = site.discussion.add(f"proposal:{proposal.id}", proposer, "Eerste reactie")
     suggested = [(PAGE, text + "Voorgesteld en voorgesteld.\n")]
     suggestion = site.suggestions.suggest(proposal.id, proposer, suggested, "Beter", proposal.head_revision)
+    # A hidden comment with a request for a second look (hidden by a maintainer no visitor is),
+    # and a page's comments, so restoring, answering and the page discussion API have one each.
+    moderator = site.accounts.add_user("moderator", PASSWORD, Role.MAINTAINER, display_name="Moderator")
+    hidden = site.discussion.add(f"proposal:{proposal.id}", proposer, "Te fel")
+    site.discussion.hide(f"proposal:{proposal.id}", hidden, moderator, "Toon")
+    site.moderation.ask(hidden, proposer, "Graag nog eens kijken")
+    pcomment = site.discussion.add(f"page:{PAGE}", proposer, "Over de pagina")
+    phidden = site.discussion.add(f"page:{PAGE}", proposer, "Verborgen")
+    site.discussion.hide(f"page:{PAGE}", phidden, moderator, "Toon")
     unsubscribe = site.mail.unsubscribe_token(proposer.id)
     return {
         "seed": seed,
@@ -233,6 +274,9 @@ def prepare(site: Site) -> dict[str, str]:
         "pid": str(proposal.id),
         "comment": str(comment),
         "sid": str(suggestion),
+        "hidden": str(hidden),
+        "pcomment": str(pcomment),
+        "phidden": str(phidden),
         "head": proposal.head_revision,
         "unsubscribe": unsubscribe,
     }
@@ -417,6 +461,7 @@ def test_writing_route_answers_as_the_table_says(
             "username_or_email": "nieuwkomer",
             "password": PASSWORD,
             "action": "disable" if "/admin/" in url else "name",
+            "outcome": "keep",
         }
         if url == "/watch":  # the whole wiki: the watch button's one target-less kind
             data.update(kind="all", target="")

@@ -14,7 +14,7 @@ from tests.conftest import Auth, csrf_from
 from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
-from wiki.web.api_proposals import anchor_json
+from wiki.web.api_comments import anchor_json
 
 PAGE = "ga-voor-oplossingen-en-resultaten"
 QUOTE = "Er kan vaak meer dan je eerst denkt."

@@ -19,6 +19,7 @@ SIGNED_OUT = {
     "page-anonymous": f"/p/{PAGE}",
     "person-anonymous": "/people/beheerder",
     "person-not-found": "/people/niemand",
+    "moderation-anonymous": "/moderation",
 }
 
 
@@ -49,6 +50,22 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
     page.locator("#comment-body").fill("Wat vind jij, @beheerder? Zie `@code`.")
     page.locator("form.edit-form button[type=submit]").click()
     expect(page.locator("a.mention")).to_be_visible()
+    # A reply (without script: the form sits in a <details>), an edit, a hidden reply with a
+    # request for a second look, so the thread, the versions and /moderation have content.
+    page.locator("#comment-1 details.reply summary").click()
+    page.locator("#reply-1").fill("Een antwoord.")
+    page.locator("#comment-1 details.reply button[type=submit]").click()
+    expect(page.locator("#comment-2")).to_be_visible()
+    page.goto(f"{base}/comments/1/edit")
+    page.locator("#comment-body").fill("Wat vind jij, @beheerder? Nu beter gezegd.")
+    page.locator("form.edit-form button[type=submit]").click()
+    expect(page.locator(".notice")).to_be_visible()
+    page.locator("#reason-2").fill("Dubbel")
+    page.locator("#comment-2 form.hide-form button[type=submit]").click()
+    page.locator("#comment-2 details.second-look summary").click()
+    page.locator("#note-2").fill("Graag nog eens kijken")
+    page.locator("#comment-2 details.second-look button[type=submit]").click()
+    expect(page.locator(".notice")).to_be_visible()
     page.goto(f"{base}/versions")
     page.locator("#display_name").fill("Versie 1.0")
     page.locator("form.narrow-form button[type=submit]").click()
@@ -73,6 +90,7 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
         "person": "/people/beheerder", "contributions": "/account/contributions",
         "not-found": "/p/bestaat-niet", "version-read": "/all?version=versie-1.0",
         "version-poster": "/poster?version=versie-1.0&size=a3",
+        "comment-edit": "/comments/1/edit", "comment-versions": "/comments/1/versions", "moderation": "/moderation",
     }  # fmt: skip
 
 

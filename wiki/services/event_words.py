@@ -2,7 +2,7 @@
 
 The sentences are marked for translation here and translated where they are shown: the web in
 the request's language, mail in the recipient's.  ``mention`` is the sentence for someone a
-comment mentioned, whatever else it is.
+comment mentioned, whatever else it is, and ``reply`` for the author of the comment it answers.
 """
 
 from __future__ import annotations
@@ -31,8 +31,14 @@ SENTENCES = {
     "version_named": N_("{actor} named the version '{title}'"),
     "comment": N_("{actor} commented on '{title}'"),
     "mention": N_("{actor} mentioned you on '{title}'"),
+    "reply": N_("{actor} replied to you on '{title}'"),
+    "second_look_answered": N_("{actor} answered your request for a second look on '{title}'"),
 }
 SOMETHING = N_("{actor} changed something in '{title}'")
+
+
+#: The reasons for a notification that have words of their own, whatever the event's kind.
+PERSONAL = frozenset({"mention", "reply"})
 
 
 def sentence(kind: str) -> str:

@@ -194,7 +194,7 @@ class Composer:
     # -- what an event shows ----------------------------------------------------------------
 
     def _told(self, event: NotificationRow, language: str, *, with_diff: bool = True) -> Told | None:
-        """One event in ``language``; None for a comment that was hidden or is gone."""
+        """One event in ``language``; None for a comment that was hidden, deleted or is gone."""
         gettext = catalogs.translations(language).gettext
         kind, _, target = event.subject.partition(":")
         data = event.data
@@ -204,7 +204,7 @@ class Composer:
         url = self._url_of(kind, target)
         if event.kind == "comment":
             found = [c for c in self.database.comments(event.subject) if c.id == event.comment_id]
-            if not found or found[0].hidden_reason is not None:
+            if not found or found[0].hidden_reason is not None or found[0].deleted is not None:
                 return None
             comment = found[0].body
             where = f"{self.base}/discuss/{quote(target)}" if kind == "page" else url
@@ -220,7 +220,8 @@ class Composer:
         else:
             message = str(data.get("message") or "")
         actor = event.actor or gettext(SOMEONE)
-        headline = gettext(sentence(event.kind)).format(actor=actor, title=title)
+        words = sentence("reply" if event.reason == "reply" else event.kind)
+        headline = gettext(words).format(actor=actor, title=title)
         return Told(headline, url, self._date(event.date, language), diffs, comment, reason, message)
 
     def _groups(self, rows: list[NotificationRow], language: str) -> list[Group]:

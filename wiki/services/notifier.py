@@ -56,12 +56,26 @@ PROPOSALS = ("proposals", "")
 
 @dataclass(frozen=True, slots=True)
 class Commented:
-    """A comment was added to ``target`` (``page:<name>`` or ``proposal:<id>``)."""
+    """A comment was added to ``target`` (``page:<name>`` or ``proposal:<id>``);
+    ``parent_author`` is the account whose comment it answers."""
 
     target: str
     comment_id: int
     user: User
     body: str
+    date: float
+    parent_author: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LookAnswered:
+    """A maintainer answered the request for a second look at a hidden comment: its author is told."""
+
+    target: str
+    comment_id: int
+    author_id: int
+    user: User
+    outcome: str
     date: float
 
 
@@ -73,7 +87,7 @@ class Supported:
     user: User
 
 
-Heard = Change | Commented | Supported
+Heard = Change | Commented | Supported | LookAnswered
 
 
 def watched_by(change: Change) -> list[tuple[str, str]]:
@@ -119,9 +133,15 @@ class Notifier:
         """A change-stream subscriber: queue ``change``."""
         self._put(change)
 
-    def commented(self, target: str, comment_id: int, user: User, body: str, date: float) -> None:
-        """Queue a comment that was just stored."""
-        self._put(Commented(target, comment_id, user, body, date))
+    def commented(
+        self, target: str, comment_id: int, user: User, body: str, date: float, *, parent_author: int | None = None
+    ) -> None:
+        """Queue a comment that was just stored (a reply to ``parent_author``'s comment)."""
+        self._put(Commented(target, comment_id, user, body, date, parent_author))
+
+    def second_look_answered(self, answered: LookAnswered) -> None:
+        """Queue the answer to a request for a second look."""
+        self._put(answered)
 
     def supported(self, proposal: int, user: User) -> None:
         """Queue a support that was just given."""
@@ -179,6 +199,8 @@ class Notifier:
             self._change(item)
         elif isinstance(item, Commented):
             self._comment(item)
+        elif isinstance(item, LookAnswered):
+            self._look_answered(item)
         else:
             self._watch_if_wanted(item.user.id, [("proposal", str(item.proposal))])
 
@@ -244,7 +266,9 @@ class Notifier:
         reasons = dict.fromkeys(watchers, "watch")
         named = [self.database.user_by_name(name) for name in mentioned(comment.body)]
         mentioned_ids = {row.id for row in named if row is not None}
-        people = {**watchers, **self.database.people(mentioned_ids - set(watchers))}
+        replied = {comment.parent_author} if comment.parent_author is not None else set()
+        people = {**watchers, **self.database.people((mentioned_ids | replied) - set(watchers))}
+        reasons.update(dict.fromkeys(replied & set(people), "reply"))
         reasons.update(dict.fromkeys(mentioned_ids & set(people), "mention"))
         event = NewEvent(
             key=f"comment:{comment.comment_id}",
@@ -274,6 +298,20 @@ class Notifier:
             data={"proposal": proposal, "deadline": deadline},
         )
         return 0 if self._record(event, dict.fromkeys(watchers, "watch"), watchers, None) is None else 1
+
+    def _look_answered(self, answered: LookAnswered) -> None:
+        event = NewEvent(
+            key=f"second_look:{answered.comment_id}",
+            kind="second_look_answered",
+            subject=answered.target,
+            actor_id=answered.user.id,
+            actor="",
+            date=answered.date,
+            data={"comment": answered.comment_id, "outcome": answered.outcome},
+            comment_id=answered.comment_id,
+        )
+        people = self.database.people({answered.author_id})
+        self._record(event, dict.fromkeys(people, "second_look"), people, None)
 
     def _record(
         self, event: NewEvent, reasons: dict[int, str], people: dict[int, Watcher], cursor: Cursor | None

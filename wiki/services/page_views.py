@@ -211,6 +211,8 @@ class PageViews:
         """A page's comments and where their passages are in its text now (for an API)."""
         page, blob = self.pages.get(name)
         comments = self.discussion.comments(page_target(page.path))
+        if not any(comment.anchor for comment in comments):
+            return page, comments, {}  # nothing to find: no text rendered
         plains = plain_texts({page.path: self.pages.render(page, blob, self.renderer)})
         return page, comments, place(plains, comments)
 
@@ -228,22 +230,26 @@ class PageViews:
         picked = None if paragraph is None else paragraph_anchor(plains[page.path], paragraph, page.revision, page.path)
         return DiscussionPage(page, text, comments, passages, picked)
 
-    def comment_on_proposal(self, number: int, user: User, body: str, *, anchor: Anchor | None = None) -> int:
-        """Add a comment to an existing proposal's discussion (``NotFound`` when there is none),
-        on a passage of one of its texts when ``anchor`` is given; the comment's id."""
+    def comment_on_proposal(
+        self, number: int, user: User, body: str, *, parent: int | None = None, anchor: Anchor | None = None
+    ) -> int:
+        """Add a comment (a reply to ``parent``) to an existing proposal's discussion
+        (``NotFound`` when there is none), on a passage of one of its texts when ``anchor``
+        is given; the comment's id."""
         proposal = self.proposals.get(number)
         if anchor is not None and anchor.path not in proposal.record.paths:
             raise BadInput(N_("The passage is not from this text."))
-        return self.discussion.add(proposal_target(number), user, body, anchor=anchor)
+        return self.discussion.add(proposal_target(number), user, body, parent=parent, anchor=anchor)
 
-    def comment_on_page(self, name: str, user: User, body: str, *, anchor: Anchor | None = None) -> Page:
-        """Add a comment to an existing page's discussion (on a passage of its text when
-        ``anchor`` is given); the page, to go back to."""
+    def comment_on_page(
+        self, name: str, user: User, body: str, *, parent: int | None = None, anchor: Anchor | None = None
+    ) -> tuple[Page, int]:
+        """Add a comment (a reply to ``parent``) to an existing page's discussion, on a passage
+        of its text when ``anchor`` is given; the page, to go back to, and the comment's id."""
         page = self.pages.get(name)[0]
         if anchor is not None and anchor.path != page.path:
             raise BadInput(N_("The passage is not from this text."))
-        self.discussion.add(page_target(page.path), user, body, anchor=anchor)
-        return page
+        return page, self.discussion.add(page_target(page.path), user, body, parent=parent, anchor=anchor)
 
     def page_and_draft(self, user: User, name: str) -> tuple[Page, Draft | None]:
         """A page as it is now, with the person's unsaved draft of it (for the edit form)."""

@@ -63,7 +63,7 @@ def place(texts: Mapping[str, PlainText], comments: Sequence[Comment]) -> dict[i
     placed = {}
     for comment in comments:
         anchor = comment.anchor
-        if anchor is None or comment.hidden:
+        if anchor is None or comment.hidden or comment.deleted:
             continue
         plain = texts.get(anchor.path)
         span = None if plain is None else locate(anchor, plain.text)

@@ -27,6 +27,7 @@ from wiki.services.home import HomeService
 from wiki.services.mail import MailService
 from wiki.services.mail_links import MailLinks
 from wiki.services.metrics import Metrics, SiteGauges
+from wiki.services.moderation import ModerationService
 from wiki.services.notifier import Notifier
 from wiki.services.page_views import PageViews
 from wiki.services.pages import PageService
@@ -73,6 +74,7 @@ class Site:
     proposals: ProposalService
     process: ProposalProcess
     discussion: DiscussionService
+    moderation: ModerationService
     search: SearchService
     export: ExportService
     poster: PosterService
@@ -235,6 +237,7 @@ def open_site(settings: Settings) -> Site:
         clone=CloneService(repo),
         drafts=drafts,
         discussion=discussion,
+        moderation=ModerationService(database, notifier),
         accounts=accounts,
         renderer=renderer,
         previews=previews,

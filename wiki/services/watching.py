@@ -19,6 +19,7 @@ from wiki.models import User
 from wiki.names import is_page_name
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import AccountService
+from wiki.services.event_words import PERSONAL
 from wiki.services.pages import PageService
 from wiki.services.proposals import ProposalService
 from wiki.store.database import Database
@@ -110,6 +111,8 @@ def notification_url(row: NotificationRow, parent_of: Callable[[str], str | None
     parent against the commit), a comment's anchor in its discussion, the proposal of a
     decision or a proposal change, a named version; ``parent_of`` finds a commit's parent."""
     kind, _, target = row.subject.partition(":")
+    if row.kind == "second_look_answered":
+        return "/moderation"
     if row.kind == "comment":
         anchor = f"#comment-{row.comment_id}" if row.comment_id is not None else ""
         if kind == "proposal":
@@ -235,7 +238,7 @@ class NotificationService:
         return [
             Notification(
                 id=row.id,
-                kind="mention" if row.reason == "mention" else row.kind,
+                kind=row.reason if row.reason in PERSONAL else row.kind,
                 subject=row.subject,
                 target=target_of(row.subject),
                 actor=row.actor,

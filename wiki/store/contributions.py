@@ -58,7 +58,7 @@ class ContributionTables(Tables):
     ) -> list[OwnCommentRow]:
         """The person's comments, newest first, ``limit`` of them below id ``before``; hidden
         ones only when ``with_hidden`` (the person's own list)."""
-        clauses = ["user_id = ?"]
+        clauses = ["user_id = ?", "deleted IS NULL"]
         values: list[object] = [user_id]
         if before is not None:
             clauses.append("id < ?")

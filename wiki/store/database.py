@@ -1,8 +1,9 @@
 """Everything that is not content: accounts (``users``), tokens, sessions and sign-in
-throttling (``credentials``), comments, supports, drafts and counters (``discussion``),
-watches, events and notifications (``notifications``), the mail waiting to go out
-(``outbox``), the single-use links mail carries (``mail_tokens``), one person's
-contributions read back (``contributions``) and single sign-on's identities (``sso``).
+throttling (``credentials``), comments, supports, drafts and counters (``discussion``), the
+moderation log and second looks (``moderation``), watches, events and notifications
+(``notifications``), the mail waiting to go out (``outbox``), the single-use links mail
+carries (``mail_tokens``), one person's contributions read back (``contributions``) and
+single sign-on's identities (``sso``).
 
 This lives outside the content repository (it is personal data and must be erasable) in
 the database ``WIKI_DATABASE_URL`` names: SQLite, the embedded default, or PostgreSQL,
@@ -22,6 +23,7 @@ from wiki.store.contributions import ContributionTables
 from wiki.store.credentials import CredentialTables
 from wiki.store.discussion import DiscussionTables
 from wiki.store.mail_tokens import MailTokenTables
+from wiki.store.moderation import ModerationTables
 from wiki.store.notifications import NotificationTables
 from wiki.store.outbox import OutboxTables
 from wiki.store.sql_sqlite import SqliteBackend
@@ -58,6 +60,7 @@ class Database(
     UserTables,
     CredentialTables,
     DiscussionTables,
+    ModerationTables,
     NotificationTables,
     OutboxTables,
     MailTokenTables,

@@ -23,7 +23,11 @@ class CommentRow:
     created: float
     hidden_reason: str | None
     hidden_by: str | None
-    anchor: str | None = None
+    user_id: int
+    parent_id: int | None
+    edited: float | None
+    deleted: float | None
+    anchor: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,40 +40,100 @@ class SupportRow:
     revision: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class CommentVersion:
+    """An earlier text of an edited comment, and when it was written."""
+
+    body: str
+    created: float
+
+
+_COMMENT_COLUMNS = (
+    f"SELECT c.id, c.target, u.username, {SHOWN_NAME}, c.body, c.created, c.hidden_reason,"  # noqa: S608
+    " c.hidden_by, c.user_id, c.parent_id, c.edited, c.deleted, c.anchor"
+    " FROM comments c JOIN users u ON u.id = c.user_id"
+)
+
+
 class DiscussionTables(Tables):
     """Comments, supports, drafts and counters."""
 
     # -- comments and supports ------------------------------------------------------------
 
-    def add_comment(self, target: str, user_id: int, body: str, *, anchor: str | None = None) -> int:
-        """Store a comment on a proposal (``proposal:ID``) or a page (``page:NAME``); ``anchor``
-        (JSON) when it is about one passage of the text."""
+    def add_comment(
+        self, target: str, user_id: int, body: str, *, parent_id: int | None = None, anchor: str | None = None
+    ) -> int:
+        """Store a comment on a proposal (``proposal:ID``) or a page (``page:NAME``), perhaps
+        a reply to the comment ``parent_id``; ``anchor`` (JSON) when it is about one passage
+        of the text."""
         row = self._row(
-            "INSERT INTO comments (target, user_id, body, created, anchor) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (target, user_id, body, time.time(), anchor),
+            "INSERT INTO comments (target, user_id, body, created, parent_id, anchor)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (target, user_id, body, time.time(), parent_id, anchor),
         )
         return int(row[0])
 
     def comments(self, target: str | None = None) -> list[CommentRow]:
         """Comments on one target (or all), oldest first."""
-        query = (
-            f"SELECT c.id, c.target, u.username, {SHOWN_NAME}, c.body, c.created, c.hidden_reason,"  # noqa: S608
-            " c.hidden_by, c.anchor FROM comments c JOIN users u ON u.id = c.user_id"
-        )
         rows = (
-            self._rows(query + " WHERE c.target = ? ORDER BY c.id", (target,))
+            self._rows(_COMMENT_COLUMNS + " WHERE c.target = ? ORDER BY c.id", (target,))
             if target is not None
-            else self._rows(query + " ORDER BY c.id")
+            else self._rows(_COMMENT_COLUMNS + " ORDER BY c.id")
         )
         return [CommentRow(*row) for row in rows]
 
-    def hide_comment(self, comment_id: int, target: str, reason: str, by: str) -> bool:
-        """Hide a comment behind a placeholder with the reason; False when there is no such comment."""
-        changed = self._write(
-            "UPDATE comments SET hidden_reason = ?, hidden_by = ? WHERE id = ? AND target = ?",
-            (reason, by, comment_id, target),
-        )
-        return changed > 0
+    def comment(self, comment_id: int) -> CommentRow | None:
+        """One comment, or None when there is no such comment."""
+        row = self._row(_COMMENT_COLUMNS + " WHERE c.id = ?", (comment_id,))
+        return None if row is None else CommentRow(*row)
+
+    def edit_comment(self, comment_id: int, body: str) -> None:
+        """Replace a comment's text, keeping the text it had (and when it was written) apart."""
+        now = time.time()
+        with self.backend.transaction() as transaction:
+            transaction.execute(
+                "INSERT INTO comment_versions (comment_id, body, created)"
+                " SELECT id, body, COALESCE(edited, created) FROM comments WHERE id = ?",
+                (comment_id,),
+            )
+            transaction.execute("UPDATE comments SET body = ?, edited = ? WHERE id = ?", (body, now, comment_id))
+
+    def comment_versions(self, comment_id: int) -> list[CommentVersion]:
+        """The earlier texts of a comment, oldest first."""
+        rows = self._rows("SELECT body, created FROM comment_versions WHERE comment_id = ? ORDER BY id", (comment_id,))
+        return [CommentVersion(str(body), float(created)) for body, created in rows]
+
+    def delete_comment(self, comment_id: int) -> None:
+        """Delete a comment: gone with its earlier versions when nothing answers it; with
+        replies, its text and versions go and a placeholder keeps its place in the thread.
+        A placeholder left without replies goes too, up the thread."""
+        with self.backend.transaction() as transaction:
+            current: int | None = comment_id
+            while current is not None:
+                row = transaction.execute(
+                    "SELECT parent_id, (SELECT count(*) FROM comments r WHERE r.parent_id = c.id)"
+                    " FROM comments c WHERE c.id = ?",
+                    (current,),
+                ).fetchone()
+                if row is None:
+                    return
+                parent, replies = row[0], int(row[1])
+                if replies:
+                    transaction.execute("DELETE FROM comment_versions WHERE comment_id = ?", (current,))
+                    transaction.execute(
+                        "UPDATE comments SET body = '', deleted = COALESCE(deleted, ?) WHERE id = ?",
+                        (time.time(), current),
+                    )
+                    return
+                transaction.execute("DELETE FROM comments WHERE id = ?", (current,))
+                up = (
+                    None
+                    if parent is None
+                    else transaction.execute(
+                        "SELECT id FROM comments WHERE id = ? AND deleted IS NOT NULL", (parent,)
+                    ).fetchone()
+                )
+                current = None if up is None else int(up[0])
 
     def set_support(self, proposal: int, user_id: int, supported: bool, revision: str | None = None) -> None:
         """Add or withdraw one person's support (at most one each); supporting again moves

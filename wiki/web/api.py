@@ -18,6 +18,7 @@ from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.history import iso_utc
 from wiki.services.pages import EditRequest
+from wiki.services.permissions import Action, require
 from wiki.web import jsonbody
 from wiki.web.session import site_of
 
@@ -35,6 +36,14 @@ async def token_user(request: Request) -> User | None:
         raise Unauthorized(N_("The token is not valid."))
     request.state.api_user = user  # (the access log names the account by its id)
     return user
+
+
+async def signed_in(request: Request, action: Action) -> User:
+    """The person of the request's API token, allowed to ``action``; ``Unauthorized`` without one."""
+    user = await token_user(request)
+    if user is None:
+        raise Unauthorized(N_("This needs a personal API token."))
+    return require(user, action)
 
 
 async def list_pages(request: Request) -> Response:

@@ -2,59 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from wiki.errors import N_, BadInput, Unauthorized
-from wiki.models import User
+from wiki.errors import N_, BadInput
 from wiki.numbers import is_whole_number
-from wiki.services.anchors import Anchor, anchor_from, as_dict
-from wiki.services.discussion import Comment, proposal_target
+from wiki.services.discussion import proposal_target
 from wiki.services.history import iso_utc, moment
-from wiki.services.passages import Passage
-from wiki.services.permissions import Action, require
+from wiki.services.permissions import Action
 from wiki.services.proposal_process import SORTS
 from wiki.services.proposal_records import ACTIVE, STATUSES, Decision, Proposal
 from wiki.services.proposing import SentRevision
 from wiki.services.site import Site
-from wiki.web.api import json_object, parsed_object, string, token_user
+from wiki.web.api import json_object, parsed_object, signed_in, string
+from wiki.web.api_comments import comment_json
 from wiki.web.proposals import proposal_id
 from wiki.web.session import site_of
-
-
-def _comment_json(comment: Comment, passages: Mapping[int, Passage]) -> dict[str, Any]:
-    date = iso_utc(comment.date)
-    return {
-        "id": comment.id,
-        "author": comment.author,
-        "date": date,
-        "body": comment.body,
-        "hidden": comment.hidden,
-        "anchor": anchor_json(comment, passages),
-    }
-
-
-def anchor_json(comment: Comment, passages: Mapping[int, Passage]) -> dict[str, object] | None:
-    """A comment's anchor as the API gives it, with ``orphaned`` (its passage is gone from the
-    text now); null for a comment on the whole text, or a hidden one."""
-    if comment.anchor is None or comment.hidden:
-        return None
-    passage = passages.get(comment.id)
-    return {**as_dict(comment.anchor), "orphaned": passage is None or passage.orphaned}
-
-
-def body_anchor(data: Mapping[str, Any]) -> Anchor | None:
-    """The ``anchor`` of a comment's JSON body, or None; ``BadInput`` when it is not an object."""
-    raw = data.get("anchor")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise BadInput(N_("'anchor' must be an object with revision, path and exact (and prefix, suffix, start, end)."))
-    return anchor_from(raw)
 
 
 def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
@@ -85,7 +51,7 @@ def proposal_json(site: Site, proposal: Proposal) -> dict[str, Any]:
         "deadline": None
         if record.deadline is None or record.status not in ACTIVE
         else moment(record.deadline).date().isoformat(),
-        "comments": [_comment_json(c, passages) for c in comments],
+        "comments": [comment_json(c, passages) for c in comments],
     }
 
 
@@ -95,14 +61,6 @@ def _decision_json(decision: Decision) -> dict[str, Any]:
     if decision.supports is not None:
         data["supports"] = decision.supports.to_json()
     return data
-
-
-async def signed_in(request: Request, action: Action) -> User:
-    """The person of the request's API token, allowed to ``action``."""
-    user = await token_user(request)
-    if user is None:
-        raise Unauthorized(N_("This needs a personal API token."))
-    return require(user, action)
 
 
 def changes_of(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -192,19 +150,6 @@ async def listing(request: Request) -> Response:
 async def show(request: Request) -> Response:
     """``GET /api/proposals/{id}``."""
     return await _answer(request, proposal_id(request))
-
-
-async def comment(request: Request) -> Response:
-    """``POST /api/proposals/{id}/comments`` ``{"body", "anchor"?}`` -> 201 ``{"id"}``; the
-    anchor (a passage of one of the proposal's texts) as the README describes it."""
-    user = await signed_in(request, Action.COMMENT)
-    number = proposal_id(request)
-    site = site_of(request)
-    data = await json_object(request)
-    body = string(data, "body", required=True) or ""
-    anchor = body_anchor(data)
-    comment_id = await run_in_threadpool(lambda: site.views.comment_on_proposal(number, user, body, anchor=anchor))
-    return JSONResponse({"id": comment_id}, status_code=201)
 
 
 async def hide_comment(request: Request) -> Response:

@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, Response
 from wiki.services.history import iso_utc, moment
 from wiki.services.permissions import Action
 from wiki.services.suggestions import Suggestion
-from wiki.web.api import json_object, string
-from wiki.web.api_proposals import changes_of, signed_in
+from wiki.web.api import json_object, signed_in, string
+from wiki.web.api_proposals import changes_of
 from wiki.web.proposals import proposal_id
 from wiki.web.session import site_of
 from wiki.web.suggestions import suggestion_number

@@ -1,10 +1,13 @@
-"""The discussion beside the pages and proposals: a page's comments, adding one, and hiding
-one (maintainers) on either kind of target; a proposal's own comments are added in
-``web/proposals``, where its page is shown."""
+"""The discussion beside the pages and proposals: a page's comments beside its text, adding
+one (perhaps a reply, perhaps on a passage of the text), editing and deleting one's own, the
+earlier versions of an edited one, and hiding one (maintainers) on either kind of target; a
+proposal's own comments are added in ``web/proposals``, where its page is shown.  Restoring
+and second looks: ``web/moderation``."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -17,11 +20,12 @@ from wiki.errors import N_, NotFound
 from wiki.numbers import is_whole_number
 from wiki.services.anchors import ANCHOR_FIELDS, Anchor, anchor_from
 from wiki.services.discussion import Comment, page_target
+from wiki.services.moderation import discussion_url
 from wiki.services.page_views import DiscussionPage
 from wiki.services.passages import Labels, Passage
-from wiki.services.permissions import Action, allowed
+from wiki.services.permissions import Action, allowed, require
 from wiki.web.errorhandling import keep_form, keeps_form
-from wiki.web.forms import checked_form, field
+from wiki.web.forms import checked_form, field, parent_of
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
@@ -38,9 +42,7 @@ async def hide_comment(request: Request) -> Response:
     if not is_whole_number(raw):
         raise NotFound(N_("No such comment."))
     await run_in_threadpool(site_of(request).discussion.hide, target, int(raw), user, field(form, "reason"))
-    kind, _sep, rest = target.partition(":")
-    back = f"/proposals/{rest}" if kind == "proposal" else f"/discuss/{quote(rest)}"
-    return NoticeRedirect(back + "#discussion", "hidden")
+    return NoticeRedirect(f"{discussion_url(target)}#comment-{raw}", "hidden")
 
 
 def passage_labels() -> Labels:
@@ -65,12 +67,16 @@ def form_anchor(form: FormData) -> Anchor | None:
 def passage_context(
     comments: list[Comment], passages: Mapping[int, Passage], paragraph: int | None, path: str | None
 ) -> dict[str, Any]:
-    """What ``_comments.html`` shows of passages: the comments (only those on ``paragraph`` of
-    the text ``path`` when a paragraph is asked for), where each passage is, and the filter."""
+    """What ``_comments.html`` shows of passages: the comments (when a paragraph is asked for,
+    only those on ``paragraph`` of the text ``path`` and the replies under them), where each
+    passage is, and the filter."""
     if paragraph is not None:
-        comments = [
-            c for c in comments if (p := passages.get(c.id)) is not None and p.paragraph == paragraph and p.path == path
-        ]
+        kept: set[int] = set()
+        for c in comments:  # oldest first: a parent comes before its replies
+            on = (p := passages.get(c.id)) is not None and p.paragraph == paragraph and p.path == path
+            if on or c.parent in kept:
+                kept.add(c.id)
+        comments = [c for c in comments if c.id in kept]
     return {"comments": comments, "passages": passages, "paragraph": paragraph}
 
 
@@ -114,6 +120,55 @@ async def page_comment(request: Request) -> Response:
         {"comment_body": typed},
         lambda: {**_discussion_context(request, site.views.page_discussion(name, passage_labels())), "passage": anchor},
     )
-    anchor = form_anchor(form)
-    page = await run_in_threadpool(lambda: site.views.comment_on_page(name, user, typed, anchor=anchor))
-    return NoticeRedirect(f"/discuss/{quote(page.path)}#discussion", "commented")
+    parent, anchor = parent_of(form), form_anchor(form)
+    page, posted = await run_in_threadpool(
+        lambda: site.views.comment_on_page(name, user, typed, parent=parent, anchor=anchor)
+    )
+    return NoticeRedirect(f"/discuss/{quote(page.path)}#comment-{posted}", "commented")
+
+
+def comment_number(request: Request) -> int:
+    """The comment number in the address; ``NotFound`` for anything but a plain integer."""
+    raw = request.path_params["comment"]
+    if not is_whole_number(raw) or len(raw) > 18:
+        raise NotFound(N_("No such comment."))
+    return int(raw)
+
+
+async def edit_form(request: Request) -> Response:
+    """The form to change (or delete) one's own comment."""
+    user = require(current_user(request), Action.COMMENT)
+    row = await run_in_threadpool(site_of(request).discussion.own, comment_number(request), user)
+    return render(request, "comment_edit.html", {"comment": row, "back": discussion_url(row.target)})
+
+
+@keeps_form
+async def edit(request: Request) -> Response:
+    """Change one's own comment; its earlier text is kept for its author and maintainers."""
+    form, user = await checked_form(request, Action.COMMENT)
+    number = comment_number(request)
+    site = site_of(request)
+    typed = field(form, "body")
+
+    def again() -> dict[str, Any]:
+        row = site.discussion.own(number, user)
+        return {"comment": replace(row, body=typed), "back": discussion_url(row.target)}
+
+    keep_form(request, "comment_edit.html", {}, again)
+    target = await run_in_threadpool(site.discussion.edit, number, user, typed)
+    return NoticeRedirect(f"{discussion_url(target)}#comment-{number}", "comment-edited")
+
+
+async def delete(request: Request) -> Response:
+    """Delete one's own comment (a placeholder stays where it has replies)."""
+    _form, user = await checked_form(request, Action.COMMENT)
+    number = comment_number(request)
+    target = await run_in_threadpool(site_of(request).discussion.delete, number, user)
+    return NoticeRedirect(f"{discussion_url(target)}#discussion", "comment-deleted")
+
+
+async def versions(request: Request) -> Response:
+    """The earlier versions of an edited comment (its author and maintainers only)."""
+    user = require(current_user(request), Action.COMMENT)
+    shown = await run_in_threadpool(site_of(request).discussion.versions, comment_number(request), user)
+    return render(request, "comment_versions.html", {"shown": shown, "back": discussion_url(shown.target)})

@@ -112,6 +112,7 @@ def _discussion_rows(request: Request) -> tuple[list[dict[str, object]], list[di
          "body": "" if c.hidden_reason else c.body, "hidden": c.hidden_reason is not None,
          "hidden_reason": c.hidden_reason or ""}
         for c in database.comments()
+        if c.deleted is None
     ]  # fmt: skip
     supports = [{"proposal": p, "by": name, "date": int(at)} for p, name, at in database.all_supports()]
     return comments, supports

@@ -6,6 +6,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from wiki.controls import without_controls
+from wiki.errors import N_, BadInput
 from wiki.models import User
 from wiki.numbers import is_whole_number
 from wiki.services.permissions import Action, require
@@ -45,6 +46,17 @@ def field(form: FormData, key: str) -> str:
     """A text field of the form, or "" when it is missing (or is a file)."""
     value = form.get(key)
     return value if isinstance(value, str) else ""
+
+
+def parent_of(form: FormData) -> int | None:
+    """The comment a comment form answers (its ``parent`` field), or None for a new thread;
+    ``BadInput`` for anything but a comment number."""
+    raw = field(form, "parent")
+    if not raw:
+        return None
+    if not is_whole_number(raw) or len(raw) > 18:
+        raise BadInput(N_("You can only reply to a comment in the same discussion."))
+    return int(raw)
 
 
 async def checked_form(request: Request, action: Action) -> tuple[FormData, User]:

@@ -29,7 +29,7 @@ from wiki.web.session import require_csrf, site_of
 from wiki.web.templating import render
 from wiki.web.watching import bearer, signed_in, token_owner
 
-_COMMENTS = frozenset({"comment", "mention"})
+_COMMENTS = frozenset({"comment", "mention", "reply"})
 
 
 def actor_name(actor: str) -> str:

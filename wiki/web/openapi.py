@@ -65,6 +65,11 @@ class Operation:
 _LIMIT = {"type": "string", "pattern": "^[0-9]{1,18}$", "description": "How many at most."}
 _NUMBER = {"type": "string", "pattern": "^[0-9]{1,18}$", "description": "1-based; give paragraph or line."}
 _REASON = {"reason": _TEXT}
+_COMMENT = {
+    "body": _TEXT,
+    "parent": {"type": "integer", "description": "The comment this one answers."},
+    "anchor": _ANCHOR,
+}
 _WATCHED = {
     "kind": {"type": "string", "enum": list(WATCH_KINDS)},
     "target": {"type": "string", "description": "A page name or a proposal number; empty for the wide kinds."},
@@ -92,11 +97,27 @@ OPERATIONS = (
     Operation("PUT", "/api/proposals/{id}", "Revise a proposal.",
               body={"changes": _CHANGES, "message": _TEXT, "head_revision": _TEXT},
               required=("changes", "head_revision"), token=True),
-    Operation("POST", "/api/proposals/{id}/comments", "Comment on a proposal (201).",
-              body={"body": _TEXT, "anchor": _ANCHOR},
-              required=("body",), token=True),
+    Operation("POST", "/api/proposals/{id}/comments",
+              "Comment on a proposal (perhaps on a passage), or reply to a comment (201).",
+              body=_COMMENT, required=("body",), token=True),
+    Operation("PATCH", "/api/proposals/{id}/comments/{comment}", "Change one's own comment.",
+              body={"body": _TEXT}, required=("body",), token=True),
+    Operation("DELETE", "/api/proposals/{id}/comments/{comment}", "Delete one's own comment (204).", token=True),
     Operation("POST", "/api/proposals/{id}/comments/{comment}/hide", "Hide a comment (maintainers).",
               body=_REASON, token=True),
+    Operation("POST", "/api/proposals/{id}/comments/{comment}/restore", "Show a hidden comment again (maintainers).",
+              body=_REASON, token=True),
+    Operation("GET", "/api/discussions/{path}/comments", "A page's discussion, oldest first."),
+    Operation("POST", "/api/discussions/{path}/comments",
+              "Comment on a page (perhaps on a passage), or reply to a comment (201).",
+              body=_COMMENT, required=("body",), token=True),
+    Operation("PATCH", "/api/discussions/{path}/comments/{comment}", "Change one's own comment.",
+              body={"body": _TEXT}, required=("body",), token=True),
+    Operation("DELETE", "/api/discussions/{path}/comments/{comment}", "Delete one's own comment (204).", token=True),
+    Operation("POST", "/api/discussions/{path}/comments/{comment}/hide", "Hide a comment (maintainers).",
+              body=_REASON, token=True),
+    Operation("POST", "/api/discussions/{path}/comments/{comment}/restore",
+              "Show a hidden comment again (maintainers).", body=_REASON, token=True),
     Operation("POST", "/api/proposals/{id}/support", "Support a proposal.", token=True),
     Operation("DELETE", "/api/proposals/{id}/support", "Withdraw one's support.", token=True),
     Operation("POST", "/api/proposals/{id}/accept", "Accept a proposal (maintainers).", body=_REASON, token=True),

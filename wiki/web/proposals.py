@@ -34,7 +34,7 @@ from wiki.services.proposing import (
 )
 from wiki.web.discussion import form_anchor, passage_context, passage_labels, query_number
 from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
-from wiki.web.forms import checked_form, field, numbered
+from wiki.web.forms import checked_form, field, numbered, parent_of
 from wiki.web.i18n import gettext as _
 from wiki.web.notices import NoticeRedirect
 from wiki.web.session import current_user, site_of
@@ -302,10 +302,12 @@ async def comment(request: Request) -> Response:
             request, number, status, error=message, comment_body=typed, passage=anchor
         ),
     )
-    anchor = form_anchor(form)
+    parent, anchor = parent_of(form), form_anchor(form)
     views = site_of(request).views
-    await run_in_threadpool(lambda: views.comment_on_proposal(number, user, typed, anchor=anchor))
-    return NoticeRedirect(f"/proposals/{number}#discussion", "commented")
+    posted = await run_in_threadpool(
+        lambda: views.comment_on_proposal(number, user, typed, parent=parent, anchor=anchor)
+    )
+    return NoticeRedirect(f"/proposals/{number}#comment-{posted}", "commented")
 
 
 async def support(request: Request) -> Response:

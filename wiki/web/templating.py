@@ -20,6 +20,7 @@ from wiki.errors import N_
 from wiki.logs import REQUEST_ID
 from wiki.names import PAGE_NAME_RULE
 from wiki.resources import folder
+from wiki.services.discussion import threads
 from wiki.services.gittexts import proposal_number
 from wiki.services.history import FORMER_AUTHOR
 from wiki.web import i18n, notices, targets
@@ -59,6 +60,7 @@ def _environment() -> jinja2.Environment:
     env.filters["status_label"] = lambda status: i18n.gettext(STATUS_LABELS.get(status) or status)
     env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC)
     env.filters["isodate"] = lambda seconds: datetime.fromtimestamp(int(seconds), UTC).isoformat()
+    env.filters["threads"] = threads
     env.globals["static_url"] = STATIC.url
     env.globals["stylesheets"] = STYLESHEETS
     env.globals["page_name_rule"] = PAGE_NAME_RULE
