@@ -9,13 +9,13 @@ import subprocess
 import threading
 import time
 import zlib
-from collections.abc import Callable, Coroutine, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import MutableMapping
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from tests.apart import run_apart
 from wiki.errors import BadInput, TooLarge
 from wiki.services.site import Site
 from wiki.store.git.http_backend import CgiRequest, run_upload_pack
@@ -24,16 +24,6 @@ from wiki.web.app import create_app
 from wiki.web.bodies import inflated
 from wiki.web.gitcgi import read_head
 from wiki.web.readers import ReaderCache
-
-T = TypeVar("T")
-
-
-def run_apart(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run`` in a thread of its own: in the whole suite the browser tests' Playwright
-    keeps an event loop running in the main thread, where ``asyncio.run`` refuses to start."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result()
-
 
 REQUEST = {"Content-Type": "application/x-git-upload-pack-request", "Accept-Language": "en"}
 

@@ -7,10 +7,7 @@ tests show that it trips, that routes people use daily pass it, and what one edi
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Callable
 
 import pytest
 from starlette.applications import Starlette
@@ -21,6 +18,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from tests.apart import run_apart
 from tests.conftest import Auth, csrf_from
 from wiki.errors import BadInput
 from wiki.models import Author, Role, SaveResult
@@ -31,14 +29,6 @@ from wiki.store.loopguard import OnEventLoop
 from wiki.web.app import MarksServingLoop
 
 AUTHOR = Author("Bea Redacteur", "bea@users.wiki.invalid")
-T = TypeVar("T")
-
-
-def run_apart(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run`` in a thread of its own: in the whole suite Playwright keeps an event loop
-    running in the main thread (after the browser tests), where ``asyncio.run`` refuses to start."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 PAGE = "werk-is-persoonlijk"

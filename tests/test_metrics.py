@@ -3,7 +3,6 @@ and that nobody else reads it (a token, or an address of its own)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import os
@@ -20,6 +19,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
+from tests.apart import run_apart
 from tests.conftest import Auth
 from tests.server import free_port, running_server
 from tests.test_web_conflicts import PAGE, meet_a_conflict
@@ -228,9 +228,8 @@ def test_with_several_workers_a_scrape_adds_up_every_process(tmp_path: Path, mon
 def test_the_pages_kept_at_start_up_are_not_counted_as_requests(site: Site) -> None:
     cache = ReaderCache()
     app = create_app(site.settings, site=site)
-    assert (
-        asyncio.run(warm(app, {"site": site, "reader_cache": cache}, [f"/p/{PAGE}"], site.pages.head_if_current)) == 1
-    )
+    state = {"site": site, "reader_cache": cache}
+    assert run_apart(lambda: warm(app, state, [f"/p/{PAGE}"], site.pages.head_if_current)) == 1
     assert len(cache) == 1  # it went through the app
     found = families(site.metrics.exposition().decode())
     assert value(found, "wiki_http_requests_total") == 0
