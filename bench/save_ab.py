@@ -94,12 +94,13 @@ def main() -> int:
         for number in range(args.watchers):
             account = ["user", "add", f"watcher{number}", "--role", "contributor", "--database", copied]
             wiki(ROOT, *account, stdin="bench-password-0123\n")
-        with sqlite3.connect(work / "after" / "wiki.sqlite3") as connection:
-            connection.execute(
-                "INSERT INTO watches (user_id, kind, target, created)"
-                " SELECT id, 'all', '', ? FROM users WHERE username LIKE 'watcher%'",
-                (time.time(),),
-            )
+        if args.watchers:  # without any, the newer code migrates its copy when it starts
+            with sqlite3.connect(work / "after" / "wiki.sqlite3") as connection:
+                connection.execute(
+                    "INSERT INTO watches (user_id, kind, target, created)"
+                    " SELECT id, 'all', '', ? FROM users WHERE username LIKE 'watcher%'",
+                    (time.time(),),
+                )
         results = work / "bench.jsonl"
         with ExitStack() as stack:
             before = stack.enter_context(serving(args.before, repos["before"], made, work / "before.log"))
