@@ -4,8 +4,11 @@ session from single sign-on keeps its fixed end."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from wiki.store.database import Database
 from wiki.store.sso import REQUEST_SECONDS, SignInRequest
@@ -42,3 +45,16 @@ def test_an_identity_opens_one_account_and_goes_with_it(opened: Callable[[], Dat
     assert found[3] is not None
     db.delete_user(anna)
     assert db.identity_owner(ISSUER, "sub-1") is None
+
+
+def test_a_wiki_without_single_sign_on_loads_no_authlib(tmp_path: Path) -> None:
+    # Authlib, its HTTP client and cryptography take about 20 MB: memory is a bench target.
+    script = (
+        "import sys; from wiki.config import Settings; from wiki.services.site import open_site;"
+        " from pathlib import Path; from wiki.web.app import create_app;"
+        f" s = Settings(repo=Path({str(tmp_path / 'w.git')!r}),"
+        f" database_url={'sqlite:///' + str(tmp_path / 'w.sqlite3')!r}); site = open_site(s); create_app(s, site=site);"
+        " print(sorted(m for m in ('authlib', 'requests', 'cryptography') if m in sys.modules)); site.close()"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

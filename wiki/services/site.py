@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wiki.config import Settings
 from wiki.errors import N_, BadInput
@@ -52,10 +53,12 @@ from wiki.store.database import Database, open_database
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
 from wiki.store.linkindex import LinkIndex
-from wiki.store.oidc_client import OidcClient
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
 from wiki.store.searchindex import SearchIndex
+
+if TYPE_CHECKING:  # Authlib and its HTTP client load only when single sign-on is configured
+    from wiki.store.oidc_client import OidcClient
 
 
 @dataclass
@@ -265,4 +268,7 @@ def _provider(settings: Settings) -> OidcClient | None:
     only when someone signs in, so a provider that is down does not stop the wiki)."""
     if not settings.oidc_on:
         return None
+    # Imported here: Authlib, its HTTP client and cryptography (about 20 MB) load only when used.
+    from wiki.store.oidc_client import OidcClient  # noqa: PLC0415
+
     return OidcClient(settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret, settings.oidc_scopes)

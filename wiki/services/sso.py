@@ -19,7 +19,7 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wiki.config import Settings
 from wiki.emails import check_email
@@ -28,8 +28,10 @@ from wiki.models import Role, User
 from wiki.services.account_names import checked_display_name, username_allowed
 from wiki.services.accounts import AccountService
 from wiki.store.database import Database
-from wiki.store.oidc_client import OidcClient
 from wiki.store.sso import SignInRequest
+
+if TYPE_CHECKING:  # Authlib and its HTTP client load only when single sign-on is configured
+    from wiki.store.oidc_client import OidcClient
 
 PURPOSES = ("signin", "link", "delete")
 _NOT_USERNAME = re.compile(r"[^A-Za-z0-9_.-]+", re.ASCII)
