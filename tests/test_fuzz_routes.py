@@ -34,7 +34,7 @@ from tests.fuzzing import (
     FuzzWiki,
     fuzz_client,
 )
-from wiki.web.app import ROUTES
+from wiki.web.routes import ROUTES
 
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 

@@ -19,8 +19,8 @@ from starlette.testclient import TestClient
 
 from tests.fuzzing import HOSTILE, JSON_VALUE, TEXT, URL_TEXT, FuzzWiki, fuzz_client
 from wiki.services.proposal_records import STATUSES
-from wiki.web.app import ROUTES
 from wiki.web.openapi import document
+from wiki.web.routes import ROUTES
 
 _CONVERTER = re.compile(r"\{(\w+):\w+\}")
 

@@ -21,7 +21,8 @@ from wiki.models import Author, Role
 from wiki.services.pages import EditRequest
 from wiki.services.permissions import Action
 from wiki.services.site import Site, open_site
-from wiki.web.app import ROUTES, create_app
+from wiki.web.app import create_app
+from wiki.web.routes import ROUTES
 
 PAGE = "neem-initiatief"
 VISITORS = [None, Role.CONTRIBUTOR, Role.EDITOR, Role.MAINTAINER]
