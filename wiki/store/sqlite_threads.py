@@ -4,12 +4,18 @@ A ``sqlite3`` connection must not be used by two threads at once, and opening on
 per statement would cost more than the statement; so each thread that asks gets
 its own, and ``close()`` closes them all (for the accounts database and the page
 index alike).
+
+A thread's connection is closed when the thread ends. The thread pool lets idle
+workers go and starts new ones for the next burst, so connections kept for gone
+threads piled up with their page caches: hundreds of open connections, and
+resident memory rising all day, with two live threads.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,21 +32,37 @@ class ThreadConnections:
         self.path = path
         self._setup = setup
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: set[sqlite3.Connection] = set()
         self._lock = threading.Lock()
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection."""
         loopguard.check()
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
             self._setup(connection)
-            self._local.connection = connection
+            held = _Held(connection)
             with self._lock:
-                self._connections.append(connection)
-        return connection
+                self._connections.add(connection)
+            # The thread's locals go when it ends, and with them the one reference to
+            # ``held``: the finalizer then closes the connection.
+            weakref.finalize(held, self._forget, connection)
+            self._local.held = held
+        return held.connection
+
+    def open_count(self) -> int:
+        """How many connections are open: one per live thread that asked."""
+        with self._lock:
+            return len(self._connections)
+
+    def _forget(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if connection not in self._connections:
+                return
+            self._connections.discard(connection)
+        connection.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -58,6 +80,17 @@ class ThreadConnections:
     def close(self) -> None:
         """Close every thread's connection."""
         with self._lock:
-            for connection in self._connections:
-                connection.close()
+            connections = list(self._connections)
             self._connections.clear()
+        for connection in connections:
+            connection.close()
+
+
+class _Held:
+    """One thread's connection, held in its thread-locals (a ``sqlite3.Connection`` cannot
+    carry a weak reference itself)."""
+
+    __slots__ = ("__weakref__", "connection")
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
