@@ -97,6 +97,7 @@ BENCH_SMALL ?= /tmp/benchdata/small
 BENCH_OUT ?= bench/results/targets
 DURATION ?= 10
 MAX_REQUESTS ?= 400
+SOAK_MINUTES ?= 30
 bench: $(STAMP)
 	[ -x .venv-otter/bin/gunicorn ] || ($(PYTHON) -m venv .venv-otter && .venv-otter/bin/pip install --quiet otterwiki==2.26.1 gunicorn==27.0.1)
 	[ -f $(BENCH_DATA)/manifest.json ] || $(PYTHON) bench/gen_repo.py --out $(BENCH_DATA) --pages 2000 --commits 50000 --deep-revs 5000
@@ -105,6 +106,7 @@ bench: $(STAMP)
 	  --duration $(DURATION) --max-requests $(MAX_REQUESTS)
 	$(BIN)/python bench/history.py --data $(BENCH_DATA) --out $(BENCH_OUT)/history.json
 	$(BIN)/python bench/search.py --data $(BENCH_DATA) --out $(BENCH_OUT)/search.json
+	$(BIN)/python bench/soak.py --data $(BENCH_DATA) --minutes $(SOAK_MINUTES) --out $(BENCH_OUT)
 	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:

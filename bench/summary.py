@@ -132,6 +132,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
         yield from flat_lines((op, pages, name), *flat, run)
     yield from save_lines(row, concs, read_jsonl(results / "writers.jsonl"))
     yield from server_lines(run, history)
+    yield from soak_lines(results)
 
 
 def flat_lines(
@@ -288,6 +289,26 @@ def server_lines(run: Row, history: Path | None) -> Iterator[Line]:
             yield Line(
                 "child processes (own = RssAnon; RSS counts a shared pack file again)", "", children, "", "(info)", None
             )
+
+
+def soak_lines(results: Path) -> Iterator[Line]:
+    """bench/soak.py: the resident peak after half an hour of bursts against the first 5 minutes."""
+    path = results / "soak.json"
+    if not path.exists():
+        return
+    soak = json.loads(path.read_text())
+    early, end = soak["early"], soak["end"]
+    yield Line(
+        f"memory after {soak['minutes']:g} min of bursts (VmHWM; left: after 5 min)",
+        fmt(early["VmHWM_mb"], " MB"),
+        fmt(end["VmHWM_mb"], " MB"),
+        f"{soak['ratio']:.2f}x",
+        "<= 1.1x",
+        soak["ratio"] <= 1.1,
+    )
+    yield Line(
+        "open files after the bursts (left: after 5 min)", str(early["fds"]), str(end["fds"]), "", "(info)", None
+    )
 
 
 def render(table: list[Line]) -> str:
