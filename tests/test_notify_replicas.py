@@ -59,6 +59,7 @@ def test_a_save_on_one_instance_is_told_once_by_that_instance(instances: Callabl
     page = a.pages.get(PAGE)[0]
     a.pages.save(EditRequest(PAGE, page.text + "\nVan Bert.\n", page.revision, "", commit_author(bert)))
     assert told(a, user=anna) == [("edit", "wiki")]
+    assert a.database.is_watching(bert.id, "page", PAGE)  # in the same transaction as the event
     assert "refs/heads/main" in b.replication.sync()  # b takes the commit in from the remote
     assert told(a, b, user=anna) == [("edit", "wiki")]
 

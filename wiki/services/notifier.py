@@ -105,6 +105,16 @@ def watched_by(change: Change) -> list[tuple[str, str]]:
     return [*proposal, PROPOSALS, EVERYTHING]
 
 
+def _touched(change: Change) -> list[tuple[str, str]]:
+    """What the actor of ``change`` watches from now on (if they watch what they touch): the
+    page they edited, or the proposal they made, revised or decided."""
+    if change.kind in _WATCHED_BY_ACTOR:
+        return [("page", change.pages[-1])] if change.pages else []
+    if change.proposal is not None and change.kind is not ChangeKind.PROPOSAL_WITHDRAWN:
+        return [("proposal", str(change.proposal))]
+    return []
+
+
 def subject_of(change: Change) -> str:
     """What a change is grouped under: its proposal, the version, or its (last) page."""
     if change.proposal is not None:
@@ -237,12 +247,7 @@ class Notifier:
             },
         )
         recipients = self.database.watchers(watched_by(change))
-        self._record(event, dict.fromkeys(recipients, "watch"), recipients, cursor)
-        if actor_id is not None:
-            if change.kind in _WATCHED_BY_ACTOR:
-                self._watch_if_wanted(actor_id, [("page", change.pages[-1])] if change.pages else [])
-            elif change.proposal is not None and change.kind is not ChangeKind.PROPOSAL_WITHDRAWN:
-                self._watch_if_wanted(actor_id, [("proposal", str(change.proposal))])
+        self._record(event, dict.fromkeys(recipients, "watch"), recipients, cursor, _touched(change))
 
     def _cursor_after(self, ref: str, revision: str) -> tuple[bool, Cursor | None]:
         """Whether ``revision`` on ``ref`` was told already, and the cursor move that telling
@@ -280,8 +285,7 @@ class Notifier:
             data={"comment": comment.comment_id},
             comment_id=comment.comment_id,
         )
-        self._record(event, reasons, people, None)
-        self._watch_if_wanted(comment.user.id, [(kind, target)])
+        self._record(event, reasons, people, None, [(kind, target)])
 
     def deadline_passed(self, proposal: int, deadline: int) -> int:
         """Tell the proposal's watchers that its response deadline passed without a decision,
@@ -314,10 +318,15 @@ class Notifier:
         self._record(event, dict.fromkeys(people, "second_look"), people, None)
 
     def _record(
-        self, event: NewEvent, reasons: dict[int, str], people: dict[int, Watcher], cursor: Cursor | None
+        self,
+        event: NewEvent,
+        reasons: dict[int, str],
+        people: dict[int, Watcher],
+        cursor: Cursor | None,
+        touched: list[tuple[str, str]] | None = None,
     ) -> int | None:
         """Record ``event`` for everyone in ``reasons`` but its actor; mail at once those who
-        want that and can receive it."""
+        want that and can receive it; the actor watches what they ``touched`` if they want."""
         if event.actor_id is not None:
             reasons.pop(event.actor_id, None)
         mail = self.mail_on()
@@ -329,7 +338,7 @@ class Notifier:
             and people[user_id].email_confirmed
             and people[user_id].email
         }
-        return self.database.record(event, reasons, mail_now, cursor)
+        return self.database.record(event, reasons, mail_now, cursor, touched or ())
 
     def _watch_if_wanted(self, user_id: int, watched: list[tuple[str, str]]) -> None:
         if watched and self.database.auto_watches(user_id):

@@ -194,13 +194,24 @@ class NotificationTables(Tables):
         recipients: Mapping[int, str],
         mail_now: Collection[int],
         cursor: Cursor | None = None,
+        actor_watches: Collection[tuple[str, str]] = (),
     ) -> int | None:
         """Store ``event`` with a notification for each of ``recipients`` (user id -> reason)
         and an outbox row (key ``event:<id>``) for each of ``mail_now``; move ``cursor`` too,
-        all in one transaction.  The event's id, or None when its key was recorded before
-        (by another instance, or before a restart): nothing is written then."""
+        and let the event's actor watch ``actor_watches`` ((kind, target) pairs) if they watch
+        what they touch: all in one transaction, so a save costs the database one commit.
+        The event's id, or None when its key was recorded before (by another instance, or
+        before a restart): nothing is written then but the actor's watches."""
         now = time.time()
         with self.backend.transaction() as transaction:
+            if event.actor_id is not None:
+                for kind, target in actor_watches:
+                    transaction.execute(
+                        "INSERT INTO watches (user_id, kind, target, created)"
+                        " SELECT id, ?, ?, ? FROM users WHERE id = ? AND auto_watch = 1"
+                        " ON CONFLICT (user_id, kind, target) DO NOTHING",
+                        (kind, target, now, event.actor_id),
+                    )
             row = transaction.execute(
                 "INSERT INTO events (key, kind, subject, actor_id, actor, date, data, comment_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id",
