@@ -96,7 +96,9 @@ def test_a_draft_proposal_is_kept_apart_from_a_draft_edit_and_offered_back(
     assert client.get(f"/edit/{PAGE}").context["draft"].body == "Als bewerking"  # type: ignore[attr-defined]
 
 
-def test_revise_can_review_each_page_against_the_page_now(client: TestClient, auth: Auth, site: Site) -> None:
+def test_revise_can_review_each_page_against_the_version_it_started_from(
+    client: TestClient, auth: Auth, site: Site
+) -> None:
     auth.sign_in(Role.CONTRIBUTOR, "auteur")
     page = site.pages.get(PAGE)[0]
     number = propose(client, site, page.body + "\nVoorgesteld.\n")
@@ -113,6 +115,8 @@ def test_revise_can_review_each_page_against_the_page_now(client: TestClient, au
     assert review.status_code == 200
     assert 'id="review-0"' in review.text
     assert "herzien" in review.text.split('id="review-0"')[1]
+    # The diff is against the version the proposal started from (issue 17), and says so.
+    assert "Jouw wijziging naast de versie waar het voorstel van uitging" in review.text
     assert f'<legend lang="nl">{page.title}</legend>' in review.text
     assert site.proposals.get(int(number)).head_revision == head
 
