@@ -108,10 +108,11 @@ class ExportBuilds:
     def _build(self, job: ExportJob) -> bytes:
         args = ["export", "build", "--repo", str(self.git_dir), "--kind", job.kind, "--commit", job.commit]
         args += ["--source", job.source, "--out", str(job.file)]
+        child = WikiChild(args, NICENESS)
         with self._lock:
-            if self._closed:
-                raise StoreUnavailable(N_("The wiki is shutting down; try again in a moment."))
-            child = self._child = WikiChild(args, NICENESS)
+            self._child = child
+            if self._closed:  # ``close`` came before the child was known to it
+                child.kill()
         try:
             end = child.finish(BUILD_SECONDS)
         finally:
