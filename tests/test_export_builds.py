@@ -11,6 +11,7 @@ import subprocess
 import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,9 +19,10 @@ import httpx2
 import pytest
 from starlette.testclient import TestClient
 
+from wiki.errors import Busy, StoreUnavailable
 from wiki.models import Author
 from wiki.services import export_builds
-from wiki.services.export_builds import NICENESS, report_of
+from wiki.services.export_builds import AT_MOST, NICENESS, ExportJob, report_of
 from wiki.services.export_html import ExportHtml
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
@@ -247,3 +249,27 @@ def _no_children_left(site: Site) -> Iterator[None]:
     """Why: a test that ends while a build runs must not leave its child behind."""
     yield
     site.export.close()
+
+
+def test_more_builds_than_the_bound_are_refused_until_one_is_done(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = Children(hold=True, kill=True)
+    monkeypatch.setattr(export_builds, "WikiChild", held)
+    head = site.repo.head()
+    assert head is not None
+
+    def job(number: int) -> ExportJob:
+        shape = f"{number:016x}"
+        return ExportJob(
+            "site", head, f"http://host-{number}.example", shape, site.export.folder.file_of("site", head, shape)
+        )
+
+    waiting = [site.export.builds.ready_or_building(job(number)) for number in range(AT_MOST)]
+    assert all(isinstance(future, Future) for future in waiting)
+    with pytest.raises(Busy):
+        site.export.builds.ready_or_building(job(AT_MOST))
+    held.release.set()
+    for future in waiting:
+        assert isinstance(future, Future)
+        with pytest.raises(StoreUnavailable):
+            future.result(WAIT)
+    assert isinstance(site.export.builds.ready_or_building(job(AT_MOST)), Future)

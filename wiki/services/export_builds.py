@@ -20,7 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from wiki.errors import N_, StoreUnavailable
+from wiki.errors import N_, Busy, StoreUnavailable
 from wiki.store.exportfiles import ExportFolder
 from wiki.store.tools import ChildEnd, WikiChild
 
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 NICENESS = 10
 #: A build that takes longer than this is stopped (the 2,000-page site takes about 6 s).
 BUILD_SECONDS = 600.0
+#: Builds under way or waiting at most; one more is refused (each distinct download is a build,
+#: and without ``WIKI_PUBLIC_URL`` the address the site names comes from the request).
+AT_MOST = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,8 @@ class ExportBuilds:
                 return data
             if self._closed:
                 raise StoreUnavailable(N_("The wiki is shutting down; try again in a moment."))
+            if len(self._under_way) >= AT_MOST:
+                raise Busy(N_("Many downloads are being made right now. Try again in a minute."))
             building = Future()
             building.set_running_or_notify_cancel()  # a waiter that goes away cancels nothing
             self._under_way[job.file] = building

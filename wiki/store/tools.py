@@ -55,6 +55,8 @@ def pg_restore(url: str, source: Path) -> None:
     _run("pg_restore", [*args, str(source)], url)
 
 
+#: The folder the ``wiki`` package was imported from.
+_CODE = Path(__file__).resolve().parents[2]
 #: Lowers the child's priority before it imports anything (the imports alone take a good part of a
 #: second of CPU), then runs the ``wiki`` command line with the arguments that follow.
 _NICED_WIKI = "import os, sys; os.nice(int(sys.argv[1])); from wiki.cli import main; sys.exit(main(sys.argv[2:]))"
@@ -78,10 +80,16 @@ class WikiChild:
     server's terminal does not reach it halfway; ``kill`` ends it."""
 
     def __init__(self, args: list[str], niceness: int) -> None:
-        command = [sys.executable, "-c", _NICED_WIKI, str(niceness), *args]
+        # ``-P`` and the path in front: the child runs this very ``wiki`` package, never one that
+        # happens to lie in the folder the server was started from.
+        command = [sys.executable, "-P", "-c", _NICED_WIKI, str(niceness), *args]
+        paths = [str(_CODE), *filter(None, [os.environ.get("PYTHONPATH")])]
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
+            command,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=environment, start_new_session=True,
+        )  # fmt: skip
 
     @property
     def pid(self) -> int:
