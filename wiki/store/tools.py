@@ -76,8 +76,10 @@ class WikiChild:
 
     Work that would hold the GIL for seconds (building a download renders every page) goes here:
     a thread cannot have a lower priority than the threads serving requests, a process can, so the
-    operating system gives the server the CPU first.  Its own session, so a signal meant for the
-    server's terminal does not reach it halfway; ``kill`` ends it."""
+    operating system gives the server the CPU first.  Its own process group, so a signal meant
+    for the server's terminal does not reach it halfway, but the server's session: with Linux's
+    autogroup scheduling (on by default) a new session would be a group of its own, weighed
+    against the server's as an equal, whatever its niceness.  ``kill`` ends it."""
 
     def __init__(self, args: list[str], niceness: int) -> None:
         # ``-P`` and the path in front: the child runs this very ``wiki`` package, never one that
@@ -88,7 +90,7 @@ class WikiChild:
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=environment, start_new_session=True,
+            env=environment, process_group=0,
         )  # fmt: skip
 
     @property
