@@ -9,7 +9,8 @@ that are kept (each fetched once first) with ``--clients`` keep-alive connection
 measures them for ``--seconds`` without an export, then as long again (or until it arrives) while
 the static site is built: the download is asked with a Host no round used before, so its address
 (and so its file) is new and the child process really builds it; it then finishes without
-readers.  Then the same download is asked again (a file read).  Rounds interleave the two, so noise on the machine hits both alike.
+readers.  Then the same download is asked again (a file read).  Rounds interleave the two, so
+noise on the machine hits both alike.
 Writes ``export_load.json`` into ``--out``: views/s quiet and during each build, their ratio
 (sum of views over sum of seconds), the build's seconds and the second request's.
 """
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.history import bare_copy
 from tests.server import running_server
+from wiki.services.site import open_site
 
 PAGES = 200
 
@@ -97,6 +99,15 @@ async def export(port: int, host: str, finished: asyncio.Event) -> float:
         finished.set()
 
 
+async def while_built(port: int, pages: list[str], args: argparse.Namespace, host: str) -> tuple[int, float, float]:
+    """Views while a new static site is built (for ``--seconds`` at most), and the build's seconds."""
+    finished = asyncio.Event()
+    build = asyncio.create_task(export(port, host, finished))
+    window = after(args.seconds)
+    during, during_s = await views(port, pages, args.clients, lambda: finished.is_set() or window())
+    return during, during_s, await build
+
+
 async def measure(port: int, pages: list[str], args: argparse.Namespace) -> dict[str, object]:
     connection = Connection(port)
     for page in pages:  # kept from here on
@@ -105,12 +116,8 @@ async def measure(port: int, pages: list[str], args: argparse.Namespace) -> dict
     rounds = []
     for number in range(args.rounds):
         quiet, quiet_s = await views(port, pages, args.clients, after(args.seconds))
-        finished = asyncio.Event()
         host = f"round-{number}-{time.time_ns()}.bench.invalid"
-        build = asyncio.create_task(export(port, host, finished))
-        window = after(args.seconds)
-        during, during_s = await views(port, pages, args.clients, lambda: finished.is_set() or window())
-        build_s = await build
+        during, during_s, build_s = await while_built(port, pages, args, host)
         again_s = await export(port, host, asyncio.Event())
         rounds.append({
             "quiet_views": quiet, "quiet_s": round(quiet_s, 3), "during_views": during,
@@ -141,6 +148,7 @@ def main() -> int:
     pages = random.Random(7).sample(manifest["pages"], min(PAGES, len(manifest["pages"])))
     work, settings = bare_copy(args.data)
     try:
+        open_site(settings).close()  # the index built here, so the server starts within its wait
         with running_server(settings, work / "server.log") as base:
             results = asyncio.run(measure(int(base.rsplit(":", 1)[1]), pages, args))
     finally:

@@ -132,6 +132,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
         yield from flat_lines((op, pages, name), *flat, run)
     yield from save_lines(row, concs, read_jsonl(results / "writers.jsonl"))
     yield from server_lines(run, history)
+    yield from export_lines(results)
 
 
 def flat_lines(
@@ -288,6 +289,31 @@ def server_lines(run: Row, history: Path | None) -> Iterator[Line]:
             yield Line(
                 "child processes (own = RssAnon; RSS counts a shared pack file again)", "", children, "", "(info)", None
             )
+
+
+def export_lines(results: Path) -> Iterator[Line]:
+    """bench/export_load.py: kept views while the static site is built, against views without."""
+    path = results / "export_load.json"
+    if not path.exists():
+        return
+    figures = json.loads(path.read_text())
+    clients = figures["clients"]
+    yield Line(
+        f"kept views while /export/site.zip is built, {clients} clients (export_load.py)",
+        f"{fmt(figures['quiet_rps'], ' req/s')} without",
+        fmt(figures["during_build_rps"], " req/s"),
+        times(figures["ratio"]),
+        ">= 0.9x without",
+        figures["ratio"] >= 0.9,
+    )
+    yield Line(
+        "/export/site.zip, second request for the same commit (a file read)",
+        f"{fmt(figures['build_s_median'], ' s')} to build",
+        fmt(figures["second_request_s_median"] * 1000, " ms"),
+        "",
+        "(info)",
+        None,
+    )
 
 
 def render(table: list[Line]) -> str:
