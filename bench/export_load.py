@@ -5,12 +5,13 @@
         [--clients 8] [--rounds 3] [--seconds 5]
 
 On a bare copy of the generated repository DATA, one ``wiki serve``: anonymous readers fetch pages
-that are kept (each fetched once first) with ``--clients`` keep-alive connections.  Each round
-measures them for ``--seconds`` without an export, then as long again (or until it arrives) while
-the static site is built: the download is asked with a Host no round used before, so its address
-(and so its file) is new and the child process really builds it; it then finishes without
-readers.  Then the same download is asked again (a file read).  Rounds interleave the two, so
-noise on the machine hits both alike.
+that are kept (each fetched once first) with ``--clients`` keep-alive connections.  After a
+warm-up, each round measures them for ``--seconds`` without an export and as long again (or until
+it arrives) while the static site is built: the download is asked with a Host no round used
+before, so its address (and so its file) is new and the child process really builds it; it then
+finishes without readers.  Then the same download is asked again (a file read).  Rounds
+interleave the two (the build first in every other round), so drift in the machine's load hits
+both alike.
 Writes ``export_load.json`` into ``--out``: views/s quiet and during each build, their ratio
 (sum of views over sum of seconds), the build's seconds and the second request's.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import sys
@@ -114,10 +116,16 @@ async def measure(port: int, pages: list[str], args: argparse.Namespace) -> dict
         await connection.get("/p/" + page)
     connection.close()
     rounds = []
+    load_before = os.getloadavg()[0]
+    await views(port, pages, args.clients, after(args.seconds))  # warm-up, not counted
     for number in range(args.rounds):
-        quiet, quiet_s = await views(port, pages, args.clients, after(args.seconds))
         host = f"round-{number}-{time.time_ns()}.bench.invalid"
-        during, during_s, build_s = await while_built(port, pages, args, host)
+        if number % 2:  # every other round the build first: a drift in the machine's load evens out
+            during, during_s, build_s = await while_built(port, pages, args, host)
+            quiet, quiet_s = await views(port, pages, args.clients, after(args.seconds))
+        else:
+            quiet, quiet_s = await views(port, pages, args.clients, after(args.seconds))
+            during, during_s, build_s = await while_built(port, pages, args, host)
         again_s = await export(port, host, asyncio.Event())
         rounds.append({
             "quiet_views": quiet, "quiet_s": round(quiet_s, 3), "during_views": during,
@@ -127,6 +135,7 @@ async def measure(port: int, pages: list[str], args: argparse.Namespace) -> dict
     during_rate = sum(float(r["during_views"]) for r in rounds) / sum(float(r["during_s"]) for r in rounds)
     return {
         "clients": args.clients,
+        "load_average": [load_before, os.getloadavg()[0]],
         "rounds": rounds,
         "quiet_rps": round(quiet_rate, 1),
         "during_build_rps": round(during_rate, 1),
