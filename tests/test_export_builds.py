@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from wiki.errors import Busy, StoreUnavailable
 from wiki.models import Author
 from wiki.services import export_builds
-from wiki.services.export_builds import AT_MOST, NICENESS, ExportJob, report_of
+from wiki.services.export_builds import AT_MOST, NICENESS, SHAPES_KEPT, ExportJob, report_of
 from wiki.services.export_html import ExportHtml
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
@@ -273,3 +273,13 @@ def test_more_builds_than_the_bound_are_refused_until_one_is_done(site: Site, mo
         with pytest.raises(StoreUnavailable):
             future.result(WAIT)
     assert isinstance(site.export.builds.ready_or_building(job(AT_MOST)), Future)
+
+
+def test_a_few_addresses_keep_their_own_site_and_no_more(client: TestClient, site: Site, children: Children) -> None:
+    for number in range(SHAPES_KEPT + 1):
+        answer = client.get("/export/site.zip", headers={"Host": f"wiki-{number}.example"})
+        assert f"http://wiki-{number}.example/".encode() in zipfile.ZipFile(io.BytesIO(answer.content)).read(
+            "principes/index.html"
+        )
+    assert len(children.started) == SHAPES_KEPT + 1
+    assert len(files_in(site)) == SHAPES_KEPT

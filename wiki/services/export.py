@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from concurrent.futures import Future
-from pathlib import Path
 
 from anyio import to_thread
 
@@ -83,14 +82,14 @@ class ExportService:
             return found
         return await asyncio.wrap_future(found)
 
-    def _kept(self, job: ExportJob) -> list[Path]:
-        """The files of ``job``'s kind worth keeping once it is built: of the current commit and
-        of the named versions, in the shape just built; the rest can no longer be asked for."""
+    def _kept(self) -> set[str]:
+        """The commits whose downloads are worth keeping: the current one and the named versions'
+        (no one can ask for the others any more)."""
         commits = {version.revision for version in self.versions.versions()}
         head = self.pages.repo.head()
         if head is not None:
             commits.add(head)
-        return [job.file, *(self.folder.file_of(job.kind, commit, job.shape) for commit in commits)]
+        return commits
 
     def close(self) -> None:
         """Stop a build under way (see ``ExportBuilds.close``)."""

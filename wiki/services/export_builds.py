@@ -32,6 +32,8 @@ BUILD_SECONDS = 600.0
 #: Builds under way or waiting at most; one more is refused (each distinct download is a build,
 #: and without ``WIKI_PUBLIC_URL`` the address the site names comes from the request).
 AT_MOST = 8
+#: Files kept per commit and kind: a site for each of a few addresses the wiki is reached at.
+SHAPES_KEPT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ class ExportJob:
 class ExportBuilds:
     """The builds under way or waiting, by file; one builder thread runs them one at a time."""
 
-    def __init__(self, folder: ExportFolder, git_dir: Path, kept: Callable[[ExportJob], list[Path]]) -> None:
+    def __init__(self, folder: ExportFolder, git_dir: Path, kept: Callable[[], set[str]]) -> None:
         self.folder = folder
         self.git_dir = git_dir
         self.kept = kept
@@ -131,8 +133,8 @@ class ExportBuilds:
             "export %s of %s built: %s pages in %s s at niceness %s",
             job.kind, job.commit[:12], report.get("pages"), report.get("seconds"), report.get("niceness"),
         )  # fmt: skip
-        self.folder.clean(job.kind, self.kept(job))
         data = self.folder.read(job.file)
+        self.folder.clean(job.kind, self.kept() | {job.commit}, SHAPES_KEPT)
         if data is None:
             raise _failure(job, ChildEnd(0, end.stdout, "the child wrote no file"))
         return data

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,18 +55,37 @@ class ExportFolder:
         """Remove what process ``pid`` left of ``file`` when it ended before it was done."""
         part_of(file, pid).unlink(missing_ok=True)
 
-    def clean(self, kind: str, keep: Iterable[Path]) -> None:
-        """Remove the files of ``kind`` that are not in ``keep`` (old commits, an old shape), and
-        every part file whose writer is gone (killed, or the server with it)."""
-        kept = set(keep)
+    def clean(self, kind: str, commits: set[str], shapes: int) -> None:
+        """Remove the files of ``kind`` of commits not in ``commits`` (no one can ask for them any
+        more), all but the newest ``shapes`` of each commit that remains (a site made for another
+        address), and every part file whose writer is gone (killed, or the server with it)."""
         if not self.path.is_dir():
             return
+        kept: dict[str, list[Path]] = {}
         for entry in self.path.iterdir():
             if entry.name.endswith(_PART):
                 if not _alive(_writer_of(entry)):
                     entry.unlink(missing_ok=True)
-            elif entry.name.startswith(f"{kind}-") and entry.name.endswith(_SUFFIX) and entry not in kept:
+                continue
+            parts = entry.name.removesuffix(_SUFFIX).split("-")
+            if len(parts) != 3 or parts[0] != kind:
+                continue
+            if parts[1] in commits:
+                kept.setdefault(parts[1], []).append(entry)
+            else:
                 entry.unlink(missing_ok=True)
+        for files in kept.values():
+            files.sort(key=_modified, reverse=True)
+            for old in files[shapes:]:
+                old.unlink(missing_ok=True)
+
+
+def _modified(file: Path) -> float:
+    """When ``file`` was written (0 when it went meanwhile)."""
+    try:
+        return file.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def part_of(file: Path, pid: int) -> Path:
