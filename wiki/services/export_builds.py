@@ -102,19 +102,25 @@ class ExportBuilds:
 
     def _work(self) -> None:
         while (job := self._queue.get()) is not None:
-            with self._lock:
-                building = self._under_way[job.file]
+            data: bytes | None = None
+            failure: BaseException | None = None
             try:
-                building.set_result(self._build(job))
+                data = self._build(job)
             except BaseException as error:  # every waiter hears of it; the next request tries again
-                building.set_exception(error)
-            finally:
-                with self._lock:
-                    del self._under_way[job.file]
+                failure = error
+            with self._lock:  # gone first: a request from now on reads the file or builds anew
+                building = self._under_way.pop(job.file)
+            if data is not None:
+                building.set_result(data)
+            else:
+                building.set_exception(failure or RuntimeError("no export built"))
 
     def _build(self, job: ExportJob) -> bytes:
         args = ["export", "build", "--repo", str(self.git_dir), "--kind", job.kind, "--commit", job.commit]
         args += ["--source", job.source, "--out", str(job.file)]
+        with self._lock:
+            if self._closed:
+                raise StoreUnavailable(N_("The wiki is shutting down; try again in a moment."))
         child = WikiChild(args, NICENESS)
         with self._lock:
             self._child = child
