@@ -25,8 +25,8 @@ from wiki.store.exportfiles import ExportFolder
 from wiki.store.tools import ChildEnd, WikiChild
 
 log = logging.getLogger(__name__)
-#: How much kinder than the server the child is (19 is the kindest there is).
-NICENESS = 10
+#: How much kinder than the server the child is: the kindest there is (it still takes idle CPU).
+NICENESS = 19
 #: A build that takes longer than this is stopped (the 2,000-page site takes about 6 s).
 BUILD_SECONDS = 600.0
 #: Builds under way or waiting at most; one more is refused (each distinct download is a build,
