@@ -133,6 +133,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from save_lines(row, concs, read_jsonl(results / "writers.jsonl"))
     yield from server_lines(run, history)
     yield from soak_lines(results)
+    yield from export_lines(results)
 
 
 def flat_lines(
@@ -308,6 +309,31 @@ def soak_lines(results: Path) -> Iterator[Line]:
     )
     yield Line(
         "open files after the bursts (left: after 5 min)", str(early["fds"]), str(end["fds"]), "", "(info)", None
+    )
+
+
+def export_lines(results: Path) -> Iterator[Line]:
+    """bench/export_load.py: kept views while the static site is built, against views without."""
+    path = results / "export_load.json"
+    if not path.exists():
+        return
+    figures = json.loads(path.read_text())
+    clients = figures["clients"]
+    yield Line(
+        f"kept views while /export/site.zip is built, {clients} clients (export_load.py)",
+        f"{fmt(figures['quiet_rps'], ' req/s')} without",
+        fmt(figures["during_build_rps"], " req/s"),
+        times(figures["ratio"]),
+        ">= 0.9x without",
+        figures["ratio"] >= 0.9,
+    )
+    yield Line(
+        "/export/site.zip, second request for the same commit (a file read)",
+        f"{fmt(figures['build_s_median'], ' s')} to build",
+        fmt(figures["second_request_s_median"] * 1000, " ms"),
+        "",
+        "(info)",
+        None,
     )
 
 

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from tests.conftest import Auth, csrf_from
 from wiki.errors import Forbidden, TooLarge
 from wiki.models import Role
+from wiki.services import export_builds
 from wiki.services.accounts import commit_author
 from wiki.services.pages import EditRequest
 from wiki.services.preview import PREVIEWS_PER_MINUTE, PreviewService, TooManyPreviews
@@ -158,7 +159,7 @@ def test_a_preview_shows_at_most_the_start_of_a_huge_text(site: Site) -> None:
 def test_the_site_download_is_built_once_per_version_of_the_wiki(
     client: TestClient, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rendered = counting(monkeypatch, site.export.export_html, "render")  # every exported page is rendered here
+    rendered = counting(monkeypatch, export_builds, "WikiChild")  # every build is a child process
     first = client.get("/export/site.zip")
     built = len(rendered)
     assert built > 0

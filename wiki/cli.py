@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
+import json
+import os
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import uvicorn
 
@@ -20,11 +23,15 @@ from wiki.errors import N_, WikiError
 from wiki.models import Role
 from wiki.services import backup
 from wiki.services.accounts import TOKEN_LIFETIMES, AccountService
+from wiki.services.export_build import KINDS, build
 from wiki.services.gittexts import GitTexts
 from wiki.services.mailer import open_mailer
 from wiki.services.site import open_repository, open_site
 from wiki.store.database import open_database
+from wiki.store.exportfiles import ExportFolder
+from wiki.store.git.repository import GitRepository
 from wiki.web.app import create_app
+from wiki.web.export import site_templates
 from wiki.web.metrics import metrics_app
 
 
@@ -211,6 +218,24 @@ def cmd_mail_send_due(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def cmd_export_build(args: argparse.Namespace) -> int:
+    """Write one download of one commit to a file, whole or not at all; what the server runs in a
+    child process of lower priority (it reads the repository, never writes it)."""
+    repo = GitRepository(args.repo)
+    templates = site_templates(args.source) if args.kind == "site" else None
+    reports = []
+
+    def fill(out: BinaryIO) -> None:
+        reports.append(build(repo, args.commit, out, templates=templates, niceness=os.nice(0)))
+
+    try:
+        ExportFolder(args.out.parent).write(args.out, fill)
+    finally:
+        repo.close()
+    print(json.dumps(dataclasses.asdict(reports[0])))
+    return 0
+
+
 def _moment(text: str) -> float:
     try:
         moment = datetime.fromisoformat(text)
@@ -265,6 +290,7 @@ def parser() -> argparse.ArgumentParser:
     _user_commands(commands)
     _token_commands(commands)
     _mail_commands(commands)
+    _export_commands(commands)
     return main
 
 
@@ -345,6 +371,18 @@ def _mail_commands(commands: Any) -> None:
     _common(due)
     due.add_argument("--at", help="act as if it were this time (ISO 8601, such as 2026-12-07T07:00+01:00)")
     due.set_defaults(run=cmd_mail_send_due)
+
+
+def _export_commands(commands: Any) -> None:
+    export = _sub(commands, "export", "the downloads of /export/")
+    export_actions = export.add_subparsers(dest="export_command", required=True, metavar="ACTION")
+    made = _sub(export_actions, "build", "write one download of one commit into a file (the server runs this itself)")
+    made.add_argument("--repo", type=Path, required=True, help="git repository to read")
+    made.add_argument("--kind", required=True, choices=KINDS, help="the Markdown files, or the static site")
+    made.add_argument("--commit", required=True, help="the commit to export (its full id)")
+    made.add_argument("--source", default="", help="the wiki's public address, named by the static site")
+    made.add_argument("--out", type=Path, required=True, help="the file to write (replaced whole when done)")
+    made.set_defaults(run=cmd_export_build)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

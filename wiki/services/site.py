@@ -138,6 +138,7 @@ class Site:
 
     def close(self) -> None:
         """Release processes, file handles and connections."""
+        self.export.close()
         self.notifier.close()
         self.index.file.close()
         self.repo.close()

@@ -1,4 +1,5 @@
-"""The one module that runs programs other than git: PostgreSQL's ``pg_dump`` and ``pg_restore``.
+"""The one module that runs programs other than git: PostgreSQL's ``pg_dump`` and ``pg_restore``,
+and the wiki's own command in a child process of lower priority (``WikiChild``).
 
 Git runs only through ``wiki.store.git``; every other program the wiki starts is started here, so
 what runs outside Python can be read in one place.  The password of a database URL is
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -50,3 +53,62 @@ def pg_restore(url: str, source: Path) -> None:
     ``source``, in one transaction: a restore that fails leaves the database as it was."""
     args = ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error"]
     _run("pg_restore", [*args, str(source)], url)
+
+
+#: The folder the ``wiki`` package was imported from.
+_CODE = Path(__file__).resolve().parents[2]
+#: Lowers the child's priority before it imports anything (the imports alone take a good part of a
+#: second of CPU), then runs the ``wiki`` command line with the arguments that follow.
+_NICED_WIKI = "import os, sys; os.nice(int(sys.argv[1])); from wiki.cli import main; sys.exit(main(sys.argv[2:]))"
+
+
+@dataclass(frozen=True, slots=True)
+class ChildEnd:
+    """How a child ended: its exit status (negative: the signal that killed it) and its output."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class WikiChild:
+    """The ``wiki`` command running in its own process, ``niceness`` steps kinder than this one.
+
+    Work that would hold the GIL for seconds (building a download renders every page) goes here:
+    a thread cannot have a lower priority than the threads serving requests, a process can, so the
+    operating system gives the server the CPU first.  Its own process group, so a signal meant
+    for the server's terminal does not reach it halfway, but the server's session: with Linux's
+    autogroup scheduling (on by default) a new session would be a group of its own, weighed
+    against the server's as an equal, whatever its niceness.  ``kill`` ends it."""
+
+    def __init__(self, args: list[str], niceness: int) -> None:
+        # ``-P`` and the path in front: the child runs this very ``wiki`` package, never one that
+        # happens to lie in the folder the server was started from.
+        command = [sys.executable, "-P", "-c", _NICED_WIKI, str(niceness), *args]
+        paths = [str(_CODE), *filter(None, [os.environ.get("PYTHONPATH")])]
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=environment, process_group=0,
+        )  # fmt: skip
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        return self.process.pid
+
+    def finish(self, timeout: float) -> ChildEnd:
+        """Wait for the child to end (blocking this thread, not spinning); killed after ``timeout``
+        seconds, which reads as ended by SIGKILL."""
+        try:
+            stdout, stderr = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            stdout, stderr = self.process.communicate()
+        return ChildEnd(self.process.returncode, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))
+
+    def kill(self) -> None:
+        """End the child now (it is reaped by ``finish``)."""
+        if self.process.returncode is None:
+            self.process.kill()
