@@ -18,6 +18,7 @@ from wiki.models import Author
 from wiki.names import page_file
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
+from wiki.store import blameindex
 from wiki.store.changes import ChangeStream
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
@@ -255,3 +256,22 @@ def test_who_wrote_what_after_saves_in_the_wiki_runs_no_git_blame(site: Site, mo
     first = blocks[0]
     assert "tweede" in first.text
     assert first.revision == site.pages.get("neem-initiatief")[0].revision
+
+
+def test_after_a_rebuild_long_histories_are_derived_in_the_background(
+    indexed: Indexed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index, repo = indexed.index, indexed.repo
+    monkeypatch.setattr(blameindex, "WARM_AT", 10)
+    with repo.writer():
+        index.catch_up()  # a rebuild: nothing derived yet
+    long = index.blamed.long_histories()
+    assert long
+    assert all(index.blamed.stored(index.history(name, 1)[0].revision, name) is None for name in long)
+    index.warm_blame()
+    assert index.blamed.warmed(timeout=120)
+    head = index.seq_of(repo.head() or "")
+    assert head is not None
+    for name in long:
+        assert index.blamed.stored(index.history(name, 1)[0].revision, name) is not None
+        assert _carried(index, name, head) == _git_blame(repo, repo.head() or "", name)

@@ -12,14 +12,18 @@ Rows are keyed by commit and page name: the blame of a file in a commit never ch
 row is a fact, written by whoever derives it first (``INSERT OR IGNORE``) and kept through
 rebuilds.  The page index carries each commit it takes in from a page's stored blame
 (``taken_in``); a page without one (a rebuilt index) is carried lazily from its last stored
-revision, or from its first (``carried``), which still costs a fraction of ``git blame``.
+revision, or from its first (``carried``): for a short history a fraction of ``git blame``,
+which walks every commit of the branch; pages with long histories are derived in the
+background after a rebuild (``warm_in_background``), so their first ask finds them ready.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,7 +53,11 @@ CREATE TABLE IF NOT EXISTS blame (
 ) WITHOUT ROWID;
 """
 TABLES = ("blame", "blame_origins")
+#: Pages changed this often are derived in the background after a rebuild (``warm_in_background``).
+WARM_AT = 200
 _NO_BLOB = "0" * 40
+_CHUNK = 256
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,9 @@ class BlameIndex:
     def __init__(self, file: IndexFile, repo: GitRepository) -> None:
         self.file = file
         self.repo = repo
+        self._warming: threading.Thread | None = None
+        self._warming_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -141,17 +152,65 @@ class BlameIndex:
             if state is not None:
                 start = at + 1
                 break
-        rest = rows[start:]
-        if rest:
-            diffs = self.repo.diffs(row.revision for row in rest)
+        for at in range(start, len(rows), _CHUNK):  # short transactions: a save never waits long
+            chunk = rows[at : at + _CHUNK]
+            diffs = self.repo.diffs(row.revision for row in chunk)
             with self.file.transaction():
-                for row, diff in zip(rest, diffs, strict=True):
+                for row, diff in zip(chunk, diffs, strict=True):
                     if row.status == "D" or not row.blob:
                         state = None
                     else:
                         state = self._step(row.revision, row.path, row.blob, state, diff)
+            if self._stopping.is_set():
+                return None
         assert state is not None
         return self._origins(state.lines)
+
+    # -- warming --------------------------------------------------------------------------
+
+    def warm_in_background(self, changes_of: Callable[[str], list[HistoryRow]]) -> None:
+        """Derive, in a thread, the blame of each page with a long history that has none yet
+        (after a rebuild), longest first: the only pages whose first ask would otherwise wait
+        about as long as ``git blame`` (a short history is carried when asked, in milliseconds).
+        ``changes_of(name)`` gives a page's changes, oldest first."""
+        with self._warming_lock:
+            if self._warming is not None and self._warming.is_alive():
+                return
+            self._stopping.clear()
+            self._warming = threading.Thread(target=self._warm, args=(changes_of,), name="blame-warming", daemon=True)
+            self._warming.start()
+
+    def _warm(self, changes_of: Callable[[str], list[HistoryRow]]) -> None:
+        try:
+            for name in self.long_histories():
+                rows = changes_of(name)
+                if self._stopping.is_set():
+                    return
+                if rows and rows[-1].blob and self._stored(rows[-1].revision, rows[-1].path) is None:
+                    self.carried(rows)
+        except Exception:  # derived data: the first ask derives it again
+            log.exception("warming the blame of long histories stopped")
+
+    def long_histories(self) -> list[str]:
+        """The pages changed at least ``WARM_AT`` times, most changed first."""
+        rows = self.file.db().execute(
+            "SELECT p.path FROM pages p JOIN changes c ON c.path = p.path"
+            " GROUP BY p.path HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC",
+            (WARM_AT,),
+        )
+        return [str(row[0]) for row in rows]
+
+    def warmed(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the warming to end; True when none is running."""
+        thread = self._warming
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    def stop_warming(self) -> None:
+        """Stop the warming after its current chunk, and wait for it (before the file closes)."""
+        self._stopping.set()
+        self.warmed()
 
     def taken_in(self, seq: int, revision: str, changes: Sequence[FileChange]) -> None:
         """Carry the pages commit ``seq`` changed one step, in the caller's transaction: each

@@ -290,6 +290,10 @@ class PageIndex:
             return stored
         return self.blamed.carried(list(reversed(self.history(name, 1 << 31, before=seq + 1))))
 
+    def warm_blame(self) -> None:
+        """Derive the blame of pages with long histories in the background (after a rebuild)."""
+        self.blamed.warm_in_background(lambda name: list(reversed(self.history(name, 1 << 31))))
+
     def deleted_pages(self) -> list[HistoryRow]:
         """Pages whose last change deleted them and that do not exist now, newest first."""
         found = self.file.db().execute(DELETED)
