@@ -132,6 +132,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
         yield from flat_lines((op, pages, name), *flat, run)
     yield from save_lines(row, concs, read_jsonl(results / "writers.jsonl"))
     yield from server_lines(run, history)
+    yield from blame_lines(results / "blame.json")
 
 
 def flat_lines(
@@ -288,6 +289,35 @@ def server_lines(run: Row, history: Path | None) -> Iterator[Line]:
             yield Line(
                 "child processes (own = RssAnon; RSS counts a shared pack file again)", "", children, "", "(info)", None
             )
+
+
+def blame_lines(path: Path) -> Iterator[Line]:
+    """Issue 19: the first blame of the deep page against ``git blame`` (bench/blame.py)."""
+    if not path.exists():
+        return
+    figures = json.loads(path.read_text())
+    for key, name in (
+        ("now", "blame, deep page, first time"),
+        ("old_revision", "blame, deep page at an old revision, first time"),
+        ("after_saves", f"blame, deep page, first time after {figures['after_saves']['saves']} saves"),
+    ):
+        found = figures[key]
+        yield Line(
+            f"{name} (git blame as peer)",
+            fmt(found["git_blame_s"] * 1000, " ms"),
+            fmt(found["first_blame_s"] * 1000, " ms"),
+            f"{found['ratio']:.3f}x",
+            "<= 0.15x, same lines",
+            found["ratio"] <= 0.15 and found["same_as_git_blame"],
+        )
+    yield Line(
+        f"blame of {figures['long_histories']} long histories derived after a rebuild (background)",
+        "",
+        fmt(figures["background_derivation_s"], " s"),
+        "",
+        "(measured)",
+        None,
+    )
 
 
 def render(table: list[Line]) -> str:

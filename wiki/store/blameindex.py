@@ -53,8 +53,10 @@ CREATE TABLE IF NOT EXISTS blame (
 ) WITHOUT ROWID;
 """
 TABLES = ("blame", "blame_origins")
-#: Pages changed this often are derived in the background after a rebuild (``warm_in_background``).
-WARM_AT = 200
+#: Pages changed this often are derived in the background after a rebuild (``warm_in_background``);
+#: a shorter history is carried when first asked in less than a fifth of ``git blame``'s time
+#: (about 0.7 ms a revision against git's walk of the whole branch).
+WARM_AT = 1000
 _NO_BLOB = "0" * 40
 _CHUNK = 256
 log = logging.getLogger(__name__)
