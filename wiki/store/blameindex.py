@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from wiki.models import FileChange
 from wiki.names import page_file
 from wiki.store.git.linediffs import CommitDiff, kept_lines
+from wiki.store.gitslots import BLAME
 from wiki.store.historyrows import HistoryRow
 
 if TYPE_CHECKING:
@@ -156,7 +157,8 @@ class BlameIndex:
                 break
         for at in range(start, len(rows), _CHUNK):  # short transactions: a save never waits long
             chunk = rows[at : at + _CHUNK]
-            diffs = self.repo.diffs(row.revision for row in chunk)
+            with BLAME.held():  # as many at once as there were git blames (``Busy`` beyond)
+                diffs = self.repo.diffs(row.revision for row in chunk)
             with self.file.transaction():
                 for row, diff in zip(chunk, diffs, strict=True):
                     if row.status == "D" or not row.blob:
