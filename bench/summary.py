@@ -134,6 +134,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from server_lines(run, history)
     yield from soak_lines(results)
     yield from export_lines(results)
+    yield from blame_lines(results / "blame.json")
 
 
 def flat_lines(
@@ -333,6 +334,34 @@ def export_lines(results: Path) -> Iterator[Line]:
         fmt(figures["second_request_s_median"] * 1000, " ms"),
         "",
         "(info)",
+    )
+
+
+def blame_lines(path: Path) -> Iterator[Line]:
+    """Issue 19: the first blame of the deep page against ``git blame`` (bench/blame.py)."""
+    if not path.exists():
+        return
+    figures = json.loads(path.read_text())
+    for key, name in (
+        ("now", "blame, deep page, first time"),
+        ("old_revision", "blame, deep page at an old revision, first time"),
+        ("after_saves", f"blame, deep page, first time after {figures['after_saves']['saves']} saves"),
+    ):
+        found = figures[key]
+        yield Line(
+            f"{name} (git blame as peer)",
+            fmt(found["git_blame_s"] * 1000, " ms"),
+            fmt(found["first_blame_s"] * 1000, " ms"),
+            f"{found['ratio']:.3f}x",
+            "<= 0.15x, same lines",
+            found["ratio"] <= 0.15 and found["same_as_git_blame"],
+        )
+    yield Line(
+        f"blame of {figures['long_histories']} long histories derived after a rebuild (background)",
+        "",
+        fmt(figures["background_derivation_s"], " s"),
+        "",
+        "(measured)",
         None,
     )
 

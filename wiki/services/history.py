@@ -1,18 +1,16 @@
 """Reading history: a page's revisions, old versions, comparisons, blame, recent changes.
 
 Everything shown on every request (a page's history, recent changes) comes
-from the index, so it is as fast with 50,000 commits as with 50; only blame
-and the texts being compared are read from git.
+from the index, so it is as fast with 50,000 commits as with 50, blame too (carried
+forward in the index as commits come in); only the texts being compared are read from git.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from threading import Lock
 from typing import Generic, Protocol, TypeVar
 
 from wiki import pagefile
@@ -153,8 +151,6 @@ class HistoryService:
         self.index = pages.index
         self.repo = pages.repo
         self.credits = ProposalCredits(pages.repo)
-        self._blame: OrderedDict[tuple[str, str], list[BlameLine]] = OrderedDict()
-        self._blame_lock = Lock()
 
     def _authors(self, identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The name shown for each (name, address) a commit carries: a neutral one for erased
@@ -326,17 +322,20 @@ class HistoryService:
     def blame_lines(self, page: Page) -> list[BlameLine]:
         """Every line of the page's file as of ``page.revision`` with the commit that last
         changed it (through merges into the commits of the side merged: an accepted proposal's
-        lines are its own commits'), kept for the 256 pages blamed last: a commit never changes."""
-        key = (page.revision, page.path)
-        with self._blame_lock:
-            cached = self._blame.get(key)
-        if cached is None:
-            cached = self.repo.blame(page.revision, page_file(page.path))
-            with self._blame_lock:
-                self._blame[key] = cached
-                if len(self._blame) > 256:
-                    self._blame.popitem(last=False)
-        return cached
+        lines are its own commits'), as ``git blame`` tells it.  On the branch it is read from
+        the blame the index carried forward as commits came in (no ``git blame``); a revision
+        off the branch asks git."""
+        seq = self.index.seq_of(page.revision)
+        origins = None if seq is None else self.index.blame(page.path, seq)
+        if origins is None:
+            return self.repo.blame(page.revision, page_file(page.path))
+        texts = page.text.split("\n")
+        if texts and texts[-1] == "":
+            texts.pop()
+        return [
+            BlameLine(origin.revision, origin.author, origin.date, text, origin.email)
+            for origin, text in zip(origins, texts, strict=True)
+        ]
 
     def shown_author(self, name: str, email: str) -> str:
         """The name history shows for a commit's author (``FORMER_AUTHOR`` once erased)."""

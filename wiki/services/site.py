@@ -133,13 +133,17 @@ class Site:
 
     def start_maintenance(self) -> None:
         """Tidy git's storage in the background (see ``GitRepository.maintain``); a server
-        does this at start-up, and the store again after every few hundred changes."""
+        does this at start-up, and the store again after every few hundred changes.  Pages
+        with long histories get their blame derived in the background too, when a rebuilt
+        index has none (``PageIndex.warm_blame``)."""
         self.repo.maintain_in_background()
+        self.index.warm_blame()
 
     def close(self) -> None:
         """Release processes, file handles and connections."""
         self.export.close()
         self.notifier.close()
+        self.index.blamed.stop_warming()
         self.index.file.close()
         self.repo.close()
         self.database.close()

@@ -1,9 +1,10 @@
 """The SQLite file the index lives in: its tables, one connection per thread, and its notes.
 
-The page, history, search and link indexes (``pageindex``, ``searchindex``, ``linkindex``)
-share this one file and its transactions, so a commit, its pages' search entries and their
-links are recorded together.  The ``meta`` table holds what the file reflects (the commit,
-the schema, generation counters); a file of another schema is emptied and built again.
+The page, history, search, link and blame indexes (``pageindex``, ``searchindex``,
+``linkindex``, ``blameindex``) share this one file and its transactions, so a commit, its
+pages' search entries, links and blame are recorded together.  The ``meta`` table holds
+what the file reflects (the commit, the schema, generation counters); a file of another
+schema is emptied and built again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from wiki.store import textindex
+from wiki.store import blameindex, textindex
 from wiki.store.sqlite_threads import ThreadConnections
 
 _SCHEMA_VERSION = "5"
@@ -69,7 +70,7 @@ def _prepare(connection: sqlite3.Connection) -> None:
     an index added since (``IF NOT EXISTS``) reaches files built by an older version."""
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
-    connection.executescript(_SCHEMA + textindex.SCHEMA)
+    connection.executescript(_SCHEMA + textindex.SCHEMA + blameindex.SCHEMA)
 
 
 class IndexFile:
@@ -85,9 +86,9 @@ class IndexFile:
         connection = self.db()
         if self.meta("schema") != schema_version():
             with connection:
-                for table in ("pages", "commits", "changes", "meta", *textindex.TABLES):
+                for table in ("pages", "commits", "changes", "meta", *textindex.TABLES, *blameindex.TABLES):
                     connection.execute(f"DROP TABLE IF EXISTS {table}")
-            connection.executescript(_SCHEMA + textindex.SCHEMA)
+            connection.executescript(_SCHEMA + textindex.SCHEMA + blameindex.SCHEMA)
             with connection:
                 self.set_meta("schema", schema_version())
 

@@ -26,6 +26,7 @@ from typing import Any
 from wiki import pagefile
 from wiki.models import CommitRecord, FileChange, PageSummary
 from wiki.store import textindex
+from wiki.store.blameindex import BlameIndex, Origin
 from wiki.store.changes import ChangeStream, arrival, page_changes
 from wiki.store.git.repository import GitRepository
 from wiki.store.historyrows import DELETED, HISTORY, CommitRow, HistoryRow, commit_row
@@ -51,6 +52,7 @@ class PageIndex:
         self.file = file
         self.repo = repo
         self.changes = changes
+        self.blamed = BlameIndex(file, repo)
 
     # -- pages now ------------------------------------------------------------------------
 
@@ -277,6 +279,21 @@ class PageIndex:
         rows = self.history(name, 1, before=seq)
         return rows[0].blob if rows else None
 
+    def blame(self, name: str, seq: int) -> tuple[Origin, ...] | None:
+        """Each line's origin of page ``name`` as of commit ``seq``: stored as the commits
+        were taken in, else carried forward from the last revision stored (None: no such page)."""
+        newest = self.history(name, 1, before=seq + 1)
+        if not newest or newest[0].status == "D" or newest[0].blob is None:
+            return None
+        stored = self.blamed.stored(newest[0].revision, newest[0].path)
+        if stored is not None:
+            return stored
+        return self.blamed.carried(list(reversed(self.history(name, 1 << 31, before=seq + 1))))
+
+    def warm_blame(self) -> None:
+        """Derive the blame of pages with long histories in the background (after a rebuild)."""
+        self.blamed.warm_in_background(lambda name: list(reversed(self.history(name, 1 << 31))))
+
     def deleted_pages(self) -> list[HistoryRow]:
         """Pages whose last change deleted them and that do not exist now, newest first."""
         found = self.file.db().execute(DELETED)
@@ -298,7 +315,7 @@ class PageIndex:
             return
         if indexed is None or not self.repo.commit_exists(indexed) or not self.repo.is_ancestor(indexed, head):
             self._clear()
-            self._apply(list(self.repo.log(head, None)), head)
+            self._apply(list(self.repo.log(head, None)), head, carry_blame=False)
             return
         commits = list(self.repo.log(head, indexed))
         self._apply(commits, head)
@@ -325,8 +342,9 @@ class PageIndex:
             connection.execute("DELETE FROM meta WHERE key = 'head'")
             self._bump_pageset()
 
-    def _apply(self, commits: list[CommitRecord], head: str) -> None:
-        """Record ``commits`` (oldest first) and set the pages table to their end state."""
+    def _apply(self, commits: list[CommitRecord], head: str, carry_blame: bool = True) -> None:
+        """Record ``commits`` (oldest first) and set the pages table to their end state,
+        carrying their pages' blame one commit each (not in a rebuild: it waits to be asked for)."""
         final: dict[str, tuple[str, str] | None] = {}
         with self.file.transaction() as connection:
             for commit in commits:
@@ -335,7 +353,9 @@ class PageIndex:
                     (commit.revision, commit.author, commit.email, commit.date, commit.message),
                 )
                 seq = cursor.lastrowid
-                for change in page_changes(commit.changes):
+                assert seq is not None
+                changes = page_changes(commit.changes)
+                for change in changes:
                     connection.execute(
                         "INSERT OR REPLACE INTO changes (seq, path, old_path, status, blob, size, old_size)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -344,6 +364,8 @@ class PageIndex:
                     if change.old_path:
                         final[change.old_path] = None
                     final[change.path] = None if change.blob is None else (change.blob, commit.revision)
+                if carry_blame:
+                    self.blamed.taken_in(seq, commit.revision, changes)
             pageset_changed = False
             for name, state in final.items():
                 if state is None:

@@ -22,6 +22,7 @@ from wiki.models import CommitRecord
 from wiki.names import check_revision
 from wiki.store import loopguard
 from wiki.store.git import parsers
+from wiki.store.git.linediffs import CommitDiff, LineDiffs
 from wiki.store.git.objects import ObjectStore
 from wiki.store.git.parsers import BlameLine, TagRecord
 from wiki.store.git.refs import PREFIX, RefFiles, served_branch
@@ -54,6 +55,12 @@ class GitReader(ObjectStore):
             probe.close()
         self.branch = served_branch(self.git_dir)
         self._ref_files = RefFiles(self.common_dir)
+        self._line_diffs = LineDiffs(self._command)
+
+    def close(self) -> None:
+        """Stop the reader processes and the diff process (idempotent)."""
+        self._line_diffs.close()
+        super().close()
 
     def head(self) -> str | None:
         """The commit the served branch points to, read from the ref files without spawning git."""
@@ -164,6 +171,11 @@ class GitReader(ObjectStore):
         with BLAME.held():
             out = self._run("blame", "--porcelain", check_revision(commit), "--", path)
         return parsers.parse_blame(out)
+
+    def diffs(self, commits: Iterable[str]) -> list[CommitDiff]:
+        """Each commit's parents, author and line hunks against each parent, from the one
+        long-lived ``git diff-tree --stdin`` (no process started per call)."""
+        return self._line_diffs.of(commits)
 
     def tags(self, prefix: str) -> list[TagRecord]:
         """Annotated tags under ``refs/tags/`` whose names start with ``prefix``, newest first."""
