@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -316,8 +317,8 @@ def make_renderer() -> MarkdownIt:
 _BLOCKS = make_renderer()
 
 
-#: Characters of HTML the renderer's cache may hold (besides its count of entries).
-_CACHE_CHARS = 64_000_000
+#: Bytes an entry of the renderer's cache costs besides its HTML and key (the objects).
+_ENTRY_OVERHEAD = 200
 
 
 def text_key(markdown: str) -> str:
@@ -326,15 +327,21 @@ def text_key(markdown: str) -> str:
     return "text:" + hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
+def _held(key: str, html: str) -> int:
+    """Roughly the memory one cached rendering holds, in bytes."""
+    return sys.getsizeof(key) + sys.getsizeof(html) + _ENTRY_OVERHEAD
+
+
 class Renderer:
     """Renders Markdown, caching the HTML by blob id (a blob's text never changes) or by the
-    text's digest; the least recently used is dropped beyond ``size`` entries or ``_CACHE_CHARS``."""
+    text's digest; the least recently used is dropped beyond ``budget`` bytes of memory (a
+    share of ``WIKI_CACHE_MB``)."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, budget: int = 56 * 1024 * 1024) -> None:
         self._md = make_renderer()
         self._cache: OrderedDict[str, str] = OrderedDict()
-        self._size = size
-        self._chars = 0
+        self.budget = budget
+        self.bytes = 0
         self._lock = Lock()
 
     def cached_text(self, markdown: str) -> str | None:
@@ -383,11 +390,11 @@ class Renderer:
                     return cached
         env = {"resolve": resolve, "sections": section_links, "paragraphs": paragraph_links}
         html = str(self._md.render(markdown, env))
-        if key is not None and len(html) <= _CACHE_CHARS:
+        if key is not None and _held(key, html) <= self.budget:
             with self._lock:
                 if key not in self._cache:
                     self._cache[key] = html
-                    self._chars += len(html)
-                while len(self._cache) > self._size or self._chars > _CACHE_CHARS:
-                    self._chars -= len(self._cache.popitem(last=False)[1])
+                    self.bytes += _held(key, html)
+                while self.bytes > self.budget:
+                    self.bytes -= _held(*self._cache.popitem(last=False))
         return html

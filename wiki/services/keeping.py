@@ -1,0 +1,162 @@
+"""What a page kept for readers depends on, and what a change to the wiki makes stale.
+
+A kept page (``wiki.web.readers``) records the *needs* of what it shows, as strings:
+
+- ``page:NAME``: the page NAME as it is (its text, title, number, history), or that there
+  is none by that name (a link to it is red);
+- ``title:FOLDED``: which pages carry that title (a ``[[Title]]`` link resolves by it, and a
+  page's backlinks include links to its title);
+- ``principles``: the numbers of the principles (a principle shows the one before and after);
+- ``any``: any commit at all (recent changes, one change).
+
+Every step the page index takes (``PageIndex.listen``) names the pages it touched; ``stale``
+turns them into the needs they break: each touched page, its title now, and what it links to
+now (their backlinks gained it); ``principles`` when a touched page's number changed, and
+``any`` always.  What a touched page linked to *before* needs no look back: a page it linked
+to lists it among its backlinks, so it needs ``page:`` of the touched page already.  A rebuild
+of the index says None: everything is stale.
+
+Why this is enough, for a page B kept with ``page_needs(B)``: B shows its own text and
+history (``page:B``), its wiki links as found or red (``page:`` of each target, ``title:``
+and ``page:`` of the slug for each ``[[Title]]``, ``page:`` of what the title resolved to),
+its backlinks (``page:`` of each, and ``title:`` of its own title for links to be made to it),
+and its neighbours (``page:`` of each, ``principles`` for the order).  A change that alters
+any of these touches a page named there, or gives a page that title, or links to B, or
+renumbers the principles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from threading import Lock
+
+from wiki import pagefile
+from wiki.errors import WikiError
+from wiki.models import Page
+from wiki.names import slugify
+from wiki.services.history import HistoryService
+from wiki.services.pages import PageService
+from wiki.store import textindex
+from wiki.store.pageindex import PageIndex
+
+ANY = "any"
+PRINCIPLES = "principles"
+
+#: What is stale after a change: the needs it breaks, or None for everything.
+Stale = frozenset[str] | None
+
+
+class KeptView(Enum):
+    """What kind of view a kept page is, for what it needs."""
+
+    PAGE = "page"  # a page rendered: its links, backlinks and neighbours too
+    ABOUT_PAGE = "about-page"  # the history, source, blame or comparison of one page
+    ANY_COMMIT = "any-commit"  # lists of commits: recent changes, one change
+
+
+def page_need(name: str) -> str:
+    return f"page:{name}"
+
+
+def title_need(title: str) -> str:
+    return f"title:{textindex.fold(title)}"
+
+
+class Keeping:
+    """Needs of kept views, and what each step of the index makes stale."""
+
+    def __init__(self, pages: PageService, history: HistoryService) -> None:
+        self.pages = pages
+        self.history = history
+        self.index: PageIndex = pages.index
+        self._lock = Lock()
+        self._numbers = self._read_numbers()
+        self._drops: list[Callable[[Stale], None]] = []
+        self.index.listen(self._heard)
+
+    def needs(self, view: KeptView, name: str | None, revision: str | None) -> frozenset[str]:
+        """What the view of ``name`` (at ``revision``) depends on."""
+        if view is KeptView.ANY_COMMIT or name is None:
+            return frozenset({ANY})
+        if view is KeptView.ABOUT_PAGE:
+            return frozenset({page_need(name)})
+        try:
+            page = self.history.page_at(name, revision) if revision else self.pages.get(name)[0]
+        except WikiError:  # no such page or revision: the view says so, and is not kept
+            return frozenset({page_need(name)})
+        return self.page_needs(name, page)
+
+    def page_needs(self, name: str, page: Page) -> frozenset[str]:
+        """What page ``name`` shown as ``page`` depends on (see the module docstring)."""
+        needs = {page_need(name), page_need(page.path), title_need(page.title)}
+        needs |= self._link_needs(page.path, page.body)
+        needs |= {page_need(source.path) for source in self.pages.backlinks(page)}
+        if page.number is not None:
+            needs.add(PRINCIPLES)
+            needs |= {page_need(other.path) for other in self.pages.neighbours(page) if other is not None}
+        return frozenset(needs)
+
+    def watch(self, drop: Callable[[Stale], None]) -> Callable[[], None]:
+        """Call ``drop`` with what each later step of the index makes stale (in the writer's
+        thread, after the step is committed); returns what stops it."""
+        with self._lock:
+            self._drops.append(drop)
+
+        def stop() -> None:
+            with self._lock:
+                self._drops.remove(drop)
+
+        return stop
+
+    def _heard(self, touched: frozenset[str] | None) -> None:
+        """One step of the index: what it made stale, worked out once for every watcher (it
+        moves the principles' numbers on)."""
+        stale = self._stale(touched)
+        with self._lock:
+            drops = list(self._drops)
+        for drop in drops:
+            drop(stale)
+
+    def _stale(self, touched: frozenset[str] | None) -> Stale:
+        """The needs broken by a step of the index that touched these pages (None: all)."""
+        if touched is None:
+            with self._lock:
+                self._numbers = self._read_numbers()
+            return None
+        broken = {ANY}
+        for name in touched:
+            broken.add(page_need(name))
+            found = self.index.get(name)
+            number = None
+            if found is not None:
+                summary, blob = found
+                number = summary.number
+                broken.add(title_need(summary.title))
+                broken |= self._link_needs(name, pagefile.parse(self.pages.text_of_blob(blob), name).body)
+            with self._lock:
+                if self._numbers.get(name) != number:
+                    broken.add(PRINCIPLES)
+                    if number is None:
+                        self._numbers.pop(name, None)
+                    else:
+                        self._numbers[name] = number
+        return frozenset(broken)
+
+    def _link_needs(self, source: str, body: str) -> set[str]:
+        """The needs of the links in ``body``: ``page:`` of each target (of the slug of a
+        ``[[Title]]``, and of the page it resolves to now) and ``title:`` of each title.  Kept
+        with a page (how its links look), and broken by a change to one (those pages' backlinks)."""
+        found: set[str] = set()
+        for kind, value in textindex.link_targets(source, body):
+            if kind == "path":
+                found.add(page_need(value))
+                continue
+            found |= {f"title:{value}", page_need(slugify(value))}
+            target = self.pages.links.resolve(value, False)
+            if target is not None:
+                found.add(page_need(target))
+        return found
+
+    def _read_numbers(self) -> dict[str, int]:
+        return {page.path: page.number for page in self.index.principles() if page.number is not None}
