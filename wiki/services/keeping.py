@@ -4,25 +4,27 @@ A kept page (``wiki.web.readers``) records the *needs* of what it shows, as stri
 
 - ``page:NAME``: the page NAME as it is (its text, title, number, history), or that there
   is none by that name (a link to it is red);
-- ``title:FOLDED``: which pages carry that title (a ``[[Title]]`` link resolves by it, and a
-  page's backlinks include links to its title);
+- ``title:FOLDED``: which pages carry that title (a ``[[Title]]`` link resolves by it);
+- ``links-to:NAME`` and ``links-to-title:FOLDED``: which pages link to the page NAME, by its
+  name or by its title (its backlinks);
 - ``principles``: the numbers of the principles (a principle shows the one before and after);
 - ``any``: any commit at all (recent changes, one change).
 
-Every step the page index takes (``PageIndex.listen``) names the pages it touched; ``stale``
-turns them into the needs they break: each touched page, its title now, and what it links to
-now (their backlinks gained it); ``principles`` when a touched page's number changed, and
-``any`` always.  What a touched page linked to *before* needs no look back: a page it linked
-to lists it among its backlinks, so it needs ``page:`` of the touched page already.  A rebuild
-of the index says None: everything is stale.
+Every step the page index takes (``PageIndex.listen``) names the pages it touched; ``_stale``
+turns them into the needs they break: ``page:`` of each touched page, ``title:`` of its title
+now, ``links-to:`` and ``links-to-title:`` of what it links to now (those pages gained a
+backlink); ``principles`` when a touched page's number changed, and ``any`` always.  What a
+touched page linked to *before* needs no look back: the page it linked to listed it among
+its backlinks, so it needs ``page:`` of the touched page already.  A rebuild of the index
+says None: everything is stale.
 
-Why this is enough, for a page B kept with ``page_needs(B)``: B shows its own text and
-history (``page:B``), its wiki links as found or red (``page:`` of each target, ``title:``
-and ``page:`` of the slug for each ``[[Title]]``, ``page:`` of what the title resolved to),
-its backlinks (``page:`` of each, and ``title:`` of its own title for links to be made to it),
-and its neighbours (``page:`` of each, ``principles`` for the order).  A change that alters
-any of these touches a page named there, or gives a page that title, or links to B, or
-renumbers the principles.
+Why this is enough, for a page B kept with ``page_needs``: B shows its own text and history
+(``page:B``); its wiki links found or red (``page:`` of each target, ``title:`` and ``page:``
+of the slug for each ``[[Title]]``, ``page:`` of the page it resolved to); its backlinks
+(``page:`` of each, for one that goes or is retitled; ``links-to:B`` and ``links-to-title:``
+of its title, for one that comes); its neighbours (``page:`` of each, ``principles`` for
+the order).  A change that alters any of these touches a page named there, gives a page
+that title, links to B, or renumbers the principles.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def title_need(title: str) -> str:
     return f"title:{textindex.fold(title)}"
 
 
+def linked_need(name: str) -> str:
+    return f"links-to:{name}"
+
+
 class Keeping:
     """Needs of kept views, and what each step of the index makes stale."""
 
@@ -89,8 +95,16 @@ class Keeping:
 
     def page_needs(self, name: str, page: Page) -> frozenset[str]:
         """What page ``name`` shown as ``page`` depends on (see the module docstring)."""
-        needs = {page_need(name), page_need(page.path), title_need(page.title)}
-        needs |= self._link_needs(page.path, page.body)
+        needs = {page_need(name), page_need(page.path), linked_need(page.path)}
+        needs.add(f"links-to-title:{textindex.fold(page.title)}")
+        for kind, value in textindex.link_targets(page.path, page.body):
+            if kind == "path":
+                needs.add(page_need(value))
+                continue
+            needs |= {f"title:{value}", page_need(slugify(value))}
+            found = self.pages.links.resolve(value, False)
+            if found is not None:
+                needs.add(page_need(found))
         needs |= {page_need(source.path) for source in self.pages.backlinks(page)}
         if page.number is not None:
             needs.add(PRINCIPLES)
@@ -133,7 +147,7 @@ class Keeping:
                 summary, blob = found
                 number = summary.number
                 broken.add(title_need(summary.title))
-                broken |= self._link_needs(name, pagefile.parse(self.pages.text_of_blob(blob), name).body)
+                broken |= self._linked_now(name, pagefile.parse(self.pages.text_of_blob(blob), name).body)
             with self._lock:
                 if self._numbers.get(name) != number:
                     broken.add(PRINCIPLES)
@@ -143,19 +157,18 @@ class Keeping:
                         self._numbers[name] = number
         return frozenset(broken)
 
-    def _link_needs(self, source: str, body: str) -> set[str]:
-        """The needs of the links in ``body``: ``page:`` of each target (of the slug of a
-        ``[[Title]]``, and of the page it resolves to now) and ``title:`` of each title.  Kept
-        with a page (how its links look), and broken by a change to one (those pages' backlinks)."""
+    def _linked_now(self, source: str, body: str) -> set[str]:
+        """The backlinks that the links in ``body`` of page ``source`` give pages: by name, by
+        the slug of a ``[[Title]]``, by the page it resolves to now, and by title."""
         found: set[str] = set()
         for kind, value in textindex.link_targets(source, body):
             if kind == "path":
-                found.add(page_need(value))
+                found.add(linked_need(value))
                 continue
-            found |= {f"title:{value}", page_need(slugify(value))}
+            found |= {f"links-to-title:{value}", linked_need(slugify(value))}
             target = self.pages.links.resolve(value, False)
             if target is not None:
-                found.add(page_need(target))
+                found.add(linked_need(target))
         return found
 
     def _read_numbers(self) -> dict[str, int]:
