@@ -189,5 +189,5 @@ def test_the_caches_hold_no_more_memory_than_their_budget() -> None:
     renderer = Renderer(budget=100_000)
     for number in range(200):
         renderer.render(f"Alinea {number}: " + "woord " * 200, key=f"blob{number}")
-        assert renderer.bytes <= renderer.budget
-    assert renderer.bytes > 50_000
+        assert renderer.cache.bytes <= renderer.cache.budget
+    assert renderer.cache.bytes > 50_000

@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
-from threading import Lock
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -29,6 +27,7 @@ from mdit_py_plugins.anchors.index import slugify as anchor_slug
 
 from wiki.names import slugify
 from wiki.pagefile import sections
+from wiki.services.bounded import Bounded
 from wiki.services.mentions import MENTION
 from wiki.store import loopguard
 from wiki.store.plaintext import WIKI_LINK
@@ -339,19 +338,11 @@ class Renderer:
 
     def __init__(self, budget: int = 56 * 1024 * 1024) -> None:
         self._md = make_renderer()
-        self._cache: OrderedDict[str, str] = OrderedDict()
-        self.budget = budget
-        self.bytes = 0
-        self._lock = Lock()
+        self.cache: Bounded[str, str] = Bounded(budget)
 
     def cached_text(self, markdown: str) -> str | None:
         """The HTML of ``markdown`` when ``render_text`` made it before, else None (no work)."""
-        key = text_key(markdown)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-            return cached
+        return self.cache.get(text_key(markdown))
 
     def render_text(self, markdown: str) -> str:
         """HTML for ``markdown`` without wiki links resolved (previews, proposed texts),
@@ -383,18 +374,11 @@ class Renderer:
             key = f"{key}|paragraphs|{links.name}|{links.revision}|{links.label}|{links.hidden}"
         loopguard.check()
         if key is not None:
-            with self._lock:
-                cached = self._cache.get(key)
-                if cached is not None:
-                    self._cache.move_to_end(key)
-                    return cached
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
         env = {"resolve": resolve, "sections": section_links, "paragraphs": paragraph_links}
         html = str(self._md.render(markdown, env))
-        if key is not None and _held(key, html) <= self.budget:
-            with self._lock:
-                if key not in self._cache:
-                    self._cache[key] = html
-                    self.bytes += _held(key, html)
-                while self.bytes > self.budget:
-                    self.bytes -= _held(*self._cache.popitem(last=False))
+        if key is not None:
+            self.cache.put(key, html, _held(key, html))
         return html

@@ -37,6 +37,7 @@ from wiki.services.password_reset import PasswordReset
 from wiki.services.people import PeopleService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
+from wiki.services.proposal_content import ProposalContents
 from wiki.services.proposal_process import ProposalProcess
 from wiki.services.proposals import ProposalService
 from wiki.services.proposing import Proposing
@@ -251,7 +252,17 @@ def open_site(settings: Settings) -> Site:
         previews=previews,
         database=database,
         replication=replication,
-        views=PageViews(pages, history, search, proposals, discussion, renderer, drafts, suggestions),
+        views=PageViews(
+            pages,
+            history,
+            search,
+            proposals,
+            discussion,
+            renderer,
+            drafts,
+            suggestions,
+            ProposalContents(proposals, renderer, budgets.proposals),
+        ),
         edits=Editing(pages, conflicts, drafts, metrics),
         notifier=notifier,
         proposing=Proposing(pages, proposals, previews, drafts, suggestions),
