@@ -336,7 +336,7 @@ class Renderer:
     text's digest; the least recently used is dropped beyond ``budget`` bytes of memory (a
     share of ``WIKI_CACHE_MB``)."""
 
-    def __init__(self, budget: int = 56 * 1024 * 1024) -> None:
+    def __init__(self, budget: int = 32 * 1024 * 1024) -> None:
         self._md = make_renderer()
         self.cache: Bounded[str, str] = Bounded(budget)
 

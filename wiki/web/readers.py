@@ -47,40 +47,44 @@ _NOTICE = NOTICE_COOKIE.encode() + b"="
 Key = tuple[str, str, str]
 View = Callable[[Request], Awaitable[Response]]
 
-#: Bytes a kept page costs besides its body, its gzip copy and its needs: the objects that
-#: hold them and the key (measured roughly with tracemalloc; counted so the budget is memory).
+#: Bytes a kept page costs besides its gzipped body and its needs: the objects that hold them
+#: and the key (roughly; counted so that the budget is of memory, not of bodies).
 _OVERHEAD = 600
 #: How many of the last drops are remembered, to tell whether a page rendered meanwhile may
 #: be kept (see ``ReaderCache.put``).
 _DROPS_REMEMBERED = 256
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CachedPage:
-    """One page's bytes as sent, what it needs, and the gzip copy once a reader asked for it."""
+    """One page as sent, kept gzipped only (every browser takes gzip; a page is a quarter of
+    its size so, and 10,000 of them fit), with what it needs and its bytes' digest."""
 
     key: Key
-    body: bytes
+    packed: bytes
     needs: frozenset[str]
     tag: str
-    gzipped: bytes | None = None
+
+    @property
+    def body(self) -> bytes:
+        """The page unpacked, for the rare reader that takes no gzip."""
+        return gzip.decompress(self.packed)
 
     @property
     def size(self) -> int:
         """Roughly the memory this page holds, in bytes."""
-        held = len(self.body) + len(self.gzipped or b"") + _OVERHEAD
-        return held + sum(len(need) + 60 for need in self.needs)
+        return len(self.packed) + _OVERHEAD + sum(len(need) + 60 for need in self.needs)
 
 
 class ReaderCache:
     """Whole pages by ``Key``, dropped when a change breaks what they need, and least
-    recently used first beyond ``budget`` bytes of memory (``WIKI_CACHE_MB``).
+    recently used first beyond ``budget`` bytes of memory (a share of ``WIKI_CACHE_MB``).
 
     ``epoch`` counts the drops.  A view reads it before it looks at the wiki and hands it to
     ``put``: a page whose needs a drop broke meanwhile may show the wiki from before that
     drop, so it is not kept (drops come after the change is committed)."""
 
-    def __init__(self, budget: int = 80 * 1024 * 1024) -> None:
+    def __init__(self, budget: int = 64 * 1024 * 1024) -> None:
         self._pages: OrderedDict[Key, CachedPage] = OrderedDict()
         self._needed_by: dict[str, set[Key]] = {}
         self._drops: deque[tuple[int, Stale]] = deque(maxlen=_DROPS_REMEMBERED)
@@ -105,7 +109,7 @@ class ReaderCache:
         """Keep ``body``, rendered from what the wiki was at or after drop number ``epoch``;
         None (not kept) when a later drop broke one of its ``needs``, or too many came."""
         tag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        page = CachedPage(key, body, needs, tag)
+        page = CachedPage(key, gzip.compress(body, compresslevel=6, mtime=0), needs, tag)
         with self._lock:
             if not self._still_valid(needs, epoch):
                 return None
@@ -114,22 +118,10 @@ class ReaderCache:
             self.bytes += page.size
             for need in needs:
                 self._needed_by.setdefault(need, set()).add(key)
-            self._within_budget()
+            while self.bytes > self.budget and self._pages:
+                self._forget(next(iter(self._pages)))
+                self.evicted += 1
             return page if key in self._pages else None
-
-    def gzipped(self, page: CachedPage) -> bytes:
-        """The body compressed, made once (two readers racing both make the same bytes) and
-        counted against the budget while the page is kept."""
-        if page.gzipped is None:
-            packed = gzip.compress(page.body, compresslevel=6, mtime=0)
-            with self._lock:
-                if page.gzipped is None:
-                    page.gzipped = packed
-                    if self._pages.get(page.key) is page:
-                        self.bytes += len(packed)
-                        self._within_budget()
-            return packed
-        return page.gzipped
 
     def drop(self, stale: Stale) -> None:
         """Forget every page that needs something in ``stale`` (every page for None)."""
@@ -151,11 +143,6 @@ class ReaderCache:
         if not self._drops or self._drops[0][0] > epoch + 1:
             return False  # drops between are forgotten
         return all(stale is not None and not stale & needs for number, stale in self._drops if number > epoch)
-
-    def _within_budget(self) -> None:
-        while self.bytes > self.budget and self._pages:
-            self._forget(next(iter(self._pages)))
-            self.evicted += 1
 
     def _forget(self, key: Key) -> None:
         page = self._pages.pop(key, None)
@@ -297,10 +284,11 @@ class ReaderFront:
             await _send(send, 304, [(b"etag", tag.encode())], b"")
             return
         headers = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", tag.encode())]
-        body = page.body
         if accepts_gzip:
-            body = cache.gzipped(page)
+            body = page.packed
             headers.append((b"content-encoding", b"gzip"))
+        else:
+            body = page.body
         headers.append((b"content-length", str(len(body)).encode()))
         await _send(send, 200, headers, body)
 
