@@ -13,8 +13,10 @@ page kept).  Then, in alternating rounds of ``--seconds`` each (so machine noise
    API with a token, base revision read first) every 2 s.
 
 Then a proposal is made on one page, and in alternating rounds the readers GET the proposal
-page, or that page.  Target: views while saving >= 0.9x quiet views; proposal page >= 0.5x a
-page view (medians of the rounds).  Writes ``kept_under_saves.json`` into ``--out``;
+page, that page (kept), or that page rendered for every request (an address with a query
+parameter no page is kept for).  Targets: views while saving >= 0.9x quiet views; proposal
+page >= 0.5x a page view (medians of the rounds).  The server's peak resident memory (VmHWM)
+after all of it is recorded too.  Writes ``kept_under_saves.json`` into ``--out``;
 ``bench/summary.py`` turns it into its table lines (``kept_lines``).  The server listens on
 127.0.0.1 only and is stopped by its process id, also on failure.
 """
@@ -39,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.load import Conn  # noqa: E402
-from bench.targets import make_editor, ours, server, wait_until_maintained, wait_until_warm  # noqa: E402
+from bench.targets import make_editor, memory, ours, server, wait_until_maintained, wait_until_warm  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 SAVE_EVERY_S = 2.0
@@ -112,12 +114,13 @@ async def under_saves(
 
 
 async def proposal_vs_page(port: int, proposal: str, page: str, args: argparse.Namespace) -> dict[str, object]:
-    """Rounds of a proposal page and of the page it changes, alternating."""
-    proposals, views = [], []
+    """Rounds of a proposal page, of the page it changes, and of that page rendered anew."""
+    proposals, views, rendered = [], [], []
     for _ in range(args.rounds):
         proposals.append(await readers(port, [proposal], args.clients, args.seconds))
         views.append(await readers(port, [page], args.clients, args.seconds))
-    return {"proposal_rps": proposals, "page_rps": views}
+        rendered.append(await readers(port, [page + "?bench=1"], args.clients, args.seconds))
+    return {"proposal_rps": proposals, "page_rps": views, "rendered_page_rps": rendered}
 
 
 def main() -> int:
@@ -139,7 +142,7 @@ def main() -> int:
         token = make_editor(database)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        with server(ours(repo, database, port), f"{base}/healthz", work / "server.log"):
+        with server(ours(repo, database, port), f"{base}/healthz", work / "server.log") as (process, _):
             wait_until_warm(f"{base}/healthz")
             wait_until_maintained(repo)
             result: dict[str, object] = {"pages": len(pages), "clients": args.clients, "seconds": args.seconds}
@@ -155,12 +158,16 @@ def main() -> int:
             )
             proposal, page = f"/proposals/{made['id']}", "/p/" + urllib.parse.quote(changed)
             result |= asyncio.run(proposal_vs_page(port, proposal, page, args))
+            result["memory"] = memory(process.pid)
         quiet, busy = statistics.median(result["quiet_rps"]), statistics.median(result["saving_rps"])  # type: ignore[arg-type]
         shown, viewed = statistics.median(result["proposal_rps"]), statistics.median(result["page_rps"])  # type: ignore[arg-type]
         result |= {"saving_ratio": busy / quiet, "proposal_ratio": shown / viewed}
         (args.out / "kept_under_saves.json").write_text(json.dumps(result, indent=2) + "\n")
         print(f"views while saving / quiet: {busy:.0f} / {quiet:.0f} req/s = {busy / quiet:.2f}x")
         print(f"proposal page / page view: {shown:.0f} / {viewed:.0f} req/s = {shown / viewed:.2f}x")
+        rendered = statistics.median(result["rendered_page_rps"])  # type: ignore[arg-type]
+        print(f"proposal page / page view rendered anew: {shown:.0f} / {rendered:.0f} req/s")
+        print(f"peak resident memory: {result['memory']}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -317,6 +317,15 @@ def kept_lines(results: Path) -> Iterator[Line]:
         ">= 0.5x",
         shown / page >= 0.5,
     )
+    rendered = statistics.median(kept["rendered_page_rps"])
+    yield Line(
+        f"proposal page / page view rendered anew, {clients} clients",
+        fmt(rendered, " req/s"),
+        fmt(shown, " req/s"),
+        times(shown / rendered),
+        "(info)",
+        None,
+    )
 
 
 def render(table: list[Line]) -> str:
