@@ -13,6 +13,7 @@ from tests.conftest import PASSWORD, Auth
 from wiki.models import Author, Page, Role
 from wiki.names import page_file
 from wiki.services.accounts import commit_author
+from wiki.services.keeping import Stale
 from wiki.services.pages import EditRequest
 from wiki.services.render import Renderer
 from wiki.services.site import Site
@@ -193,3 +194,22 @@ def test_the_caches_hold_no_more_memory_than_their_budget() -> None:
         renderer.render(f"Alinea {number}: " + "woord " * 200, key=f"blob{number}")
         assert renderer.cache.bytes <= renderer.cache.budget
     assert renderer.cache.bytes > 50_000
+
+
+def test_a_save_succeeds_and_drops_every_kept_page_when_what_it_changed_cannot_be_worked_out(
+    client: TestClient, site: Site, renders: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.get(f"/p/{WATCHED}")
+    working_out = site.keeping._stale
+
+    def broken(touched: frozenset[str] | None) -> Stale:
+        if touched is not None:
+            raise OSError("the index file cannot be read")
+        return working_out(touched)
+
+    monkeypatch.setattr(site.keeping, "_stale", broken)
+    save(site, UNRELATED)  # no exception: saved
+    assert "Een nieuwe alinea." in site.pages.get(UNRELATED)[0].text
+    renders.clear()
+    client.get(f"/p/{WATCHED}")
+    assert renders == [WATCHED]

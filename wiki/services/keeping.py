@@ -29,6 +29,8 @@ that title, links to B, or renumbers the principles.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable
 from enum import Enum
 from threading import Lock
@@ -42,8 +44,12 @@ from wiki.services.pages import PageService
 from wiki.store import textindex
 from wiki.store.pageindex import PageIndex
 
+log = logging.getLogger(__name__)
+
 ANY = "any"
 PRINCIPLES = "principles"
+#: Touched pages beyond which a step of the index drops every kept page.
+MANY = 200
 
 #: What is stale after a change: the needs it breaks, or None for everything.
 Stale = frozenset[str] | None
@@ -125,8 +131,16 @@ class Keeping:
 
     def _heard(self, touched: frozenset[str] | None) -> None:
         """One step of the index: what it made stale, worked out once for every watcher (it
-        moves the principles' numbers on)."""
-        stale = self._stale(touched)
+        moves the principles' numbers on).  A step of more than ``MANY`` pages (a rebuild, a
+        big push) drops everything, which is cheaper than working it out; so does a failure
+        to work it out (the save it follows must not fail for it)."""
+        try:
+            stale = self._stale(None if touched is not None and len(touched) > MANY else touched)
+        except Exception:
+            log.exception("what a change made stale could not be worked out: every kept page goes")
+            with contextlib.suppress(Exception):  # the principles' numbers read again, if it can
+                self._stale(None)
+            stale = None
         with self._lock:
             drops = list(self._drops)
         for drop in drops:
