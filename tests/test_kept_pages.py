@@ -16,7 +16,7 @@ from wiki.services.accounts import commit_author
 from wiki.services.keeping import Stale
 from wiki.services.pages import EditRequest
 from wiki.services.render import Renderer
-from wiki.services.site import Site
+from wiki.services.site import Site, open_site
 from wiki.web.readers import ReaderCache
 
 AUTHOR = Author("Schrijver", "s@users.wiki.invalid")
@@ -213,3 +213,21 @@ def test_a_save_succeeds_and_drops_every_kept_page_when_what_it_changed_cannot_b
     renders.clear()
     client.get(f"/p/{WATCHED}")
     assert renders == [WATCHED]
+
+
+def test_a_save_by_another_process_sharing_the_index_drops_what_it_changes_here(
+    client: TestClient, site: Site, renders: list[str]
+) -> None:
+    """Another worker (its own site on the same repository and index file) saves: its index
+    step is not this process's, yet the page it changed is not served from here as it was."""
+    client.get(f"/p/{WATCHED}")
+    aside = client.get(f"/p/{ASIDE}")
+    other = open_site(site.settings)
+    try:
+        page = other.pages.get(WATCHED)[0]
+        other.pages.save(EditRequest(WATCHED, page.text + "\nVan een andere werker.\n", page.revision, "e", AUTHOR))
+    finally:
+        other.close()
+    renders.clear()
+    assert "Van een andere werker." in client.get(f"/p/{WATCHED}").text
+    assert still_kept(client, aside, renders)

@@ -10,13 +10,15 @@ A kept page (``wiki.web.readers``) records the *needs* of what it shows, as stri
 - ``principles``: the numbers of the principles (a principle shows the one before and after);
 - ``any``: any commit at all (recent changes, one change).
 
-Every step the page index takes (``PageIndex.listen``) names the pages it touched; ``_stale``
-turns them into the needs they break: ``page:`` of each touched page, ``title:`` of its title
+After every step the page index takes here (``PageIndex.listen``), and before a kept page is
+looked up, ``follow`` reads from the index file which pages the commits taken in since it last
+looked touched (``PageIndex.changed_since``: by this process or another sharing the file, such
+as another worker); ``_stale`` turns them into the needs they break: ``page:`` of each touched page, ``title:`` of its title
 now, ``links-to:`` and ``links-to-title:`` of what it links to now (those pages gained a
 backlink); ``principles`` when a touched page's number changed, and ``any`` always.  What a
 touched page linked to *before* needs no look back: the page it linked to listed it among
-its backlinks, so it needs ``page:`` of the touched page already.  A rebuild of the index
-says None: everything is stale.
+its backlinks, so it needs ``page:`` of the touched page already.  A rebuild of the index,
+or a commit it can no longer find, makes everything stale.
 
 Why this is enough, for a page B kept with ``page_needs``: B shows its own text and history
 (``page:B``); its wiki links found or red (``page:`` of each target, ``title:`` and ``page:``
@@ -83,8 +85,10 @@ class Keeping:
         self.history = history
         self.index: PageIndex = pages.index
         self._lock = Lock()
+        self._following = Lock()
         self._numbers = self._read_numbers()
         self._drops: list[Callable[[Stale], None]] = []
+        self._seen = self.index.indexed_head
         self.index.listen(self._heard)
 
     def needs(self, view: KeptView, name: str | None, revision: str | None) -> frozenset[str]:
@@ -130,17 +134,35 @@ class Keeping:
         return stop
 
     def _heard(self, touched: frozenset[str] | None) -> None:
-        """One step of the index: what it made stale, worked out once for every watcher (it
-        moves the principles' numbers on).  A step of more than ``MANY`` pages (a rebuild, a
-        big push) drops everything, which is cheaper than working it out; so does a failure
-        to work it out (the save it follows must not fail for it)."""
-        try:
-            stale = self._stale(None if touched is not None and len(touched) > MANY else touched)
-        except Exception:
-            log.exception("what a change made stale could not be worked out: every kept page goes")
-            with contextlib.suppress(Exception):  # the principles' numbers read again, if it can
-                self._stale(None)
-            stale = None
+        """This process's index took a step (``touched`` is None for a rebuild)."""
+        if touched is None:
+            with self._following:
+                self._seen = None
+                self._tell(None)
+        self.follow()
+
+    def follow(self) -> None:
+        """Drop what the commits the index took in since this process last looked made stale:
+        read from the index file, so commits another process sharing it took in (another
+        worker's saves) count too.  Called after each step here and before a kept page is
+        looked up (``Site.reader_edition``).  More than ``MANY`` pages (a big push) drop
+        everything, which is cheaper than working it out; so does a failure to work it out
+        (the save it follows must not fail for it)."""
+        with self._following:
+            head, touched = self.index.changed_since(self._seen)
+            if head == self._seen:
+                return
+            try:
+                stale = self._stale(None if touched is not None and len(touched) > MANY else touched)
+            except Exception:
+                log.exception("what a change made stale could not be worked out: every kept page goes")
+                with contextlib.suppress(Exception):  # the principles' numbers read again, if it can
+                    self._stale(None)
+                stale = None
+            self._tell(stale)
+            self._seen = head
+
+    def _tell(self, stale: Stale) -> None:
         with self._lock:
             drops = list(self._drops)
         for drop in drops:

@@ -117,6 +117,7 @@ class Site:
         head = self.pages.current_head() if catch_up else self.pages.head_if_current()
         if head is None:
             return None
+        self.keeping.follow()  # what another process sharing the index took in, dropped
         self._reflected = head
         return self.accounts.names_edition()
 

@@ -67,6 +67,28 @@ class PageIndex:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def changed_since(self, revision: str | None) -> tuple[str | None, frozenset[str] | None]:
+        """The commit the index reflects, and the pages changed by the commits it took in after
+        ``revision`` (renames both names), by whichever process sharing this file took them in;
+        None for the pages when that cannot be told (``revision`` unknown, or gone in a rebuild)."""
+        head = self.indexed_head
+        if revision == head:
+            return head, frozenset()
+        db = self.file.db()
+        row = (
+            None
+            if revision is None
+            else db.execute("SELECT seq FROM commits WHERE revision = ?", (revision,)).fetchone()
+        )
+        if row is None:
+            return head, None
+        names: set[str] = set()
+        for path, old_path in db.execute("SELECT path, old_path FROM changes WHERE seq > ?", (row[0],)):
+            names.add(path)
+            if old_path:
+                names.add(old_path)
+        return head, frozenset(names)
+
     def _tell(self, touched: frozenset[str] | None) -> None:
         for listener in list(self._listeners):
             listener(touched)
