@@ -13,11 +13,12 @@ A kept page (``wiki.web.readers``) records the *needs* of what it shows, as stri
 After every step the page index takes here (``PageIndex.listen``), and before a kept page is
 looked up, ``follow`` reads from the index file which pages the commits taken in since it last
 looked touched (``PageIndex.changed_since``: by this process or another sharing the file, such
-as another worker); ``_stale`` turns them into the needs they break: ``page:`` of each touched page, ``title:`` of its title
-now, ``links-to:`` and ``links-to-title:`` of what it links to now (those pages gained a
-backlink); ``principles`` when a touched page's number changed, and ``any`` always.  What a
-touched page linked to *before* needs no look back: the page it linked to listed it among
-its backlinks, so it needs ``page:`` of the touched page already.  A rebuild of the index,
+as another worker); ``_stale`` turns them into the needs they break: ``page:`` of each
+touched page, ``title:`` of its title now, ``links-to:`` and ``links-to-title:`` of what it
+links to now (those pages gained a backlink); ``principles`` when a touched page's number
+changed, and ``any`` always.  What a touched page linked to *before* needs no look back: the
+page it linked to listed it among its backlinks, so it needs ``page:`` of the touched page
+already.  A rebuild of the index,
 or a commit it can no longer find, makes everything stale.
 
 Why this is enough, for a page B kept with ``page_needs``: B shows its own text and history
