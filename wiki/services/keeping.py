@@ -149,6 +149,8 @@ class Keeping:
         looked up (``Site.reader_edition``).  More than ``MANY`` pages (a big push) drop
         everything, which is cheaper than working it out; so does a failure to work it out
         (the save it follows must not fail for it)."""
+        if self.index.indexed_head == self._seen:
+            return  # nothing new: the usual case, without waiting for another thread's follow
         with self._following:
             head, touched = self.index.changed_since(self._seen)
             if head == self._seen:
