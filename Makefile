@@ -109,6 +109,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/soak.py --data $(BENCH_DATA) --minutes $(SOAK_MINUTES) --out $(BENCH_OUT)
 	$(BIN)/python bench/export_load.py --data $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/blame.py --data $(BENCH_DATA) --out $(BENCH_OUT)/blame.json
+	$(BIN)/python bench/kept_under_saves.py --data $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:

@@ -135,6 +135,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from soak_lines(results)
     yield from export_lines(results)
     yield from blame_lines(results / "blame.json")
+    yield from kept_lines(results)
 
 
 def flat_lines(
@@ -362,6 +363,42 @@ def blame_lines(path: Path) -> Iterator[Line]:
         fmt(figures["background_derivation_s"], " s"),
         "",
         "(measured)",
+    )
+
+
+def kept_lines(results: Path) -> Iterator[Line]:
+    """Issue 19, bench/kept_under_saves.py: views with a save every 2 s against none, and a
+    proposal page against a page view (medians of interleaved rounds)."""
+    path = results / "kept_under_saves.json"
+    if not path.exists():
+        return
+    kept = json.loads(path.read_text())
+    clients = kept["clients"]
+    quiet, busy = statistics.median(kept["quiet_rps"]), statistics.median(kept["saving_rps"])
+    yield Line(
+        f"views, {clients} clients, a save every 2 s / none",
+        fmt(quiet, " req/s"),
+        fmt(busy, " req/s"),
+        times(busy / quiet),
+        ">= 0.9x",
+        busy / quiet >= 0.9,
+    )
+    page, shown = statistics.median(kept["page_rps"]), statistics.median(kept["proposal_rps"])
+    yield Line(
+        f"proposal page / page view, {clients} clients",
+        fmt(page, " req/s"),
+        fmt(shown, " req/s"),
+        times(shown / page),
+        ">= 0.5x",
+        shown / page >= 0.5,
+    )
+    rendered = statistics.median(kept["rendered_page_rps"])
+    yield Line(
+        f"proposal page / page view rendered anew, {clients} clients",
+        fmt(rendered, " req/s"),
+        fmt(shown, " req/s"),
+        times(shown / rendered),
+        "(info)",
         None,
     )
 

@@ -20,6 +20,23 @@ DEFAULT_TIMEZONE = "Europe/Amsterdam"
 LOG_FORMATS = ("text", "json")
 
 
+@dataclass(frozen=True, slots=True)
+class CacheBudgets:
+    """Bytes each cache may hold, shares of ``WIKI_CACHE_MB``: whole pages kept for readers
+    (gzipped), page HTML rendered from Markdown, and what proposal pages show from git."""
+
+    readers: int
+    markdown: int
+    proposals: int
+
+    @classmethod
+    def of(cls, megabytes: int) -> CacheBudgets:
+        """The split of ``megabytes``: 60 % pages as sent, 25 % Markdown, 15 % proposals (every
+        page kept is answered without Markdown; the Markdown cache serves the pages made again)."""
+        total = megabytes * 1024 * 1024
+        return cls(readers=total * 60 // 100, markdown=total * 25 // 100, proposals=total * 15 // 100)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the wiki can be told at start-up."""
@@ -121,6 +138,14 @@ class Settings:
     mail_from: str = field(
         default="",
         metadata={"env": "WIKI_MAIL_FROM", "help": "the From address of the wiki's mail, such as wiki@example.nl"},
+    )
+
+    cache_mb: int = field(
+        default=128,
+        metadata={
+            "env": "WIKI_CACHE_MB",
+            "help": "megabytes of memory the caches of rendered pages, Markdown and proposals may hold together",
+        },
     )
 
     proposal_threshold: int = field(
@@ -228,6 +253,8 @@ class Settings:
             raise ValueError("WIKI_PROPOSAL_THRESHOLD must be a whole number of at least 1")
         if self.proposal_response_days < 1:
             raise ValueError("WIKI_PROPOSAL_RESPONSE_DAYS must be a whole number of days, at least 1")
+        if self.cache_mb < 1:
+            raise ValueError("WIKI_CACHE_MB must be a whole number of megabytes, at least 1")
         if self.fetch_interval <= 0:
             raise ValueError("WIKI_FETCH_INTERVAL must be a positive number of seconds")
         try:
@@ -246,6 +273,11 @@ class Settings:
         _check_oidc(self)
         if self.mail_from and ("@" not in self.mail_from or any(c.isspace() or c in "<>," for c in self.mail_from)):
             raise ValueError(f"WIKI_MAIL_FROM must be an address such as wiki@example.nl, not {self.mail_from!r}")
+
+    @property
+    def cache_budgets(self) -> CacheBudgets:
+        """What each cache may hold (``WIKI_CACHE_MB``, split)."""
+        return CacheBudgets.of(self.cache_mb)
 
     @property
     def mail_on(self) -> bool:

@@ -20,6 +20,7 @@ from wiki.services.drafts import Draft, DraftService
 from wiki.services.history import Change, HistoryService
 from wiki.services.pages import PageService
 from wiki.services.passages import Annotated, Labels, Passage, annotate, place, plain_texts
+from wiki.services.proposal_content import ProposalContents
 from wiki.services.proposal_diffs import PathDiff, ProposalRevision
 from wiki.services.proposal_records import Proposal
 from wiki.services.proposals import ProposalService
@@ -98,6 +99,7 @@ class PageViews:
     renderer: Renderer
     drafts: DraftService
     suggestions: SuggestionService
+    contents: ProposalContents
 
     def page(
         self,
@@ -159,14 +161,8 @@ class PageViews:
         """A proposal as its page shows it; ``pick`` (path, paragraph) is a paragraph picked
         to comment on, given back as its anchor."""
         proposal = self.proposals.get(number)
-        changes = self.proposals.changes(proposal)
-        started = self.proposals.started_from(proposal)
-        rendered = {
-            change.path: self.renderer.render_text(pagefile.parse(change.text, change.path).body)
-            for change in changes
-            if change.text is not None
-        }
-        plains = plain_texts(rendered)
+        content = self.contents.of(proposal)
+        started, rendered, plains = content.started_from, content.rendered, content.plains
         comments = self.discussion.comments(proposal_target(number))
         passages = place(plains, comments)
         head = proposal.head_revision
@@ -179,15 +175,14 @@ class PageViews:
         picked = None
         if pick is not None and pick[0] in plains:
             picked = paragraph_anchor(plains[pick[0]], pick[1], head, pick[0])
-        description = proposal.record.description
         return ProposalPage(
             proposal,
-            changes,
-            self.proposals.revisions(proposal),
+            content.changes,
+            content.revisions,
             texts,
             self.discussion.supporters(number),
             comments,
-            self.renderer.render_text(description) if description else "",
+            content.description_html,
             self.suggestions.listing(number),
             started,
             started is not None and started != self.pages.repo.head(),

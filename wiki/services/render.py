@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape, unescape
-from threading import Lock
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -28,6 +27,7 @@ from mdit_py_plugins.anchors.index import slugify as anchor_slug
 
 from wiki.names import slugify
 from wiki.pagefile import sections
+from wiki.services.bounded import Bounded
 from wiki.services.mentions import MENTION
 from wiki.store import loopguard
 from wiki.store.plaintext import WIKI_LINK
@@ -316,8 +316,8 @@ def make_renderer() -> MarkdownIt:
 _BLOCKS = make_renderer()
 
 
-#: Characters of HTML the renderer's cache may hold (besides its count of entries).
-_CACHE_CHARS = 64_000_000
+#: Bytes an entry of the renderer's cache costs besides its HTML and key (the objects).
+_ENTRY_OVERHEAD = 200
 
 
 def text_key(markdown: str) -> str:
@@ -326,25 +326,23 @@ def text_key(markdown: str) -> str:
     return "text:" + hashlib.blake2b(markdown.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
+def _held(key: str, html: str) -> int:
+    """Roughly the memory one cached rendering holds, in bytes."""
+    return sys.getsizeof(key) + sys.getsizeof(html) + _ENTRY_OVERHEAD
+
+
 class Renderer:
     """Renders Markdown, caching the HTML by blob id (a blob's text never changes) or by the
-    text's digest; the least recently used is dropped beyond ``size`` entries or ``_CACHE_CHARS``."""
+    text's digest; the least recently used is dropped beyond ``budget`` bytes of memory (a
+    share of ``WIKI_CACHE_MB``)."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, budget: int = 32 * 1024 * 1024) -> None:
         self._md = make_renderer()
-        self._cache: OrderedDict[str, str] = OrderedDict()
-        self._size = size
-        self._chars = 0
-        self._lock = Lock()
+        self.cache: Bounded[str, str] = Bounded(budget)
 
     def cached_text(self, markdown: str) -> str | None:
         """The HTML of ``markdown`` when ``render_text`` made it before, else None (no work)."""
-        key = text_key(markdown)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-            return cached
+        return self.cache.get(text_key(markdown))
 
     def render_text(self, markdown: str) -> str:
         """HTML for ``markdown`` without wiki links resolved (previews, proposed texts),
@@ -376,18 +374,11 @@ class Renderer:
             key = f"{key}|paragraphs|{links.name}|{links.revision}|{links.label}|{links.hidden}"
         loopguard.check()
         if key is not None:
-            with self._lock:
-                cached = self._cache.get(key)
-                if cached is not None:
-                    self._cache.move_to_end(key)
-                    return cached
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
         env = {"resolve": resolve, "sections": section_links, "paragraphs": paragraph_links}
         html = str(self._md.render(markdown, env))
-        if key is not None and len(html) <= _CACHE_CHARS:
-            with self._lock:
-                if key not in self._cache:
-                    self._cache[key] = html
-                    self._chars += len(html)
-                while len(self._cache) > self._size or self._chars > _CACHE_CHARS:
-                    self._chars -= len(self._cache.popitem(last=False)[1])
+        if key is not None:
+            self.cache.put(key, html, _held(key, html))
         return html

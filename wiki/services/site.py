@@ -25,6 +25,7 @@ from wiki.services.gittexts import GitTexts
 from wiki.services.health import Health
 from wiki.services.history import HistoryService
 from wiki.services.home import HomeService
+from wiki.services.keeping import Keeping
 from wiki.services.mail import MailService
 from wiki.services.mail_links import MailLinks
 from wiki.services.metrics import Metrics, SiteGauges
@@ -36,6 +37,7 @@ from wiki.services.password_reset import PasswordReset
 from wiki.services.people import PeopleService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
+from wiki.services.proposal_content import ProposalContents
 from wiki.services.proposal_process import ProposalProcess
 from wiki.services.proposals import ProposalService
 from wiki.services.proposing import Proposing
@@ -102,20 +104,24 @@ class Site:
     sso: SingleSignOn
     metrics: Metrics
     health: Health
+    keeping: Keeping
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
-    def reader_edition(self, *, catch_up: bool = False) -> tuple[str, str] | None:
+    def reader_edition(self, *, catch_up: bool = False) -> str | None:
         """What a page kept for anonymous readers is keyed by besides its address and language:
-        the commit the index reflects and the names edition.  None when the index is behind
-        the branch, unless ``catch_up`` brings it along first."""
+        the names edition (erasures, shared display names).  None when the index is behind
+        the branch (a kept page could be older than the wiki's copy), unless ``catch_up``
+        brings it along first; what a commit changes is dropped from the kept pages as the
+        index takes it in (``wiki.services.keeping``)."""
         head = self.pages.current_head() if catch_up else self.pages.head_if_current()
         if head is None:
             return None
+        self.keeping.follow()  # what another process sharing the index took in, dropped
         self._reflected = head
-        return head, self.accounts.names_edition()
+        return self.accounts.names_edition()
 
-    def known_reader_edition(self) -> tuple[str, str] | None:
+    def known_reader_edition(self) -> str | None:
         """The reader edition without a trip to the thread pool, when what it is made of is
         known: the branch is where the index was last seen to reflect (a ref file read; no git
         process, no SQL), and the names edition was read less than a second ago with nothing
@@ -125,7 +131,7 @@ class Site:
         head = self._reflected
         if names is None or head is None or self.repo.head() != head:
             return None
-        return head, names
+        return names
 
     def healthy(self) -> bool:
         """True when the repository has its branch and the database answers."""
@@ -203,7 +209,8 @@ def open_site(settings: Settings) -> Site:
         notifier.catch_up()
     changes.subscribe(notifier.heard)
     pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
-    renderer = Renderer()
+    budgets = settings.cache_budgets
+    renderer = Renderer(budgets.markdown)
     previews = PreviewService(renderer)
     accounts = AccountService(database, passwords_on=settings.passwords)
     links = MailLinks(database, lambda: settings.mail_on, settings.language)
@@ -251,7 +258,17 @@ def open_site(settings: Settings) -> Site:
         previews=previews,
         database=database,
         replication=replication,
-        views=PageViews(pages, history, search, proposals, discussion, renderer, drafts, suggestions),
+        views=PageViews(
+            pages,
+            history,
+            search,
+            proposals,
+            discussion,
+            renderer,
+            drafts,
+            suggestions,
+            ProposalContents(proposals, renderer, budgets.proposals),
+        ),
         edits=Editing(pages, conflicts, drafts, metrics),
         notifier=notifier,
         proposing=Proposing(pages, proposals, previews, drafts, suggestions),
@@ -265,6 +282,7 @@ def open_site(settings: Settings) -> Site:
         sso=SingleSignOn(database, accounts, settings, _provider(settings)),
         metrics=metrics,
         health=Health(pages, database, replication),
+        keeping=Keeping(pages, history),
     )
 
 

@@ -15,12 +15,16 @@ from outside, a missing or damaged file) catches it up or rebuilds it from git.
 Catching up reports each commit it takes in on the change stream, unless the
 committer claimed it (wrote and reported it itself); a rebuild reports nothing,
 as it cannot tell new commits from the past.
+
+What each step changed is also told to whoever ``listen``s, once its transaction is committed
+(so a reader asking afterwards sees it): the names of the pages it touched, or None after
+a rebuild starts (everything may differ).  Pages kept for readers are dropped by it.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from wiki import pagefile
@@ -34,6 +38,10 @@ from wiki.store.indexfile import IndexFile
 
 _ORDER = "ORDER BY number IS NULL, number, title COLLATE NOCASE, path"
 _MAX_RENAMES = 100
+
+#: Told what one step of the index changed: the pages touched (renames both names), or None
+#: for everything.
+Touched = Callable[[frozenset[str] | None], None]
 
 
 def fold(name: str) -> str:
@@ -53,6 +61,39 @@ class PageIndex:
         self.repo = repo
         self.changes = changes
         self.blamed = BlameIndex(file, repo)
+        self._listeners: list[Touched] = []
+
+    def listen(self, listener: Touched) -> Callable[[], None]:
+        """Tell ``listener`` what every later step changed (see the module docstring), in the
+        writer's thread: it must be quick.  Returns what stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def changed_since(self, revision: str | None) -> tuple[str | None, frozenset[str] | None]:
+        """The commit the index reflects, and the pages changed by the commits it took in after
+        ``revision`` (renames both names), by whichever process sharing this file took them in;
+        None for the pages when that cannot be told (``revision`` unknown, or gone in a rebuild)."""
+        head = self.indexed_head
+        if revision == head:
+            return head, frozenset()
+        db = self.file.db()
+        row = (
+            None
+            if revision is None
+            else db.execute("SELECT seq FROM commits WHERE revision = ?", (revision,)).fetchone()
+        )
+        if row is None:
+            return head, None
+        names: set[str] = set()
+        for path, old_path in db.execute("SELECT path, old_path FROM changes WHERE seq > ?", (row[0],)):
+            names.add(path)
+            if old_path:
+                names.add(old_path)
+        return head, frozenset(names)
+
+    def _tell(self, touched: frozenset[str] | None) -> None:
+        for listener in list(self._listeners):
+            listener(touched)
 
     # -- pages now ------------------------------------------------------------------------
 
@@ -341,6 +382,7 @@ class PageIndex:
             textindex.clear(connection, "page")
             connection.execute("DELETE FROM meta WHERE key = 'head'")
             self._bump_pageset()
+        self._tell(None)
 
     def _apply(self, commits: list[CommitRecord], head: str, carry_blame: bool = True) -> None:
         """Record ``commits`` (oldest first) and set the pages table to their end state,
@@ -378,6 +420,7 @@ class PageIndex:
             if pageset_changed:
                 self._bump_pageset()
             self.file.set_meta("head", head)
+        self._tell(frozenset(final))
 
     def _bump_pageset(self) -> None:
         self.file.set_meta("pageset", str(int(self.file.meta("pageset") or "0") + 1))

@@ -159,7 +159,7 @@ async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     site: Site = state["site"]
     started = time.perf_counter()
     paths = ["/p/" + quote(page.path) for page in await run_in_threadpool(site.pages.list_pages)]
-    asked = await readers.warm(app, state, paths, site.pages.head_if_current)
+    asked = await readers.warm(app, state, paths)
     log.info("%d pages kept for readers in %.1f s", asked, time.perf_counter() - started)
 
 
@@ -190,11 +190,18 @@ def create_app(settings: Settings | None = None, site: Site | None = None, *, ac
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if site is not None:
             app.state.site = site  # (for the metrics server's app, see wiki.web.metrics)
-            yield {"site": site, "reader_cache": readers.ReaderCache()}
+            shared = readers.ReaderCache(site.settings.cache_budgets.readers)
+            stop_dropping = site.keeping.watch(shared.drop)
+            try:
+                yield {"site": site, "reader_cache": shared}
+            finally:
+                stop_dropping()
             return
         opened = await run_in_threadpool(open_site, config)
         app.state.site = opened
-        state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache()}
+        cache = readers.ReaderCache(config.cache_budgets.readers)
+        opened.keeping.watch(cache.drop)  # for as long as the site is open
+        state: dict[str, Any] = {"site": opened, "reader_cache": cache}
         state["warming"] = asyncio.create_task(_warm(app, state))
         opened.start_maintenance()
         tasks = [state["warming"], asyncio.create_task(_tell_deadlines(opened))]

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wiki.errors import N_, NotFound
+from wiki.services.keeping import KeptView
 from wiki.services.permissions import Action, allowed
 from wiki.web import readers
 from wiki.web.session import current_user, site_of
@@ -18,7 +19,7 @@ def _query(request: Request, key: str) -> str | None:
     return value or None
 
 
-@readers.kept_for_readers("before", "after")
+@readers.kept_for_readers(KeptView.ABOUT_PAGE, "before", "after")
 async def page_history(request: Request) -> Response:
     """Every revision of a page, 50 at a time, with "older" and "newer"."""
     site = site_of(request)
@@ -36,7 +37,7 @@ async def page_history(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers("revision")
+@readers.kept_for_readers(KeptView.ABOUT_PAGE, "revision")
 async def source(request: Request) -> Response:
     """The Markdown source of a page, now or at a revision."""
     site = site_of(request)
@@ -46,7 +47,7 @@ async def source(request: Request) -> Response:
     return render(request, "source.html", {"page": page, "info": info, "name": name})
 
 
-@readers.kept_for_readers("from", "to", "view", "only")
+@readers.kept_for_readers(KeptView.ABOUT_PAGE, "from", "to", "view", "only")
 async def compare(request: Request) -> Response:
     """Two revisions side by side or inline, words marked within changed paragraphs."""
     site = site_of(request)
@@ -79,7 +80,7 @@ async def compare(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers()
+@readers.kept_for_readers(KeptView.ABOUT_PAGE)
 async def blame(request: Request) -> Response:
     """Who last changed each paragraph, when, and in which change."""
     site = site_of(request)
@@ -88,7 +89,7 @@ async def blame(request: Request) -> Response:
     return render(request, "blame.html", {"page": page, "blocks": blocks})
 
 
-@readers.kept_for_readers("author", "page", "before", "after")
+@readers.kept_for_readers(KeptView.ANY_COMMIT, "author", "page", "before", "after")
 async def recent_changes(request: Request) -> Response:
     """Recent changes for the whole wiki, by author or page, 50 at a time."""
     site = site_of(request)
@@ -99,7 +100,7 @@ async def recent_changes(request: Request) -> Response:
     return render(request, "changes.html", {"window": window, "author": author or "", "page_filter": page or ""})
 
 
-@readers.kept_for_readers()
+@readers.kept_for_readers(KeptView.ANY_COMMIT)
 async def change(request: Request) -> Response:
     """One change: its message, author, and the diff of every page it touched."""
     site = site_of(request)

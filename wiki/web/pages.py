@@ -29,6 +29,7 @@ from wiki.names import is_page_name, slugify
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import commit_author
 from wiki.services.drafts import DraftService
+from wiki.services.keeping import KeptView
 from wiki.services.page_actions import page_actions
 from wiki.services.page_views import MissingPage
 from wiki.services.pages import Conflicted, EditRequest, check_title
@@ -60,7 +61,7 @@ async def home(request: Request) -> Response:
     )
 
 
-@readers.kept_for_readers("revision")
+@readers.kept_for_readers(KeptView.PAGE, "revision")
 async def view(request: Request) -> Response:
     """One page, now or at an earlier ``?revision=``, rendered from Markdown."""
     name = request.path_params["name"]

@@ -2,13 +2,17 @@
 
 Most visitors read without signing in, and for them a page, its history, a
 comparison or the recent changes depend only on the address, the language, the
-commit the wiki is at, which accounts were erased (their names must vanish) and how many share
+content of the wiki, which accounts were erased (their names must vanish) and how many share
 a display name (shown with their username).
-Views marked ``kept_for_readers`` store what they render for such a reader under
-exactly that key; ``ReaderFront`` answers the next reader of the same address
-from memory, with its ETag (304 when the browser has it) and a gzip copy made
-once, without passing the router, the session or the template engine.  Any
-commit changes the key, so nothing served can be older than the wiki's own copy.
+Views marked ``kept_for_readers`` store what they render for such a reader under the
+address, the language and the names edition, with what the page *needs*
+(``wiki.services.keeping``: the pages, titles and lists it shows); ``ReaderFront`` answers
+the next reader of the same address from memory, with its ETag (304 when the browser has
+it) and a gzip copy made once, without passing the router, the session or the template
+engine.  Each step the page index takes drops the kept pages whose needs it broke (a save
+drops its page, the pages whose links or backlinks it changed and the lists), so the others
+stay kept; and nothing is served while the index is behind the branch, so nothing served
+can be older than the wiki's own copy.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import functools
 import gzip
 import hashlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +32,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.resources import code_folders
+from wiki.services.keeping import KeptView, Stale
 from wiki.web import i18n
 from wiki.web.notices import NOTICE_COOKIE
 from wiki.web.session import SESSION_COOKIE, site_of
@@ -38,34 +43,55 @@ _LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
 _NOTICE = NOTICE_COOKIE.encode() + b"="
 
 
-#: (address with its query, language, commit, accounts erased so far)
-Key = tuple[str, str, str, str]
+#: (address with its query, language, names edition)
+Key = tuple[str, str, str]
 View = Callable[[Request], Awaitable[Response]]
 
+#: Bytes a kept page costs besides its gzipped body and its needs: the objects that hold them
+#: and the key (roughly; counted so that the budget is of memory, not of bodies).
+_OVERHEAD = 600
+#: How many of the last drops are remembered, to tell whether a page rendered meanwhile may
+#: be kept (see ``ReaderCache.put``).
+_DROPS_REMEMBERED = 256
 
-@dataclass(slots=True)
+
+@dataclass(frozen=True, slots=True)
 class CachedPage:
-    """One page's bytes as sent, and gzipped once the first reader asks for that."""
+    """One page as sent, kept gzipped only (every browser takes gzip; a page is a quarter of
+    its size so, and 10,000 of them fit), with what it needs and its bytes' digest."""
 
-    body: bytes
-    _gzipped: bytes | None = None
+    key: Key
+    packed: bytes
+    needs: frozenset[str]
+    tag: str
 
-    def gzipped(self) -> bytes:
-        """The body compressed (made once; two readers racing both make the same bytes)."""
-        if self._gzipped is None:
-            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
-        return self._gzipped
+    @property
+    def body(self) -> bytes:
+        """The page unpacked, for the rare reader that takes no gzip."""
+        return gzip.decompress(self.packed)
+
+    @property
+    def size(self) -> int:
+        """Roughly the memory this page holds, in bytes."""
+        return len(self.packed) + _OVERHEAD + sum(len(need) + 60 for need in self.needs)
 
 
 class ReaderCache:
-    """Whole pages by ``Key``, least recently used dropped first, bounded by count and by bytes
-    (a history page of 50 rows is ten times a principle)."""
+    """Whole pages by ``Key``, dropped when a change breaks what they need, and least
+    recently used first beyond ``budget`` bytes of memory (a share of ``WIKI_CACHE_MB``).
 
-    def __init__(self, size: int = 4096, budget: int = 48 * 1024 * 1024) -> None:
+    ``epoch`` counts the drops.  A view reads it before it looks at the wiki and hands it to
+    ``put``: a page whose needs a drop broke meanwhile may show the wiki from before that
+    drop, so it is not kept (drops come after the change is committed)."""
+
+    def __init__(self, budget: int = 64 * 1024 * 1024) -> None:
         self._pages: OrderedDict[Key, CachedPage] = OrderedDict()
-        self.size = size
+        self._needed_by: dict[str, set[Key]] = {}
+        self._drops: deque[tuple[int, Stale]] = deque(maxlen=_DROPS_REMEMBERED)
+        self.epoch = 0
         self.budget = budget
-        self._bytes = 0
+        self.bytes = 0
+        self.evicted = 0  # pages let go for room
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -79,22 +105,62 @@ class ReaderCache:
                 self._pages.move_to_end(key)
             return found
 
-    def put(self, key: Key, body: bytes) -> None:
-        page = CachedPage(body)
+    def put(self, key: Key, body: bytes, needs: frozenset[str], epoch: int) -> CachedPage | None:
+        """Keep ``body``, rendered from what the wiki was at or after drop number ``epoch``;
+        None (not kept) when a later drop broke one of its ``needs``, or too many came."""
+        tag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        page = CachedPage(key, gzip.compress(body, compresslevel=6, mtime=0), needs, tag)
         with self._lock:
-            replaced = self._pages.pop(key, None)
-            self._bytes -= len(replaced.body) if replaced else 0
+            if not self._still_valid(needs, epoch):
+                return None
+            self._forget(key)
             self._pages[key] = page
-            self._bytes += len(body)
-            while len(self._pages) > self.size or (self._bytes > self.budget and len(self._pages) > 1):
-                self._bytes -= len(self._pages.popitem(last=False)[1].body)
+            self.bytes += page.size
+            for need in needs:
+                self._needed_by.setdefault(need, set()).add(key)
+            while self.bytes > self.budget and self._pages:
+                self._forget(next(iter(self._pages)))
+                self.evicted += 1
+            return page if key in self._pages else None
+
+    def drop(self, stale: Stale) -> None:
+        """Forget every page that needs something in ``stale`` (every page for None)."""
+        with self._lock:
+            self.epoch += 1
+            self._drops.append((self.epoch, stale))
+            if stale is None:
+                self._pages.clear()
+                self._needed_by.clear()
+                self.bytes = 0
+                return
+            for need in stale:
+                for key in list(self._needed_by.get(need, ())):
+                    self._forget(key)
+
+    def _still_valid(self, needs: frozenset[str], epoch: int) -> bool:
+        if epoch == self.epoch:
+            return True
+        if not self._drops or self._drops[0][0] > epoch + 1:
+            return False  # drops between are forgotten
+        return all(stale is not None and not stale & needs for number, stale in self._drops if number > epoch)
+
+    def _forget(self, key: Key) -> None:
+        page = self._pages.pop(key, None)
+        if page is None:
+            return
+        self.bytes -= page.size
+        for need in page.needs:
+            keys = self._needed_by.get(need)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._needed_by[need]
 
 
-def etag(key: Key, timezone: str) -> str:
-    """The validator of a kept page (a browser keeps one per address): what else it depends on,
-    including the release and the site's time zone, so an upgrade is not answered with 304."""
-    _address, language, head, names = key
-    return f'W/"{head[:20]}-{language}-{names}-{_edition(timezone)}"'
+def etag(page: CachedPage, timezone: str) -> str:
+    """The validator of a kept page (a browser keeps one per address): its bytes' digest,
+    and the release and the site's time zone, so an upgrade is not answered with 304."""
+    return f'W/"{page.tag}-{_edition(timezone)}"'
 
 
 @functools.cache
@@ -111,8 +177,9 @@ def _edition(timezone: str) -> str:
     return digest.hexdigest()[:10]
 
 
-def kept_for_readers(*parameters: str) -> Callable[[View], View]:
-    """Keep what a view answers anonymous readers, by address, language, commit and names edition.
+def kept_for_readers(view: KeptView, *parameters: str) -> Callable[[View], View]:
+    """Keep what a view answers anonymous readers, by address, language and names edition,
+    with what a ``view`` of its kind needs (the page of its ``name`` path parameter).
 
     For views whose page depends on nothing else (a page, its history, a comparison,
     recent changes), so the next reader gets it from ``ReaderFront``, and a browser that
@@ -128,20 +195,30 @@ def kept_for_readers(*parameters: str) -> Callable[[View], View]:
             personal = SESSION_COOKIE in request.cookies or NOTICE_COOKIE in request.cookies
             if personal or not allowed.issuperset(request.query_params.keys()):
                 return await handler(request)
-            edition = await run_in_threadpool(lambda: site_of(request).reader_edition(catch_up=True))
-            assert edition is not None
-            key = (_address(request.scope), i18n.current_language(), *edition)
-            headers = {"ETag": etag(key, i18n.current_timezone()), **READER_HEADERS}
-            if request.headers.get("if-none-match") == headers["ETag"]:
-                return Response(status_code=304, headers=headers)
             cache: ReaderCache = request.state.reader_cache
+            epoch = cache.epoch  # before the wiki is looked at: see ``ReaderCache.put``
+            site = site_of(request)
+            name = request.path_params.get("name")
+            revision = request.query_params.get("revision") or None
+            edition, needs = await run_in_threadpool(
+                lambda: (site.reader_edition(catch_up=True), site.keeping.needs(view, name, revision))
+            )
+            assert edition is not None
+            key = (_address(request.scope), i18n.current_language(), edition)
             cached = cache.get(key)
             if cached is not None:
+                headers = {"ETag": etag(cached, i18n.current_timezone()), **READER_HEADERS}
+                if request.headers.get("if-none-match") == headers["ETag"]:
+                    return Response(status_code=304, headers=headers)
                 return HTMLResponse(cached.body, headers=headers)
             response = await handler(request)
             if response.status_code == 200 and "set-cookie" not in response.headers:
-                cache.put(key, bytes(response.body))
-                response.headers.update(headers)
+                kept = cache.put(key, bytes(response.body), needs, epoch)
+                if kept is not None:
+                    headers = {"ETag": etag(kept, i18n.current_timezone()), **READER_HEADERS}
+                    if request.headers.get("if-none-match") == headers["ETag"]:
+                        return Response(status_code=304, headers=headers)
+                    response.headers.update(headers)
             return response
 
         return keeping
@@ -196,20 +273,22 @@ class ReaderFront:
             await self.app(scope, receive, send)
             return
         language = i18n.pick_language(_cookie(cookies, _LANGUAGE), accept_language)
-        key = (_address(scope), language, *edition)
-        page = scope["state"]["reader_cache"].get(key)
+        key = (_address(scope), language, edition)
+        cache: ReaderCache = scope["state"]["reader_cache"]
+        page = cache.get(key)
         if page is None:  # not kept (or no longer): the view decides, 304 included
             await self.app(scope, receive, send)
             return
-        tag = etag(key, self.timezone)
+        tag = etag(page, self.timezone)
         if match is not None and match.decode("latin-1") == tag:
             await _send(send, 304, [(b"etag", tag.encode())], b"")
             return
         headers = [(b"content-type", b"text/html; charset=utf-8"), (b"etag", tag.encode())]
-        body = page.body
         if accepts_gzip:
-            body = page.gzipped()
+            body = page.packed
             headers.append((b"content-encoding", b"gzip"))
+        else:
+            body = page.body
         headers.append((b"content-length", str(len(body)).encode()))
         await _send(send, 200, headers, body)
 
@@ -234,15 +313,15 @@ async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], bod
 WARMING = "wiki.warming"
 
 
-async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str], head: Callable[[], str | None]) -> int:
+async def warm(app: ASGIApp, state: dict[str, Any], paths: list[str]) -> int:
     """Ask ``app`` for each of ``paths`` as an anonymous reader would, so the pages are kept
-    before the first reader comes; stops when the wiki moves on (``head()`` changes) or the
-    cache is full.  Returns how many pages were asked for."""
-    started = await run_in_threadpool(head)
+    before the first reader comes (a save meanwhile drops only what it changed); stops when
+    the cache is full (it had to let a page go).  Returns how many pages were asked for."""
     cache: ReaderCache = state["reader_cache"]
+    evicted = cache.evicted
     asked = 0
-    for path in paths[: cache.size]:
-        if await run_in_threadpool(head) != started:
+    for path in paths:
+        if cache.evicted != evicted:
             break
         scope: Scope = {
             "type": "http",
