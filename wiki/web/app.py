@@ -30,6 +30,7 @@ from wiki.store import loopguard
 from wiki.web import (
     errorhandling,
     i18n,
+    personal,
     readers,
 )
 from wiki.web.observe import Observed
@@ -190,11 +191,11 @@ def create_app(settings: Settings | None = None, site: Site | None = None, *, ac
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if site is not None:
             app.state.site = site  # (for the metrics server's app, see wiki.web.metrics)
-            yield {"site": site, "reader_cache": readers.ReaderCache()}
+            yield {"site": site, "reader_cache": readers.ReaderCache(), "shell_cache": personal.ShellCache()}
             return
         opened = await run_in_threadpool(open_site, config)
         app.state.site = opened
-        state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache()}
+        state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache(), "shell_cache": personal.ShellCache()}
         state["warming"] = asyncio.create_task(_warm(app, state))
         opened.start_maintenance()
         tasks = [state["warming"], asyncio.create_task(_tell_deadlines(opened))]

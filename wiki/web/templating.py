@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -23,7 +24,7 @@ from wiki.resources import folder
 from wiki.services.discussion import threads
 from wiki.services.gittexts import proposal_number
 from wiki.services.history import FORMER_AUTHOR
-from wiki.web import i18n, notices, targets
+from wiki.web import i18n, notices, shells, targets
 from wiki.web.session import csrf_token, current_user, finish_response, visitor
 from wiki.web.static import STATIC, STYLESHEETS
 
@@ -81,15 +82,52 @@ def _sign_in_ways(request: Request) -> dict[str, bool]:
     return {"passwords_on": site.settings.passwords, "sso_on": site.settings.oidc_on}
 
 
+class LiveParts:
+    """This request's person's own parts of a page, made now: the form token (made once per
+    page, however many forms it has), the header's name and bell, watch buttons."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._token: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            self._token = csrf_token(self.request)
+        return self._token
+
+    def person_links(self) -> Markup:
+        links: Markup = _macro("_person.html", "person_links")(
+            current_user(self.request), visitor(self.request).unread, self.csrf_token(), self.request.url.path
+        )
+        return links
+
+    def watch_hole(self, kind: str, target: str) -> Markup:
+        url = self.request.url
+        here = url.path + ("?" + url.query if url.query else "")
+        watching = (kind, target) in visitor(self.request).watches
+        button: Markup = _macro("_watch.html", "watch_form")(kind, target, watching, self.csrf_token(), here)
+        return button
+
+
+def _macro(template: str, name: str) -> Any:
+    """A macro of a template, to call from Python (the template's module is made once)."""
+    return getattr(ENVIRONMENT.get_template(template).module, name)
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
-    """Render ``template`` with the request's user, language and form token."""
+    """Render ``template`` with the request's user, language and form token; while a page is
+    recorded for people (``wiki.web.personal``), each person's own parts as holes."""
+    recording: shells.Recording | None = getattr(request.state, "recording", None)
+    parts: shells.Parts = recording if recording is not None else LiveParts(request)
     full = {
         "request": request,
         "user": current_user(request),
         "visitor": visitor(request),
         "language": i18n.current_language(),
         "languages": i18n.LANGUAGES,
-        "csrf_token": lambda: csrf_token(request),
+        "csrf_token": parts.csrf_token,
+        "person_links": parts.person_links,
+        "watch_hole": parts.watch_hole,
         "path": request.url.path,
         "return_to": lambda: targets.return_to(request),
         "came_from": lambda: targets.came_from(request),
