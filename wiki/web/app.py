@@ -164,6 +164,11 @@ async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     log.info("%d pages kept for readers in %.1f s", asked, time.perf_counter() - started)
 
 
+def _caches() -> dict[str, Any]:
+    """The pages kept whole: for anonymous readers, and per role for signed-in people."""
+    return {"reader_cache": readers.ReaderCache(), "shell_cache": personal.ShellCache()}
+
+
 def _origin(url: str) -> str:
     """``scheme://host[:port]`` of an address ("" for none)."""
     parts = urlsplit(url)
@@ -191,11 +196,11 @@ def create_app(settings: Settings | None = None, site: Site | None = None, *, ac
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if site is not None:
             app.state.site = site  # (for the metrics server's app, see wiki.web.metrics)
-            yield {"site": site, "reader_cache": readers.ReaderCache(), "shell_cache": personal.ShellCache()}
+            yield {"site": site, **_caches()}
             return
         opened = await run_in_threadpool(open_site, config)
         app.state.site = opened
-        state: dict[str, Any] = {"site": opened, "reader_cache": readers.ReaderCache(), "shell_cache": personal.ShellCache()}
+        state: dict[str, Any] = {"site": opened, **_caches()}
         state["warming"] = asyncio.create_task(_warm(app, state))
         opened.start_maintenance()
         tasks = [state["warming"], asyncio.create_task(_tell_deadlines(opened))]

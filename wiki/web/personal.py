@@ -82,9 +82,10 @@ def kept_for_people(*parameters: str) -> Callable[[View], View]:
             if user is None or NOTICE_COOKIE in request.cookies or not allowed.issuperset(request.query_params.keys()):
                 return await handler(request)
             site = site_of(request)
-            edition = getattr(request.state, "edition", None)
+            edition: tuple[str, str] | None = getattr(request.state, "edition", None)
             if edition is None:
                 edition = await run_in_threadpool(lambda: site.reader_edition(catch_up=True))
+            assert edition is not None
             role = user.role.value + (":disabled" if user.disabled else "")
             key = (_address(request), i18n.current_language(), *edition, role)
             cache: ShellCache = request.state.shell_cache
