@@ -132,6 +132,30 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
         yield from flat_lines((op, pages, name), *flat, run)
     yield from save_lines(row, concs, read_jsonl(results / "writers.jsonl"))
     yield from server_lines(run, history)
+    yield from signed_in_lines(results / "signed_in.json")
+
+
+def signed_in_lines(path: Path) -> Iterator[Line]:
+    """bench/signed_in.py: signed-in views and the deep page's history against anonymous ones
+    (req/s over req/s, same server, interleaved), issue 19's ">= 0.6x"."""
+    if not path.exists():
+        return
+    rows = {(row["target"], row["op"], row["conc"]): row for row in json.loads(path.read_text())["rows"]}
+    for op, name in (("view", "signed-in page views"), ("history", "signed-in history, deep page")):
+        for conc in (1, 8):
+            anonymous, signed = (
+                get(rows.get(("anonymous", op, conc)), "rps"),
+                get(rows.get(("signed-in", op, conc)), "rps"),
+            )
+            value = signed / anonymous if anonymous and signed else None
+            yield Line(
+                f"{name}, {conc} client(s)",
+                fmt(anonymous, " req/s"),
+                fmt(signed, " req/s"),
+                "-" if value is None else f"{value:.2f}x",
+                ">= 0.6x anonymous",
+                None if value is None else value >= 0.6,
+            )
 
 
 def flat_lines(
