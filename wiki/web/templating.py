@@ -7,6 +7,7 @@ safe in exactly one place: ``page.html``'s ``|safe`` on ``html``).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from wiki.errors import N_
 from wiki.logs import REQUEST_ID
+from wiki.models import Role
 from wiki.names import PAGE_NAME_RULE
 from wiki.resources import folder
 from wiki.services.discussion import threads
@@ -96,17 +98,31 @@ class LiveParts:
         return self._token
 
     def person_links(self) -> Markup:
-        links: Markup = _macro("_person.html", "person_links")(
-            current_user(self.request), visitor(self.request).unread, self.csrf_token(), self.request.url.path
-        )
-        return links
+        user = current_user(self.request)
+        assert user is not None  # (base.html asks only for someone signed in)
+        maintainer = user.role is Role.MAINTAINER
+        unread, path, language = visitor(self.request).unread, self.request.url.path, i18n.current_language()
+        return _person_links(user.display_name, maintainer, unread, self.csrf_token(), path, language=language)
 
     def watch_hole(self, kind: str, target: str) -> Markup:
         url = self.request.url
         here = url.path + ("?" + url.query if url.query else "")
         watching = (kind, target) in visitor(self.request).watches
-        button: Markup = _macro("_watch.html", "watch_form")(kind, target, watching, self.csrf_token(), here)
-        return button
+        return _watch_form(kind, target, watching, self.csrf_token(), here, language=i18n.current_language())
+
+
+# The person's parts, rendered once for each set of what they show (the language included,
+# as the macros translate): a kept page is filled with them on every view.
+@functools.lru_cache(maxsize=4096)
+def _person_links(name: str, maintainer: bool, unread: int, token: str, path: str, *, language: str) -> Markup:
+    links: Markup = _macro("_person.html", "person_links")(name, maintainer, unread, token, path)
+    return links
+
+
+@functools.lru_cache(maxsize=4096)
+def _watch_form(kind: str, target: str, watching: bool, token: str, here: str, *, language: str) -> Markup:
+    button: Markup = _macro("_watch.html", "watch_form")(kind, target, watching, token, here)
+    return button
 
 
 def _macro(template: str, name: str) -> Any:
