@@ -72,11 +72,16 @@ class SignedIn:
 def _visit(
     site: Site, session_id: str, method: str, known: tuple[str, str] | None
 ) -> tuple[Visitor, tuple[str, str] | None]:
-    """The session's visitor and, for a GET, the reader edition (``known`` when it was)."""
+    """The session's visitor and, for a GET, the reader edition (``known`` when it was).  An
+    edition that cannot be read is None: a kept view then asks itself, and fails as it would
+    have, while every other page still knows who is signed in."""
     visitor = site.watching.visitor(session_id)
     if method != "GET" or visitor.user is None:
         return visitor, None
-    return visitor, known or site.reader_edition(catch_up=True)
+    try:
+        return visitor, known or site.reader_edition(catch_up=True)
+    except WikiError:
+        return visitor, None
 
 
 def current_user(request: Request) -> User | None:
