@@ -86,8 +86,7 @@ def kept_for_people(*parameters: str) -> Callable[[View], View]:
             if edition is None:
                 edition = await run_in_threadpool(lambda: site.reader_edition(catch_up=True))
             assert edition is not None
-            role = user.role.value + (":disabled" if user.disabled else "")
-            key = (_address(request), i18n.current_language(), *edition, role)
+            key = (_address(request), i18n.current_language(), *edition, user.role.value)
             cache: ShellCache = request.state.shell_cache
             shell = cache.get(key)
             if shell is not None:
