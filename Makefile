@@ -110,6 +110,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/export_load.py --data $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/blame.py --data $(BENCH_DATA) --out $(BENCH_OUT)/blame.json
 	$(BIN)/python bench/kept_under_saves.py --data $(BENCH_DATA) --out $(BENCH_OUT)
+	$(BIN)/python bench/signed_in.py --data $(BENCH_DATA) --duration $(DURATION) --out $(BENCH_OUT)/signed_in.json
 	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:

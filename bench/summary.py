@@ -136,6 +136,30 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from export_lines(results)
     yield from blame_lines(results / "blame.json")
     yield from kept_lines(results)
+    yield from signed_in_lines(results / "signed_in.json")
+
+
+def signed_in_lines(path: Path) -> Iterator[Line]:
+    """bench/signed_in.py: signed-in views and the deep page's history against anonymous ones
+    (req/s over req/s, same server, interleaved), issue 19's ">= 0.6x"."""
+    if not path.exists():
+        return
+    rows = {(row["target"], row["op"], row["conc"]): row for row in json.loads(path.read_text())["rows"]}
+    for op, name in (("view", "signed-in page views"), ("history", "signed-in history, deep page")):
+        for conc in (1, 8):
+            anonymous, signed = (
+                get(rows.get(("anonymous", op, conc)), "rps"),
+                get(rows.get(("signed-in", op, conc)), "rps"),
+            )
+            value = signed / anonymous if anonymous and signed else None
+            yield Line(
+                f"{name}, {conc} client(s)",
+                fmt(anonymous, " req/s"),
+                fmt(signed, " req/s"),
+                "-" if value is None else f"{value:.2f}x",
+                ">= 0.6x anonymous",
+                None if value is None else value >= 0.6,
+            )
 
 
 def flat_lines(
@@ -335,6 +359,7 @@ def export_lines(results: Path) -> Iterator[Line]:
         fmt(figures["second_request_s_median"] * 1000, " ms"),
         "",
         "(info)",
+        None,
     )
 
 
@@ -363,6 +388,7 @@ def blame_lines(path: Path) -> Iterator[Line]:
         fmt(figures["background_derivation_s"], " s"),
         "",
         "(measured)",
+        None,
     )
 
 

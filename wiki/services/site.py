@@ -133,6 +133,21 @@ class Site:
             return None
         return names
 
+    def person_edition(self, *, catch_up: bool = False) -> tuple[str, str] | None:
+        """What a page kept for signed-in people (``wiki.web.personal``) is keyed by besides
+        its address, language and role: the commit the index reflects and the names edition.
+        Their copies are few (one per role) and go with any commit, so the head is part of
+        the key rather than the needs readers' pages keep."""
+        names = self.reader_edition(catch_up=catch_up)
+        head = self._reflected
+        return None if names is None or head is None else (head, names)
+
+    def known_person_edition(self) -> tuple[str, str] | None:
+        """``person_edition`` without a trip to the thread pool (see ``known_reader_edition``)."""
+        names = self.known_reader_edition()
+        head = self._reflected
+        return None if names is None or head is None else (head, names)
+
     def healthy(self) -> bool:
         """True when the repository has its branch and the database answers."""
         return self.repo.head() is not None and self.database.ping()

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from wiki.config import Settings
+from wiki.config import CacheBudgets, Settings
 from wiki.errors import N_, StoreUnavailable, WikiError
 from wiki.logs import REQUEST_ID
 from wiki.services.mailer import Mailer, open_mailer
@@ -30,6 +30,7 @@ from wiki.store import loopguard
 from wiki.web import (
     errorhandling,
     i18n,
+    personal,
     readers,
 )
 from wiki.web.observe import Observed
@@ -163,6 +164,14 @@ async def _warm(app: ASGIApp, state: dict[str, Any]) -> None:
     log.info("%d pages kept for readers in %.1f s", asked, time.perf_counter() - started)
 
 
+def _caches(budgets: CacheBudgets) -> dict[str, Any]:
+    """The pages kept whole: for anonymous readers, and per role for signed-in people."""
+    return {
+        "reader_cache": readers.ReaderCache(budgets.readers),
+        "shell_cache": personal.ShellCache(budgets.people),
+    }
+
+
 def _origin(url: str) -> str:
     """``scheme://host[:port]`` of an address ("" for none)."""
     parts = urlsplit(url)
@@ -190,18 +199,18 @@ def create_app(settings: Settings | None = None, site: Site | None = None, *, ac
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         if site is not None:
             app.state.site = site  # (for the metrics server's app, see wiki.web.metrics)
-            shared = readers.ReaderCache(site.settings.cache_budgets.readers)
-            stop_dropping = site.keeping.watch(shared.drop)
+            shared = _caches(site.settings.cache_budgets)
+            stop_dropping = site.keeping.watch(shared["reader_cache"].drop)
             try:
-                yield {"site": site, "reader_cache": shared}
+                yield {"site": site, **shared}
             finally:
                 stop_dropping()
             return
         opened = await run_in_threadpool(open_site, config)
         app.state.site = opened
-        cache = readers.ReaderCache(config.cache_budgets.readers)
-        opened.keeping.watch(cache.drop)  # for as long as the site is open
-        state: dict[str, Any] = {"site": opened, "reader_cache": cache}
+        caches = _caches(config.cache_budgets)
+        opened.keeping.watch(caches["reader_cache"].drop)  # for as long as the site is open
+        state: dict[str, Any] = {"site": opened, **caches}
         state["warming"] = asyncio.create_task(_warm(app, state))
         opened.start_maintenance()
         tasks = [state["warming"], asyncio.create_task(_tell_deadlines(opened))]

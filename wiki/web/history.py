@@ -9,7 +9,7 @@ from starlette.responses import Response
 from wiki.errors import N_, NotFound
 from wiki.services.keeping import KeptView
 from wiki.services.permissions import Action, allowed
-from wiki.web import readers
+from wiki.web import personal, readers
 from wiki.web.session import current_user, site_of
 from wiki.web.templating import render
 
@@ -19,6 +19,7 @@ def _query(request: Request, key: str) -> str | None:
     return value or None
 
 
+@personal.kept_for_people("before", "after")
 @readers.kept_for_readers(KeptView.ABOUT_PAGE, "before", "after")
 async def page_history(request: Request) -> Response:
     """Every revision of a page, 50 at a time, with "older" and "newer"."""
@@ -37,6 +38,7 @@ async def page_history(request: Request) -> Response:
     )
 
 
+@personal.kept_for_people("revision")
 @readers.kept_for_readers(KeptView.ABOUT_PAGE, "revision")
 async def source(request: Request) -> Response:
     """The Markdown source of a page, now or at a revision."""
@@ -47,6 +49,7 @@ async def source(request: Request) -> Response:
     return render(request, "source.html", {"page": page, "info": info, "name": name})
 
 
+@personal.kept_for_people("from", "to", "view", "only")
 @readers.kept_for_readers(KeptView.ABOUT_PAGE, "from", "to", "view", "only")
 async def compare(request: Request) -> Response:
     """Two revisions side by side or inline, words marked within changed paragraphs."""
@@ -80,6 +83,7 @@ async def compare(request: Request) -> Response:
     )
 
 
+@personal.kept_for_people()
 @readers.kept_for_readers(KeptView.ABOUT_PAGE)
 async def blame(request: Request) -> Response:
     """Who last changed each paragraph, when, and in which change."""
@@ -89,6 +93,7 @@ async def blame(request: Request) -> Response:
     return render(request, "blame.html", {"page": page, "blocks": blocks})
 
 
+@personal.kept_for_people("author", "page", "before", "after")
 @readers.kept_for_readers(KeptView.ANY_COMMIT, "author", "page", "before", "after")
 async def recent_changes(request: Request) -> Response:
     """Recent changes for the whole wiki, by author or page, 50 at a time."""
@@ -100,6 +105,7 @@ async def recent_changes(request: Request) -> Response:
     return render(request, "changes.html", {"window": window, "author": author or "", "page_filter": page or ""})
 
 
+@personal.kept_for_people()
 @readers.kept_for_readers(KeptView.ANY_COMMIT)
 async def change(request: Request) -> Response:
     """One change: its message, author, and the diff of every page it touched."""

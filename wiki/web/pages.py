@@ -36,7 +36,7 @@ from wiki.services.pages import Conflicted, EditRequest, check_title
 from wiki.services.permissions import Action, allowed
 from wiki.services.preview import person_key
 from wiki.services.render import table_of_contents
-from wiki.web import conflicts, readers
+from wiki.web import conflicts, personal, readers
 from wiki.web.accounts import signin_url
 from wiki.web.errorhandling import keep_form, keeps_form
 from wiki.web.forms import field, read_form
@@ -61,6 +61,7 @@ async def home(request: Request) -> Response:
     )
 
 
+@personal.kept_for_people("revision")
 @readers.kept_for_readers(KeptView.PAGE, "revision")
 async def view(request: Request) -> Response:
     """One page, now or at an earlier ``?revision=``, rendered from Markdown."""

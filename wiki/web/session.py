@@ -41,7 +41,9 @@ class SignedIn:
     """Looks up the session of each request with a session cookie, in the thread pool (on
     PostgreSQL it is a network round trip), before the route runs; ``current_user`` reads it.
     The same call brings the bell's unread count and what the person watches (``visitor``),
-    so no page needs a trip of its own for them.
+    so no page needs a trip of its own for them, and for a GET the reader edition (``edition``:
+    the commit and names a page kept for people is keyed by, ``wiki.web.personal``), so a kept
+    page needs no trip at all.
 
     A lookup that fails (the database is away) fails the route that asks who is signed in,
     so that route answers with the error as it would have looked the person up itself.
@@ -55,13 +57,31 @@ class SignedIn:
             request = Request(scope)
             session_id = request.cookies.get(SESSION_COOKIE)
             if session_id and "site" in scope["state"]:
+                site = site_of(request)
+                known = site.known_person_edition() if scope["method"] == "GET" else None
                 try:
-                    visitor = await run_in_threadpool(site_of(request).watching.visitor, session_id)
+                    visitor, edition = await run_in_threadpool(_visit, site, session_id, scope["method"], known)
                     scope["state"]["user"] = visitor.user
                     scope["state"]["visitor"] = visitor
+                    scope["state"]["edition"] = edition
                 except WikiError as error:
                     scope["state"]["user_error"] = error
         await self.app(scope, receive, send)
+
+
+def _visit(
+    site: Site, session_id: str, method: str, known: tuple[str, str] | None
+) -> tuple[Visitor, tuple[str, str] | None]:
+    """The session's visitor and, for a GET, the person edition (``known`` when it was).  An
+    edition that cannot be read is None: a kept view then asks itself, and fails as it would
+    have, while every other page still knows who is signed in."""
+    visitor = site.watching.visitor(session_id)
+    if method != "GET" or visitor.user is None:
+        return visitor, None
+    try:
+        return visitor, known or site.person_edition(catch_up=True)
+    except WikiError:
+        return visitor, None
 
 
 def current_user(request: Request) -> User | None:

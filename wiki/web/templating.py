@@ -7,23 +7,26 @@ safe in exactly one place: ``page.html``'s ``|safe`` on ``html``).
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from wiki.errors import N_
 from wiki.logs import REQUEST_ID
+from wiki.models import Role
 from wiki.names import PAGE_NAME_RULE
 from wiki.resources import folder
 from wiki.services.discussion import threads
 from wiki.services.gittexts import proposal_number
 from wiki.services.history import FORMER_AUTHOR
-from wiki.web import i18n, notices, targets
+from wiki.web import i18n, notices, shells, targets
 from wiki.web.session import csrf_token, current_user, finish_response, visitor
 from wiki.web.static import STATIC, STYLESHEETS
 
@@ -81,15 +84,66 @@ def _sign_in_ways(request: Request) -> dict[str, bool]:
     return {"passwords_on": site.settings.passwords, "sso_on": site.settings.oidc_on}
 
 
+class LiveParts:
+    """This request's person's own parts of a page, made now: the form token (made once per
+    page, however many forms it has), the header's name and bell, watch buttons."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._token: str | None = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            self._token = csrf_token(self.request)
+        return self._token
+
+    def person_links(self) -> Markup:
+        user = current_user(self.request)
+        assert user is not None  # (base.html asks only for someone signed in)
+        maintainer = user.role is Role.MAINTAINER
+        unread, path, language = visitor(self.request).unread, self.request.url.path, i18n.current_language()
+        return _person_links(user.display_name, maintainer, unread, self.csrf_token(), path, language=language)
+
+    def watch_hole(self, kind: str, target: str) -> Markup:
+        url = self.request.url
+        here = url.path + ("?" + url.query if url.query else "")
+        watching = (kind, target) in visitor(self.request).watches
+        return _watch_form(kind, target, watching, self.csrf_token(), here, language=i18n.current_language())
+
+
+# The person's parts, rendered once for each set of what they show (the language included,
+# as the macros translate): a kept page is filled with them on every view.
+@functools.lru_cache(maxsize=4096)
+def _person_links(name: str, maintainer: bool, unread: int, token: str, path: str, *, language: str) -> Markup:
+    links: Markup = _macro("_person.html", "person_links")(name, maintainer, unread, token, path)
+    return links
+
+
+@functools.lru_cache(maxsize=4096)
+def _watch_form(kind: str, target: str, watching: bool, token: str, here: str, *, language: str) -> Markup:
+    button: Markup = _macro("_watch.html", "watch_form")(kind, target, watching, token, here)
+    return button
+
+
+def _macro(template: str, name: str) -> Any:
+    """A macro of a template, to call from Python (the template's module is made once)."""
+    return getattr(ENVIRONMENT.get_template(template).module, name)
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200) -> Response:
-    """Render ``template`` with the request's user, language and form token."""
+    """Render ``template`` with the request's user, language and form token; while a page is
+    recorded for people (``wiki.web.personal``), each person's own parts as holes."""
+    recording: shells.Recording | None = getattr(request.state, "recording", None)
+    parts: shells.Parts = recording if recording is not None else LiveParts(request)
     full = {
         "request": request,
         "user": current_user(request),
         "visitor": visitor(request),
         "language": i18n.current_language(),
         "languages": i18n.LANGUAGES,
-        "csrf_token": lambda: csrf_token(request),
+        "csrf_token": parts.csrf_token,
+        "person_links": parts.person_links,
+        "watch_hole": parts.watch_hole,
         "path": request.url.path,
         "return_to": lambda: targets.return_to(request),
         "came_from": lambda: targets.came_from(request),
