@@ -52,6 +52,7 @@ from wiki.store.committer import Committer
 from wiki.store.database import Database, open_database
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
+from wiki.store.leadership import Leadership
 from wiki.store.linkindex import LinkIndex
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
@@ -102,6 +103,8 @@ class Site:
     sso: SingleSignOn
     metrics: Metrics
     health: Health
+    # Who of several processes on this repository runs maintenance, fetching and mail (``wiki serve --workers``).
+    leadership: Leadership
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -139,6 +142,8 @@ class Site:
     def close(self) -> None:
         """Release processes, file handles and connections."""
         self.notifier.close()
+        self.leadership.release()
+        self.metrics.process_ended()
         self.index.file.close()
         self.repo.close()
         self.database.close()
@@ -260,6 +265,7 @@ def open_site(settings: Settings) -> Site:
         sso=SingleSignOn(database, accounts, settings, _provider(settings)),
         metrics=metrics,
         health=Health(pages, database, replication),
+        leadership=Leadership(repo.common_dir / "wiki-leader.flock"),
     )
 
 
