@@ -132,6 +132,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
         yield from flat_lines((op, pages, name), *flat, run)
     yield from save_lines(row, concs, read_jsonl(results / "writers.jsonl"))
     yield from server_lines(run, history)
+    yield from workers_lines(results)
 
 
 def flat_lines(
@@ -288,6 +289,23 @@ def server_lines(run: Row, history: Path | None) -> Iterator[Line]:
             yield Line(
                 "child processes (own = RssAnon; RSS counts a shared pack file again)", "", children, "", "(info)", None
             )
+
+
+def workers_lines(results: Path) -> Iterator[Line]:
+    """bench/workers.py: signed-in views with ``wiki serve --workers 2`` against one process."""
+    path = results / "workers.json"
+    if not path.exists():
+        return
+    found: Row = json.loads(path.read_text())
+    rps = found["rps"]
+    yield Line(
+        f"signed-in views, 2 workers vs 1 process, {found['connections']} connections (client on the same cores)",
+        fmt(rps["one process"], " req/s"),
+        fmt(rps["two workers"], " req/s"),
+        f"{found['ratio']:.2f}x",
+        f">= {found['target']:g}x one process",
+        found["ratio"] >= found["target"],
+    )
 
 
 def render(table: list[Line]) -> str:
