@@ -63,6 +63,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the wiki with uvicorn, in ``--workers`` processes (one by default); the one that
     leads also serves ``/metrics`` on ``WIKI_METRICS_LISTEN`` when set."""
     settings = _settings(args)
+    if args.workers < 1:
+        raise SettingError(f"--workers must be 1 or more, not {args.workers}")
     logs.configure(settings.log_format, settings.secrets())
     # No access log unless asked for: a line per request costs more than serving a kept page.
     if args.workers > 1:
