@@ -111,6 +111,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/blame.py --data $(BENCH_DATA) --out $(BENCH_OUT)/blame.json
 	$(BIN)/python bench/kept_under_saves.py --data $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/signed_in.py --data $(BENCH_DATA) --duration $(DURATION) --out $(BENCH_OUT)/signed_in.json
+	$(BIN)/python bench/workers.py --data $(BENCH_DATA) --out $(BENCH_OUT)/workers.json
 	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:

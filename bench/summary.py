@@ -137,6 +137,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from blame_lines(results / "blame.json")
     yield from kept_lines(results)
     yield from signed_in_lines(results / "signed_in.json")
+    yield from workers_lines(results)
 
 
 def signed_in_lines(path: Path) -> Iterator[Line]:
@@ -426,6 +427,23 @@ def kept_lines(results: Path) -> Iterator[Line]:
         times(shown / rendered),
         "(info)",
         None,
+    )
+
+
+def workers_lines(results: Path) -> Iterator[Line]:
+    """bench/workers.py: signed-in views with ``wiki serve --workers 2`` against one process."""
+    path = results / "workers.json"
+    if not path.exists():
+        return
+    found: Row = json.loads(path.read_text())
+    rps = found["rps"]
+    yield Line(
+        f"signed-in views, 2 workers vs 1 process, {found['connections']} connections (client on the same cores)",
+        fmt(rps["one process"], " req/s"),
+        fmt(rps["two workers"], " req/s"),
+        f"{found['ratio']:.2f}x",
+        f">= {found['target']:g}x one process",
+        found["ratio"] >= found["target"],
     )
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from wiki.config import Settings
@@ -40,10 +40,14 @@ def wait_until_answering(url: str, process: subprocess.Popen[bytes], timeout: fl
 
 @contextlib.contextmanager
 def running_server(
-    settings: Settings, log: Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    settings: Settings,
+    log: Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
-    """Start ``wiki serve`` for ``settings`` (with extra environment ``env``); yields its base
-    URL; stops it afterwards."""
+    """Start ``wiki serve`` for ``settings`` (with extra environment ``env`` and arguments
+    ``args``); yields its base URL; stops it afterwards."""
     port = free_port()
     command = [
         sys.executable,
@@ -56,6 +60,7 @@ def running_server(
         str(settings.repo),
         "--database",
         settings.database_url,
+        *args,
     ]
     with log.open("ab") as output:
         environment = {**os.environ, "WIKI_LOOPGUARD": "1", **(env or {})}

@@ -111,3 +111,10 @@ def test_maintainers_manage_accounts_on_the_command_line(
     assert accounts.authenticate("els", new_password) is not None
     run(monkeypatch, "user", "list", *db)
     assert "els\teditor\tactive" in capsys.readouterr().out
+
+
+def test_serve_refuses_fewer_than_one_worker(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = f"sqlite:///{tmp_path / 'wiki.sqlite3'}"
+    assert main(["serve", "--workers", "0", "--repo", str(tmp_path / "wiki.git"), "--database", database]) == 1
+    assert "--workers must be 1 or more" in capsys.readouterr().err
+    assert not (tmp_path / "wiki.git").exists()

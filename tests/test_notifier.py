@@ -226,3 +226,27 @@ def test_the_proposals_watchers_hear_of_a_suggestion_and_the_suggester_of_its_fa
     kinds = [n.kind for n in told(site, people["cor"])]  # the suggester watches the proposal since
     assert sorted(kinds) == ["suggestion_declined", "suggestion_taken"]
     assert all(n.subject == proposal_target(proposal.id) for n in told(site, people["cor"]))
+
+
+def test_a_commit_told_after_a_later_one_is_still_told(site: Site, people: dict[str, User], tmp_path: Path) -> None:
+    """Workers of ``wiki serve --workers`` each tell the commits they wrote: the one that wrote
+    the later commit may tell it first, and the earlier one must be told all the same."""
+    site.database.watch(people["anna"].id, "page", PAGE)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(site.settings.repo), str(clone)], check=True)
+
+    def in_clone(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(clone), *args], check=True, capture_output=True, text=True).stdout
+
+    revisions = []
+    for line in ("Eerst dit.", "Dan dat."):
+        with (clone / f"{PAGE}.md").open("a") as page:
+            page.write(f"\n{line}\n")
+        in_clone("-c", "user.name=Bert", "-c", "user.email=b@example.nl", "commit", "--quiet", "-am", line)
+        revisions.append(in_clone("rev-parse", "HEAD").strip())
+    in_clone("push", "--quiet", "origin", "HEAD:main")
+    for revision in reversed(revisions):  # the later commit's worker was quicker
+        site.notifier.heard(
+            Change(ChangeKind.EDIT, "Bert", "", (PAGE,), None, None, revision, site.repo.branch, 0, "", Origin.WIKI)
+        )
+    assert sorted(n.data["revision"] for n in told(site, people["anna"])) == sorted(revisions)

@@ -3,6 +3,7 @@ that is not; the shared remote shown but never a reason to leave the load balanc
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +23,8 @@ def test_a_fresh_wiki_is_ready_with_every_part(client: TestClient) -> None:
     assert answer.json() == {
         "ready": True,
         "parts": {"repository": {"ok": True}, "index": {"ok": True}, "database": {"ok": True}},
+        # A site the test opened: this app runs nothing of what one process of several leads.
+        "worker": {"pid": os.getpid(), "leads": False},
     }
     assert answer.headers["cache-control"] == "no-store"
 

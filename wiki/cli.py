@@ -6,9 +6,11 @@ import argparse
 import dataclasses
 import getpass
 import json
+import logging
 import os
+import shutil
 import sys
-import threading
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -16,9 +18,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import uvicorn
+from starlette.applications import Starlette
 
 from wiki import logs
-from wiki.config import Settings, listen_address
+from wiki.config import Settings
 from wiki.errors import N_, WikiError
 from wiki.models import Role
 from wiki.services import backup
@@ -26,13 +29,14 @@ from wiki.services.accounts import TOKEN_LIFETIMES, AccountService
 from wiki.services.export_build import KINDS, build
 from wiki.services.gittexts import GitTexts
 from wiki.services.mailer import open_mailer
+from wiki.services.metrics import MULTIPROCESS
 from wiki.services.site import open_repository, open_site
 from wiki.store.database import open_database
 from wiki.store.exportfiles import ExportFolder
 from wiki.store.git.repository import GitRepository
+from wiki.web import serving
 from wiki.web.app import create_app
 from wiki.web.export import site_templates
-from wiki.web.metrics import metrics_app
 
 
 class SettingError(Exception):
@@ -62,38 +66,65 @@ def _accounts(args: argparse.Namespace) -> AccountService:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the wiki with uvicorn, and ``/metrics`` on ``WIKI_METRICS_LISTEN`` when set."""
+    """Serve the wiki with uvicorn, in ``--workers`` processes (one by default); the one that
+    leads also serves ``/metrics`` on ``WIKI_METRICS_LISTEN`` when set."""
     settings = _settings(args)
+    if args.workers < 1:
+        raise SettingError(f"--workers must be 1 or more, not {args.workers}")
     logs.configure(settings.log_format, settings.secrets())
     # No access log unless asked for: a line per request costs more than serving a kept page.
-    # The wiki writes it (route templates, never addresses that may carry a token); uvicorn's own stays off.
-    app = create_app(settings, access_log=args.access_log)
-    # Bounds the server too, not only the app: at most 16 KB of request head (uvicorn's
-    # default accepts far more) and idle connections closed after 5 s.
-    bounds: dict[str, Any] = {
-        "log_config": None,
-        "log_level": "info",
-        "access_log": False,
-        "server_header": False,
-        "h11_max_incomplete_event_size": 16 * 1024,
-        "timeout_keep_alive": 5,
-        "proxy_headers": False,
-    }
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **bounds))
-    if not settings.metrics_listen:
-        server.run()
+    if args.workers > 1:
+        _serve_workers(args, settings)
         return 0
-    host, port = listen_address(settings.metrics_listen)
-    side = uvicorn.Server(uvicorn.Config(metrics_app(app, settings), host=host, port=port, lifespan="off", **bounds))
-    # Its own thread and event loop: signals reach the main server alone, which stops it after.
-    thread = threading.Thread(target=side.run, name="metrics-server", daemon=True)
-    thread.start()
-    try:
-        server.run()
-    finally:
-        side.should_exit = True
-        thread.join(timeout=10)
+    app = create_app(settings, access_log=args.access_log)
+    uvicorn.Server(serving.server_config(app, args.host, args.port)).run()
     return 0
+
+
+#: How ``wiki serve --workers`` tells its worker processes to write the access log.
+WORKER_ACCESS_LOG = "WIKI_SERVE_ACCESS_LOG"
+
+
+def _serve_workers(args: argparse.Namespace, settings: Settings) -> None:
+    """Run ``args.workers`` processes on one socket (uvicorn's supervisor starts them afresh and
+    replaces one that dies); each opens the site from the environment given here."""
+    os.environ.update(
+        {
+            "WIKI_REPO": str(settings.repo),
+            "WIKI_DATABASE_URL": settings.database_url,
+            "WIKI_REMOTE": settings.remote,
+            WORKER_ACCESS_LOG: "1" if args.access_log else "",
+        }
+    )
+    # Each process counts on its own; in the multiprocess mode a scrape adds up every worker's.
+    folder = os.environ.get(MULTIPROCESS)
+    made = None if folder else tempfile.mkdtemp(prefix="wiki-metrics-")
+    os.environ[MULTIPROCESS] = folder = folder or str(made)
+    for stale in Path(folder).glob("*.db"):  # a previous run's values (of processes gone)
+        stale.unlink()
+    try:
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            http=serving.NoDelayH11Protocol,
+            **serving.BOUNDS,
+        )
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def worker_app() -> Starlette:
+    """The application of one worker process of ``wiki serve --workers`` (settings from the
+    environment ``_serve_workers`` set)."""
+    settings = Settings.from_env()
+    logs.configure(settings.log_format, settings.secrets())
+    # uvicorn switched its access log off (``BOUNDS``) before this ran; ``configure`` let it in again.
+    logging.getLogger("uvicorn.access").propagate = False
+    return create_app(settings, access_log=os.environ.get(WORKER_ACCESS_LOG) == "1")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -271,6 +302,12 @@ def parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving on one port, for more cores; they share the repository and database (default 1)",
+    )
     serve.add_argument("--remote", help="shared git remote replicas push every change to (default: $WIKI_REMOTE; none)")
     serve.add_argument(
         "--access-log",

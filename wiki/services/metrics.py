@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 from wiki.models import SaveResult
@@ -107,6 +107,13 @@ class Metrics:
         """One HTTP answer; ``route`` is the route's template, so label values stay few."""
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route).observe(seconds)
+
+    def process_ended(self) -> None:
+        """In the multiprocess mode, leave this process's live gauges (kept pages) out of the
+        sums from now on: a worker of ``wiki serve --workers`` that stopped keeps nothing."""
+        folder = os.environ.get(MULTIPROCESS)
+        if folder:
+            mark_process_dead(os.getpid(), folder)  # type: ignore[no-untyped-call]
 
     def exposition(self) -> bytes:
         """Everything in the Prometheus text format; reads git and the database (thread pool)."""

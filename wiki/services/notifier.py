@@ -8,7 +8,9 @@ is worked out after the save has answered.
 
 For commits on the served branch the shared database keeps a cursor, the last commit notified,
 moved in the same transaction as the notifications and the outbox rows.  A commit the cursor has
-passed was told already (by this instance or another, or before a restart) and is skipped; at
+passed is told only if its event's key is new: the workers of ``wiki serve --workers`` share one
+database and each tells the commits it wrote, so a later commit may be told before an earlier
+one another worker wrote (which is then told, the cursor staying where it is).  At
 start-up the commits after the cursor are told (pushed while the wiki was down), and a database
 that has no cursor yet starts at the head, so a new or rebuilt index never tells the past again.
 Event keys are unique as well, so two instances that race on one commit still tell it once.
@@ -251,7 +253,7 @@ class Notifier:
 
     def _cursor_after(self, ref: str, revision: str) -> tuple[bool, Cursor | None]:
         """Whether ``revision`` on ``ref`` was told already, and the cursor move that telling
-        it makes (None when the cursor is on another line, which keeps its place).  The usual
+        it makes (None when the cursor is past it or on another line, and keeps its place).  The usual
         case, a commit on top of the cursor, is read from the commit without starting git."""
         told = self.database.notify_cursor(ref)
         if told is None:
@@ -261,7 +263,10 @@ class Notifier:
         if told in self.repo.parents(revision)[:1]:
             return False, Cursor(ref, told, revision)
         if self.repo.is_ancestor(revision, told):
-            return True, None
+            # Behind the cursor: told already, or not yet by the process that wrote it while
+            # another worker of ``wiki serve --workers`` told its own later commit first.  The
+            # event's key says which; the cursor keeps its place.
+            return False, None
         return False, Cursor(ref, told, revision) if self.repo.is_ancestor(told, revision) else None
 
     def _comment(self, comment: Commented) -> None:

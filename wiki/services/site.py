@@ -54,6 +54,7 @@ from wiki.store.committer import Committer
 from wiki.store.database import Database, open_database
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
+from wiki.store.leadership import Leadership
 from wiki.store.linkindex import LinkIndex
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
@@ -105,6 +106,8 @@ class Site:
     metrics: Metrics
     health: Health
     keeping: Keeping
+    # Who of several processes on this repository runs maintenance, fetching and mail (``wiki serve --workers``).
+    leadership: Leadership
     # The branch head the index was last seen to reflect by ``reader_edition`` (see below).
     _reflected: str | None = field(default=None, init=False, repr=False)
 
@@ -165,6 +168,8 @@ class Site:
         self.export.close()
         self.notifier.close()
         self.index.blamed.stop_warming()
+        self.leadership.release()
+        self.metrics.process_ended()
         self.index.file.close()
         self.repo.close()
         self.database.close()
@@ -298,6 +303,7 @@ def open_site(settings: Settings) -> Site:
         metrics=metrics,
         health=Health(pages, database, replication),
         keeping=Keeping(pages, history),
+        leadership=Leadership(repo.common_dir / "wiki-leader.flock"),
     )
 
 

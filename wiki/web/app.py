@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,7 @@ from wiki.web import (
     i18n,
     personal,
     readers,
+    serving,
 )
 from wiki.web.observe import Observed
 from wiki.web.replicas import FollowOwnWrites
@@ -170,6 +172,33 @@ def _caches(budgets: CacheBudgets) -> dict[str, Any]:
         "reader_cache": readers.ReaderCache(budgets.readers),
         "shell_cache": personal.ShellCache(budgets.people),
     }
+#: Seconds between two tries of a worker that does not lead to take over (the leader ended).
+LEAD_RETRY = 5.0
+
+
+async def _lead(app: Starlette, site: Site) -> None:
+    """Once this process leads (``wiki.store.leadership``: at once when it is the only one on
+    the repository, else when the leader ends), run what must run once for all the workers of
+    ``wiki serve --workers``: git maintenance, following the remote, the mail sender, the
+    deadline check and the metrics address."""
+    while not await run_in_threadpool(site.leadership.try_take):
+        await asyncio.sleep(LEAD_RETRY)
+    settings = site.settings
+    log.info("process %d leads: git maintenance, the remote, mail, deadlines and the metrics address", os.getpid())
+    site.start_maintenance()
+    tasks = [asyncio.create_task(_tell_deadlines(site))]
+    if site.replication.enabled:
+        tasks.append(asyncio.create_task(_follow_remote(site)))
+    if settings.mail_on:
+        tasks.append(asyncio.create_task(_send_mail(open_mailer(site))))
+    elif settings.smtp_url:
+        log.warning("WIKI_SMTP_URL is set but WIKI_PUBLIC_URL is not: no mail is sent (see /admin/mail)")
+    stop_metrics = serving.start_metrics_server(app, settings) if settings.metrics_listen else None
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        if stop_metrics is not None:
+            await run_in_threadpool(stop_metrics)
 
 
 def _origin(url: str) -> str:
@@ -212,14 +241,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None, *, ac
         opened.keeping.watch(caches["reader_cache"].drop)  # for as long as the site is open
         state: dict[str, Any] = {"site": opened, **caches}
         state["warming"] = asyncio.create_task(_warm(app, state))
-        opened.start_maintenance()
-        tasks = [state["warming"], asyncio.create_task(_tell_deadlines(opened))]
-        if opened.replication.enabled:
-            tasks.append(asyncio.create_task(_follow_remote(opened)))
-        if config.mail_on:
-            tasks.append(asyncio.create_task(_send_mail(open_mailer(opened))))
-        elif config.smtp_url:
-            log.warning("WIKI_SMTP_URL is set but WIKI_PUBLIC_URL is not: no mail is sent (see /admin/mail)")
+        tasks = [state["warming"], asyncio.create_task(_lead(app, opened))]
         try:
             yield state
         finally:

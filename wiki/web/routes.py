@@ -3,6 +3,7 @@ security.txt that belong to no room of their own."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,12 +59,15 @@ async def readyz(request: Request) -> Response:
     """Whether this instance should get traffic: the repository, the page index (caught up with
     the branch) and the database, each with its state; 503 when one is not fine.  The shared
     remote is shown but never makes it 503 (reads go on while it is away: docs/deploy.md)."""
-    readiness = await run_in_threadpool(site_of(request).health.readiness)
+    site = site_of(request)
+    readiness = await run_in_threadpool(site.health.readiness)
     body: dict[str, Any] = {
         "ready": readiness.ready,
         "parts": {
             part.name: {"ok": part.ok, **({"detail": part.detail} if part.detail else {})} for part in readiness.parts
         },
+        # Which process answered, and whether it runs what runs once (``wiki serve --workers``).
+        "worker": {"pid": os.getpid(), "leads": site.leadership.held},
     }
     if readiness.remote is not None:
         remote = readiness.remote

@@ -4,13 +4,14 @@ killed writer left behind."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from wiki.store.git.reading import GitReader
@@ -60,14 +61,17 @@ class MaintainedRepository(GitReader):
         super().close()
 
     def maintain_in_background(self) -> None:
-        """Start ``maintain()`` in a thread unless one is running (at start-up, then every
-        few hundred ref moves): saves write loose objects that nothing else packs."""
+        """Start ``maintain()`` in a thread unless one is running, here or in another process
+        on this repository (at start-up, then every few hundred ref moves): saves write loose
+        objects that nothing else packs."""
         if self._maintaining.acquire(blocking=False):
             threading.Thread(target=self._maintain_then_release, name="git-maintenance", daemon=True).start()
 
     def _maintain_then_release(self) -> None:
         try:
-            self.maintain()
+            with _across_processes(self.common_dir / "wiki-maintenance.flock") as alone:
+                if alone:  # else another worker of ``wiki serve --workers`` maintains right now
+                    self.maintain()
         finally:
             self._maintaining.release()
 
@@ -139,6 +143,22 @@ def remove_stale_locks(common_dir: Path, branch: str) -> list[Path]:
     for leftover in (common_dir / "objects").glob("obj*"):
         leftover.unlink(missing_ok=True)  # gitdb's temporary object files
     return present
+
+
+@contextlib.contextmanager
+def _across_processes(path: Path) -> Iterator[bool]:
+    """Hold an exclusive ``flock`` on ``path`` for the block (True), or say another process
+    holds it (False) without waiting; the kernel drops it with the process, however it ends."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def _signal_group(process: subprocess.Popen[bytes], number: int) -> None:
