@@ -172,6 +172,8 @@ def _caches(budgets: CacheBudgets) -> dict[str, Any]:
         "reader_cache": readers.ReaderCache(budgets.readers),
         "shell_cache": personal.ShellCache(budgets.people),
     }
+
+
 #: Seconds between two tries of a worker that does not lead to take over (the leader ended).
 LEAD_RETRY = 5.0
 
