@@ -120,6 +120,19 @@ class Committer:
         self.changes = changes
         self._queue: list[_Save] = []
         self._queue_lock = threading.Lock()
+        self._chains = 0
+        self._chained = 0
+
+    @property
+    def waiting(self) -> int:
+        """How many saves wait for the next batch now."""
+        with self._queue_lock:
+            return len(self._queue)
+
+    @property
+    def chains(self) -> tuple[int, int]:
+        """How many chains of saves moved the branch so far, and how many commits they held."""
+        return self._chains, self._chained
 
     def save(self, planner: Planner) -> Committed | None:
         """Commit what ``planner`` plans on the served branch's head, with the saves queued
@@ -187,6 +200,8 @@ class Committer:
                 assert tip is not None
                 if not self.repo.move_branch(tip, head):
                     return None
+                self._chains += 1
+                self._chained += sum(1 for _save, _plan, written in taken if written is not None)
                 for _save, _plan, written in taken:
                     if written is not None:
                         self.changes.claim(written.revision)
