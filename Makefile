@@ -105,6 +105,7 @@ bench: $(STAMP)
 	  --duration $(DURATION) --max-requests $(MAX_REQUESTS)
 	$(BIN)/python bench/history.py --data $(BENCH_DATA) --out $(BENCH_OUT)/history.json
 	$(BIN)/python bench/search.py --data $(BENCH_DATA) --out $(BENCH_OUT)/search.json
+	$(BIN)/python bench/group_commit.py --data $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:
