@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import git
+from wiki.config import Settings
 from wiki.errors import EditConflict
 from wiki.models import Author, SaveResult
 from wiki.services.pages import EditRequest
-from wiki.services.site import Site
+from wiki.services.site import Site, open_site
 from wiki.store.changes import Change
 from wiki.store.git import repository
 from wiki.store.git.repository import GitRepository
@@ -217,3 +218,48 @@ def test_a_repository_moves_its_refs_through_one_update_ref_process(tmp_path: Pa
         assert git(tmp_path / "r.git", "rev-parse", "main").strip() == second
     finally:
         repo.close()
+
+
+def replica(tmp_path: Path, remote: Path, name: str) -> Site:
+    """Instance ``name`` on its own repository, sharing ``remote`` and the database."""
+    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    return open_site(Settings(repo=tmp_path / f"{name}.git", database_url=database, remote=str(remote)))
+
+
+def test_a_batch_on_a_replica_is_published_with_one_push_and_planned_again_when_behind(tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
+    a = replica(tmp_path, remote, "a")
+    b = replica(tmp_path, remote, "b")
+    try:
+        names = [page.path for page in b.pages.list_pages()][:3]
+        saves = [edit(b, name, b.pages.get(name)[0].text + "\nvan b\n", "Bee") for name in names]
+        ahead = first_line_changed(a, names[0], "van a")  # b is behind the remote now, and does not know
+        pushes: list[str | None] = []
+        push = b.repo.push_to
+
+        def counted(url: str, name: str, new: str | None, old: str | None, timeout: float) -> Any:
+            pushes.append(new)
+            return push(url, name, new, old, timeout)
+
+        b.repo.push_to = counted  # type: ignore[method-assign]
+        with queued_saves(b, saves) as outcomes:
+            pass
+        assert all(isinstance(outcome, SaveResult) and outcome.changed for outcome in outcomes), outcomes
+        assert outcomes[0].merged  # planned again on a's save, which changed the same page
+        on_remote = git(remote, "rev-list", "--first-parent", f"{ahead}..main").split()
+        assert on_remote[::-1] == [outcome.revision for outcome in outcomes]
+        assert len(pushes) == 2  # the refused chain once, the chain planned on a's save once
+        assert pushes[-1] == outcomes[-1].revision == b.repo.head()
+        assert "van a" in b.pages.get(names[0])[0].text
+    finally:
+        a.close()
+        b.close()
+
+
+def first_line_changed(site: Site, name: str, words: str) -> str:
+    """Save ``name`` with ``words`` added to its first line (away from where others append)."""
+    page = site.pages.get(name)[0]
+    first = page.text.split("\n", 1)[0]
+    text = page.text.replace(first, f"{first} ({words})", 1)
+    return site.pages.save(EditRequest(name, text, page.revision, words, Author("Aa", "a@users.wiki.invalid"))).revision
