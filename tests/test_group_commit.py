@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import git
 from wiki.config import Settings
-from wiki.errors import EditConflict
+from wiki.errors import N_, EditConflict, StoreUnavailable
 from wiki.models import Author, SaveResult
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site, open_site
@@ -263,3 +263,25 @@ def first_line_changed(site: Site, name: str, words: str) -> str:
     first = page.text.split("\n", 1)[0]
     text = page.text.replace(first, f"{first} ({words})", 1)
     return site.pages.save(EditRequest(name, text, page.revision, words, Author("Aa", "a@users.wiki.invalid"))).revision
+
+
+def test_a_batch_that_cannot_move_the_branch_tells_every_save_and_changes_nothing(site: Site) -> None:
+    names = [page.path for page in site.pages.list_pages()][:3]
+    repo = site.pages.repo
+    head = repo.head()
+    before = [site.pages.get(name)[0].text for name in names]
+    move = repo.move_branch
+
+    def broken(new: str, old: str | None, *, publish: bool = True) -> bool:
+        raise StoreUnavailable(N_("git could not move {ref}: {reason}", ref="refs/heads/main", reason="test"))
+
+    repo.move_branch = broken  # type: ignore[method-assign]
+    saves = [edit(site, name, text + "\nniet bewaard\n", "Schrijver") for name, text in zip(names, before, strict=True)]
+    with queued_saves(site, saves) as outcomes:
+        pass
+    assert all(isinstance(outcome, StoreUnavailable) for outcome in outcomes)
+    assert repo.head() == head
+    assert site.pages.index.indexed_head == head  # the index took in nothing of the chain
+    assert [site.pages.get(name)[0].text for name in names] == before
+    repo.move_branch = move  # type: ignore[method-assign]
+    assert edit(site, names[0], before[0] + "\nnu wel\n", "Schrijver")().changed

@@ -141,17 +141,32 @@ class Committer:
         mine = _Save(planner)
         with self._queue_lock:
             self._queue.append(mine)
-        with self.repo.writer():
-            if not mine.done:  # no batch took it while this thread waited for the slot
-                self._commit_queued()
+        while not mine.done:
+            with self.repo.writer():
+                if not mine.done:  # no batch took it while this thread waited for the slot
+                    try:
+                        self._commit_queued(mine)
+                    except BaseException:  # interrupted: this save is not made later behind its caller's back
+                        with self._queue_lock:
+                            self._queue[:] = [save for save in self._queue if save is not mine]
+                        raise
         if mine.error is not None:
             raise mine.error
         return mine.outcome
 
-    def _commit_queued(self) -> None:
-        """Commit the saves queued now as one chain, planned again whenever the swap is refused."""
+    def _commit_queued(self, mine: _Save) -> None:
+        """Commit the saves queued now as one chain, planned again whenever the swap is refused.
+        Interrupted, the others' saves not done go back to the queue, where their threads find
+        them; ``mine`` (this thread's, whose caller hears the interruption) does not."""
         with self._queue_lock:
             batch, self._queue[:] = self._queue[:_BATCH], self._queue[_BATCH:]
+        try:
+            self._commit_batch(batch)
+        finally:
+            with self._queue_lock:
+                self._queue[:0] = [save for save in batch if not save.done and save is not mine]
+
+    def _commit_batch(self, batch: list[_Save]) -> None:
         while batch:
             try:
                 chained = self._chain(batch)

@@ -29,7 +29,7 @@ from wiki.store.git.parsers import parse_message, parse_parents
 TREE_MODE = 0o040000
 BLOB_MODE = 0o100644
 _READERS = 4
-_TREES_KEPT = 64
+_TREES_KEPT = 16
 _COMMITS_KEPT = 256
 _BLOB_BYTES_KEPT = 4 << 20
 _DELTA_CACHE = "16m"
