@@ -112,6 +112,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/kept_under_saves.py --data $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/signed_in.py --data $(BENCH_DATA) --duration $(DURATION) --out $(BENCH_OUT)/signed_in.json
 	$(BIN)/python bench/workers.py --data $(BENCH_DATA) --out $(BENCH_OUT)/workers.json
+	$(BIN)/python bench/group_commit.py --data $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:

@@ -138,6 +138,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from kept_lines(results)
     yield from signed_in_lines(results / "signed_in.json")
     yield from workers_lines(results)
+    yield from group_commit_lines(results)
 
 
 def signed_in_lines(path: Path) -> Iterator[Line]:
@@ -264,6 +265,32 @@ def save_lines(row: Callable[[str, str, str, int], Row | None], concs: list[int]
             "0 (peer loses some)",
             lost == 0 and ours["misattributed_commits"] == 0,
         )
+
+
+def group_commit_lines(results: Path) -> Iterator[Line]:
+    """Issue 19's save targets from bench/group_commit.py (nothing when it did not run)."""
+    path = results / "group_commit.json"
+    if not path.exists():
+        return
+    found = json.loads(path.read_text())
+    rate, p50 = found["saves_per_s"], found["p50_ms"]
+    yield Line(
+        "saves/s, 8 writers on their own pages / 1 writer",
+        f"{rate['1']} saves/s",
+        f"{rate['8']} saves/s",
+        times(found["throughput_8_over_1"]),
+        ">= 1.8x",
+        found["throughput_8_over_1"] >= 1.8,
+    )
+    yield Line("save p50, 8 writers on their own pages", "", fmt(p50["8"], " ms"), "", "<= 60 ms", p50["8"] <= 60)
+    yield Line(
+        "save p50, 1 writer / raw git floor (same fsync)",
+        fmt(found["floor_p50_ms"], " ms"),
+        fmt(p50["1"], " ms"),
+        times(found["p50_1_over_floor"]),
+        "<= 1.2x",
+        found["p50_1_over_floor"] <= 1.2,
+    )
 
 
 def server_lines(run: Row, history: Path | None) -> Iterator[Line]:

@@ -93,6 +93,14 @@ def service_saver(site: Site, pages: Callable[[int], str]) -> Callable[[int, int
     return save_one
 
 
+def assert_saves_were_batched(site: Site, saves: int) -> None:
+    """Group commit took part: some chain held more than one save, and none was lost from it."""
+    chains, chained = site.pages.committer.chains
+    print(f"{chained} commits in {chains} chains")
+    assert chained == saves
+    assert chains < chained
+
+
 def test_eight_writers_on_one_page_lose_nothing(site: Site) -> None:
     tokens, retries = run_writers(service_saver(site, lambda slot: PAGE))
     print(f"conflicts retried: {retries}")
@@ -100,6 +108,7 @@ def test_eight_writers_on_one_page_lose_nothing(site: Site) -> None:
     assert_history_holds(site.settings.repo, tokens, [f"{PAGE}.md"])
     final = site.pages.get(PAGE)[0].text
     assert all(f"token-{slot}-{EDITS - 1}" in final for slot in range(WRITERS))
+    assert_saves_were_batched(site, WRITERS * EDITS)
 
 
 def test_eight_writers_on_eight_pages_never_conflict(site: Site) -> None:
@@ -107,6 +116,7 @@ def test_eight_writers_on_eight_pages_never_conflict(site: Site) -> None:
     tokens, retries = run_writers(service_saver(site, lambda slot: names[slot]))
     assert retries == 0
     assert_history_holds(site.settings.repo, tokens, [f"{name}.md" for name in names])
+    assert_saves_were_batched(site, WRITERS * EDITS)
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""The server killed with SIGKILL at random moments while people save: nothing acknowledged is lost.
+"""The server killed with SIGKILL at random moments while people save: nothing acknowledged is lost,
+with one writer and with several at once, whose saves are committed together in batches.
 
 Fault injection: the kill moments are random on purpose (they are not synchronisation).
 """
@@ -28,21 +29,25 @@ from wiki.services.pages import EditRequest
 from wiki.services.site import open_site
 
 PAGE = "werk-is-persoonlijk"
+# Four writers on their own pages: their saves queue behind each other and go in as batches.
+BATCHED = (PAGE, "neem-initiatief", "het-proces-is-je-product", "bepaal-je-eigen-grenzen")
 ROUNDS = 40
 
 
-def writer(base: str, token: str, round_number: int, acknowledged: list[str], stop: threading.Event) -> None:
+def writer(
+    base: str, token: str, round_number: int, acknowledged: list[str], stop: threading.Event, *, name: str = PAGE
+) -> None:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     count = 0
     while not stop.is_set():
-        marker = f"crash-{round_number}-{count}"
+        marker = f"crash-{name}-{round_number}-{count}"
         count += 1
         try:
-            with urllib.request.urlopen(f"{base}/api/pages/{PAGE}", timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{base}/api/pages/{name}", timeout=5) as response:  # noqa: S310
                 page = json.load(response)
             body = json.dumps({"body": page["body"] + f"\n{marker}\n", "base_revision": page["revision"],
                                "message": marker}).encode()  # fmt: skip
-            request = urllib.request.Request(f"{base}/api/pages/{PAGE}", body, headers, method="PUT")  # noqa: S310
+            request = urllib.request.Request(f"{base}/api/pages/{name}", body, headers, method="PUT")  # noqa: S310
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
                 if response.status == 200:
                     acknowledged.append(marker)
@@ -54,7 +59,8 @@ def writer(base: str, token: str, round_number: int, acknowledged: list[str], st
 
 
 @pytest.mark.slow
-def test_sigkill_during_saves_loses_no_acknowledged_edit(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("pages", "rounds"), [((PAGE,), ROUNDS), (BATCHED, ROUNDS // 2)], ids=["one", "batches"])
+def test_sigkill_during_saves_loses_no_acknowledged_edit(tmp_path: Path, pages: tuple[str, ...], rounds: int) -> None:
     settings = Settings(repo=tmp_path / "wiki.git", database_url=f"sqlite:///{tmp_path / 'wiki.sqlite3'}")
     site = open_site(settings)
     token = site.accounts.create_token(site.accounts.add_user("schrijver", PASSWORD, Role.EDITOR).username)
@@ -62,8 +68,8 @@ def test_sigkill_during_saves_loses_no_acknowledged_edit(tmp_path: Path) -> None
     acknowledged: list[str] = []
     rng = random.Random(20261127)
     stale_lock = settings.repo / "refs" / "heads" / "main.lock"
-    for round_number in range(ROUNDS):
-        if round_number == ROUNDS // 2:
+    for round_number in range(rounds):
+        if round_number == rounds // 2:
             stale_lock.write_text("0" * 40 + "\n")  # as a writer killed inside update-ref leaves it
         port = free_port()
         command = [sys.executable, "-m", "wiki", "serve", "--port", str(port), "--repo", str(settings.repo),
@@ -74,23 +80,30 @@ def test_sigkill_during_saves_loses_no_acknowledged_edit(tmp_path: Path) -> None
         try:
             wait_until_answering(base + "/healthz", process)
             stop = threading.Event()
-            thread = threading.Thread(target=writer, args=(base, token, round_number, acknowledged, stop))
-            thread.start()
+            threads = [
+                threading.Thread(
+                    target=writer, args=(base, token, round_number, acknowledged, stop), kwargs={"name": name}
+                )
+                for name in pages
+            ]
+            for thread in threads:
+                thread.start()
             time.sleep(rng.uniform(0.05, 0.5))  # the random moment of the crash
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             stop.set()
-            thread.join()
+            for thread in threads:
+                thread.join()
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
     reopened = open_site(settings)
     try:
-        history = git(settings.repo, "log", "-p", "--format=", "main", "--", f"{PAGE}.md")
+        history = git(settings.repo, "log", "-p", "--format=", "main", "--", *(f"{name}.md" for name in pages))
         missing = [marker for marker in acknowledged if marker not in history]
-        print(f"\n{ROUNDS} SIGKILLs, {len(acknowledged)} acknowledged saves, {len(missing)} missing")
-        assert len(acknowledged) >= ROUNDS
+        print(f"\n{rounds} SIGKILLs, {len(acknowledged)} acknowledged saves, {len(missing)} missing")
+        assert len(acknowledged) >= rounds
         assert missing == []
         subprocess.run(["git", f"--git-dir={settings.repo}", "fsck", "--full", "--strict"], check=True,
                        capture_output=True)  # fmt: skip

@@ -184,21 +184,16 @@ class PageBase:
         )
 
     def _transaction(self, plan: Callable[[str | None], Plan | None]) -> str | None:
-        """Run ``plan`` on the current head and commit what it returns, holding the writer slot.
+        """Commit what ``plan`` returns on the current head, in the committer's next batch.
 
-        When the branch moved underneath (someone outside the wiki committed), the plan
-        runs again on the new head: a refused compare-and-swap never loses an edit.
-        Returns the new commit, or None when the plan had nothing to change.
+        ``plan`` runs in the writer slot (perhaps in another save's thread) on the head it is
+        given: the branch's, or the commit of the save just before it in the batch.  When
+        the branch moved underneath (someone outside the wiki committed), the plan runs again
+        on the new head: a refused compare-and-swap never loses an edit.  Returns the new
+        commit, or None when the plan had nothing to change.
         """
-        with self.committer.writer():
-            while True:
-                self.index.catch_up()
-                planned = plan(self.repo.head())
-                if planned is None:
-                    return None
-                committed = self.committer.commit(planned)
-                if committed is not None:
-                    return committed.revision
+        committed = self.committer.save(plan)
+        return None if committed is None else committed.revision
 
     def checked_text(self, name: str, text: str) -> str:
         """``text`` normalised, or ``BadInput``/``TooLarge`` when it cannot be a page."""

@@ -9,21 +9,25 @@ the served branch moved, and report the change on the ``ChangeStream``.  A refus
 no ref and reports nothing: the caller decides whether to plan again (a page save does, on the
 new head) or to give up (a proposal that moved meanwhile).
 
-Callers hold the writer slot (``writer()``) around a read-check-commit, as the use cases must
-check the state they commit on.  Committing several saves together (group commit) slots in
-behind ``commit`` without changing its callers: instead of moving the ref at once, ``commit``
-would queue the plan and wait; the first waiter that gets the slot writes the queued commits as
-a chain, syncs the objects once, moves the ref once (one fsync, one push to the remote), brings
-the index along once and hands each caller its own ``Committed`` (or None for a plan whose check
-no longer holds on the chain, which the caller then replans as it does for a refused swap).
+Page saves go through ``save`` instead, which commits the saves that queue while the writer
+works together (group commit): the first waiter to get the writer slot takes every queued save
+and, on the head, runs each one's planner in turn on the commit the one before it wrote, so the
+commits form a chain in the order the saves came, each with its own author, message and
+outcome (saved, merged, a conflict raised to its caller alone).  The chain's objects are synced
+once, the branch moves once (one compare-and-swap, one push to a replica's remote), the index
+takes the chain in one transaction, and only then does each save hear it went through and each
+change get reported.  A refused swap moves nothing and the whole batch is planned again on
+the new head.  Other writers (proposals, versions) hold ``writer()`` around a
+read-check-``commit`` themselves.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -88,6 +92,25 @@ class Committed:
     change: Change | None
 
 
+#: What a save hands ``Committer.save``: given the head to build on, its plan (on that head,
+#: on the served branch), or None when it has nothing to change; it may raise its refusal.
+Planner = Callable[[str | None], "Plan | None"]
+
+#: The most saves one batch takes; the rest wait for the next (a bound on a save's wait).
+_BATCH = 32
+
+
+@dataclass(eq=False)
+class _Save:
+    """One save in the queue, and how it ended once ``done``: written, nothing to write, or
+    refused with ``error``.  Set by whichever thread committed the batch it was in."""
+
+    planner: Planner
+    done: bool = False
+    outcome: Committed | None = None
+    error: Exception | None = None
+
+
 class Committer:
     """Writes the wiki's commits (see the module docstring); one per repository."""
 
@@ -95,6 +118,115 @@ class Committer:
         self.repo = repo
         self.index = index
         self.changes = changes
+        self._queue: list[_Save] = []
+        self._queue_lock = threading.Lock()
+        self._chains = 0
+        self._chained = 0
+
+    @property
+    def waiting(self) -> int:
+        """How many saves wait for the next batch now."""
+        with self._queue_lock:
+            return len(self._queue)
+
+    @property
+    def chains(self) -> tuple[int, int]:
+        """How many chains of saves moved the branch so far, and how many commits they held."""
+        return self._chains, self._chained
+
+    def save(self, planner: Planner) -> Committed | None:
+        """Commit what ``planner`` plans on the served branch's head, with the saves queued
+        beside it (see the module docstring); None when it planned nothing.  Returns once the
+        branch holds the commit, synced; raises what the planner raised.  Do not hold ``writer()``."""
+        mine = _Save(planner)
+        with self._queue_lock:
+            self._queue.append(mine)
+        while not mine.done:
+            with self.repo.writer():
+                if not mine.done:  # no batch took it while this thread waited for the slot
+                    try:
+                        self._commit_queued(mine)
+                    except BaseException:  # interrupted: this save is not made later behind its caller's back
+                        with self._queue_lock:
+                            self._queue[:] = [save for save in self._queue if save is not mine]
+                        raise
+        if mine.error is not None:
+            raise mine.error
+        return mine.outcome
+
+    def _commit_queued(self, mine: _Save) -> None:
+        """Commit the saves queued now as one chain, planned again whenever the swap is refused.
+        Interrupted, the others' saves not done go back to the queue, where their threads find
+        them; ``mine`` (this thread's, whose caller hears the interruption) does not."""
+        with self._queue_lock:
+            batch, self._queue[:] = self._queue[:_BATCH], self._queue[_BATCH:]
+        try:
+            self._commit_batch(batch)
+        finally:
+            with self._queue_lock:
+                self._queue[:0] = [save for save in batch if not save.done and save is not mine]
+
+    def _commit_batch(self, batch: list[_Save]) -> None:
+        while batch:
+            try:
+                chained = self._chain(batch)
+            except Exception as error:  # the chain could not be written or moved: each save hears why
+                chained = [(save, None, None) for save in batch]
+                for save in batch:
+                    save.error = error
+            if chained is None:
+                continue  # refused: the branch moved meanwhile; every save plans again on it
+            for save, plan, committed in chained:
+                if plan is not None and committed is not None:
+                    change = self._report(plan, committed.revision, committed.date)
+                    save.outcome = Committed(committed.revision, committed.date, change)
+                save.done = True
+            taken = {id(save) for save, _plan, _committed in chained}
+            batch = [save for save in batch if id(save) not in taken]
+
+    def _chain(self, batch: list[_Save]) -> list[tuple[_Save, Plan | None, Committed | None]] | None:
+        """Plan and write the saves of ``batch`` one on the other, then move the branch once;
+        None when the swap was refused.  Returns the saves taken (those after one the index
+        could not record wait for the next chain), each with its plan and commit."""
+        self.index.catch_up()
+        head = tip = self.repo.head()
+        taken: list[tuple[_Save, Plan | None, Committed | None]] = []
+        with self.index.file.held() as held:
+            for save in batch:
+                save.error = None
+                try:
+                    with self.index.file.transaction():  # a savepoint: a refused save leaves nothing
+                        plan = save.planner(tip)
+                        if plan is None:
+                            taken.append((save, None, None))
+                            continue
+                        if plan.ref != self.repo.branch or plan.old != tip or plan.tree is not None:
+                            raise ValueError("a save plans one commit on the head of the served branch")
+                        committed = self._write(plan)
+                except Exception as error:  # this save's own refusal (a conflict, a name taken)
+                    save.error = error
+                    taken.append((save, None, None))
+                    continue
+                taken.append((save, plan, committed))
+                tip = committed.revision
+                if not self._bring_index_along(plan, committed.revision, committed.date):
+                    break
+            if tip != head:
+                assert tip is not None
+                if not self.repo.move_branch(tip, head):
+                    return None
+                self._chains += 1
+                self._chained += sum(1 for _save, _plan, written in taken if written is not None)
+                for _save, _plan, written in taken:
+                    if written is not None:
+                        self.changes.claim(written.revision)
+                try:
+                    held.commit()
+                except DiskFull:  # the commits are safe in git; the index catches up once there is room
+                    log.warning("saved %s, but the page index could not record it: the disk is full", tip)
+            else:
+                held.commit()
+        return taken
 
     @contextmanager
     def writer(self) -> Iterator[None]:
@@ -106,16 +238,8 @@ class Committer:
         """Write ``plan``'s commit and move its ref; None when the ref no longer points at
         ``plan.old`` (nothing moved, nothing reported).  Hold ``writer()``."""
         on_branch = plan.ref == self.repo.branch
-        if on_branch and plan.tree is None:
-            self.repo.check_work_tree_clean(list(plan.files))
-        if plan.tree is not None:
-            tree = self.repo.build_tree(None, plan.files, base_tree=plan.tree) if plan.files else plan.tree
-        else:
-            tree = self.repo.build_tree(plan.base, plan.files)
-        when = int(time.time())
-        revision = self.repo.write_commit(
-            tree, list(plan.parents), plan.author, plan.message, when, committer=plan.committer
-        )
+        written = self._write(plan)
+        revision, when = written.revision, written.date
         if on_branch:
             moved = self.repo.move_branch(revision, plan.old)
         else:
@@ -127,6 +251,20 @@ class Committer:
             self._bring_index_along(plan, revision, when)
         change = self._report(plan, revision, when)
         return Committed(revision, when, change)
+
+    def _write(self, plan: Plan) -> Committed:
+        """Write ``plan``'s tree and commit (no ref moves yet)."""
+        if plan.ref == self.repo.branch and plan.tree is None:
+            self.repo.check_work_tree_clean(list(plan.files))
+        if plan.tree is not None:
+            tree = self.repo.build_tree(None, plan.files, base_tree=plan.tree) if plan.files else plan.tree
+        else:
+            tree = self.repo.build_tree(plan.base, plan.files)
+        when = int(time.time())
+        revision = self.repo.write_commit(
+            tree, list(plan.parents), plan.author, plan.message, when, committer=plan.committer
+        )
+        return Committed(revision, when, None)
 
     def delete(self, ref: str, old: str) -> bool:
         """Delete ``ref`` (never the served branch) while it points at ``old``; False when it
@@ -165,21 +303,24 @@ class Committer:
         self.changes.publish(change)
         return change
 
-    def _bring_index_along(self, plan: Plan, revision: str, when: int) -> None:
-        """Record the new commit in the page index: from the plan's files without asking git,
-        or by catching up for a commit whose tree was written elsewhere (a merge)."""
+    def _bring_index_along(self, plan: Plan, revision: str, when: int) -> bool:
+        """Record the new commit in the page index: from the plan's files without asking git
+        (True), or by catching up for a commit whose tree was written elsewhere (a merge) or
+        that has no parent; False then, and when the disk is full."""
         try:
             if plan.tree is not None or len(plan.parents) != 1:
                 self.index.catch_up()
-                return
+                return False
             head = plan.parents[0]
             changes = (self._file_change(head, path, data, plan) for path, data in plan.files.items())
             kept = tuple(change for change in changes if change is not None)
             who = identity(plan.author)
             record = CommitRecord(revision, who.name, who.email, when, clean_message(plan.message), kept)
-            self.index.record_commit(head, record)
+            self.index.record_commit(head, record)  # in a batch, a savepoint: a full disk undoes this one alone
         except DiskFull:  # the commit is safe in git; the index catches up once there is room
             log.warning("saved %s, but the page index could not record it: the disk is full", revision)
+            return False
+        return True
 
     def _file_change(self, head: str, path: str, data: bytes | None, plan: Plan) -> FileChange | None:
         renamed_from = plan.renamed_from()

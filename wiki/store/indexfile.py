@@ -10,10 +10,12 @@ schema is emptied and built again.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from wiki.errors import DiskFull
 from wiki.store import blameindex, textindex
 from wiki.store.sqlite_threads import ThreadConnections
 
@@ -83,6 +85,7 @@ class IndexFile:
         """Open (or create) the file at ``path``; emptied when its schema is not this version's."""
         self.path = path
         self._connections = ThreadConnections(path, _prepare)
+        self._local = threading.local()
         connection = self.db()
         if self.meta("schema") != schema_version():
             with connection:
@@ -98,9 +101,42 @@ class IndexFile:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """This thread's connection inside one transaction (committed, or rolled back on error)."""
+        """This thread's connection inside one transaction (committed, or rolled back on error);
+        inside ``held()`` a savepoint of the held transaction instead."""
+        if getattr(self._local, "held", False):
+            connection = self.db()
+            connection.execute("SAVEPOINT step")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK TO step")
+                connection.execute("RELEASE step")
+                raise
+            connection.execute("RELEASE step")
+            return
         with self._connections.transaction() as connection:
             yield connection
+
+    @contextmanager
+    def held(self) -> Iterator[HeldWrites]:
+        """This thread's writes kept in one open transaction until ``HeldWrites.commit``; rolled
+        back when the block ends without it.  The group commit records a batch's commits here
+        as it chains them (each plan reads the index as the commits before it left it), and
+        only once the branch moved do other threads see them: a refused swap leaves the index
+        as it was.  Each ``transaction()`` inside is a savepoint, undone alone when it fails."""
+        connection = self.db()
+        # IMMEDIATE: the file's write lock from the start (waiting for a writer outside the
+        # writer slot, such as the proposals' search entries), so the held transaction
+        # never meets a newer snapshot when it first writes.
+        connection.execute("BEGIN IMMEDIATE")
+        self._local.held = True
+        writes = HeldWrites(connection)
+        try:
+            yield writes
+        finally:
+            self._local.held = False
+            if connection.in_transaction:
+                connection.rollback()
 
     def close(self) -> None:
         """Close every thread's connection."""
@@ -114,3 +150,21 @@ class IndexFile:
     def set_meta(self, key: str, value: str) -> None:
         """Set a note, in the caller's transaction."""
         self.db().execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+class HeldWrites:
+    """The open transaction of ``IndexFile.held``."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def commit(self) -> None:
+        """Make the held writes visible to every thread; ``DiskFull`` when there is no room
+        (then nothing of them is kept)."""
+        try:
+            self._connection.commit()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode == sqlite3.SQLITE_FULL:
+                self._connection.rollback()
+                raise DiskFull from error
+            raise

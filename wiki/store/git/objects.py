@@ -2,7 +2,9 @@
 
 Reads go through a small pool of persistent ``git cat-file --batch`` readers
 (GitPython's ``GitCmdObjectDB``), so a page view starts no process; the trees read last
-are kept parsed, since a tree never changes.
+are kept parsed, since a tree never changes.  What the writer just wrote (trees, the tree
+of each commit, blobs) is kept the same way, so the next save builds on the tree it wrote
+without reading it back.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ TREE_MODE = 0o040000
 BLOB_MODE = 0o100644
 _READERS = 4
 _TREES_KEPT = 16
+_COMMITS_KEPT = 256
+_BLOB_BYTES_KEPT = 4 << 20
 _DELTA_CACHE = "16m"
 
 
@@ -44,6 +48,9 @@ class ObjectStore:
         self._reader_lock = threading.Lock()
         self._trees: OrderedDict[str, tuple[tuple[bytes, int, str], ...]] = OrderedDict()
         self._trees_lock = threading.Lock()
+        self._commit_trees: OrderedDict[str, str] = OrderedDict()
+        self._fresh_blobs: OrderedDict[str, bytes] = OrderedDict()
+        self._fresh_bytes = 0
 
     def close(self) -> None:
         """Stop the reader processes (idempotent)."""
@@ -99,11 +106,37 @@ class ObjectStore:
 
     def read_blob(self, blob: str) -> bytes:
         """The content of a blob; ``NotFound`` when there is no such blob."""
+        with self._trees_lock:
+            fresh = self._fresh_blobs.get(blob)
+        if fresh is not None:
+            return fresh
         return self._read_object(check_revision(blob), b"blob")
 
     def _tree_of(self, commit: str) -> str:
+        with self._trees_lock:
+            tree = self._commit_trees.get(commit)
+        if tree is not None:
+            return tree
         data = self._read_object(check_revision(commit), b"commit")
         return data[5:45].decode("ascii")
+
+    def _keep_written(self, sha: str, kind: bytes, data: bytes, entries: tuple[tuple[bytes, int, str], ...]) -> None:
+        """Remember an object the writer just wrote (a tree parsed, a commit's tree, a blob's
+        bytes up to a few MB in all): the next save reads its parent's tree from here."""
+        with self._trees_lock:
+            if kind == b"tree":
+                self._trees[sha] = entries
+                if len(self._trees) > _TREES_KEPT:
+                    self._trees.popitem(last=False)
+            elif kind == b"commit":
+                self._commit_trees[sha] = data[5:45].decode("ascii")
+                if len(self._commit_trees) > _COMMITS_KEPT:
+                    self._commit_trees.popitem(last=False)
+            elif kind == b"blob" and sha not in self._fresh_blobs:
+                self._fresh_blobs[sha] = data
+                self._fresh_bytes += len(data)
+                while self._fresh_bytes > _BLOB_BYTES_KEPT:
+                    self._fresh_bytes -= len(self._fresh_blobs.popitem(last=False)[1])
 
     def _tree_entries(self, tree: str) -> tuple[tuple[bytes, int, str], ...]:
         """A tree's entries, kept for the few trees read last (a tree never changes): parsing a

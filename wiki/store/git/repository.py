@@ -1,9 +1,9 @@
 """Writing to a repository: objects built in-process, one writer at a time, refs moved by
 compare-and-swap (and published first, for a replica).
 
-Writes build objects in-process (gitdb), sync them to disk, and move the branch with
-one ``git update-ref <ref> <new> <old>``: a compare-and-swap that git refuses
-when someone else moved the branch in between.  One writer at a time per
+Writes build objects in-process (gitdb), sync them to disk, and move the branch through
+one long-lived ``git update-ref --stdin`` (``refupdates``): a compare-and-swap that git
+refuses when someone else moved the branch in between.  One writer at a time per
 repository (a thread lock plus ``flock``, which the kernel releases when a
 process dies); readers never take that lock.
 """
@@ -37,6 +37,7 @@ from wiki.store.git.objects import BLOB_MODE, TREE_MODE
 from wiki.store.git.reading import C_LOCALE as _C_LOCALE
 from wiki.store.git.reading import says_disk_full as _says_disk_full
 from wiki.store.git.refs import REF as _REF
+from wiki.store.git.refupdates import RefMove, RefUpdater
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class GitRepository(ExchangingRepository):
         # Called as publisher(ref, new, old) before a local ref moves (None as new: deleted).
         self.publisher: Callable[[str, str | None, str | None], bool] | None = None
         self._moves = 0
+        self._updater = RefUpdater(self._update_ref_command, _C_LOCALE)
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -105,6 +107,7 @@ class GitRepository(ExchangingRepository):
         """Stop the reader processes and any maintenance, and release the writer lock file
         (idempotent).  git removes its temporary files and locks when stopped."""
         super().close()
+        self._updater.close()
         if self._flock_fd >= 0:
             os.close(self._flock_fd)
             self._flock_fd = -1
@@ -140,7 +143,10 @@ class GitRepository(ExchangingRepository):
         finally:
             self._thread_lock.release()
 
-    def _store(self, kind: bytes, data: bytes, *, again: bool = True) -> str:
+    def _store(
+        self, kind: bytes, data: bytes, entries: tuple[tuple[bytes, int, str], ...] = (), *, again: bool = True
+    ) -> str:
+        """Write one loose object (``entries``: a tree's, parsed) and keep it for the next save."""
         try:
             stream = self._loose.store(IStream(kind, len(data), io.BytesIO(data)))
         except FileNotFoundError:
@@ -150,7 +156,7 @@ class GitRepository(ExchangingRepository):
             # removed the object's empty folder between gitdb making it and moving the object
             # in: then the object is nowhere, and is written again.
             if again and not self._holds(sha, kind):
-                return self._store(kind, data, again=False)
+                return self._store(kind, data, entries, again=False)
             return sha
         except OSError as error:
             if not is_disk_full(error):
@@ -163,6 +169,7 @@ class GitRepository(ExchangingRepository):
             raise DiskFull from error
         sha = stream.hexsha.decode() if isinstance(stream.hexsha, bytes) else str(stream.hexsha)
         self._unsynced.append(sha)
+        self._keep_written(sha, kind, data, entries)
         return sha
 
     def _holds(self, sha: str, kind: bytes) -> bool:
@@ -190,7 +197,7 @@ class GitRepository(ExchangingRepository):
         syncs its packs itself."""
         objects = self.common_dir / "objects"
         folders = set()
-        for sha in self._unsynced:
+        for sha in dict.fromkeys(self._unsynced):  # an object written twice is synced once
             path = objects / sha[:2] / sha[2:]
             with contextlib.suppress(FileNotFoundError):
                 _fsync(path)
@@ -259,7 +266,7 @@ class GitRepository(ExchangingRepository):
         )
         buffer = io.BytesIO()
         tree_to_stream(ordered, buffer.write)
-        return self._store(b"tree", buffer.getvalue())
+        return self._store(b"tree", buffer.getvalue(), tuple(ordered))
 
     def write_commit(
         self, tree: str, parents: list[str], author: Author, message: str, when: int, *, committer: Author | None = None
@@ -312,25 +319,24 @@ class GitRepository(ExchangingRepository):
         self._sync_objects()
         if publish and self.publisher is not None and not self.publisher(name, new, old):
             return False
-        expected = check_revision(old) if old else "0" * 40
-        # git gc locks refs for a moment (packing them, expiring reflogs); wait for it rather
-        # than fail the save after git's default 100 ms.
-        update = [
-            *("-c", "core.filesRefLockTimeout=2000", "update-ref", "-m", "wiki", "--end-of-options"),
-            *(name, check_revision(new), expected),
-        ]
-        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False, env=_C_LOCALE)
-        if result.returncode == 0:
+        refused = self._updater.apply([RefMove(name, new, old)])
+        if refused is None:
             self._moves += 1
             if self._moves % _MAINTAIN_EVERY == 0:
                 self.maintain_in_background()
             return True
         if self.ref(name) != old:
             return False
-        if _says_disk_full(result.stderr):
+        if _says_disk_full(refused.stderr):
             raise DiskFull
-        message = result.stderr.decode(errors="replace").strip()
+        message = refused.stderr.decode(errors="replace").strip()
         raise StoreUnavailable(N_("git could not move {ref}: {reason}", ref=name, reason=message))
+
+    def _update_ref_command(self) -> list[str]:
+        """``git update-ref --stdin`` for the ref updater: refs synced (``core.fsync``), and a
+        ref that ``git gc`` locks for a moment (packing refs, expiring reflogs) waited for
+        rather than the save failed after git's default 100 ms."""
+        return self._command("-c", "core.filesRefLockTimeout=2000", "update-ref", "--stdin", "-m", "wiki", fsync=True)
 
     def delete_ref(self, name: str, old: str) -> bool:
         """Delete one of the wiki's refs while it still points at ``old`` (compare-and-swap,
@@ -345,9 +351,7 @@ class GitRepository(ExchangingRepository):
         """Delete ``name`` here only (a replica following a remote that deleted it)."""
         if not _REF.fullmatch(name) or name == self.branch:
             raise NotFound(N_("No such revision."))
-        update = ("update-ref", "-m", "wiki", "-d", "--end-of-options", name, check_revision(old))
-        result = subprocess.run(self._command(*update, fsync=True), capture_output=True, check=False, env=_C_LOCALE)
-        return result.returncode == 0
+        return self._updater.apply([RefMove(name, None, old)]) is None
 
     def merge_tree(self, ours: str, theirs: str) -> str | None:
         """The tree of merging two commits without a checkout, or None when they conflict."""
