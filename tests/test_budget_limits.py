@@ -168,7 +168,8 @@ def test_history_compare_blame_search_and_export_of_big_revisions_are_within_the
     within_budget("search, long query", lambda: client.get("/search", params={"q": query}))
     client.get("/export/site.zip")
     within_budget("site download, again", lambda: client.get("/export/site.zip"))
-    within_budget("markdown download", lambda: client.get("/export/markdown.zip"))
+    client.get("/export/markdown.zip")  # built once, in a niced child process (issue 19)
+    within_budget("markdown download, again", lambda: client.get("/export/markdown.zip"))
 
 
 def test_a_page_at_the_page_limit_is_shown_within_the_budget(client: TestClient, site: Site) -> None:
