@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.targets import EDITOR, make_editor, wait_for, wait_until_maintained, wiki_command  # noqa: E402
+from bench.targets import EDITOR, make_editor, server, wait_until_maintained, wiki_command  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 PASSWORD = "bench-password-0123456789"  # noqa: S105 (the one ``make_editor`` gives)
@@ -56,18 +56,8 @@ def serving(repo: Path, database: str, log: Path, *extra: str) -> Iterator[str]:
     """``wiki serve`` (with ``extra`` arguments) until the block ends; yields its address."""
     port = free_port()
     command = wiki_command("serve", "--repo", str(repo), "--database", database, "--port", str(port), *extra)
-    with log.open("ab") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", process)
+    with server(command, f"http://127.0.0.1:{port}/healthz", log):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def sign_in(base: str) -> str:
