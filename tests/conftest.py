@@ -7,13 +7,14 @@ import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.postgres import Cluster, NotInstalled
 from wiki.config import Settings
-from wiki.models import Role, User
+from wiki.models import Page, Role, User
 from wiki.services.site import Site, open_site
 from wiki.store import loopguard
 from wiki.web.app import create_app
@@ -139,3 +140,17 @@ class Auth:
 def auth(site: Site, client: TestClient) -> Auth:
     """Why: most web tests need someone signed in with a given role."""
     return Auth(site, client)
+
+
+@pytest.fixture
+def renders(site: Site, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pages built from Markdown, in order, to tell a kept page from a new one."""
+    built: list[str] = []
+    original = site.pages.render
+
+    def counting(page: Page, *args: Any) -> str:
+        built.append(page.path)
+        return original(page, *args)
+
+    monkeypatch.setattr(site.pages, "render", counting)
+    return built

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD, Auth
-from wiki.models import Author, Page, Role
+from wiki.models import Author, Role
 from wiki.names import page_file
 from wiki.services.accounts import commit_author
 from wiki.services.keeping import Stale
@@ -23,20 +23,6 @@ AUTHOR = Author("Schrijver", "s@users.wiki.invalid")
 WATCHED = "neem-initiatief"  # principle 8: after 7 and before 9, links to al-het-grote-..., linked from over
 UNRELATED = "bepaal-je-eigen-grenzen"  # principle 2: links only to zorg-dat-anderen-mee-kunnen-doen
 ASIDE = "het-kan-altijd-nog-duidelijker-en-nog-simpeler"  # principle 5: none of the tests' saves touch it
-
-
-@pytest.fixture
-def renders(site: Site, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pages built from Markdown, to tell a kept page from a new one."""
-    built: list[str] = []
-    original = site.pages.render
-
-    def counting(page: Page, *args: Any) -> str:
-        built.append(page.path)
-        return original(page, *args)
-
-    monkeypatch.setattr(site.pages, "render", counting)
-    return built
 
 
 def still_kept(client: TestClient, before: Any, renders: list[str]) -> bool:

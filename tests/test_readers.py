@@ -6,14 +6,13 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import PASSWORD, Auth
 from wiki.config import Settings
-from wiki.models import Author, Page, Role
+from wiki.models import Author, Role
 from wiki.services.accounts import commit_author
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
@@ -23,20 +22,6 @@ from wiki.web.readers import ReaderCache
 from wiki.web.static import STATIC
 
 PAGE = "/p/neem-initiatief"
-
-
-@pytest.fixture
-def renders(site: Site, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Counts pages built from Markdown, to tell a kept page from a new one."""
-    built: list[str] = []
-    original = site.pages.render
-
-    def counting(page: Page, *args: Any) -> str:
-        built.append(page.path)
-        return original(page, *args)
-
-    monkeypatch.setattr(site.pages, "render", counting)
-    return built
 
 
 def test_a_second_reader_gets_the_kept_page_until_the_next_commit(
