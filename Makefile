@@ -94,6 +94,7 @@ vendor-css:
 ## search in-process, then the table of targets. JSON goes to $(BENCH_OUT).
 BENCH_DATA ?= /tmp/benchdata/large
 BENCH_SMALL ?= /tmp/benchdata/small
+BENCH_HUGE ?= /tmp/benchdata/huge
 BENCH_OUT ?= bench/results/targets
 DURATION ?= 10
 MAX_REQUESTS ?= 400
@@ -102,6 +103,7 @@ bench: $(STAMP)
 	[ -x .venv-otter/bin/gunicorn ] || ($(PYTHON) -m venv .venv-otter && .venv-otter/bin/pip install --quiet otterwiki==2.26.1 gunicorn==27.0.1)
 	[ -f $(BENCH_DATA)/manifest.json ] || $(PYTHON) bench/gen_repo.py --out $(BENCH_DATA) --pages 2000 --commits 50000 --deep-revs 5000
 	[ -f $(BENCH_SMALL)/manifest.json ] || $(PYTHON) bench/gen_repo.py --out $(BENCH_SMALL) --pages 20 --commits 200 --deep-revs 60
+	[ -f $(BENCH_HUGE)/manifest.json ] || $(PYTHON) bench/gen_repo.py --out $(BENCH_HUGE) --pages 10000 --commits 200000 --deep-revs 5000
 	$(BIN)/python bench/targets.py --data $(BENCH_DATA) --small $(BENCH_SMALL) --out $(BENCH_OUT) \
 	  --duration $(DURATION) --max-requests $(MAX_REQUESTS)
 	$(BIN)/python bench/history.py --data $(BENCH_DATA) --out $(BENCH_OUT)/history.json
@@ -113,6 +115,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/signed_in.py --data $(BENCH_DATA) --duration $(DURATION) --out $(BENCH_OUT)/signed_in.json
 	$(BIN)/python bench/workers.py --data $(BENCH_DATA) --out $(BENCH_OUT)/workers.json
 	$(BIN)/python bench/group_commit.py --data $(BENCH_DATA) --out $(BENCH_OUT)
+	$(BIN)/python bench/scale.py --huge $(BENCH_HUGE) --large $(BENCH_DATA) --out $(BENCH_OUT)
 	$(BIN)/python bench/summary.py --results $(BENCH_OUT) --history $(BENCH_OUT)/history.json
 
 clean:

@@ -29,6 +29,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench import scale  # noqa: E402
+
 Row = dict[str, Any]
 
 READS = (
@@ -139,6 +143,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from signed_in_lines(results / "signed_in.json")
     yield from workers_lines(results)
     yield from group_commit_lines(results)
+    yield from (Line(*line) for line in scale.scale_lines(results))
 
 
 def signed_in_lines(path: Path) -> Iterator[Line]:
