@@ -43,6 +43,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
@@ -69,9 +71,7 @@ class Served:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = work / f"{name}.log"
-
-    def paths(self) -> list[str]:
-        return ["/p/" + urllib.parse.quote(page) for page in self.pages]
+        self.paths = ["/p/" + urllib.parse.quote(page) for page in self.pages]
 
 
 def kept_pages(served: Served) -> int:
@@ -80,9 +80,9 @@ def kept_pages(served: Served) -> int:
     request.add_header("Authorization", f"Bearer {METRICS_TOKEN}")
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
         text = response.read().decode()
-    for line in text.splitlines():
-        if line.startswith("wiki_kept_pages"):
-            return int(float(line.split()[-1]))
+    for family in text_string_to_metric_families(text):
+        if family.name == "wiki_kept_pages":
+            return int(sum(sample.value for sample in family.samples))
     raise RuntimeError("/metrics has no wiki_kept_pages")
 
 
@@ -122,7 +122,7 @@ async def rounds(huge: Served, large: Served, count: int, seconds: float) -> dic
         order = (huge, large) if number % 2 == 0 else (large, huge)
         for clients in (1, 8):
             for served in order:
-                rate = await readers(served.port, served.paths(), clients, seconds)
+                rate = await readers(served.port, served.paths, clients, seconds)
                 result[served.name].setdefault(f"view_{clients}_rps", []).append(rate)
         for kind in FRESH_KINDS:
             for served in order:
