@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 
 from tests.postgres import Cluster
 from wiki.errors import NameTaken, StoreUnavailable
-from wiki.services import accounts as accounts_module
+from wiki.services import api_tokens as tokens_module
 from wiki.services.accounts import AccountService
 from wiki.store import migrations
 from wiki.store.database import Database, open_database
@@ -177,7 +177,7 @@ def test_a_token_from_version_1_never_expires_and_keeps_working(old_url: str, mo
     try:
         assert [(token.label, token.expires) for token in database.tokens("anna")] == [("laptop", None)]
         # The fixture's token is the digest of "token-anna", made before tokens had a prefix.
-        monkeypatch.setattr(accounts_module, "TOKEN_PREFIX", "token-")
+        monkeypatch.setattr(tokens_module, "TOKEN_PREFIX", "token-")
         accounts = AccountService(database, PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
         user = accounts.user_for_token("token-anna")
         assert user is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 from tests.conftest import Auth, csrf_from
 from wiki.config import Settings
 from wiki.models import Role
+from wiki.services import beliefs
 from wiki.services.site import Site, open_site
 from wiki.store.database import open_database
 from wiki.web.app import create_app
@@ -88,12 +90,20 @@ def second(site: Site) -> Iterator[TestClient]:
     replica.close()
 
 
-def test_any_instance_serves_any_person(client: TestClient, second: TestClient, auth: Auth) -> None:
+def test_any_instance_serves_any_person(client: TestClient, second: TestClient, auth: Auth, site: Site) -> None:
     auth.sign_in(Role.EDITOR, "anna")
     second.cookies.update(client.cookies)
     # Signed in on the first instance, the second knows her and accepts her forms.
     save_edit(second, "Bewaard via de tweede instantie.")
     assert "Bewaard via de tweede instantie." in client.get(f"/p/{PAGE}").text
-    # Signing out on the second ends the session on the first too.
+    # Signing out on the second ends the session on the first too: her forms at once (a form
+    # is always checked in the database), her pages once the moment they are believed passes.
     post(second, "/signout")
+    sent = client.post(
+        f"/discuss/{PAGE}", data={"csrf_token": csrf_from(client.get("/privacy").text), "body": "Na het afmelden"}
+    )
+    assert sent.status_code == 401
+    assert "Na het afmelden" not in client.get(f"/discuss/{PAGE}").text
+    later = time.monotonic() + beliefs.SECONDS
+    site.accounts.believed_sessions.clock = lambda: later
     assert client.get(f"/edit/{PAGE}").headers["location"] == f"/signin?next=/edit/{PAGE}"

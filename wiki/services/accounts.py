@@ -1,15 +1,13 @@
-"""Accounts, passwords, API tokens and sessions.
+"""Accounts and passwords; with the sessions, API tokens and form seals of ``sessions``,
+``api_tokens`` and ``request_seals`` mixed in, one service answers "who is this?".
 
 Passwords are hashed with argon2id at OWASP's minimum (19 MiB, t=2) or above
 and rehashed when the parameters rise.  Hashing is memory-hungry by design, so
-only a few run at once.  Tokens and session ids are random; only their SHA-256
-is stored.
+only a few run at once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import threading
 import time
@@ -21,35 +19,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from wiki.catalogs import LANGUAGES
 from wiki.emails import check_email
-from wiki.errors import N_, BadInput, Forbidden, NotFound, TooManyAttempts, Unauthorized
+from wiki.errors import N_, BadInput, Forbidden, TooManyAttempts
 from wiki.models import Author, Role, User
 from wiki.services.account_names import check_new_username, checked_display_name, username_allowed
-from wiki.store.credentials import TokenRow
+from wiki.services.account_rows import account_named, digest, to_user
+from wiki.services.api_tokens import TOKEN_LIFETIMES, ApiTokens
+from wiki.services.request_seals import RequestSeals
+from wiki.services.sessions import SessionPolicy, Sessions
 from wiki.store.database import Database
 from wiki.store.display_names import fold_display_name
 from wiki.store.identities import commit_email
-from wiki.store.users import UserRow
+
+__all__ = ["TOKEN_LIFETIMES", "AccountList", "AccountService", "SessionPolicy", "commit_author"]
 
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "wiki_"  # noqa: S105 (a prefix, not a secret)
-# How long a new token may be valid, in days; None: until it is revoked.
-TOKEN_LIFETIMES: tuple[int | None, ...] = (None, 30, 90, 365)
-# A token's last use is written at most this often (seconds): a script calling many times a
-# second costs one write a minute, and "last used" needs no finer grain.
-TOKEN_USE_INTERVAL = 60.0
-DAY = 86400.0
-
-
-@dataclass(frozen=True, slots=True)
-class SessionPolicy:
-    """How long a session lasts (since the last request, and at most since sign-in), and how
-    many failed sign-ins are allowed per account and per address within a window."""
-
-    idle_seconds: float = 2 * 3600
-    absolute_seconds: float = 12 * 3600
-    failures_per_account: int = 5
-    failures_per_address: int = 30
-    failure_window: float = 15 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,21 +44,13 @@ class AccountList:
     irregular: list[str]
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-def _to_user(row: UserRow) -> User:
-    return User(row.id, row.username, row.display_name, row.email, Role(row.role), row.disabled or row.pending)
-
-
 def commit_author(user: User) -> Author:
     """The identity written into commits: display name and a non-personal address made of
     the account id, so no two accounts ever share one (usernames can look alike)."""
     return Author(user.display_name, commit_email(user.id))
 
 
-class AccountService:
+class AccountService(Sessions, ApiTokens, RequestSeals):
     """Creates accounts and answers "who is this?" for passwords, tokens and sessions."""
 
     def __init__(
@@ -87,14 +62,13 @@ class AccountService:
         *,
         passwords_on: bool = True,
     ) -> None:
-        self.db = db
+        Sessions.__init__(self, db, policy or SessionPolicy())
+        RequestSeals.__init__(self, db.secret("csrf", secrets.token_hex(32)).encode())
         # WIKI_PASSWORDS=off: single sign-on only; no password opens, creates or changes anything.
         self.passwords_on = passwords_on
         self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-        self.policy = policy or SessionPolicy()
         self._hashing = threading.BoundedSemaphore(concurrent_hashes)
         self._dummy_hash = self._hash("not a password of anyone")
-        self._csrf_key = db.secret("csrf", secrets.token_hex(32)).encode()
         self._erasures = (0, 0, -1.0)  # (erasures, accounts sharing a name, monotonic time read)
         self._former: tuple[int, frozenset[str]] = (-1, frozenset())
 
@@ -182,14 +156,11 @@ class AccountService:
         )
         row = self.db.user_by_id(user_id)
         assert row is not None
-        return _to_user(row)
+        return to_user(row)
 
     def get_user(self, username: str) -> User:
         """The account with this username; ``NotFound`` otherwise."""
-        row = self.db.user_by_name(username)
-        if row is None:
-            raise NotFound(N_("No account named '{username}'.", username=username))
-        return _to_user(row)
+        return account_named(self.db, username)
 
     def authenticate(self, username: str, password: str, address: str = "") -> User | None:
         """The account when the password is right, else None; as slow for unknown names.
@@ -228,7 +199,7 @@ class AccountService:
             return None
         if self.hasher.check_needs_rehash(row.password_hash):
             self.db.set_password_hash(row.id, self._hash(password))
-        return _to_user(row)
+        return to_user(row)
 
     def sign_up(
         self,
@@ -262,7 +233,7 @@ class AccountService:
 
     def users(self) -> list[tuple[User, bool]]:
         """Every account with whether it waits for approval, waiting ones first."""
-        return [(_to_user(row), row.pending) for row in self.db.users()]
+        return [(to_user(row), row.pending) for row in self.db.users()]
 
     def listing(self) -> AccountList:
         """Every account (as ``users``) with the usernames breaking today's rule."""
@@ -273,12 +244,14 @@ class AccountService:
         """Let a waiting account in."""
         user = self.get_user(username)
         self.db.update_user(user.id, pending=False)
+        self.forget_sessions()
         return self.get_user(username)
 
     def set_disabled(self, username: str, *, disabled: bool) -> User:
         """Disable an account (its sessions end) or enable it again."""
         user = self.get_user(username)
         self.db.update_user(user.id, disabled=disabled)
+        self.forget_sessions()
         return self.get_user(username)
 
     def reset_password(self, username: str) -> str:
@@ -288,6 +261,7 @@ class AccountService:
         user = self.get_user(username)
         password = secrets.token_urlsafe(12)
         self.db.reset_password_hash(user.id, self._hash(password))
+        self.forget_sessions()
         return password
 
     def change_password(self, user: User, current: str, new: str, session_id: str = "") -> None:
@@ -296,7 +270,8 @@ class AccountService:
         if self.authenticate(user.username, current) is None:
             raise BadInput(N_("The current password is not right."))
         password_hash = self.new_password_hash(new)
-        self.db.change_password_hash(user.id, password_hash, _digest(session_id) if session_id else "")
+        self.db.change_password_hash(user.id, password_hash, digest(session_id) if session_id else "")
+        self.forget_sessions()
 
     def set_language(self, user: User, language: str) -> None:
         """Remember the language a person chose on their account, so mail to them is in it too;
@@ -308,6 +283,7 @@ class AccountService:
         """A person changes the name shown with their edits from now on; ``NameTaken`` when
         someone else has it."""
         self.db.update_user(user.id, display_name=checked_display_name(display_name))
+        self.forget_sessions()
         self._erasures = (0, 0, -1.0)  # it may no longer share its old name
         return self.get_user(user.username)
 
@@ -322,6 +298,7 @@ class AccountService:
         """Erase an account once its owner has shown it is theirs (by password, or by signing in
         again at the provider when it has none), as ``delete_account`` describes."""
         self.db.delete_user(user.id)
+        self.forget_sessions()
         self._erasures = (0, 0, -1.0)
 
     def _read_names(self) -> tuple[int, int]:
@@ -378,118 +355,10 @@ class AccountService:
         """Change a role; the account's sessions end so the change applies at once."""
         user = self.get_user(username)
         self.db.set_role(user.id, role.value)
+        self.forget_sessions()
         return self.get_user(username)
-
-    # -- tokens ---------------------------------------------------------------------------
-
-    def create_token(self, username: str, label: str = "", days: int | None = None) -> str:
-        """A new personal API token for an account, valid for ``days`` (one of
-        ``TOKEN_LIFETIMES``; None: until revoked); shown once, stored only as a hash."""
-        if days not in TOKEN_LIFETIMES:
-            raise BadInput(N_("A token is valid for 30, 90 or 365 days, or until you revoke it."))
-        user = self.get_user(username)
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        expires = None if days is None else time.time() + days * DAY
-        self.db.add_token(user.id, _digest(token), label.strip()[:100] or "token", expires)
-        return token
-
-    def tokens(self, username: str) -> list[TokenRow]:
-        """The tokens of an account (labels and dates, never the tokens)."""
-        return self.db.tokens(username)
-
-    def revoke_token(self, username: str, token_id: int) -> None:
-        """Revoke one token; ``NotFound`` when the account has no such token."""
-        if not self.db.delete_token(token_id, username):
-            raise NotFound(N_("No such token."))
-
-    def revoke_all_tokens(self, username: str) -> int:
-        """Revoke every token of an account (a maintainer's, or ``wiki token revoke --all``); how many."""
-        return self.db.delete_tokens(self.get_user(username).id)
-
-    def user_for_token(self, token: str) -> User | None:
-        """The enabled account owning ``token``, or None; ``Unauthorized`` with the reason
-        when the token has expired.  Notes the use (at most once a minute per token)."""
-        if not token.startswith(TOKEN_PREFIX):
-            return None
-        found = self.db.token_owner(_digest(token))
-        if found is None or found.user.disabled:
-            return None
-        now = time.time()
-        if found.expires is not None and now >= found.expires:
-            raise Unauthorized(N_("This token has expired. Make a new one on your account page."))
-        if found.last_used is None or now - found.last_used >= TOKEN_USE_INTERVAL:
-            self.db.touch_token(found.token_id, now, TOKEN_USE_INTERVAL)
-        return _to_user(found.user)
-
-    # -- sessions -------------------------------------------------------------------------
-
-    def start_session(self, user: User, expires: float | None = None) -> str:
-        """A new session id for ``user`` (always new: no fixation); one from single sign-on ends
-        at ``expires`` at the latest."""
-        session_id = secrets.token_urlsafe(32)
-        self.db.add_session(_digest(session_id), user.id, expires)
-        return session_id
-
-    def account_tokens(self, username: str) -> tuple[User, list[TokenRow]]:
-        """An account with its tokens (for a maintainer's overview of them)."""
-        account = self.get_user(username)
-        return account, self.tokens(account.username)
-
-    def replace_session(self, old: str | None, user: User, expires: float | None = None) -> str:
-        """A new session id for ``user``, ending the browser's ``old`` session (if any) first."""
-        if old:
-            self.end_session(old)
-        return self.start_session(user, expires)
-
-    def session_user(self, session_id: str) -> User | None:
-        """The account of a live session, or None when it is unknown, idle or too old."""
-        found = self.db.session(_digest(session_id))
-        if found is None:
-            return None
-        row, created, last_seen, expires = found
-        now = time.time()
-        too_old = now - created > self.policy.absolute_seconds or (expires is not None and now >= expires)
-        if row.disabled or now - last_seen > self.policy.idle_seconds or too_old:
-            self.db.delete_session(_digest(session_id))
-            return None
-        if now - last_seen > 60:
-            self.db.touch_session(_digest(session_id))
-        return _to_user(row)
-
-    def end_session(self, session_id: str) -> bool:
-        """End a session on the server; True when it came from single sign-on (then the
-        provider's session may be ended too)."""
-        found = self.db.session(_digest(session_id))
-        self.db.delete_session(_digest(session_id))
-        return found is not None and found[3] is not None
-
-    @staticmethod
-    def session_hash(session_id: str) -> str:
-        """What a session is known by in the database (a sign-in under way is bound to it)."""
-        return _digest(session_id) if session_id else ""
 
     def has_password(self, user: User) -> bool:
         """Whether the account has a password (one made by single sign-on has none)."""
         row = self.db.user_by_id(user.id)
         return row is not None and bool(row.password_hash)
-
-    # -- request forgery ------------------------------------------------------------------
-
-    def csrf_token(self, anchor: str) -> str:
-        """The form token bound to a session id or an anonymous visitor's cookie."""
-        return hmac.new(self._csrf_key, anchor.encode(), hashlib.sha256).hexdigest()
-
-    def csrf_valid(self, anchor: str, token: str) -> bool:
-        """True when ``token`` was issued for ``anchor``."""
-        return bool(anchor) and hmac.compare_digest(self.csrf_token(anchor), token)
-
-    def seal(self, purpose: str, value: str) -> str:
-        """An HMAC of ``value`` for one ``purpose`` (such as a notice cookie), so the browser can
-        carry it and the site can trust it back; each purpose has its own key, derived from the
-        form-token key, so no signature made for one use passes for another."""
-        key = hmac.new(self._csrf_key, b"seal:" + purpose.encode(), hashlib.sha256).digest()
-        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-
-    def sealed(self, purpose: str, value: str, signature: str) -> bool:
-        """True when ``signature`` is ``seal(purpose, value)``."""
-        return hmac.compare_digest(self.seal(purpose, value), signature)

@@ -129,10 +129,20 @@ def subject_of(change: Change) -> str:
 class Notifier:
     """Turns what it hears into notifications and outbox rows (see the module docstring)."""
 
-    def __init__(self, database: Database, repo: GitRepository, *, mail_on: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        repo: GitRepository,
+        *,
+        mail_on: Callable[[], bool],
+        recorded: Callable[[], None] = lambda: None,
+    ) -> None:
         """``mail_on`` says whether mail can be sent at all (SMTP configured): without it
-        nothing is queued, so switching mail on later does not send the past."""
+        nothing is queued, so switching mail on later does not send the past.  ``recorded``
+        is called after each thing is recorded (the bells and watches believed a moment for
+        signed-in people are then asked again)."""
         self.database = database
+        self.recorded = recorded
         self.repo = repo
         self.mail_on = mail_on
         self._queue: queue.Queue[Heard | None] = queue.Queue()
@@ -204,6 +214,7 @@ class Notifier:
             except Exception:  # one bad change must not stop everybody's notifications
                 log.exception("could not record the notifications of %r", item)
             finally:
+                self.recorded()
                 self._queue.task_done()
 
     def _handle(self, item: Heard) -> None:
@@ -306,7 +317,9 @@ class Notifier:
             date=float(deadline),
             data={"proposal": proposal, "deadline": deadline},
         )
-        return 0 if self._record(event, dict.fromkeys(watchers, "watch"), watchers, None) is None else 1
+        told = self._record(event, dict.fromkeys(watchers, "watch"), watchers, None) is not None
+        self.recorded()
+        return int(told)
 
     def _look_answered(self, answered: LookAnswered) -> None:
         event = NewEvent(

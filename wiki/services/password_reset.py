@@ -90,6 +90,7 @@ class PasswordReset:
             return ResetOutcome(state)
         password_hash = self.accounts.new_password_hash(password)
         user_id = self.db.reset_with_token(digest(token), password_hash, time.time())
+        self.accounts.forget_sessions()  # its sessions ended in the database
         account = None if user_id is None else self.db.mail_account(user_id)
         if account is None:  # spent by a click at the same moment, or the account was erased
             return ResetOutcome(self.link_state(token))

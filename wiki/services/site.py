@@ -14,6 +14,7 @@ from wiki.config import Settings
 from wiki.errors import N_, BadInput
 from wiki.names import page_name_of_file
 from wiki.services.accounts import AccountService
+from wiki.services.beliefs import Beliefs
 from wiki.services.clone import CloneService
 from wiki.services.conflicts import ConflictService
 from wiki.services.discussion import DiscussionService
@@ -56,6 +57,7 @@ from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
 from wiki.store.leadership import Leadership
 from wiki.store.linkindex import LinkIndex
+from wiki.store.notifications import HeaderState
 from wiki.store.pageindex import PageIndex
 from wiki.store.replica import Replica
 from wiki.store.searchindex import SearchIndex
@@ -223,7 +225,8 @@ def open_site(settings: Settings) -> Site:
     index = PageIndex(index_file, repo, changes)
     search_index = SearchIndex(index_file)
     database = open_database(settings.database_url)
-    notifier = Notifier(database, repo, mail_on=lambda: settings.mail_on)
+    headers: Beliefs[int, HeaderState] = Beliefs()
+    notifier = Notifier(database, repo, mail_on=lambda: settings.mail_on, recorded=headers.forget_all)
     with repo.writer():
         index.catch_up()
         notifier.catch_up()
@@ -297,7 +300,9 @@ def open_site(settings: Settings) -> Site:
         resets=PasswordReset(database, accounts, links),
         confirmations=AddressConfirmation(database, accounts, links),
         mail=MailService(database, settings),
-        watching=NotificationService(database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on),
+        watching=NotificationService(
+            database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on, headers=headers
+        ),
         why=WhyService(history, proposals.records, database),
         sso=SingleSignOn(database, accounts, settings, _provider(settings)),
         metrics=metrics,

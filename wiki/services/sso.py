@@ -226,6 +226,7 @@ class SingleSignOn:
             raise Forbidden(N_("This account is disabled. Ask a maintainer."))
         else:
             self.db.set_profile(owner.id, email, None if role is None else role.value)
+            self.accounts.forget_sessions()  # a role from the provider applies to every session
             user = self._rename(self.accounts.get_user(owner.username), claims)
         if user.disabled:  # waiting for a maintainer's approval (disabled ones were refused above)
             return Finished("pending", "/")

@@ -19,12 +19,13 @@ from wiki.models import User
 from wiki.names import is_page_name
 from wiki.numbers import is_whole_number
 from wiki.services.accounts import AccountService
+from wiki.services.beliefs import Beliefs
 from wiki.services.event_words import PERSONAL
 from wiki.services.pages import PageService
 from wiki.services.proposals import ProposalService
 from wiki.store.database import Database
 from wiki.store.git.repository import GitRepository
-from wiki.store.notifications import FREQUENCIES, WATCH_KINDS, NotificationRow
+from wiki.store.notifications import FREQUENCIES, WATCH_KINDS, HeaderState, NotificationRow
 
 #: The kinds watched as a whole, without a target.
 WIDE_KINDS = ("principles", "proposals", "all")
@@ -143,8 +144,12 @@ class NotificationService:
         repo: GitRepository,
         *,
         mail_on: Callable[[], bool],
+        headers: Beliefs[int, HeaderState] | None = None,
     ) -> None:
+        """``headers`` are the unread counts and watches believed a moment (shared with the
+        notifier, which forgets them when it records)."""
         self.database = database
+        self.headers: Beliefs[int, HeaderState] = Beliefs() if headers is None else headers
         self.accounts = accounts
         self.pages = pages
         self.proposals = proposals
@@ -155,12 +160,22 @@ class NotificationService:
 
     def visitor(self, session_id: str) -> Visitor:
         """The person of a session with their unread count and watches, in one thread-pool
-        call (the bell and the watch buttons then need no trip of their own)."""
+        call (the bell and the watch buttons then need no trip of their own); asked in the
+        database, then believed a moment (``believed_visitor``)."""
         user = self.accounts.session_user(session_id)
         if user is None:
             return Visitor(None)
-        unread, watches = self.database.header_state(user.id)
-        return Visitor(user, unread, watches)
+        changes = self.headers.changes()
+        state = self.database.header_state(user.id)
+        self.headers.keep(user.id, state, changes)
+        return Visitor(user, *state)
+
+    def believed_visitor(self, session_id: str) -> Visitor | None:
+        """``visitor`` as believed a moment ago (``beliefs``), without the database, so
+        without a trip to the thread pool; None when it must be asked."""
+        user = self.accounts.believed_user(session_id)
+        state = None if user is None else self.headers.get(user.id)
+        return None if state is None else Visitor(user, *state)
 
     # -- watching -----------------------------------------------------------------------------
 
@@ -172,12 +187,14 @@ class NotificationService:
         elif kind == "proposal":
             self.proposals.get(int(target))
         self.database.watch(user.id, kind, target)
+        self.headers.forget(user.id)
         return True
 
     def unwatch(self, user: User, kind: str, target: str) -> bool:
         """Stop watching (also what no longer exists: a deleted page stays unwatchable).  False."""
         kind, target = self._checked(kind, target)
         self.database.unwatch(user.id, kind, target)
+        self.headers.forget(user.id)
         return False
 
     def is_watching(self, user: User, kind: str, target: str) -> bool:
@@ -263,7 +280,9 @@ class NotificationService:
         Ids of other people's notifications change nothing."""
         if ids is not None and len(ids) > MAX_IDS:
             raise BadInput(N_("Mark at most {count} notifications at once.", count=MAX_IDS))
-        return self.database.mark_read(user.id, ids)
+        marked = self.database.mark_read(user.id, ids)
+        self.headers.forget(user.id)
+        return marked
 
     def unread(self, user: User) -> int:
         """How many of ``user``'s notifications are unread."""

@@ -27,6 +27,9 @@ from wiki.store.sqlbase import Tables, Transaction
 WATCH_KINDS = ("page", "proposal", "principles", "proposals", "all")
 #: How often a person wants mail.
 FREQUENCIES = ("immediately", "daily", "weekly", "never")
+#: What the header of every page shows a signed-in person: unread notifications, and their
+#: watches as (kind, target) for the watch buttons.
+HeaderState = tuple[int, frozenset[tuple[str, str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +168,7 @@ class NotificationTables(Tables):
         )
         return {int(row[0]): Watcher(int(row[0]), str(row[1]), str(row[2]), bool(row[3])) for row in rows}
 
-    def header_state(self, user_id: int) -> tuple[int, frozenset[tuple[str, str]]]:
+    def header_state(self, user_id: int) -> HeaderState:
         """How many notifications one person has not read and what they watch, in one round
         trip: every page a signed-in person sees shows both (the bell, the watch button)."""
         rows = self._rows(

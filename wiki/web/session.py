@@ -59,8 +59,14 @@ class SignedIn:
             if session_id and "site" in scope["state"]:
                 site = site_of(request)
                 known = site.known_person_edition() if scope["method"] == "GET" else None
+                # A GET whose person and edition were known a moment ago needs no trip to the
+                # thread pool (``beliefs``); a form sent is always checked in the database.
+                believed = site.watching.believed_visitor(session_id) if known is not None else None
                 try:
-                    visitor, edition = await run_in_threadpool(_visit, site, session_id, scope["method"], known)
+                    if believed is not None:
+                        visitor, edition = believed, known
+                    else:
+                        visitor, edition = await run_in_threadpool(_visit, site, session_id, scope["method"], known)
                     scope["state"]["user"] = visitor.user
                     scope["state"]["visitor"] = visitor
                     scope["state"]["edition"] = edition
