@@ -39,6 +39,7 @@ from wiki.services.people import PeopleService
 from wiki.services.poster import PosterService
 from wiki.services.preview import PreviewService
 from wiki.services.proposal_content import ProposalContents
+from wiki.services.proposal_editions import ProposalEditions
 from wiki.services.proposal_process import ProposalProcess
 from wiki.services.proposals import ProposalService
 from wiki.services.proposing import Proposing
@@ -81,6 +82,7 @@ class Site:
     versions: VersionService
     proposals: ProposalService
     process: ProposalProcess
+    proposal_editions: ProposalEditions
     discussion: DiscussionService
     moderation: ModerationService
     search: SearchService
@@ -225,8 +227,8 @@ def open_site(settings: Settings) -> Site:
     index = PageIndex(index_file, repo, changes)
     search_index = SearchIndex(index_file)
     database = open_database(settings.database_url)
-    headers: Beliefs[int, HeaderState] = Beliefs()
-    notifier = Notifier(database, repo, mail_on=lambda: settings.mail_on, recorded=headers.forget_all)
+    bells: Beliefs[int, HeaderState] = Beliefs()
+    notifier = Notifier(database, repo, mail_on=lambda: settings.mail_on, recorded=bells.forget_all)
     with repo.writer():
         index.catch_up()
         notifier.catch_up()
@@ -245,6 +247,16 @@ def open_site(settings: Settings) -> Site:
     export = ExportService(pages, versions, renderer)
     search = SearchService(pages, search_index)
     discussion = DiscussionService(database, renderer, notifier)
+    process = ProposalProcess(
+        proposals,
+        discussion,
+        notifier,
+        threshold=settings.proposal_threshold,
+        response_days=settings.proposal_response_days,
+    )
+    # (late-bound: a test that moves the process's clock moves the days left of kept pages too)
+    proposal_editions = ProposalEditions(proposals.records, repo, database, lambda: process.clock())  # noqa: PLW0108
+    changes.subscribe(proposal_editions.heard)
     drafts = DraftService(database)
     conflicts = ConflictService(pages, lambda revision: history.revision_info(revision).author)
     replication = ReplicationService(replica, pages, proposals, settings.hook_secret, sealer=accounts)
@@ -262,13 +274,8 @@ def open_site(settings: Settings) -> Site:
         history=history,
         versions=versions,
         proposals=proposals,
-        process=ProposalProcess(
-            proposals,
-            discussion,
-            notifier,
-            threshold=settings.proposal_threshold,
-            response_days=settings.proposal_response_days,
-        ),
+        process=process,
+        proposal_editions=proposal_editions,
         search=search,
         export=export,
         poster=PosterService(export, history),
@@ -301,7 +308,7 @@ def open_site(settings: Settings) -> Site:
         confirmations=AddressConfirmation(database, accounts, links),
         mail=MailService(database, settings),
         watching=NotificationService(
-            database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on, headers=headers
+            database, accounts, pages, proposals, repo, mail_on=lambda: settings.mail_on, bells=bells
         ),
         why=WhyService(history, proposals.records, database),
         sso=SingleSignOn(database, accounts, settings, _provider(settings)),

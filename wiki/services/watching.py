@@ -144,12 +144,12 @@ class NotificationService:
         repo: GitRepository,
         *,
         mail_on: Callable[[], bool],
-        headers: Beliefs[int, HeaderState] | None = None,
+        bells: Beliefs[int, HeaderState] | None = None,
     ) -> None:
-        """``headers`` are the unread counts and watches believed a moment (shared with the
+        """``bells`` are the unread counts and watches believed a moment (shared with the
         notifier, which forgets them when it records)."""
         self.database = database
-        self.headers: Beliefs[int, HeaderState] = Beliefs() if headers is None else headers
+        self.bells: Beliefs[int, HeaderState] = Beliefs() if bells is None else bells
         self.accounts = accounts
         self.pages = pages
         self.proposals = proposals
@@ -165,16 +165,16 @@ class NotificationService:
         user = self.accounts.session_user(session_id)
         if user is None:
             return Visitor(None)
-        changes = self.headers.changes()
+        changes = self.bells.changes()
         state = self.database.header_state(user.id)
-        self.headers.keep(user.id, state, changes)
+        self.bells.keep(user.id, state, changes)
         return Visitor(user, *state)
 
     def believed_visitor(self, session_id: str) -> Visitor | None:
         """``visitor`` as believed a moment ago (``beliefs``), without the database, so
         without a trip to the thread pool; None when it must be asked."""
         user = self.accounts.believed_user(session_id)
-        state = None if user is None else self.headers.get(user.id)
+        state = None if user is None else self.bells.get(user.id)
         return None if state is None else Visitor(user, *state)
 
     # -- watching -----------------------------------------------------------------------------
@@ -187,14 +187,14 @@ class NotificationService:
         elif kind == "proposal":
             self.proposals.get(int(target))
         self.database.watch(user.id, kind, target)
-        self.headers.forget(user.id)
+        self.bells.forget(user.id)
         return True
 
     def unwatch(self, user: User, kind: str, target: str) -> bool:
         """Stop watching (also what no longer exists: a deleted page stays unwatchable).  False."""
         kind, target = self._checked(kind, target)
         self.database.unwatch(user.id, kind, target)
-        self.headers.forget(user.id)
+        self.bells.forget(user.id)
         return False
 
     def is_watching(self, user: User, kind: str, target: str) -> bool:
@@ -281,7 +281,7 @@ class NotificationService:
         if ids is not None and len(ids) > MAX_IDS:
             raise BadInput(N_("Mark at most {count} notifications at once.", count=MAX_IDS))
         marked = self.database.mark_read(user.id, ids)
-        self.headers.forget(user.id)
+        self.bells.forget(user.id)
         return marked
 
     def unread(self, user: User) -> int:
