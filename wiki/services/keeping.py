@@ -64,6 +64,7 @@ class KeptView(Enum):
     PAGE = "page"  # a page rendered: its links, backlinks and neighbours too
     ABOUT_PAGE = "about-page"  # the history, source, blame or comparison of one page
     ANY_COMMIT = "any-commit"  # lists of commits: recent changes, one change
+    PROPOSAL = "proposal"  # a proposal page: keyed by its edition too (``proposal_editions``)
 
 
 def page_need(name: str) -> str:
@@ -94,7 +95,7 @@ class Keeping:
 
     def needs(self, view: KeptView, name: str | None, revision: str | None) -> frozenset[str]:
         """What the view of ``name`` (at ``revision``) depends on."""
-        if view is KeptView.ANY_COMMIT or name is None:
+        if view in (KeptView.ANY_COMMIT, KeptView.PROPOSAL) or name is None:
             return frozenset({ANY})
         if view is KeptView.ABOUT_PAGE:
             return frozenset({page_need(name)})

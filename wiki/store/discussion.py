@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from wiki.store.display_names import SHOWN_NAME
+from wiki.store.migrations import DISCUSSION_EDITION
 from wiki.store.sqlbase import Tables
 
 
@@ -146,6 +147,12 @@ class DiscussionTables(Tables):
             )
         else:
             self._write("DELETE FROM supports WHERE proposal = ? AND user_id = ?", (proposal, user_id))
+
+    def discussion_edition(self) -> int:
+        """A number that moves with every change of a comment, a support or a display name
+        (triggers move it, see migration step 7): what a kept proposal page is keyed by."""
+        row = self._row("SELECT edition FROM editions WHERE name = ?", (DISCUSSION_EDITION,))
+        return 0 if row is None else int(row[0])
 
     def supporters(self, proposal: int) -> list[SupportRow]:
         """Each supporter with the revision they supported, in the order they supported."""

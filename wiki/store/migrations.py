@@ -93,6 +93,42 @@ def _deliberation_tables(*, key: str, time: str, ref: str) -> tuple[str, ...]:
     )
 
 
+#: What a page kept for readers that shows people's words depends on (a proposal page): every
+#: comment, support and display name. Triggers bump it, so every writer (any instance, the
+#: command line, a cascade when an account is erased) moves it without having to remember to.
+DISCUSSION_EDITION = "discussion"
+_BUMP = "UPDATE editions SET edition = edition + 1 WHERE name = 'discussion'"
+_WATCHED = ("comments", "supports")
+
+
+def _sqlite_edition_triggers() -> tuple[str, ...]:
+    """Step 7 on SQLite: one trigger per table and event (SQLite's triggers take one event)."""
+    triggers = [
+        f"CREATE TRIGGER {table}_{event.lower()}_edition AFTER {event} ON {table} BEGIN {_BUMP}; END"
+        for table in _WATCHED
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ]
+    triggers.append(f"CREATE TRIGGER users_name_edition AFTER UPDATE OF display_name ON users BEGIN {_BUMP}; END")
+    return (
+        "CREATE TABLE editions (name TEXT PRIMARY KEY, edition INTEGER NOT NULL)",
+        "INSERT INTO editions (name, edition) VALUES ('discussion', 0)",
+        *triggers,
+    )
+
+
+def _postgres_edition_triggers() -> tuple[str, ...]:
+    """Step 7 on PostgreSQL: one function, statement triggers (one bump per statement)."""
+    run = "FOR EACH STATEMENT EXECUTE FUNCTION bump_discussion_edition()"
+    return (
+        "CREATE TABLE editions (name TEXT PRIMARY KEY, edition BIGINT NOT NULL)",
+        "INSERT INTO editions (name, edition) VALUES ('discussion', 0)",
+        "CREATE FUNCTION bump_discussion_edition() RETURNS trigger LANGUAGE plpgsql AS"
+        f" $$ BEGIN {_BUMP}; RETURN NULL; END $$",
+        *(f"CREATE TRIGGER {table}_edition AFTER INSERT OR UPDATE OR DELETE ON {table} {run}" for table in _WATCHED),
+        f"CREATE TRIGGER users_name_edition AFTER UPDATE OF display_name ON users {run}",
+    )
+
+
 def _single_sign_on_tables(*, time: str, ref: str) -> tuple[str, ...]:
     """Step 6's statements, in each backend's words for a time and an id column."""
     users = f"{ref} NOT NULL REFERENCES users (id) ON DELETE CASCADE"
@@ -171,6 +207,14 @@ STEPS: tuple[Step, ...] = (
         " end at a fixed time (those from single sign-on; NULL: the usual idle and absolute limits).",
         sqlite=_single_sign_on_tables(time="REAL", ref="INTEGER"),
         postgres=_single_sign_on_tables(time="DOUBLE PRECISION", ref="BIGINT"),
+    ),
+    Step(
+        7,
+        "The discussion edition: a counter that every change of a comment or a support, and of a"
+        " display name, moves (by triggers), so a proposal page kept for readers knows when the"
+        " words and names it shows changed, whoever changed them.",
+        sqlite=_sqlite_edition_triggers(),
+        postgres=_postgres_edition_triggers(),
     ),
 )
 

@@ -18,6 +18,7 @@ from wiki.services import proposal_review
 from wiki.services.anchors import Anchor
 from wiki.services.discussion import proposal_target
 from wiki.services.drafts import Draft
+from wiki.services.keeping import KeptView
 from wiki.services.page_views import ProposalPage
 from wiki.services.permissions import Action, allowed, require
 from wiki.services.preview import person_key
@@ -32,6 +33,7 @@ from wiki.services.proposing import (
     RevisionRequest,
     UpdateRequest,
 )
+from wiki.web import readers
 from wiki.web.discussion import form_anchor, passage_context, passage_labels, query_number
 from wiki.web.errorhandling import keep_form, keep_form_with, keeps_form
 from wiki.web.forms import checked_form, field, numbered, parent_of
@@ -171,8 +173,10 @@ async def propose_change(request: Request) -> Response:
     return _to_proposal(done.id, "proposed")
 
 
+@readers.kept_for_readers(KeptView.PROPOSAL)
 async def show(request: Request) -> Response:
-    """A proposal: proposed text, diff against main, revisions, discussion, support, decision."""
+    """A proposal: proposed text, diff against main, revisions, discussion, support, decision;
+    kept whole for anonymous readers by its edition (``wiki.services.proposal_editions``)."""
     return await _proposal_page(request, proposal_id(request))
 
 

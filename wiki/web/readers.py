@@ -31,8 +31,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wiki.errors import WikiError
+from wiki.numbers import is_whole_number
 from wiki.resources import code_folders
 from wiki.services.keeping import KeptView, Stale
+from wiki.services.site import Site
 from wiki.web import i18n
 from wiki.web.notices import NOTICE_COOKIE
 from wiki.web.session import SESSION_COOKIE, site_of
@@ -41,6 +44,7 @@ from wiki.web.static import STATIC
 _SESSION = SESSION_COOKIE.encode() + b"="
 _LANGUAGE = i18n.LANGUAGE_COOKIE.encode() + b"="
 _NOTICE = NOTICE_COOKIE.encode() + b"="
+_PROPOSALS = "/proposals/"
 
 
 #: (address with its query, language, names edition)
@@ -201,9 +205,10 @@ def kept_for_readers(view: KeptView, *parameters: str) -> Callable[[View], View]
             name = request.path_params.get("name")
             revision = request.query_params.get("revision") or None
             edition, needs = await run_in_threadpool(
-                lambda: (site.reader_edition(catch_up=True), site.keeping.needs(view, name, revision))
+                lambda: (_edition_of(site, view, request.scope["path"]), site.keeping.needs(view, name, revision))
             )
-            assert edition is not None
+            if edition is None:  # no such proposal: the view says so, and is not kept
+                return await handler(request)
             key = (_address(request.scope), i18n.current_language(), edition)
             cached = cache.get(key)
             if cached is not None:
@@ -224,6 +229,26 @@ def kept_for_readers(view: KeptView, *parameters: str) -> Callable[[View], View]
         return keeping
 
     return decorate
+
+
+def _edition_of(site: Site, view: KeptView, path: str) -> str | None:
+    """The edition a kept ``view`` is keyed by: the names edition, and for a proposal page
+    the proposal's edition too (None: no such proposal).  In the thread pool."""
+    edition = site.reader_edition(catch_up=True)
+    assert edition is not None
+    if view is not KeptView.PROPOSAL:
+        return edition
+    number = _proposal_number(path)
+    try:
+        return None if number is None else f"{edition}/{site.proposal_editions.edition(number)}"
+    except WikiError:
+        return None
+
+
+def _proposal_number(path: str) -> int | None:
+    """The number of a proposal page's address (``/proposals/12``), or None for any other."""
+    raw = path.removeprefix(_PROPOSALS)
+    return int(raw) if raw != path and is_whole_number(raw) and len(raw) <= 9 else None
 
 
 def _address(scope: Scope) -> str:
@@ -272,6 +297,13 @@ class ReaderFront:
         if edition is None:
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith(_PROPOSALS):  # kept by the proposal's edition too, if believed
+            number = _proposal_number(scope["path"])
+            believed = None if number is None else site.proposal_editions.believed_edition(number)
+            if believed is None:
+                await self.app(scope, receive, send)
+                return
+            edition = f"{edition}/{believed}"
         language = i18n.pick_language(_cookie(cookies, _LANGUAGE), accept_language)
         key = (_address(scope), language, edition)
         cache: ReaderCache = scope["state"]["reader_cache"]
