@@ -15,7 +15,8 @@ On a bare copy of the generated repository DATA:
    taken in), then the same rounds at the new head.
 
 The target is issue 19's: the first blame <= 0.15x ``git blame``.  Writes one JSON file to
-``--out``; ``bench/summary.py`` (``blame_lines``) adds its rows to the table.
+``--out``; ``bench/summary.py`` (``blame_lines`` of bench/benchmark_lines.py) adds its rows to
+the table.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def main() -> int:
     parser.add_argument("--page", type=Path, required=True, help="the bytes to answer")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    # The same uvicorn settings as wiki.cli.cmd_serve.
+    # The same uvicorn settings as wiki.commands.serve.cmd_serve.
     uvicorn.run(
         create_app(args.page.read_bytes()),
         host="127.0.0.1",

@@ -17,8 +17,8 @@ page, that page (kept), or that page rendered for every request (an address with
 parameter no page is kept for).  Targets: views while saving >= 0.9x quiet views; proposal
 page >= 0.5x a page view (medians of the rounds).  The server's peak resident memory (VmHWM)
 after all of it is recorded too.  Writes ``kept_under_saves.json`` into ``--out``;
-``bench/summary.py`` turns it into its table lines (``kept_lines``).  The server listens on
-127.0.0.1 only and is stopped by its process id, also on failure.
+``bench/summary.py`` turns it into its table lines (``kept_lines`` of bench/benchmark_lines.py).
+The server listens on 127.0.0.1 only and is stopped by its process id, also on failure.
 """
 
 from __future__ import annotations

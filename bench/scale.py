@@ -19,8 +19,9 @@ and 50,000).  On a bare copy of each, with no index yet:
 
 Targets: views HUGE / LARGE >= 0.8x, every page kept, first start < 10 s, peak < 300 MB,
 history and recent changes flat, search <= 2x.  Writes ``scale.json`` into ``--out``;
-``bench/summary.py`` turns it into its table lines (``scale_lines`` here).  Both servers listen on
-127.0.0.1 only and are stopped by their process ids, also on failure.
+``bench/summary.py`` turns it into its table lines (``scale_lines`` of bench/benchmark_lines.py,
+printed here too).  Both servers listen on 127.0.0.1 only and are stopped by their process ids,
+also on failure.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +49,13 @@ from prometheus_client.parser import text_string_to_metric_families
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from bench.benchmark_lines import EVERY_PAGE_WORD, scale_lines  # noqa: E402
 from bench.kept_under_saves import readers  # noqa: E402
 from bench.load import Conn  # noqa: E402
 from bench.targets import memory, ours, server, wait_until_maintained, wait_until_warm  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 METRICS_TOKEN = "bench-metrics-token-0123456789"  # noqa: S105 (a throwaway token on loopback)
-#: A word of the generated vocabulary that every page holds (its title says "pagina").
-EVERY_PAGE_WORD = "pagina"
 FRESH_REQUESTS = 60
 
 
@@ -172,60 +172,10 @@ def main() -> int:
             result["memory"] = memory(process.pid)
         (args.out / "scale.json").write_text(json.dumps(result, indent=2) + "\n")
         for line in scale_lines(args.out):
-            print(" | ".join(str(part) for part in line))
+            print(" | ".join(str(part) for part in astuple(line)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
-
-
-def scale_lines(results: Path) -> Iterator[tuple[str, str, str, str, str, bool | None]]:
-    """The table lines of ``scale.json``: (operation, 2,000 pages, 10,000 pages, ratio, target, met)."""
-    path = results / "scale.json"
-    if not path.exists():
-        return
-    scale = json.loads(path.read_text())
-    huge, large = scale["huge"], scale["large"]
-    for clients in (1, 8):
-        small, big = (statistics.median(x[f"view_{clients}_rps"]) for x in (large, huge))
-        yield (
-            f"views, {clients} client(s), 10,000 / 2,000 pages",
-            f"{small:,.0f} req/s",
-            f"{big:,.0f} req/s",
-            f"{big / small:.2f}x",
-            ">= 0.8x",
-            big / small >= 0.8,
-        )
-    kept = min(scale["kept_pages"], scale["kept_pages_after"])
-    yield (
-        "pages kept for readers, 10,000 pages",
-        "",
-        f"{kept:,} of {scale['pages']:,}",
-        "",
-        "all",
-        kept >= scale["pages"],
-    )
-    ready = scale["first_start_to_ready_s"]
-    yield ("first start to /readyz, 10,000 pages / 200,000 commits", "", f"{ready:.1f} s", "", "< 10 s", ready < 10)
-    peak = scale["memory"]["VmHWM_mb"]
-    yield ("resident memory peak (VmHWM), 10,000 pages", "", f"{peak:.0f} MB", "", "< 300 MB", peak < 300)
-    labels = {
-        "history": ("history, sparse pages, p50 uncached", 1.5),
-        "history_deep": ("history, deep page, p50 uncached", 1.5),
-        "recent": ("recent changes, p50 uncached", 1.5),
-        "search": (f"search on a word in every page ({EVERY_PAGE_WORD}), p50 uncached", 2.0),
-    }
-    for kind, (label, factor) in labels.items():
-        small, big = (statistics.median(x[f"{kind}_p50_ms"]) for x in (large, huge))
-        flat = big <= small * factor or big - small <= 1.0
-        target = "flat" if factor == 1.5 else "<= 2x"
-        yield (
-            f"{label}, 10,000 / 2,000 pages",
-            f"{small:.2f} ms",
-            f"{big:.2f} ms",
-            f"{big / small:.2f}x",
-            target,
-            flat,
-        )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 
 Columns: operation, the peer's figure (or the reference named in the operation), ours, the
 ratio, the target and whether it is met.  Ratios are of figures measured in the same run on
-the same data.  Writes the rows to ``summary.json`` beside the results as well.
+the same data.  Writes the rows to ``summary.json`` beside the results as well.  The lines are
+made in bench/targets_lines.py (targets.py's run) and bench/benchmark_lines.py (the benchmarks
+after it), on bench/summary_line.py.
 
 Readings of the targets (also printed under the table):
 - throughput ratios are req/s over req/s at the same number of clients;
@@ -23,17 +25,25 @@ import argparse
 import json
 import statistics
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench import scale  # noqa: E402
-
-Row = dict[str, Any]
+from bench.benchmark_lines import (  # noqa: E402
+    blame_lines,
+    export_lines,
+    group_commit_lines,
+    kept_lines,
+    scale_lines,
+    signed_in_lines,
+    soak_lines,
+    workers_lines,
+)
+from bench.summary_line import Line, Row, fmt, get, ratio_line  # noqa: E402
+from bench.targets_lines import flat_lines, save_lines, server_lines, view_lines  # noqa: E402
 
 READS = (
     ("history", "all", "history, first page, sparse pages"),
@@ -42,20 +52,6 @@ READS = (
     ("search", "all", "search"),
     ("recent", "all", "recent changes"),
 )
-FLAT_FACTOR = 1.5
-FLAT_MARGIN_MS = 1.0
-
-
-@dataclass
-class Line:
-    """One row of the table."""
-
-    operation: str
-    peer: str
-    ours: str
-    ratio: str
-    target: str
-    met: bool | None  # None: informational, or no data
 
 
 def read_jsonl(path: Path) -> list[Row]:
@@ -75,38 +71,6 @@ def medians(rows: list[Row]) -> dict[tuple[str, str, str, int], float]:
     for r in rows:
         rounds.setdefault((r["target"], r["op"], r["pages"], int(r["conc"])), []).append(float(r["p50_ms"]))
     return {key: statistics.median(values) for key, values in rounds.items()}
-
-
-def get(row: Row | None, field: str) -> float | None:
-    """A figure of a load row, or None when the row is missing."""
-    return None if row is None else float(row[field])
-
-
-def fmt(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
-    return f"{text}{unit}"
-
-
-def times(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.0f}x" if value >= 10 else f"{value:.1f}x"
-
-
-def ratio_line(operation: str, peer: Row | None, ours: Row | None, at_least: float, field: str = "rps") -> Line:
-    """ours/peer of req/s (or peer/ours of a latency) against ``at_least``."""
-    theirs, mine = get(peer, field), get(ours, field)
-    unit = " req/s" if field == "rps" else " ms"
-    if not theirs or not mine:
-        return Line(operation, fmt(theirs, unit), fmt(mine, unit), "-", f">= {at_least:g}x peer", None)
-    value = mine / theirs if field == "rps" else theirs / mine
-    return Line(
-        operation, fmt(theirs, unit), fmt(mine, unit), times(value), f">= {at_least:g}x peer", value >= at_least
-    )
-
-
-def is_flat(small: float, large: float) -> bool:
-    return large <= small * FLAT_FACTOR or large - small <= FLAT_MARGIN_MS
 
 
 def lines(results: Path, history: Path | None) -> Iterator[Line]:
@@ -143,340 +107,7 @@ def lines(results: Path, history: Path | None) -> Iterator[Line]:
     yield from signed_in_lines(results / "signed_in.json")
     yield from workers_lines(results)
     yield from group_commit_lines(results)
-    yield from (Line(*line) for line in scale.scale_lines(results))
-
-
-def signed_in_lines(path: Path) -> Iterator[Line]:
-    """bench/signed_in.py: signed-in views and the deep page's history against anonymous ones
-    (req/s over req/s, same server, interleaved), issue 19's ">= 0.6x"."""
-    if not path.exists():
-        return
-    rows = {(row["target"], row["op"], row["conc"]): row for row in json.loads(path.read_text())["rows"]}
-    for op, name in (("view", "signed-in page views"), ("history", "signed-in history, deep page")):
-        for conc in (1, 8):
-            anonymous, signed = (
-                get(rows.get(("anonymous", op, conc)), "rps"),
-                get(rows.get(("signed-in", op, conc)), "rps"),
-            )
-            value = signed / anonymous if anonymous and signed else None
-            yield Line(
-                f"{name}, {conc} client(s)",
-                fmt(anonymous, " req/s"),
-                fmt(signed, " req/s"),
-                "-" if value is None else f"{value:.2f}x",
-                ">= 0.6x anonymous",
-                None if value is None else value >= 0.6,
-            )
-
-
-def flat_lines(
-    read: tuple[str, str, str], small: dict[Any, float], large: dict[Any, float], run: Row
-) -> Iterator[Line]:
-    """Flatness: p50 on the small set against the large one, with one client.  Where the run has
-    the operation at addresses never asked before (``<op>_fresh``), that is what is compared:
-    the same cache state on both sets (20 pages stay cached, 2,000 mostly do not)."""
-    op, pages, name = read
-    fresh = ("ours", op + "_fresh", pages, 1)
-    kind = "uncached" if fresh in small and fresh in large else ""
-    key = fresh if kind else ("ours", op, pages, 1)
-    if key not in small or key not in large:
-        return
-    sets = run.get("flat") or {}
-    commits = f"{sets.get('small', {}).get('commits', '?')} vs {sets.get('large', {}).get('commits', '?')} commits"
-    label = f"{name}, p50 ours{', ' + kind if kind else ''}, {commits}"
-    small_p50, large_p50 = small[key], large[key]
-    ratio = times(large_p50 / small_p50) if small_p50 else "-"
-    yield Line(label, fmt(small_p50, " ms"), fmt(large_p50, " ms"), ratio, "flat", is_flat(small_p50, large_p50))
-
-
-def view_lines(row: Callable[[str, str, str, int], Row | None], concs: list[int]) -> Iterator[Line]:
-    for conc in concs:
-        peer, ours, bare = (
-            row("peer", "view", "all", conc),
-            row("ours", "view", "all", conc),
-            row("hello", "view", "all", conc),
-        )
-        line = ratio_line(f"view, {conc} client(s)", peer, ours, 100)
-        if conc != 8:
-            line.target, line.met = "(at 8 clients)", None
-        yield line
-        mine, ceiling = get(ours, "rps"), get(bare, "rps")
-        share = mine / ceiling if mine is not None and ceiling else None
-        yield Line(
-            f"view, {conc} client(s); left: bare Starlette, same bytes",
-            fmt(ceiling, " req/s"),
-            fmt(mine, " req/s"),
-            "-" if share is None else f"{share:.0%}",
-            ">= 40 % of bare" if conc == 8 else "(at 8 clients)",
-            None if share is None or conc != 8 else share >= 0.40,
-        )
-
-
-def save_lines(row: Callable[[str, str, str, int], Row | None], concs: list[int], writers: list[Row]) -> Iterator[Line]:
-    yield ratio_line(
-        "save, p50, 1 client (peer without fsync)",
-        row("peer", "save", "all", 1),
-        row("ours", "save", "all", 1),
-        5,
-        "p50_ms",
-    )
-    for conc in (c for c in concs if c != 1):
-        peer, ours = row("peer", "save", "all", conc), row("ours", "save", "all", conc)
-        yield Line(
-            f"save, {conc} clients, p50",
-            fmt(get(peer, "p50_ms"), " ms"),
-            fmt(get(ours, "p50_ms"), " ms"),
-            "",
-            "(info)",
-            None,
-        )
-    by = {(w["target"], w["mode"]): w for w in writers}
-    for mode in ("same", "different"):
-        peer, ours = by.get(("peer", mode)), by.get(("ours", mode))
-        if ours is None:
-            continue
-        what = "one page" if mode == "same" else "a page each"
-        count = ours["writers"]
-
-        def errors(w: Row | None) -> int | None:
-            return None if w is None else sum(int(n) for code, n in w["failed"].items() if code != "409")
-
-        def show(w: Row | None, key: str) -> str:
-            return "-" if w is None else str(w[key])
-
-        yield Line(
-            f"{count} writers on {what}: acknowledged / tried (409 refused)",
-            "-" if peer is None else f"{peer['acked']}/{peer['attempted']} ({peer['failed'].get('409', 0)})",
-            f"{ours['acked']}/{ours['attempted']} ({ours['failed'].get('409', 0)})",
-            "",
-            "(info)",
-            None,
-        )
-        ours_errors = errors(ours)
-        yield Line(
-            f"{count} writers on {what}: errors",
-            "-" if peer is None else str(errors(peer)),
-            str(ours_errors),
-            "",
-            "0",
-            ours_errors == 0,
-        )
-        lost = ours["acked_but_lost"] + ours["final_state_mismatch_pages"]
-        yield Line(
-            f"{count} writers on {what}: acknowledged saves lost",
-            show(peer, "acked_but_lost"),
-            show(ours, "acked_but_lost"),
-            "",
-            "0 (peer loses some)",
-            lost == 0 and ours["misattributed_commits"] == 0,
-        )
-
-
-def group_commit_lines(results: Path) -> Iterator[Line]:
-    """Issue 19's save targets from bench/group_commit.py (nothing when it did not run)."""
-    path = results / "group_commit.json"
-    if not path.exists():
-        return
-    found = json.loads(path.read_text())
-    rate, p50 = found["saves_per_s"], found["p50_ms"]
-    yield Line(
-        "saves/s, 8 writers on their own pages / 1 writer",
-        f"{rate['1']} saves/s",
-        f"{rate['8']} saves/s",
-        times(found["throughput_8_over_1"]),
-        ">= 1.8x",
-        found["throughput_8_over_1"] >= 1.8,
-    )
-    yield Line("save p50, 8 writers on their own pages", "", fmt(p50["8"], " ms"), "", "<= 60 ms", p50["8"] <= 60)
-    yield Line(
-        "save p50, 1 writer / raw git floor (same fsync)",
-        fmt(found["floor_p50_ms"], " ms"),
-        fmt(p50["1"], " ms"),
-        times(found["p50_1_over_floor"]),
-        "<= 1.2x",
-        found["p50_1_over_floor"] <= 1.2,
-    )
-
-
-def server_lines(run: Row, history: Path | None) -> Iterator[Line]:
-    if "first_start_s" in run:
-        commits = f"{run.get('commits', '?'):,} commits" if isinstance(run.get("commits"), int) else ""
-        yield Line(
-            f"first start, full index build, {commits}", "", fmt(run["first_start_s"], " s"), "", "(measured)", None
-        )
-        yield Line(
-            "start-up with indexes, spawn to first /healthz",
-            "",
-            fmt(run["start_with_index_s"], " s"),
-            "",
-            "< 2 s",
-            run["start_with_index_s"] < 2,
-        )
-    if history is not None and history.exists():
-        figures = json.loads(history.read_text())
-        yield Line(
-            "first full index build in-process (history.py)",
-            "",
-            fmt(figures["first_index_build_s"], " s"),
-            "",
-            "(measured)",
-            None,
-        )
-        yield Line(
-            "open_site with indexes in-process (history.py)",
-            "",
-            fmt(figures["start_up_with_index_s"], " s"),
-            "",
-            "< 2 s",
-            figures["start_up_with_index_s"] < 2,
-        )
-    memory = run.get("memory")
-    if memory:
-        yield Line(
-            "resident memory, peak after the runs (VmHWM)",
-            "",
-            fmt(memory["VmHWM_mb"], " MB"),
-            "",
-            "< 200 MB",
-            memory["VmHWM_mb"] < 200,
-        )
-        yield Line("resident memory after the runs (VmRSS)", "", fmt(memory["VmRSS_mb"], " MB"), "", "(info)", None)
-        if "children_Pss_mb" in memory:
-            children = (
-                f"{memory['children']} git: {memory['children_RssAnon_mb']} MB own, "
-                f"{memory['children_Pss_mb']} MB Pss, {memory['children_VmRSS_mb']} MB RSS"
-            )
-            yield Line(
-                "child processes (own = RssAnon; RSS counts a shared pack file again)", "", children, "", "(info)", None
-            )
-
-
-def soak_lines(results: Path) -> Iterator[Line]:
-    """bench/soak.py: the resident peak after half an hour of bursts against the first 5 minutes."""
-    path = results / "soak.json"
-    if not path.exists():
-        return
-    soak = json.loads(path.read_text())
-    early, end = soak["early"], soak["end"]
-    yield Line(
-        f"memory after {soak['minutes']:g} min of bursts (VmHWM; left: after 5 min)",
-        fmt(early["VmHWM_mb"], " MB"),
-        fmt(end["VmHWM_mb"], " MB"),
-        f"{soak['ratio']:.2f}x",
-        "<= 1.1x",
-        soak["ratio"] <= 1.1,
-    )
-    yield Line(
-        "open files after the bursts (left: after 5 min)", str(early["fds"]), str(end["fds"]), "", "(info)", None
-    )
-
-
-def export_lines(results: Path) -> Iterator[Line]:
-    """bench/export_load.py: kept views while the static site is built, against views without."""
-    path = results / "export_load.json"
-    if not path.exists():
-        return
-    figures = json.loads(path.read_text())
-    clients = figures["clients"]
-    yield Line(
-        f"kept views while /export/site.zip is built, {clients} clients (export_load.py)",
-        f"{fmt(figures['quiet_rps'], ' req/s')} without",
-        fmt(figures["during_build_rps"], " req/s"),
-        times(figures["ratio"]),
-        ">= 0.9x without",
-        figures["ratio"] >= 0.9,
-    )
-    yield Line(
-        "/export/site.zip, second request for the same commit (a file read)",
-        f"{fmt(figures['build_s_median'], ' s')} to build",
-        fmt(figures["second_request_s_median"] * 1000, " ms"),
-        "",
-        "(info)",
-        None,
-    )
-
-
-def blame_lines(path: Path) -> Iterator[Line]:
-    """Issue 19: the first blame of the deep page against ``git blame`` (bench/blame.py)."""
-    if not path.exists():
-        return
-    figures = json.loads(path.read_text())
-    for key, name in (
-        ("now", "blame, deep page, first time"),
-        ("old_revision", "blame, deep page at an old revision, first time"),
-        ("after_saves", f"blame, deep page, first time after {figures['after_saves']['saves']} saves"),
-    ):
-        found = figures[key]
-        yield Line(
-            f"{name} (git blame as peer)",
-            fmt(found["git_blame_s"] * 1000, " ms"),
-            fmt(found["first_blame_s"] * 1000, " ms"),
-            f"{found['ratio']:.3f}x",
-            "<= 0.15x, same lines",
-            found["ratio"] <= 0.15 and found["same_as_git_blame"],
-        )
-    yield Line(
-        f"blame of {figures['long_histories']} long histories derived after a rebuild (background)",
-        "",
-        fmt(figures["background_derivation_s"], " s"),
-        "",
-        "(measured)",
-        None,
-    )
-
-
-def kept_lines(results: Path) -> Iterator[Line]:
-    """Issue 19, bench/kept_under_saves.py: views with a save every 2 s against none, and a
-    proposal page against a page view (medians of interleaved rounds)."""
-    path = results / "kept_under_saves.json"
-    if not path.exists():
-        return
-    kept = json.loads(path.read_text())
-    clients = kept["clients"]
-    quiet, busy = statistics.median(kept["quiet_rps"]), statistics.median(kept["saving_rps"])
-    yield Line(
-        f"views, {clients} clients, a save every 2 s / none",
-        fmt(quiet, " req/s"),
-        fmt(busy, " req/s"),
-        times(busy / quiet),
-        ">= 0.9x",
-        busy / quiet >= 0.9,
-    )
-    page, shown = statistics.median(kept["page_rps"]), statistics.median(kept["proposal_rps"])
-    yield Line(
-        f"proposal page / page view, {clients} clients",
-        fmt(page, " req/s"),
-        fmt(shown, " req/s"),
-        times(shown / page),
-        ">= 0.5x",
-        shown / page >= 0.5,
-    )
-    rendered = statistics.median(kept["rendered_page_rps"])
-    yield Line(
-        f"proposal page / page view rendered anew, {clients} clients",
-        fmt(rendered, " req/s"),
-        fmt(shown, " req/s"),
-        times(shown / rendered),
-        "(info)",
-        None,
-    )
-
-
-def workers_lines(results: Path) -> Iterator[Line]:
-    """bench/workers.py: signed-in views with ``wiki serve --workers 2`` against one process."""
-    path = results / "workers.json"
-    if not path.exists():
-        return
-    found: Row = json.loads(path.read_text())
-    rps = found["rps"]
-    yield Line(
-        f"signed-in views, 2 workers vs 1 process, {found['connections']} connections (client on the same cores)",
-        fmt(rps["one process"], " req/s"),
-        fmt(rps["two workers"], " req/s"),
-        f"{found['ratio']:.2f}x",
-        f">= {found['target']:g}x one process",
-        found["ratio"] >= found["target"],
-    )
+    yield from scale_lines(results)
 
 
 def render(table: list[Line]) -> str:
