@@ -18,7 +18,7 @@ Apart from the reads of ``wiki.store.pageindex`` so that each side reads on its 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from wiki import pagefile
@@ -28,6 +28,9 @@ from wiki.store.blameindex import BlameIndex
 from wiki.store.changes import ChangeStream, arrival, page_changes
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
+
+#: Pages written in one step from which their texts are read in one stream of git.
+STREAMED = 32
 
 #: Told what one step of the index changed: the pages touched (renames both names), or None
 #: for everything.
@@ -79,7 +82,7 @@ class PageIndexBuild:
             return
         if indexed is None or not self.repo.commit_exists(indexed) or not self.repo.is_ancestor(indexed, head):
             self._clear()
-            self._apply(list(self.repo.log(head, None)), head, carry_blame=False)
+            self._apply(self.repo.log(head, None), head, carry_blame=False)  # streamed: never all held
             return
         commits = list(self.repo.log(head, indexed))
         self._apply(commits, head)
@@ -107,9 +110,10 @@ class PageIndexBuild:
             self._bump_pageset()
         self._tell(None)
 
-    def _apply(self, commits: list[CommitRecord], head: str, carry_blame: bool = True) -> None:
+    def _apply(self, commits: Iterable[CommitRecord], head: str, carry_blame: bool = True) -> None:
         """Record ``commits`` (oldest first) and set the pages table to their end state,
-        carrying their pages' blame one commit each (not in a rebuild: it waits to be asked for)."""
+        carrying their pages' blame one commit each (not in a rebuild: it waits to be asked for).
+        Many pages' texts are read in one stream of git (a rebuild reads every page)."""
         final: dict[str, tuple[str, str] | None] = {}
         with self.file.transaction() as connection:
             for commit in commits:
@@ -138,8 +142,11 @@ class PageIndexBuild:
                     textindex.remove(connection, "page", name)
                     textindex.remove_links(connection, name)
                     pageset_changed = pageset_changed or gone > 0
-                else:
-                    pageset_changed = self._upsert(name, *state) or pageset_changed
+            kept = [(name, state) for name, state in final.items() if state is not None]
+            for (name, (blob, revision)), data in zip(
+                kept, self._texts([blob for _name, (blob, _r) in kept]), strict=True
+            ):
+                pageset_changed = self._upsert(name, blob, revision, data) or pageset_changed
             if pageset_changed:
                 self._bump_pageset()
             self.file.set_meta("head", head)
@@ -153,9 +160,17 @@ class PageIndexBuild:
         """Changes whenever a page is added, removed or retitled (what wiki links resolve to)."""
         return self.file.meta("pageset") or "0"
 
-    def _upsert(self, name: str, blob: str, revision: str) -> bool:
+    def _texts(self, blobs: list[str]) -> Iterator[bytes]:
+        """The content of each blob, in order: a few one by one (a save's), many in one stream."""
+        if len(blobs) < STREAMED:
+            yield from (self.repo.read_blob(blob) for blob in blobs)
+            return
+        for blob, data in self.repo.read_blobs(blobs):
+            yield self.repo.read_blob(blob) if data is None else data  # (None: says NotFound)
+
+    def _upsert(self, name: str, blob: str, revision: str, data: bytes) -> bool:
         """Write one page's row, search entry and links; True when its name or title is new."""
-        text = self.repo.read_blob(blob).decode("utf-8", "replace")
+        text = data.decode("utf-8", "replace")
         parsed = pagefile.parse(text, name)
         connection = self.file.db()
         before = connection.execute("SELECT title FROM pages WHERE path = ?", (name,)).fetchone()

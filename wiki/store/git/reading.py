@@ -7,11 +7,10 @@ Every value handed to a git command is either produced here (object ids) or chec
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,7 +20,7 @@ from wiki.errors import N_, DiskFull, NotFound, StoreUnavailable, WorkTreeDirty
 from wiki.models import CommitRecord
 from wiki.names import check_revision
 from wiki.store import loopguard
-from wiki.store.git import parsers
+from wiki.store.git import parsers, streams
 from wiki.store.git.linediffs import CommitDiff, LineDiffs
 from wiki.store.git.objects import ObjectStore
 from wiki.store.git.parsers import BlameLine, TagRecord
@@ -109,37 +108,16 @@ class GitReader(ObjectStore):
             *revisions,
             "--",
         )
-        result = subprocess.run(command, capture_output=True, check=False)
-        if result.returncode != 0:
-            raise StoreUnavailable(N_("git log failed."))
-        parsed = parsers.parse_log(result.stdout)
-        blobs = {blob for commit in parsed for change in commit.changes for blob in (change.blob, change.old_blob)}
-        sizes = self.blob_sizes(blob for blob in blobs if blob)
-        for commit in parsed:
-            yield dataclasses.replace(
-                commit,
-                changes=tuple(
-                    dataclasses.replace(
-                        change,
-                        size=sizes.get(change.blob) if change.blob else None,
-                        old_size=sizes.get(change.old_blob) if change.old_blob else None,
-                    )
-                    for change in commit.changes
-                ),
-            )
+        return streams.commits(command, self._command("cat-file", "--batch-check=%(objectname) %(objectsize)"))
 
     def blob_sizes(self, blobs: Iterable[str]) -> dict[str, int]:
         """The size of each blob, asked of one ``git cat-file --batch-check``."""
-        wanted = "".join(check_revision(blob) + "\n" for blob in blobs)
-        if not wanted:
-            return {}
-        result = subprocess.run(
-            self._command("cat-file", "--batch-check=%(objectname) %(objectsize)"),
-            input=wanted.encode(),
-            capture_output=True,
-            check=False,
-        )
-        return parsers.parse_sizes(result.stdout)
+        return streams.blob_sizes(self._command("cat-file", "--batch-check=%(objectname) %(objectsize)"), blobs)
+
+    def read_blobs(self, blobs: list[str]) -> Generator[tuple[str, bytes | None], None, None]:
+        """Each blob with its content (None: no such blob), in order, from one ``git cat-file
+        --batch``: many at once without a round trip each (a rebuild reads every page)."""
+        return streams.blobs(self._command("cat-file", "--batch"), blobs)
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """True when ``ancestor`` is reachable from ``descendant``."""
