@@ -36,7 +36,8 @@ def timed_get(url: str) -> float:
 
 def worst_case_urls(tmp_path: Path, settings: Settings) -> tuple[list[str], list[str]]:
     """Two sets of never-seen worst-case requests (so that nothing is cached yet): first views
-    of proposals at their limits and comparisons of two big revisions of a page."""
+    of proposals at their limits and of their newest revision's changes, and comparisons of
+    two big revisions of a page."""
     site = open_site(settings)
     author = site.accounts.add_user("auteur", PASSWORD, Role.CONTRIBUTOR, display_name="Auteur")
     editor = site.accounts.add_user("redacteur", PASSWORD, Role.EDITOR, display_name="Redacteur")
@@ -53,10 +54,11 @@ def worst_case_urls(tmp_path: Path, settings: Settings) -> tuple[list[str], list
     # The one whole repack a wiki does at its first start, done now: while it runs (seconds,
     # both cores) every request is slower, which is not what this test measures.
     site.repo.maintain()
+    heads = [site.proposals.get(number).head_revision for number in proposals]
     site.close()
     sets: tuple[list[str], list[str]] = ([], [])
-    for n, number in enumerate(proposals):
-        sets[n % 2].append(f"/proposals/{number}")
+    for n, (number, head) in enumerate(zip(proposals, heads, strict=True)):
+        sets[n % 2].extend([f"/proposals/{number}", f"/proposals/{number}/revisions/{head}"])
     sets[0].append(f"/compare/{BIG}?from={revisions[0]}&to={revisions[1]}")
     sets[1].append(f"/compare/{BIG}?from={revisions[2]}&to={revisions[3]}")
     return sets

@@ -87,6 +87,7 @@ EXPECTED: dict[tuple[str, str], tuple[Action | str | None, str]] = {
     ("/proposals/new", "GET"): (Action.PROPOSE, "/proposals/new"),
     ("/proposals/new", "POST"): (Action.PROPOSE, "/proposals/new"),
     ("/proposals/{id}", "GET"): (Action.READ, "/proposals/{pid}"),
+    ("/proposals/{id}/revisions/{revision}", "GET"): (Action.READ, "/proposals/{pid}/revisions/{head}"),
     ("/proposals/{id}/revise", "GET"): (Action.REVISE_ANY_PROPOSAL, "/proposals/{pid}/revise"),
     ("/proposals/{id}/revise", "POST"): (Action.REVISE_ANY_PROPOSAL, "/proposals/{pid}/revise"),
     ("/proposals/{id}/update", "GET"): (Action.PROPOSE, "/proposals/{pid}/update"),

@@ -45,9 +45,14 @@ PAGE_NAME_RULE = N_("A page name may only contain letters, digits, '-', '_' and 
 _WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
 
 
+def is_revision(value: str) -> bool:
+    """Whether ``value`` is a full lowercase commit id."""
+    return _REVISION.fullmatch(value) is not None
+
+
 def check_revision(value: str) -> str:
     """Return ``value`` when it is a full lowercase commit id; raise ``NotFound`` otherwise."""
-    if not _REVISION.fullmatch(value):
+    if not is_revision(value):
         raise NotFound(N_("No such revision."))
     return value
 

@@ -158,6 +158,11 @@ def test_sign_up_propose_discuss_support_and_accept_a_new_principle(page: Page, 
     expect(page.locator(".revisions li")).to_have_count(1)
     expect(page.locator(".decision")).to_contain_text("Past bij de andere tien.")
     screenshot(page, "principle-11-history-en")
+    page.get_by_role("link", name="What changed in revision 1").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Revision 1 of 1")
+    expect(page.locator("ins").first).to_be_visible()
+    page.get_by_role("link", name="Proposal #1 and its revisions").click()
+    expect(page.locator(".decision")).to_be_visible()
 
 
 def test_search_and_the_exported_site_opened_from_disk(page: Page, live_wiki: str, tmp_path: Path) -> None:

@@ -76,11 +76,13 @@ def every_page_type(page: Page, base: str) -> dict[str, str]:
     expect(page.locator(".notice code")).to_be_visible()
     history = page.request.get(f"{base}/api/history/{PAGE}").json()["revisions"]
     older, newer = history[1]["revision"], history[0]["revision"]
+    proposed = page.request.get(f"{base}/api/proposals/1").json()["head_revision"]
     return {
         "home": "/", "page": f"/p/{PAGE}", "edit": f"/edit/{PAGE}", "history": f"/history/{PAGE}",
         "compare": f"/compare/{PAGE}?from={older}&to={newer}",
         "compare-side": f"/compare/{PAGE}?from={older}&to={newer}&view=side",
-        "blame": f"/blame/{PAGE}", "proposals": "/proposals", "proposal": "/proposals/1", "search": "/search?q=open",
+        "blame": f"/blame/{PAGE}", "proposals": "/proposals", "proposal": "/proposals/1",
+        "proposal-revision": f"/proposals/1/revisions/{proposed}", "search": "/search?q=open",
         "changes": "/changes", "change": f"/change/{newer}", "versions": "/versions", "discussion": f"/discuss/{PAGE}",
         "account": "/account", "accounts": "/admin/accounts", "tokens": "/admin/accounts/beheerder/tokens",
         "new-principle": "/proposals/new",

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from threading import Lock
 
 from wiki import pagefile
+from wiki.errors import N_, NotFound
 from wiki.names import page_file
-from wiki.services import diff, proposal_limits
+from wiki.services import diff
 from wiki.services.gittexts import without_trailer
 from wiki.services.pages import PageService
 from wiki.services.proposal_records import ACCEPTED, Proposal
@@ -31,15 +32,27 @@ class PathDiff:
 
 @dataclass(frozen=True)
 class ProposalRevision:
-    """One revision of a proposal: who, when, why, and what it changed."""
+    """One revision of a proposal: who, when and why; what it changed has a page of its own
+    (``ProposalDiffs.revision_changes``), so the proposal page costs the same however often
+    it was revised."""
 
     revision: str
     author: str
     date: int
     message: str
+
+
+@dataclass(frozen=True)
+class RevisionChanges:
+    """What one revision of a proposal changed, page by page, and where it stands among the
+    proposal's revisions (its number from 1, of ``count``; the one before and after it)."""
+
+    revision: ProposalRevision
+    number: int
+    count: int
     diffs: list[PathDiff]
-    #: False for the older revisions, listed without their changes (``MAX_REVISIONS_SHOWN``).
-    shown: bool = True
+    previous: str | None
+    next: str | None
 
 
 @dataclass(frozen=True)
@@ -139,29 +152,38 @@ class ProposalDiffs:
         return found
 
     def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
-        """The proposal's own revisions, oldest first; the newest ``MAX_REVISIONS_SHOWN`` with
-        their diffs (sharing one diff budget), the older ones without, so that a proposal
-        revised a thousand times costs no more to show than one revised ten times."""
-        commits = list(self.repo.log(proposal.head_revision, proposal.record.origin_revision))
-        first_shown = len(commits) - proposal_limits.MAX_REVISIONS_SHOWN
+        """The proposal's own revisions, oldest first: one ``git log``, no texts read."""
+        commits = self.repo.log(proposal.head_revision, proposal.record.origin_revision)
+        return [
+            ProposalRevision(commit.revision, commit.author, commit.date, without_trailer(commit.message))
+            for commit in commits
+        ]
+
+    def revision_changes(self, proposal: Proposal, revision: str) -> RevisionChanges:
+        """What ``revision`` changed in the proposal's pages, against the revision before it;
+        ``NotFound`` when it is not one of this proposal's own revisions (any other commit,
+        or no commit at all, gets the same answer)."""
+        revisions = self.revisions(proposal)
+        numbers = {item.revision: n for n, item in enumerate(revisions)}
+        number = numbers.get(revision)
+        if number is None:
+            raise NotFound(N_("This proposal has no such revision."))
+        parents = self.repo.parents(revision)
         budget = diff.Budget()
-        revisions = []
-        for number, commit in enumerate(commits):
-            message = without_trailer(commit.message)
-            if number < first_shown:
-                revisions.append(
-                    ProposalRevision(commit.revision, commit.author, commit.date, message, [], shown=False)
-                )
-                continue
-            parents = self.repo.parents(commit.revision)
-            diffs = []
-            for name in proposal.record.paths:
-                before = self.text(parents[0], name) if parents else None
-                after = self.text(commit.revision, name)
-                if before != after:
-                    diffs.append(self._path_diff(name, before, after, budget))
-            revisions.append(ProposalRevision(commit.revision, commit.author, commit.date, message, diffs))
-        return revisions
+        diffs = []
+        for name in proposal.record.paths:
+            before = self.text(parents[0], name) if parents else None
+            after = self.text(revision, name)
+            if before != after:
+                diffs.append(self._path_diff(name, before, after, budget))
+        return RevisionChanges(
+            revisions[number],
+            number + 1,
+            len(revisions),
+            diffs,
+            revisions[number - 1].revision if number > 0 else None,
+            revisions[number + 1].revision if number + 1 < len(revisions) else None,
+        )
 
     def update_conflicts(self, proposal: Proposal) -> list[UpdateConflict]:
         """The pages where the proposal and main changed the same part (empty when it merges)."""

@@ -1,7 +1,7 @@
 """How large a proposal may grow, so that showing it stays cheap for everyone.
 
 Anyone may look at a proposal, and its page renders every proposed page, diffs each against
-the wiki and shows the diffs of its revisions: without a bound a contributor's 2,000-page
+the wiki (each revision's changes have a page of their own): without a bound a contributor's 2,000-page
 proposal cost 66 s per view.  Rendering Markdown costs up to some 12 microseconds a byte
 (a page of ``[``), so the proposed texts together stay well under what renders in a second.
 """
@@ -16,8 +16,6 @@ from wiki.errors import N_, TooLarge
 MAX_PROPOSAL_PAGES = 20
 #: Bytes of text (UTF-8, front matter included) all pages of one proposal may hold together.
 MAX_PROPOSAL_BYTES = 50_000
-#: Revisions whose changes the proposal's page shows (the newest); older ones are listed.
-MAX_REVISIONS_SHOWN = 10
 
 _TOO_LARGE = N_("A proposal may hold at most 20 pages and 50 KB of text together. Propose smaller parts separately.")
 

@@ -35,7 +35,7 @@ from wiki.services.page_base import MAX_MESSAGE_LENGTH
 from wiki.services.pages import PageService
 from wiki.services.proposal_actions import may_revise
 from wiki.services.proposal_checks import ProposalChecks, without_number
-from wiki.services.proposal_diffs import PathDiff, ProposalDiffs, ProposalRevision, UpdateConflict
+from wiki.services.proposal_diffs import PathDiff, ProposalDiffs, ProposalRevision, RevisionChanges, UpdateConflict
 from wiki.services.proposal_records import (
     ACCEPTED,
     ACTIVE,
@@ -138,6 +138,11 @@ class ProposalService:
     def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
         """The proposal's own revisions, oldest first (see ``ProposalDiffs.revisions``)."""
         return self.diffs.revisions(proposal)
+
+    def revision_changes(self, proposal_id: int, revision: str) -> tuple[Proposal, RevisionChanges]:
+        """A proposal and what one of its revisions changed (see ``ProposalDiffs.revision_changes``)."""
+        proposal = self.get(proposal_id)
+        return proposal, self.diffs.revision_changes(proposal, revision)
 
     def update_conflicts(self, proposal_id: int) -> list[UpdateConflict]:
         """The pages where the proposal and main changed the same part (empty when it merges)."""

@@ -32,6 +32,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wiki.errors import WikiError
+from wiki.names import is_revision
 from wiki.numbers import is_whole_number
 from wiki.resources import code_folders
 from wiki.services.keeping import KeptView, Stale
@@ -218,7 +219,8 @@ def kept_for_readers(view: KeptView, *parameters: str) -> Callable[[View], View]
                 return HTMLResponse(cached.body, headers=headers)
             response = await handler(request)
             if response.status_code == 200 and "set-cookie" not in response.headers:
-                kept = cache.put(key, bytes(response.body), needs, epoch)
+                # gzip and a digest of a page up to a megabyte: not on the event loop
+                kept = await run_in_threadpool(cache.put, key, bytes(response.body), needs, epoch)
                 if kept is not None:
                     headers = {"ETag": etag(kept, i18n.current_timezone()), **READER_HEADERS}
                     if request.headers.get("if-none-match") == headers["ETag"]:
@@ -246,9 +248,15 @@ def _edition_of(site: Site, view: KeptView, path: str) -> str | None:
 
 
 def _proposal_number(path: str) -> int | None:
-    """The number of a proposal page's address (``/proposals/12``), or None for any other."""
+    """The number of a proposal page's address (``/proposals/12``, or one of its revisions:
+    ``/proposals/12/revisions/<commit>``), or None for any other."""
     raw = path.removeprefix(_PROPOSALS)
-    return int(raw) if raw != path and is_whole_number(raw) and len(raw) <= 9 else None
+    if raw == path:
+        return None
+    number, _, rest = raw.partition("/")
+    if rest and not (rest.startswith("revisions/") and is_revision(rest.removeprefix("revisions/"))):
+        return None
+    return int(number) if is_whole_number(number) and len(number) <= 9 else None
 
 
 def _address(scope: Scope) -> str:
