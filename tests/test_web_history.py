@@ -276,3 +276,22 @@ def test_recent_changes_and_a_change_show_titles_and_short_ids(client: TestClien
     assert f'value="{revision}" readonly' in change  # the full id, to copy
     deleted = client.get(f"/change/{gone}").text
     assert '<span lang="nl">Tijdelijke pagina</span> <span class="tag">verwijderd</span>' in deleted
+
+
+def test_the_history_and_feed_of_a_page_never_read_its_text(
+    client: TestClient, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both show the page's title from the index: reading one of thousands of pages' blobs
+    from git for it made a page's history slower the bigger the wiki (issue #7's flatness)."""
+    title = site.pages.get(PAGE)[0].title
+    edit(site, "Nog een alinea.")
+
+    def no_text(blob: str) -> str:
+        raise AssertionError(f"read the text of {blob}")
+
+    monkeypatch.setattr(site.pages, "text_of_blob", no_text)
+    for path in (f"/history/{PAGE}?fresh=1", f"/atom/p/{PAGE}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert html.escape(title, quote=False) in response.text, path
+    assert client.get("/history/geen-pagina?fresh=1").status_code == 404

@@ -23,25 +23,27 @@ LOG_FORMATS = ("text", "json")
 @dataclass(frozen=True, slots=True)
 class CacheBudgets:
     """Bytes each cache may hold, shares of ``WIKI_CACHE_MB``: whole pages kept for readers
-    (gzipped), pages kept per role for signed-in people, page HTML rendered from Markdown, and
-    what proposal pages show from git."""
+    (gzipped), pages kept per role for signed-in people, page HTML rendered from Markdown, the
+    pages' texts read from git, and what proposal pages show from git."""
 
     readers: int
     people: int
     markdown: int
+    texts: int
     proposals: int
 
     @classmethod
     def of(cls, megabytes: int) -> CacheBudgets:
         """The split of ``megabytes``: 50 % pages as sent to readers, 10 % pages kept for
-        signed-in people (not packed, but one per role and page people read), 25 % Markdown,
-        15 % proposals (every page kept is answered without Markdown; the Markdown cache serves
-        the pages made again)."""
+        signed-in people (not packed, but one per role and page people read), 20 % Markdown,
+        5 % page texts, 15 % proposals (every page kept is answered without Markdown; the
+        Markdown cache serves the pages made again, the texts their edits and sources)."""
         total = megabytes * 1024 * 1024
         return cls(
             readers=total * 50 // 100,
             people=total * 10 // 100,
-            markdown=total * 25 // 100,
+            markdown=total * 20 // 100,
+            texts=total * 5 // 100,
             proposals=total * 15 // 100,
         )
 

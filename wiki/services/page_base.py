@@ -7,15 +7,15 @@ change is written (a plan for the committer, redone on a new head when someone m
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+import sys
 from collections.abc import Callable
-from threading import Lock
 
 from wiki import pagefile
 from wiki.errors import N_, BadInput, DiskFull, NotFound, TooLarge
 from wiki.models import Author, Page, PageSummary, SaveResult
 from wiki.names import check_revision, page_file, page_name_or_not_found
 from wiki.services import pagepaths
+from wiki.services.bounded import Bounded
 from wiki.services.gittexts import GitTexts
 from wiki.services.render import ParagraphLinks, Renderer, SectionLinks
 from wiki.store.changes import Note
@@ -45,14 +45,13 @@ def with_reason(message: str, reason: str) -> str:
 class PageBase:
     """Pages of one repository, read through the page index and written through the committer."""
 
-    def __init__(self, committer: Committer, links: LinkIndex, texts: GitTexts | None = None) -> None:
+    def __init__(self, committer: Committer, links: LinkIndex, texts: GitTexts, text_budget: int) -> None:
         self.committer = committer
         self.repo = committer.repo
         self.index: PageIndex = committer.index
         self.links = links
-        self.texts = texts or GitTexts()
-        self._texts: OrderedDict[str, str] = OrderedDict()
-        self._texts_lock = Lock()
+        self.texts = texts
+        self._texts: Bounded[str, str] = Bounded(text_budget)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -97,17 +96,24 @@ class PageBase:
         return (before[-1] if before else None), (after[0] if after else None)
 
     def text_of_blob(self, blob: str) -> str:
-        """The text of a blob, cached (a blob never changes)."""
-        with self._texts_lock:
-            cached = self._texts.get(blob)
+        """The text of a blob, cached by the memory it takes (a blob never changes)."""
+        cached = self._texts.get(blob)
         if cached is not None:
             return cached
         text = self.repo.read_blob(blob).decode("utf-8", "replace")
-        with self._texts_lock:
-            self._texts[blob] = text
-            if len(self._texts) > 2048:
-                self._texts.popitem(last=False)
+        self._texts.put(blob, text, sys.getsizeof(text))
         return text
+
+    def summary_of(self, name: str) -> PageSummary:
+        """A page's row of the index (its name, title, number and last revision) without its
+        text: a page's history, blame and feed show only its title, and reading the blob of
+        one of thousands of pages is a trip to git that would make them grow with the wiki."""
+        name = page_name_or_not_found(name)
+        self.refresh()
+        found = self.index.get(name)
+        if found is None:
+            raise NotFound(N_("No such page."))
+        return found[0]
 
     def get(self, name: str, revision: str | None = None) -> tuple[Page, str]:
         """A page now, or as it was at ``revision``, with its blob id.

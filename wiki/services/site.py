@@ -233,8 +233,8 @@ def open_site(settings: Settings) -> Site:
         index.catch_up()
         notifier.catch_up()
     changes.subscribe(notifier.heard)
-    pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts)
     budgets = settings.cache_budgets
+    pages = PageService(Committer(repo, index, changes), LinkIndex(index_file), texts, budgets.texts)
     renderer = Renderer(budgets.markdown)
     previews = PreviewService(renderer)
     accounts = AccountService(database, passwords_on=settings.passwords)

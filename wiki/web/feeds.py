@@ -97,7 +97,7 @@ async def page_feed(request: Request) -> Response:
     name = request.path_params["name"]
     site = site_of(request)
     window, page = await run_in_threadpool(
-        lambda: (site.history.recent_changes(FEED_SIZE, None, None, None, name), site.pages.get(name)[0])
+        lambda: (site.history.recent_changes(FEED_SIZE, None, None, None, name), site.pages.summary_of(name))
     )
     feed = Feed(_("Changes to %(title)s") % {"title": page.title}, f"/atom/p/{quote(name)}", f"/history/{quote(name)}")
     return atom(request, feed, [_change_entry(change) for change in window.items])

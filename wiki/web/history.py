@@ -27,8 +27,8 @@ async def page_history(request: Request) -> Response:
     name = request.path_params["name"]
     before, after = _query(request, "before"), _query(request, "after")
     # One trip to the thread pool, not one per call: each costs a wake-up of the event loop.
-    window, (page, _blob) = await run_in_threadpool(
-        lambda: (site.history.page_history(name, None, before, after), site.pages.get(name))
+    window, page = await run_in_threadpool(
+        lambda: (site.history.page_history(name, None, before, after), site.pages.summary_of(name))
     )
     user = current_user(request)
     return render(
@@ -89,7 +89,7 @@ async def blame(request: Request) -> Response:
     """Who last changed each paragraph, when, and in which change."""
     site = site_of(request)
     name = request.path_params["name"]
-    blocks, page = await run_in_threadpool(lambda: (site.history.blame(name), site.pages.get(name)[0]))
+    blocks, page = await run_in_threadpool(lambda: (site.history.blame(name), site.pages.summary_of(name)))
     return render(request, "blame.html", {"page": page, "blocks": blocks})
 
 
