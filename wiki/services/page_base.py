@@ -108,27 +108,27 @@ class PageBase:
         """A page's row of the index (its name, title, number and last revision) without its
         text: a page's history, blame and feed show only its title, and reading the blob of
         one of thousands of pages is a trip to git that would make them grow with the wiki."""
+        return self._indexed(name)[0]
+
+    def _indexed(self, name: str) -> tuple[PageSummary, str]:
+        """A page's index row and its blob id now; unknown and invalid names are one NotFound."""
         name = page_name_or_not_found(name)
         self.refresh()
         found = self.index.get(name)
         if found is None:
             raise NotFound(N_("No such page."))
-        return found[0]
+        return found
 
     def get(self, name: str, revision: str | None = None) -> tuple[Page, str]:
         """A page now, or as it was at ``revision``, with its blob id.
 
         Invalid names and revisions raise the same ``NotFound`` as unknown ones.
         """
-        name = page_name_or_not_found(name)
         if revision is None:
-            self.refresh()
-            found = self.index.get(name)
-            if found is None:
-                raise NotFound(N_("No such page."))
-            summary, blob = found
-            page_revision = summary.revision
+            summary, blob = self._indexed(name)
+            name, page_revision = summary.path, summary.revision
         else:
+            name = page_name_or_not_found(name)
             page_revision = check_revision(revision)
             at = self.index.blob_written(page_revision, name) or self.repo.blob_at(page_revision, page_file(name))
             if at is None:
