@@ -41,6 +41,3 @@ def test_autolinks_and_pointed_destinations_show_what_the_page_shows() -> None:
     )
     assert plain_text("[de gids](<gids met spaties>)") == "de gids"
 
-
-def test_the_character_that_hides_tags_cannot_come_from_the_text() -> None:
-    assert plain_text("a\uffffb <i>") == "ab <i>"

@@ -5,8 +5,7 @@ Nothing is timed against the clock's absolute value: each function runs on a hos
 tenfold step (linear is 10, quadratic 100).  A probe also stops after ``DEADLINE`` seconds: a
 backtracking pattern would need hours at 1 MB (the signal interrupts Python's regex engine),
 and that fails the probe as well.  Where a function first hands the text to markdown-it (a
-library, linear but about 10 µs a character) or to cmark, the wiki's own patterns around it are
-probed alone.
+library, linear but about 10 µs a character), the wiki's own pattern after it is probed alone.
 """
 
 from __future__ import annotations
@@ -100,11 +99,6 @@ def _wiki_links(text: str) -> object:
     return plaintext.WIKI_LINK.sub(poster._shown, text)
 
 
-def _plain_patterns(text: str) -> object:
-    patterns = (plaintext._OPENS_TAG, plaintext._BLOCK_TAG, plaintext._IMAGE, plaintext._TAG, plaintext._BLANKS)
-    return [pattern.sub("", text) for pattern in patterns]
-
-
 def _missing(text: str) -> object:
     return conflicts.missing_lines("", text, text[: len(text) // 2])
 
@@ -159,15 +153,6 @@ PROBES: list[tuple[str, Callable[[str], object], Callable[[int], str]]] = [
     ("wiki links [[a|", _wiki_links, lambda n: repeat("[[a|", n)),
     ("wiki links long", _wiki_links, lambda n: repeat("a", n, "[[")),
     ("poster sentences", poster._SENTENCE_END.split, lambda n: repeat("a. ", n)),
-    # The plain text that search holds (cmark parses it; its own patterns before and after).
-    ("plain text <", _plain_patterns, lambda n: repeat("<", n)),
-    ("plain text <a", _plain_patterns, lambda n: repeat("<a", n)),
-    ("plain text schemes", _plain_patterns, lambda n: repeat("a", n, "<a:")),
-    ("plain text addresses", _plain_patterns, lambda n: repeat("a", n, "<a", "@")),
-    ("plain text ](<", _plain_patterns, lambda n: repeat("](<", n)),
-    ("plain text tags", _plain_patterns, lambda n: repeat("<p ", n)),
-    ("plain text images", _plain_patterns, lambda n: repeat('<img src="a" alt="', n)),
-    ("plain text blanks", _plain_patterns, lambda n: repeat(" \t", n, "a", "b")),
 ]
 
 

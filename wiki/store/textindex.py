@@ -58,9 +58,8 @@ _SUGGESTIONS = 3
 
 
 def schema_version() -> str:
-    """The search part of the index's schema version: the plain text's parser (3: cmark) and
-    the stemmer made the columns, so an index made by others is rebuilt."""
-    return f"3+{wordforms.STEMMER.label}"
+    """The search part of the index's schema version: the stemmer made the stem columns."""
+    return f"2+{wordforms.STEMMER.label}"
 
 
 @dataclass(frozen=True, slots=True)
