@@ -95,3 +95,22 @@ def test_a_reader_that_stops_early_leaves_no_git_running(repo: GitRepository) ->
     stream.close()
     running = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
     assert [line for line in running.splitlines() if "cat-file --batch" in line and str(repo.git_dir) in line] == []
+
+
+def test_a_log_run_beside_other_work_is_the_whole_log(repo: GitRepository) -> None:
+    head = repo.head()
+    assert head is not None
+    with repo.log_beside(head) as history:
+        spooled = [(c.revision, c.message, tuple((ch.status, ch.path, ch.size) for ch in c.changes)) for c in history()]
+    assert spooled == whole_log(repo)
+
+
+def test_a_log_beside_that_fails_or_is_left_unread_leaves_no_git_running(repo: GitRepository) -> None:
+    with pytest.raises(StoreUnavailable), repo.log_beside("0" * 40) as history:
+        list(history())
+    head = repo.head()
+    assert head is not None
+    with repo.log_beside(head):
+        pass  # never read: git is stopped on the way out
+    running = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
+    assert [line for line in running.splitlines() if " log " in line and str(repo.git_dir) in line] == []

@@ -40,4 +40,3 @@ def test_autolinks_and_pointed_destinations_show_what_the_page_shows() -> None:
         "Lees https://example.org/a?b=1 of mail info@example.org."
     )
     assert plain_text("[de gids](<gids met spaties>)") == "de gids"
-

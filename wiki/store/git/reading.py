@@ -10,7 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -91,10 +92,21 @@ class GitReader(ObjectStore):
         """Commits on the first-parent line from ``stop_at`` (excluded) to ``newest``, oldest
         first, each with its changed files (renames detected) and their sizes.
         """
+        return streams.commits(self._log_command(newest, stop_at), self._sizes_command())
+
+    def log_beside(self, newest: str) -> AbstractContextManager[Callable[[], Iterator[CommitRecord]]]:
+        """The whole ``log`` up to ``newest``, with git started now to run beside what the
+        caller does inside; calling what it gives waits for git and yields the commits."""
+        return streams.spooled_commits(self._log_command(newest, None), self._sizes_command())
+
+    def _sizes_command(self) -> list[str]:
+        return self._command("cat-file", "--batch-check=%(objectname) %(objectsize)")
+
+    def _log_command(self, newest: str, stop_at: str | None) -> list[str]:
         revisions = [check_revision(newest)]
         if stop_at is not None:
             revisions.append("^" + check_revision(stop_at))
-        command = self._command(
+        return self._command(
             "log",
             "--reverse",
             "--first-parent",
@@ -108,11 +120,10 @@ class GitReader(ObjectStore):
             *revisions,
             "--",
         )
-        return streams.commits(command, self._command("cat-file", "--batch-check=%(objectname) %(objectsize)"))
 
     def blob_sizes(self, blobs: Iterable[str]) -> dict[str, int]:
         """The size of each blob, asked of one ``git cat-file --batch-check``."""
-        return streams.blob_sizes(self._command("cat-file", "--batch-check=%(objectname) %(objectsize)"), blobs)
+        return streams.blob_sizes(self._sizes_command(), blobs)
 
     def read_blobs(self, blobs: list[str]) -> Generator[tuple[str, bytes | None], None, None]:
         """Each blob with its content (None: no such blob), in order, from one ``git cat-file
