@@ -17,7 +17,7 @@ from wiki.errors import StoreUnavailable
 from wiki.models import Author
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site
-from wiki.store import pageindex_build
+from wiki.store import pageindex_build, searchtexts
 
 ANNA = Author("Anna de Vries", "anna@users.wiki.invalid")
 BOB = Author("Bob Jansen", "bob@users.wiki.invalid")
@@ -61,14 +61,15 @@ def history(site: Site) -> Site:
     return site
 
 
-@pytest.mark.parametrize("rows_per_statement", [2048, 1])
+@pytest.mark.parametrize(("rows_per_statement", "texts_in_child"), [(2048, False), (1, False), (2048, True)])
 def test_a_rebuild_leaves_every_row_the_saves_left(
-    history: Site, rows_per_statement: int, monkeypatch: pytest.MonkeyPatch
+    history: Site, rows_per_statement: int, texts_in_child: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kept = rows(history)
     assert len(kept["commits"]) == 8
     assert kept["links"]
     monkeypatch.setattr(pageindex_build, "ROWS", rows_per_statement)
+    monkeypatch.setattr(pageindex_build, "IN_CHILD", 0 if texts_in_child else 10**9)
     assert rebuilt(history) == kept
     assert [r.path for r in history.search.search("stroomt")] == ["map/water"]
     assert history.search.search("verdwijnt") == []
@@ -85,6 +86,16 @@ def test_a_page_the_log_does_not_keep_is_not_left_in_search(history: Site, monke
 
     monkeypatch.setattr(history.repo, "list_files", with_a_stray)
     assert rebuilt(history) == kept
+
+
+def test_a_child_that_fails_leaves_the_index_unwritten(history: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pageindex_build, "IN_CHILD", 0)
+    monkeypatch.setattr(searchtexts, "CHILD", "raise SystemExit(3)")
+    history.index._clear()
+    with history.repo.writer(), pytest.raises(StoreUnavailable):
+        history.index.catch_up()
+    assert history.index.indexed_head is None
+    assert rows(history)["pages"] == rows(history)["search"] == []
 
 
 def test_a_failing_git_log_leaves_the_index_unwritten_and_no_git_behind(

@@ -30,6 +30,7 @@ from wiki.store.blameindex import BlameIndex
 from wiki.store.changes import ChangeStream, arrival, page_changes
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
+from wiki.store.searchtexts import IN_CHILD, SearchTexts
 
 #: Pages written in one step from which their texts are read in one stream of git.
 STREAMED = 32
@@ -117,20 +118,26 @@ class PageIndexBuild:
         self._tell(None)
 
     def _rebuild(self, head: str) -> None:
-        """Everything anew from git.  The head's pages are read and indexed for search while
-        git writes the log beside them (at 10,000 pages and 200,000 commits each takes about
-        8 s, on a core of its own), then the commits are recorded, streamed: never all held."""
+        """Everything anew from git.  The head's pages are read while git writes the log
+        beside them (at 10,000 pages and 200,000 commits each takes about 8 s, on a core of its
+        own), then the commits are recorded, streamed (never all held), while a child process
+        makes what search holds of the pages (``searchtexts``)."""
         self._clear()
-        with self.repo.log_beside(head) as history, self.file.transaction():
+        with self.repo.log_beside(head) as history:
             files = self.repo.list_files(head).items()
             pages = {name: blob for path, blob in files if (name := page_name_of_file(path))}
-            indexed = {}
-            for (name, blob), data in zip(pages.items(), self._texts(list(pages.values())), strict=True):
-                parsed = self._index_text(name, data)
-                indexed[name] = (blob, parsed.title, parsed.number)  # not the text: 50 MB at 10,000 pages
-            final = self._record(history(), carry_blame=False)
-            self._settle(final, indexed)
-            self.file.set_meta("head", head)
+            with self.file.transaction() as connection, SearchTexts(len(pages) >= IN_CHILD) as texts:
+                indexed = {}
+                for (name, blob), data in zip(pages.items(), self._texts(list(pages.values())), strict=True):
+                    parsed = pagefile.parse(data.decode("utf-8", "replace"), name)
+                    texts.add(parsed.title, parsed.body)
+                    textindex.put_links(connection, name, parsed.body)
+                    indexed[name] = (blob, parsed.title, parsed.number)  # not the text: 50 MB at 10,000 pages
+                final = self._record(history(), carry_blame=False)  # while the child makes the texts
+                for name, text in zip(indexed, texts.results(), strict=True):
+                    textindex.put_text(connection, "page", name, text)
+                self._settle(final, indexed)
+                self.file.set_meta("head", head)
         self._tell(frozenset(final))
 
     def _apply(self, commits: Iterable[CommitRecord], head: str) -> None:

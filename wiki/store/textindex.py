@@ -22,8 +22,9 @@ from urllib.parse import unquote
 
 from wiki.names import is_page_name, slugify
 from wiki.store import wordforms
-from wiki.store.plaintext import WIKI_LINK, plain_text
-from wiki.store.snippets import MARK_END, MARK_START, Term, snippet
+from wiki.store.plaintext import WIKI_LINK
+from wiki.store.searchtexts import SearchText, search_text
+from wiki.store.snippets import Term, snippet
 
 SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
@@ -77,19 +78,19 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().strip()
 
 
-def _clean(text: str) -> str:
-    return text.replace(MARK_START, " ").replace(MARK_END, " ")
-
-
 def put(connection: sqlite3.Connection, kind: str, key: str, title: str, body: str) -> None:
     """Index a page (kind ``page``) or an open proposal (kind ``proposal``), replacing any earlier row.
 
     ``body`` is Markdown; its plain text is indexed, and the stems of title and text."""
+    put_text(connection, kind, key, search_text(title, body))
+
+
+def put_text(connection: sqlite3.Connection, kind: str, key: str, text: SearchText) -> None:
+    """``put`` with what search holds already made (by a rebuild's child process)."""
     remove(connection, kind, key)
-    title, text = _clean(title), _clean(plain_text(body))
     cursor = connection.execute(
         "INSERT INTO search (kind, key, title, body, title_stems, body_stems) VALUES (?, ?, ?, ?, ?, ?)",
-        (kind, key, title, text, wordforms.stems(title), wordforms.stems(text)),
+        (kind, key, text.title, text.text, text.title_stems, text.text_stems),
     )
     connection.execute("INSERT INTO search_rows (kind, key, row) VALUES (?, ?, ?)", (kind, key, cursor.lastrowid))
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -71,6 +72,26 @@ class ChildEnd:
     stderr: str
 
 
+#: A Python child of ``python_child``.
+PythonChild = subprocess.Popen[bytes]
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment with the folder of this very ``wiki`` package first on the path."""
+    paths = [str(_CODE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def python_child(code: str, stdout: IO[bytes]) -> PythonChild:
+    """``code`` run by this Python in a fresh interpreter (``-P``: importing this very ``wiki``
+    package, never one in the folder the server was started from), fed through a pipe, its
+    output into ``stdout`` (a file, so it never waits for a reader), its errors dropped."""
+    command = [sys.executable, "-P", "-c", code]
+    return subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.DEVNULL, env=_child_environment()
+    )
+
+
 class WikiChild:
     """The ``wiki`` command running in its own process, ``niceness`` steps kinder than this one.
 
@@ -85,12 +106,10 @@ class WikiChild:
         # ``-P`` and the path in front: the child runs this very ``wiki`` package, never one that
         # happens to lie in the folder the server was started from.
         command = [sys.executable, "-P", "-c", _NICED_WIKI, str(niceness), *args]
-        paths = [str(_CODE), *filter(None, [os.environ.get("PYTHONPATH")])]
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
         self.process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=environment, process_group=0,
+            env=_child_environment(), process_group=0,
         )  # fmt: skip
 
     @property
