@@ -25,17 +25,16 @@ import time
 from dataclasses import replace
 
 from wiki import pagefile
-from wiki.errors import N_, BadInput, DiskFull, EditConflict, Forbidden, NotFound, WikiError
+from wiki.errors import N_, BadInput, EditConflict, Forbidden, NotFound, WikiError
 from wiki.models import Author, User
 from wiki.names import check_page_name, page_file, page_name_of_file, slugify
 from wiki.numbers import is_whole_number
 from wiki.services import proposal_limits
 from wiki.services.accounts import commit_author
 from wiki.services.page_base import MAX_MESSAGE_LENGTH
-from wiki.services.pages import PageService
 from wiki.services.proposal_actions import may_revise
-from wiki.services.proposal_checks import ProposalChecks, without_number
-from wiki.services.proposal_diffs import PathDiff, ProposalDiffs, ProposalRevision, RevisionChanges, UpdateConflict
+from wiki.services.proposal_checks import without_number
+from wiki.services.proposal_reading import ProposalReading
 from wiki.services.proposal_records import (
     ACCEPTED,
     ACTIVE,
@@ -43,20 +42,15 @@ from wiki.services.proposal_records import (
     DECLINED,
     OPEN,
     RECORDS,
-    STATUSES,
     WITHDRAWN,
     Decision,
     Event,
     Proposal,
     Record,
-    RecordStore,
-    SupportCount,
     is_author,
 )
 from wiki.store.changes import ChangeKind, Note
 from wiki.store.committer import Plan, blob_id
-from wiki.store.database import Database
-from wiki.store.searchindex import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -85,90 +79,10 @@ def _moved() -> ProposalMoved:
     return ProposalMoved(N_("The proposal changed meanwhile. Look at it again and retry."))
 
 
-class ProposalService:
-    """Proposals of one repository."""
-
-    def __init__(self, pages: PageService, database: Database, search: SearchIndex) -> None:
-        self.pages = pages
-        self.search = search
-        self.repo = pages.repo
-        self.texts = pages.texts
-        self.committer = pages.committer
-        self.database = database
-        self.records = RecordStore(self.repo, database)
-        self.diffs = ProposalDiffs(pages)
-        self.checks = ProposalChecks(pages, self.diffs)
-
-    # -- reading --------------------------------------------------------------------------
-
-    def get(self, proposal_id: int) -> Proposal:
-        """One proposal; ``NotFound`` when there is none with this number."""
-        head, record_commit = self.records.refs(proposal_id)
-        record = self.records.at(record_commit)
-        mergeable = record.status not in ACTIVE or self.diffs.merges_cleanly(head)
-        return Proposal(record, head, mergeable)
-
-    def listing(self, status: str | None = None) -> list[Proposal]:
-        """Every proposal (or those with ``status``), newest first."""
-        if status is not None and status not in STATUSES:
-            raise BadInput(N_("Unknown status."))
-        former = self.database.former_authors()
-        found = []
-        for number, head, commit in self.records.every():
-            if not is_whole_number(number):
-                continue
-            record = self.records.at(commit, former)
-            if status is None or record.status == status:
-                mergeable = record.status not in ACTIVE or self.diffs.merges_cleanly(head)
-                found.append(Proposal(record, head, mergeable))
-        return sorted(found, key=lambda proposal: -proposal.id)
-
-    def proposed_texts(self, proposal: Proposal) -> dict[str, str | None]:
-        """Each proposed page's text at the proposal's head (None: the proposal deletes it)."""
-        return self.diffs.proposed_texts(proposal)
-
-    def changes(self, proposal: Proposal) -> list[PathDiff]:
-        """Each proposed page against the version it started from (or main before the merge, once accepted)."""
-        return self.diffs.changes(proposal)
-
-    def started_from(self, proposal: Proposal) -> str | None:
-        """The version of main the proposal's changes are shown against (see ``ProposalDiffs.against``)."""
-        return self.diffs.against(proposal)
-
-    def revisions(self, proposal: Proposal) -> list[ProposalRevision]:
-        """The proposal's own revisions, oldest first (see ``ProposalDiffs.revisions``)."""
-        return self.diffs.revisions(proposal)
-
-    def revision_changes(self, proposal_id: int, revision: str) -> tuple[Proposal, RevisionChanges]:
-        """A proposal and what one of its revisions changed (see ``ProposalDiffs.revision_changes``)."""
-        proposal = self.get(proposal_id)
-        return proposal, self.diffs.revision_changes(proposal, revision)
-
-    def update_conflicts(self, proposal_id: int) -> list[UpdateConflict]:
-        """The pages where the proposal and main changed the same part (empty when it merges)."""
-        return self.diffs.update_conflicts(self.get(proposal_id))
+class ProposalService(ProposalReading):
+    """Proposals of one repository: the reads of ``ProposalReading`` and every change."""
 
     # -- writing --------------------------------------------------------------------------
-
-    def index_for_search(self, proposal_id: int) -> None:
-        """Put an open proposal's title, description and texts in the search index (or take a closed one out)."""
-        proposal = self.get(proposal_id)
-        record = proposal.record
-        body = None
-        if record.status in ACTIVE:
-            texts = [self.diffs.text(proposal.head_revision, name) or "" for name in record.paths]
-            body = "\n\n".join([record.description, *(pagefile.parse(text, "x").body for text in texts)])
-        try:
-            self.search.set_proposal(record.id, record.title, body)
-        except DiskFull:  # the proposal is saved in git; the search index is rebuilt at start-up
-            log.warning("proposal %d is saved, but the search index could not take it: the disk is full", record.id)
-
-    def index_all_for_search(self) -> None:
-        """Index every open proposal again (at start-up: the search index is derived data)."""
-        self.search.clear_proposals()
-        for proposal in self.listing():
-            if proposal.record.status in ACTIVE:
-                self.index_for_search(proposal.id)
 
     def _commit(self, plan: Plan) -> str:
         """Commit ``plan`` (hold the writer slot); ``ProposalMoved`` when its ref moved meanwhile."""
@@ -364,11 +278,6 @@ class ProposalService:
         self.index_for_search(proposal_id)
         return self.get(proposal_id)
 
-    def support_count(self, proposal_id: int) -> SupportCount:
-        """Supports of the proposal's current version and of earlier ones."""
-        head, _record_commit = self.records.refs(proposal_id)
-        return SupportCount.of(self.database.support_revisions([proposal_id])[proposal_id], head)
-
     def set_status(self, proposal_id: int, user: User, status: str, note: str) -> Proposal:
         """A maintainer puts an open proposal under consideration, or one under consideration
         back to open, with a note that the status history shows to everyone."""
@@ -394,17 +303,6 @@ class ProposalService:
                 author = self.texts.author
                 self._write_record(record, record_commit, self.texts.deadline(proposal_id, deadline), author, None)
         return self.get(proposal_id)
-
-    def overdue(self, now: float) -> list[Proposal]:
-        """The proposals still waiting for a decision after their deadline, the oldest deadline first."""
-        late = [
-            proposal
-            for proposal in self.listing()
-            if proposal.record.status in ACTIVE
-            and proposal.record.deadline is not None
-            and proposal.record.deadline <= now
-        ]
-        return sorted(late, key=lambda proposal: (proposal.record.deadline or 0, proposal.id))
 
     def update(self, proposal_id: int, user: User, resolved: dict[str, str] | None = None) -> Proposal:
         """Bring an open proposal up to date with main: a merge of main into its branch.
