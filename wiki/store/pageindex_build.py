@@ -17,6 +17,7 @@ Apart from the reads of ``wiki.store.pageindex`` so that each side reads on its 
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -48,6 +49,12 @@ Touched = Callable[[frozenset[str] | None], None]
 def fold(name: str) -> str:
     """The form two page names share when they differ only by case."""
     return unicodedata.normalize("NFC", name.casefold())
+
+
+def _unindex(connection: sqlite3.Connection, name: str) -> None:
+    """Take a page out of search and the link graph."""
+    textindex.remove(connection, "page", name)
+    textindex.remove_links(connection, name)
 
 
 class PageIndexBuild:
@@ -198,8 +205,7 @@ class PageIndexBuild:
         for name, state in final.items():
             if state is None:
                 gone = connection.execute("DELETE FROM pages WHERE path = ?", (name,)).rowcount
-                textindex.remove(connection, "page", name)
-                textindex.remove_links(connection, name)
+                _unindex(connection, name)
                 pageset_changed = pageset_changed or gone > 0
         kept = {name: state for name, state in final.items() if state is not None}
         unread = []
@@ -213,8 +219,7 @@ class PageIndexBuild:
             parsed = self._index_text(name, data)
             pageset_changed = self._page_row(name, blob, revision, parsed.title, parsed.number) or pageset_changed
         for name in indexed.keys() - kept.keys():
-            textindex.remove(connection, "page", name)
-            textindex.remove_links(connection, name)
+            _unindex(connection, name)
         if pageset_changed:
             self._bump_pageset()
 
