@@ -4,10 +4,12 @@ page, and in the tree writer itself."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
 import pytest
+from git.objects.fun import tree_to_stream
 from starlette.testclient import TestClient
 
 from tests.conftest import Auth, csrf_from, git
@@ -15,6 +17,7 @@ from wiki.errors import BadInput, NameTaken, PathClash
 from wiki.models import Author, Role
 from wiki.names import check_page_name
 from wiki.services.site import Site
+from wiki.store.git.repository import _tree_data
 
 AUTHOR = Author("Bea Redacteur", "bea@users.wiki.invalid")
 VICTIM = "werk-is-persoonlijk"
@@ -300,3 +303,47 @@ def test_the_new_principle_form_refuses_a_look_alike_of_a_page_pushed_from_outsi
     assert response.context["body"] == "Tekst."  # type: ignore[attr-defined]  # the text is kept
     assert site.repo.refs("refs/heads/proposals/") == {}
     assert state(site) == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".git/config", "team/.GIT/x.md", "team/git~1/x.md", ".git. /x.md", "team/../x.md", "team//x.md", "./x.md", ".git"],
+)
+def test_the_tree_writer_refuses_names_git_would_take_for_its_own_at_every_depth(site: Site, path: str) -> None:
+    """Only the names a save brings in are checked again (the tree's others are in git already),
+    so each folder level of a new path must be."""
+    head = site.repo.head()
+    with pytest.raises(ValueError, match=r"Invalid repository path|aliases Git metadata"):
+        site.repo.build_tree(head, {path: b"x\n"})
+    assert site.repo.head() == head
+
+
+def test_the_tree_writer_writes_the_trees_git_writes(site: Site) -> None:
+    """Its own bytes for a tree (not GitPython's ``tree_to_stream``): each tree is the one
+    ``git mktree`` makes of its listing, and ``git fsck --strict`` agrees (order, modes)."""
+    repo = site.settings.repo
+    head = outside_commit(site, {"team/a.md": b"a\n", "team-b.md": b"b\n"})
+    tree = site.repo.build_tree(head, {"team/b.md": b"b\n", "nieuw/één.md": b"e\n", "team.md": b"t\n"})
+    for sub in ("", "team", "nieuw"):
+        own = git(repo, "rev-parse", f"{tree}:{sub}").strip()
+        remade = subprocess.run(
+            ["git", f"--git-dir={repo}", "mktree"], input=git(repo, "ls-tree", own),
+            text=True, capture_output=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        assert remade == own, sub
+    names = git(repo, "ls-tree", "-r", "--name-only", "-z", tree).split("\0")
+    assert {"team/a.md", "team/b.md", "team-b.md", "team.md", "nieuw/één.md", f"{VICTIM}.md"} <= set(names)
+    commit = site.repo.write_commit(tree, [head], AUTHOR, "boom", 1_700_000_000)
+    subprocess.run(["git", f"--git-dir={repo}", "fsck", "--strict", "--no-dangling", commit], check=True)
+
+
+def test_tree_bytes_are_gitpythons_for_every_mode() -> None:
+    entries = [
+        (bytes([n]) * 20, mode, name)
+        for n, (mode, name) in enumerate(
+            [(0o40000, "a"), (0o100644, "b.md"), (0o100755, "c é"), (0o120000, "d"), (0o160000, "e")], start=1
+        )
+    ]
+    written = io.BytesIO()
+    tree_to_stream(entries, written.write)
+    assert _tree_data(entries) == written.getvalue()

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from git.objects.fun import tree_to_stream
+from git.objects.fun import _validate_tree_entry_name
 from gitdb import IStream
 from gitdb.db import LooseObjectDB
 
@@ -258,9 +258,11 @@ class GitRepository(ExchangingRepository):
             ((binsha, mode, name) for name, (binsha, mode) in entries.items()),
             key=lambda entry: entry[2].encode() + (b"/" if entry[1] == TREE_MODE else b""),
         )
-        buffer = io.BytesIO()
-        tree_to_stream(ordered, buffer.write)
-        return self._store(b"tree", buffer.getvalue(), tuple(ordered))
+        for key in changes:  # the names this write brings in; the others are in git already
+            name = key.removesuffix("/")
+            if name in entries:
+                _validate_tree_entry_name(name, entries[name][1])
+        return self._store(b"tree", _tree_data(ordered), tuple(ordered))
 
     def write_commit(
         self, tree: str, parents: list[str], author: Author, message: str, when: int, *, committer: Author | None = None
@@ -375,6 +377,13 @@ def identity(author: Author) -> Author:
 def clean_message(message: str) -> str:
     """A commit message without control characters other than newlines and tabs."""
     return "".join(c for c in message if c in "\n\t" or (ord(c) >= 32 and c != "\x7f")).strip()
+
+
+def _tree_data(entries: list[tuple[bytes, int, str]]) -> bytes:
+    """A tree object's bytes, as GitPython's ``tree_to_stream`` writes them, without checking
+    again every name of a folder that did not change (a tenth of a save's time in a folder of
+    100 pages): ``_write_tree`` checks the names it brings in."""
+    return b"".join(b"%o %s\0%s" % (mode, name.encode("utf-8"), binsha) for binsha, mode, name in entries)
 
 
 def _fsync(path: Path) -> None:
