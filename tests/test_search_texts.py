@@ -8,6 +8,7 @@ import pytest
 
 from wiki.errors import StoreUnavailable
 from wiki.store import searchtexts
+from wiki.store.plaintext import plain_text
 from wiki.store.searchtexts import SearchTexts, search_text
 
 TEXTS = [
@@ -45,3 +46,38 @@ def test_leaving_early_stops_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
         texts.add("Titel", "tekst")  # never read
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     assert [line for line in running.splitlines() if "search-texts-probe" in line] == []
+
+
+def test_a_text_made_ahead_is_taken_once_and_not_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    made_here: list[str] = []
+    real = plain_text
+
+    def counting(body: str) -> str:
+        made_here.append(body)
+        return real(body)
+
+    monkeypatch.setattr(searchtexts, "plain_text", counting)
+    ahead = searchtexts.MadeAhead()
+    title, body = TEXTS[3]
+    ahead.make(title, body)
+    ahead.make(title, body)  # a second save of the same text makes nothing more
+    assert ahead.take(title, body) == search_text(title, body)
+    assert len(made_here) == 2  # once ahead, once for the comparison: not when taken
+    ahead.take(title, body)  # taken already: made now
+    assert len(made_here) == 3
+
+
+def test_texts_made_ahead_are_bounded_by_their_characters_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    ahead = searchtexts.MadeAhead(most=3 * len(TEXTS[0][0] + TEXTS[0][1]))
+    for title, body in TEXTS[:5]:
+        ahead.make(title, body)
+    made_here: list[str] = []
+
+    def counting(body: str) -> str:
+        made_here.append(body)
+        return body
+
+    monkeypatch.setattr(searchtexts, "plain_text", counting)
+    for title, body in TEXTS[:5]:
+        ahead.take(title, body)
+    assert made_here == [TEXTS[0][1], TEXTS[1][1]]  # the two oldest were let go

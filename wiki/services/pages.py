@@ -164,6 +164,7 @@ class PageService(PageBase):
             message = summary(edit.message, default)
             return self._plan(head, {file: resolved.text.encode("utf-8")}, edit.author, message, Note(kind, (name,)))
 
+        self.index.make_ahead(name, prepared.text)  # here, not in the writer every save waits for
         revision = self._transaction(plan)
         if revision is None:
             found = self.index.get(name)

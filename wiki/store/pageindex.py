@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from wiki import pagefile
 from wiki.models import FileChange, PageSummary
 from wiki.store.blameindex import BlameIndex, Origin
 from wiki.store.changes import ChangeStream
@@ -25,6 +26,7 @@ from wiki.store.git.repository import GitRepository
 from wiki.store.historyrows import DELETED, HISTORY, CommitRow, HistoryRow, commit_row
 from wiki.store.indexfile import IndexFile
 from wiki.store.pageindex_build import PageIndexBuild, Touched, fold
+from wiki.store.searchtexts import MadeAhead
 
 __all__ = ["PageIndex", "fold"]
 
@@ -45,7 +47,14 @@ class PageIndex(PageIndexBuild):
         self.repo = repo
         self.changes = changes
         self.blamed = BlameIndex(file, repo)
+        self.ahead = MadeAhead()
         self._listeners: list[Touched] = []
+
+    def make_ahead(self, name: str, text: str) -> None:
+        """Make what search will hold of page ``name`` saved as ``text``, in the caller's thread,
+        before the save queues for the writer (``MadeAhead``)."""
+        parsed = pagefile.parse(text, name)
+        self.ahead.make(parsed.title, parsed.body)
 
     def changed_since(self, revision: str | None) -> tuple[str | None, frozenset[str] | None]:
         """The commit the index reflects, and the pages changed by the commits it took in after

@@ -31,7 +31,7 @@ from wiki.store.blameindex import BlameIndex
 from wiki.store.changes import ChangeStream, arrival, page_changes
 from wiki.store.git.repository import GitRepository
 from wiki.store.indexfile import IndexFile
-from wiki.store.searchtexts import IN_CHILD, SearchTexts
+from wiki.store.searchtexts import IN_CHILD, MadeAhead, SearchTexts
 
 #: Pages written in one step from which their texts are read in one stream of git.
 STREAMED = 32
@@ -66,6 +66,7 @@ class PageIndexBuild:
     repo: GitRepository
     changes: ChangeStream
     blamed: BlameIndex
+    ahead: MadeAhead
     _listeners: list[Touched]
 
     def listen(self, listener: Touched) -> Callable[[], None]:
@@ -243,7 +244,7 @@ class PageIndexBuild:
         """Write one page's search entry and links from its text; returns the text parsed."""
         parsed = pagefile.parse(data.decode("utf-8", "replace"), name)
         connection = self.file.db()
-        textindex.put(connection, "page", name, parsed.title, parsed.body)
+        textindex.put_text(connection, "page", name, self.ahead.take(parsed.title, parsed.body))
         textindex.put_links(connection, name, parsed.body)
         return parsed
 

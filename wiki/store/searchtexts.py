@@ -21,6 +21,7 @@ import queue
 import sys
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from typing import IO
@@ -58,6 +59,43 @@ def search_text(title: str, body: str) -> SearchText:
     """What search holds of a title and a Markdown body."""
     title, text = _clean(title), _clean(plain_text(body))
     return SearchText(title, text, wordforms.stems(title), wordforms.stems(text))
+
+
+class MadeAhead:
+    """Search texts made before the writer needs them, each taken once by the text it was made
+    of: a save makes its page's in its own request thread before it queues for the writer, so
+    the writer, which every other save waits for, does not spend 1.9 ms of markdown-it on it.
+    Holds at most ``most`` characters of text (a save that never reached the writer leaves its
+    text behind, and the oldest go first); a text not made ahead is made when taken."""
+
+    def __init__(self, most: int = 4_000_000) -> None:
+        self._made: OrderedDict[tuple[str, str], SearchText] = OrderedDict()
+        self._size = 0
+        self._most = most
+        self._lock = threading.Lock()
+
+    def make(self, title: str, body: str) -> None:
+        """Make what search will hold of this title and body."""
+        key = (title, body)
+        with self._lock:
+            if key in self._made:
+                return
+        made = search_text(title, body)
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = made
+                self._size += len(title) + len(body)
+            while self._size > self._most and self._made:
+                (old_title, old_body), _text = self._made.popitem(last=False)
+                self._size -= len(old_title) + len(old_body)
+
+    def take(self, title: str, body: str) -> SearchText:
+        """What search holds of this title and body: as made ahead, else made now."""
+        with self._lock:
+            made = self._made.pop((title, body), None)
+            if made is not None:
+                self._size -= len(title) + len(body)
+        return made if made is not None else search_text(title, body)
 
 
 def _many(pages: list[tuple[str, str]]) -> list[SearchText]:
