@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.targets import make_editor, wait_for, wait_until_maintained  # noqa: E402
+from bench.targets import make_editor, wait_for, wait_until_idle, wait_until_maintained  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 WRITERS = (1, 8)
@@ -61,6 +61,7 @@ def serving(repo: Path, database: str, log: Path) -> Iterator[int]:
     try:
         wait_for(f"http://127.0.0.1:{port}/readyz", process)
         wait_until_maintained(repo)
+        wait_until_idle(process.pid)  # the start's background work (kept pages, blame) is not timed
         yield port
     finally:
         process.terminate()
