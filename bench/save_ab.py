@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.targets import EDITOR, wait_for, wait_until_maintained  # noqa: E402
+from bench.targets import EDITOR, wait_for, wait_until_idle, wait_until_maintained  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 
@@ -65,6 +65,7 @@ def serving(tree: Path, repo: Path, database: str, log: Path) -> Iterator[str]:
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", process)
         wait_until_maintained(repo)
+        wait_until_idle(process.pid)  # the start's background work (kept pages, blame) is not timed
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
