@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import astuple
 
 import pytest
 
@@ -68,7 +69,8 @@ def test_a_text_made_ahead_is_taken_once_and_not_made_again(monkeypatch: pytest.
 
 
 def test_texts_made_ahead_are_bounded_by_their_characters_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    ahead = searchtexts.MadeAhead(most=3 * len(TEXTS[0][0] + TEXTS[0][1]))
+    entry = TEXTS[0][0] + TEXTS[0][1] + "".join(astuple(search_text(*TEXTS[0]))[1:])  # text and all made of it
+    ahead = searchtexts.MadeAhead(most=3 * len(entry) + 10)
     for title, body in TEXTS[:5]:
         ahead.make(title, body)
     made_here: list[str] = []

@@ -65,10 +65,12 @@ class MadeAhead:
     """Search texts made before the writer needs them, each taken once by the text it was made
     of: a save makes its page's in its own request thread before it queues for the writer, so
     the writer, which every other save waits for, does not spend 1.9 ms of markdown-it on it.
-    Holds at most ``most`` characters of text (a save that never reached the writer leaves its
-    text behind, and the oldest go first); a text not made ahead is made when taken."""
+    Holds at most ``most`` characters (the text and what was made of it; a save that never
+    reached the writer, refused, leaves its entry behind, and the oldest go first): a batch's
+    32 saves of pages of a few thousand characters fit many times.  A text not made ahead, or
+    let go, is made when taken."""
 
-    def __init__(self, most: int = 4_000_000) -> None:
+    def __init__(self, most: int = 2_000_000) -> None:
         self._made: OrderedDict[tuple[str, str], SearchText] = OrderedDict()
         self._size = 0
         self._most = most
@@ -84,18 +86,23 @@ class MadeAhead:
         with self._lock:
             if key not in self._made:
                 self._made[key] = made
-                self._size += len(title) + len(body)
+                self._size += _size(key, made)
             while self._size > self._most and self._made:
-                (old_title, old_body), _text = self._made.popitem(last=False)
-                self._size -= len(old_title) + len(old_body)
+                self._size -= _size(*self._made.popitem(last=False))
 
     def take(self, title: str, body: str) -> SearchText:
         """What search holds of this title and body: as made ahead, else made now."""
+        key = (title, body)
         with self._lock:
-            made = self._made.pop((title, body), None)
+            made = self._made.pop(key, None)
             if made is not None:
-                self._size -= len(title) + len(body)
+                self._size -= _size(key, made)
         return made if made is not None else search_text(title, body)
+
+
+def _size(key: tuple[str, str], made: SearchText) -> int:
+    """The characters one entry of ``MadeAhead`` holds."""
+    return len(key[0]) + len(key[1]) + len(made.text) + len(made.title_stems) + len(made.text_stems)
 
 
 def _many(pages: list[tuple[str, str]]) -> list[SearchText]:
