@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import git
 from wiki.errors import NotFound, WorkTreeDirty
 from wiki.models import Author
+from wiki.store.git import refs
 from wiki.store.git.maintenance import PACK_DEPTH, PACK_DEPTH_KEY
 from wiki.store.git.merge import merge_texts
 from wiki.store.git.repository import GitRepository
@@ -53,6 +54,36 @@ def test_head_is_read_from_loose_and_packed_refs(repo: GitRepository) -> None:
     git(repo.git_dir, "pack-refs", "--all")
     assert not (repo.git_dir / "refs/heads/main").exists()
     assert repo.head() == loose
+
+
+def test_a_settled_branch_is_known_by_its_file_and_every_move_is_seen(
+    repo: GitRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every view asks for the head: a ref file that has stood still is read once and then known
+    by a stat; a move from outside (git replaces the file) is seen on the very next read, however
+    soon, and a young file is always read again (the inode, time and size of two files written
+    within one tick of the clock could match)."""
+    opened: list[str] = []
+    real_open = open
+
+    def counting(file: object, *args: object, **options: object) -> object:
+        opened.append(str(file))
+        return real_open(file, *args, **options)  # type: ignore[call-overload]
+
+    branch = repo.git_dir / "refs/heads/main"
+    settled = os.stat(branch).st_mtime_ns - 10 * refs.SETTLED_NS
+    os.utime(branch, ns=(settled, settled))
+    monkeypatch.setattr(refs, "open", counting, raising=False)
+    first = repo.head()
+    assert [repo.head() for _ in range(3)] == [first] * 3
+    assert opened == [str(branch)]  # read once, then known by its stat
+    for number in range(3):  # moved from outside, each move read at once
+        moved = commit(repo, {"een.md": f"een {number}\n".encode()})
+        assert repo.head() == moved == git(repo.git_dir, "rev-parse", "HEAD").strip()
+    before = len(opened)
+    repo.head()
+    repo.head()
+    assert len(opened) == before + 2  # young: read each time
 
 
 def test_a_commit_changes_only_the_path_it_names(repo: GitRepository) -> None:

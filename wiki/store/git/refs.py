@@ -3,7 +3,9 @@ files (loose or packed) without starting a process."""
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from pathlib import Path
 
 from wiki.errors import N_, NotFound, StoreUnavailable
@@ -36,24 +38,52 @@ def served_branch(git_dir: Path) -> str:
     return ref
 
 
+#: Nanoseconds a loose ref file must have stood unchanged before what it says is kept by its
+#: inode, time and size: two moves within one tick of the file system's coarse clock could
+#: leave a file with the inode, time and size of the one before it (git's "racy" rule, which
+#: its index follows for the same reason).  Younger, it is read again.
+SETTLED_NS = 100_000_000
+
+
 class RefFiles:
     """Reads refs the way git stores them: a loose file first, else ``packed-refs``."""
 
     def __init__(self, common_dir: Path) -> None:
         """Read refs of the repository whose shared folder is ``common_dir``."""
         self._common_dir = common_dir
+        self._root = str(common_dir)
         self._packed: tuple[tuple[int, int, int] | None, dict[str, str]] = (None, {})
+        self._loose: dict[str, tuple[tuple[int, int, int], str]] = {}
 
     def get(self, name: str) -> str | None:
-        """The object a ref points to (loose or packed), or None; ``name`` must be one of ours."""
+        """The object a ref points to (loose or packed), or None; ``name`` must be one of ours.
+
+        Every view asks for the served branch, so a loose file that has settled is read once
+        and then known by a ``stat`` (git replaces a ref's file, never writes into it): open,
+        read and close cost a view about 5 % more."""
         check_ref(name)
+        path = os.path.join(self._root, name)
         try:
-            value = (self._common_dir / name).read_text(encoding="ascii").strip()
+            stat = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            self._loose.pop(name, None)
+            return self._packed_refs().get(name)
+        version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        known = self._loose.get(name)
+        if known is not None and known[0] == version:
+            return known[1]
+        try:
+            with open(path, encoding="ascii") as file:
+                value = file.read().strip()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             value = ""
-        if value:
-            return value
-        return self._packed_refs().get(name)
+        if not value:
+            return self._packed_refs().get(name)
+        if time.time_ns() - stat.st_mtime_ns > SETTLED_NS:
+            self._loose[name] = (version, value)
+        else:
+            self._loose.pop(name, None)
+        return value
 
     def _packed_refs(self) -> dict[str, str]:
         """The refs in ``packed-refs``, parsed again only when git replaced the file (it always
