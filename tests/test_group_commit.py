@@ -25,7 +25,7 @@ from wiki.models import Author, SaveResult
 from wiki.services.pages import EditRequest
 from wiki.services.site import Site, open_site
 from wiki.store.changes import Change
-from wiki.store.git import repository
+from wiki.store.git import syncing
 from wiki.store.git.repository import GitRepository
 
 
@@ -158,13 +158,13 @@ def test_a_batch_syncs_each_object_once_and_the_objects_folder_once(
 ) -> None:
     names = [page.path for page in site.pages.list_pages()][:4]
     synced: list[Path] = []
-    real = repository._fsync
+    real = syncing.fsync
 
     def counting(path: Path) -> None:
         synced.append(path)
         real(path)
 
-    monkeypatch.setattr(repository, "_fsync", counting)
+    monkeypatch.setattr(syncing, "fsync", counting)
     saves = [edit(site, name, site.pages.get(name)[0].text + "\nsamen\n", "Schrijver") for name in names]
     with queued_saves(site, saves) as outcomes:
         pass

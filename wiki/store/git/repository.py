@@ -20,7 +20,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from gitdb.db import LooseObjectDB
 from wiki.errors import N_, DiskFull, NotFound, PathClash, StoreUnavailable, is_disk_full
 from wiki.models import Author
 from wiki.names import check_revision
+from wiki.store.git import syncing
 from wiki.store.git.exchange import ExchangingRepository
 from wiki.store.git.maintenance import remove_stale_locks
 from wiki.store.git.objects import BLOB_MODE, TREE_MODE
@@ -197,10 +197,10 @@ class GitRepository(ExchangingRepository):
         syncs its packs itself."""
         objects = self.common_dir / "objects"
         files = [objects / sha[:2] / sha[2:] for sha in dict.fromkeys(self._unsynced)]  # each once
-        synced = _fsync_together(files)
-        _fsync_together(list(dict.fromkeys(path.parent for path in synced)))  # a folder gone: emptied by that gc
+        synced = syncing.fsync_together(files)
+        syncing.fsync_together(list(dict.fromkeys(path.parent for path in synced)))  # a folder gone: emptied by that gc
         if synced:
-            _fsync(objects)
+            syncing.fsync(objects)
 
     def build_tree(
         self, base_commit: str | None, changes: Mapping[str, bytes | None], *, base_tree: str | None = None
@@ -384,34 +384,3 @@ def _tree_data(entries: list[tuple[bytes, int, str]]) -> bytes:
     again every name of a folder that did not change (a tenth of a save's time in a folder of
     100 pages): ``_write_tree`` checks the names it brings in."""
     return b"".join(b"%o %s\0%s" % (mode, name.encode("utf-8"), binsha) for binsha, mode, name in entries)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-#: Threads that sync a batch's objects side by side: ext4 (and most journalling file systems)
-#: lets syncs that wait together share one journal commit and one flush of the disk's cache,
-#: so the 28 objects of a chain of seven saves and their folders sync in 40 % of the time
-#: one after the other takes.
-_SYNCERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="git-fsync")
-
-
-def _fsync_together(paths: list[Path]) -> list[Path]:
-    """fsync ``paths`` side by side; returns those that were there (a loose object is gone when
-    a concurrent ``git gc`` packed it, a folder when that gc emptied it)."""
-
-    def sync(path: Path) -> bool:
-        try:
-            _fsync(path)
-        except FileNotFoundError:
-            return False
-        return True
-
-    if len(paths) <= 1:
-        return [path for path in paths if sync(path)]
-    return [path for path, there in zip(paths, _SYNCERS.map(sync, paths), strict=True) if there]
